@@ -1,0 +1,171 @@
+"""The service's ``[tool.pipeline]`` table: one validated model, documented defaults.
+
+The table lives in the service repository's ``pyproject.toml`` so that CI and a laptop
+read the same settings; command-line arguments override single keys. Keys are
+kebab-case, like most ``[tool.*]`` tables. Every mistake is reported as one line that
+names the key, because a CI log is read in a hurry.
+"""
+
+import difflib
+import shlex
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from main.core.errors import PipelineError
+from main.core.versioning import parse_pyproject
+
+Severity = Literal["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"]
+TABLE = "[tool.pipeline]"
+
+
+def _kebab(name: str) -> str:
+    return name.replace("_", "-")
+
+
+def _all_severities() -> list[Severity]:
+    return ["CRITICAL", "HIGH", "MEDIUM", "LOW"]
+
+
+Commands = Annotated[
+    list[str],
+    Field(description="Shell-style command lines, run in order; split with shlex."),
+]
+
+
+class PipelineConfig(BaseModel):
+    """Settings of one service, as read from ``[tool.pipeline]``."""
+
+    model_config = ConfigDict(
+        alias_generator=_kebab,
+        populate_by_name=True,
+        extra="forbid",
+        strict=True,
+        frozen=True,
+    )
+
+    image: str | None = Field(
+        default=None,
+        description="Image repository to publish to, e.g. ghcr.io/OWNER/SERVICE.",
+    )
+    registry_username: str | None = Field(
+        default=None,
+        description="User name for the registry; GitHub's token works with any name.",
+    )
+    containerfile: str = Field(
+        default="Containerfile",
+        description="Path of the Containerfile, relative to the service root.",
+    )
+    build_target: str | None = Field(
+        default=None, description="Stage of a multi-stage Containerfile to build."
+    )
+    build_args: dict[str, str] = Field(
+        default_factory=dict, description="Build arguments passed to the Containerfile."
+    )
+    port: int = Field(default=8000, ge=1, le=65535, description="Port the service listens on.")
+    health_path: str = Field(default="/health", description="Path answering 200 when healthy.")
+    mcp_path: str = Field(default="/mcp", description="Path of the MCP streamable HTTP endpoint.")
+    startup_timeout: float = Field(
+        default=60.0, gt=0, description="Seconds the service may take to become healthy."
+    )
+    lint: Commands = Field(default_factory=lambda: ["ruff check .", "ruff format --check ."])
+    typecheck: Commands = Field(default_factory=lambda: ["mypy ."])
+    test: Commands = Field(default_factory=lambda: ["pytest -q -m 'not slow'"])
+    scan_severities: list[Severity] = Field(
+        default_factory=_all_severities,
+        min_length=1,
+        description="Trivy severities that count as findings.",
+    )
+    ignore_unfixed: bool = Field(
+        default=True, description="Leave out findings that have no fixed version yet."
+    )
+    staging_label: str = Field(
+        default="deploy-to-staging",
+        min_length=1,
+        description="Pull-request label that deploys the PR to staging.",
+    )
+
+    @field_validator("health_path", "mcp_path")
+    @classmethod
+    def _absolute_path(cls, value: str) -> str:
+        if not value.startswith("/"):
+            msg = "must start with '/'"
+            raise ValueError(msg)
+        return value
+
+    @field_validator("lint", "typecheck", "test", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: object) -> object:
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("lint", "typecheck", "test")
+    @classmethod
+    def _splittable(cls, value: list[str]) -> list[str]:
+        for line in value:
+            try:
+                argv = shlex.split(line)
+            except ValueError as exc:
+                msg = f"cannot split a command line ({exc})"
+                raise ValueError(msg) from None
+            if not argv:
+                msg = "empty command"
+                raise ValueError(msg)
+        return value
+
+    def argv(self, kind: Literal["lint", "typecheck", "test"]) -> list[list[str]]:
+        """The configured command lines of one validation kind, split for ``exec``."""
+        lines: list[str] = getattr(self, kind)
+        return [shlex.split(line) for line in lines]
+
+
+KNOWN_KEYS = tuple(_kebab(name) for name in PipelineConfig.model_fields)
+
+
+def _describe(error: Mapping[str, Any]) -> str:
+    location = [str(part) for part in error["loc"]]
+    key = location[0] if location else "?"
+    where = f"{TABLE}.{'.'.join(location)}" if location else TABLE
+    if error["type"] == "extra_forbidden":
+        hint = difflib.get_close_matches(_kebab(key), KNOWN_KEYS, n=1)
+        suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
+        return (
+            f"{TABLE} has an unknown key '{key}'{suggestion}; known keys: {', '.join(KNOWN_KEYS)}"
+        )
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{where}: {message} (got {error.get('input')!r})"
+
+
+def validate_config(table: Mapping[str, Any]) -> PipelineConfig:
+    """Validate a ``[tool.pipeline]`` table, raising one line per the first bad key.
+
+    Raises:
+        PipelineError: naming the unknown or badly typed key.
+    """
+    try:
+        return PipelineConfig.model_validate(dict(table), by_alias=True, by_name=False)
+    except ValidationError as exc:
+        raise PipelineError(_describe(exc.errors()[0])) from None
+
+
+def load_config(
+    pyproject_text: str | None,
+    overrides: Mapping[str, object] | None = None,
+) -> PipelineConfig:
+    """Read ``[tool.pipeline]`` from ``pyproject.toml`` text and apply overrides.
+
+    ``overrides`` are keyed by field name (``health_path``); ``None`` values mean "not
+    given" and leave the file's value. A missing file or table gives the defaults.
+    """
+    table: dict[str, Any] = {}
+    if pyproject_text is not None:
+        tool = parse_pyproject(pyproject_text).get("tool", {})
+        raw = tool.get("pipeline", {}) if isinstance(tool, dict) else {}
+        if not isinstance(raw, dict):
+            msg = f"{TABLE} must be a table, got {type(raw).__name__}"
+            raise PipelineError(msg)
+        table = raw
+    for name, value in (overrides or {}).items():
+        if value is not None:
+            table[_kebab(name)] = value
+    return validate_config(table)

@@ -1,0 +1,44 @@
+"""Typed forms of the SDK's function decorators.
+
+In dagger-io 0.21 the decorators' stubs leave their return type unresolved, so a
+decorated method loses its signature for mypy and for every caller in the tests. These
+register the function exactly as the SDK's own decorators do and hand back the same
+callable with its type intact. ``uncached_function`` also names the intent of
+``cache="never"``: publish, deploy, scan and smoke results must never come from the
+engine's 7-day function cache.
+"""
+
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+import dagger
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def function(func: Callable[P, R]) -> Callable[P, R]:
+    """Expose a method as a Dagger function, cached by the engine's default policy."""
+    dagger.function(func)
+    return func
+
+
+def uncached_function(func: Callable[P, R]) -> Callable[P, R]:
+    """Expose a method whose every call must run: it has effects or reads live state."""
+    # The overloads of dagger.function in 0.21 omit the `cache` keyword it accepts.
+    dagger.function(cache="never")(func)  # type: ignore[call-overload]
+    return func
+
+
+def check(func: Callable[P, R]) -> Callable[P, R]:
+    """Expose a method as a function that ``dagger check`` runs."""
+    dagger.check(func)
+    dagger.function(func)
+    return func
+
+
+def up(func: Callable[P, R]) -> Callable[P, R]:
+    """Expose a method returning a service as a function ``dagger up`` can serve."""
+    dagger.up(func)
+    dagger.function(cache="never")(func)  # type: ignore[call-overload]
+    return func

@@ -1,0 +1,87 @@
+"""Start real servers for integration tests: free loopback ports, bounded waits, clean stops."""
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+REPO_ROOT = Path(__file__).parents[2]
+SAMPLE_SERVICE = REPO_ROOT / "tests" / "fixtures" / "sample-service"
+
+
+def tool(name: str) -> str:
+    """A command-line tool installed beside this interpreter (the venv), else on PATH."""
+    beside = Path(sys.executable).parent / name
+    found = str(beside) if beside.exists() else shutil.which(name)
+    if found is None:
+        msg = f"{name} is not installed: run scripts/test, which installs it"
+        raise FileNotFoundError(msg)
+    return found
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_until_answers(url: str, process: subprocess.Popen[bytes], timeout: float = 20.0) -> None:
+    """Poll ``url`` until it answers at all; fail early if the process died."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            msg = f"server exited with {process.returncode} before answering {url}"
+            raise RuntimeError(msg)
+        try:
+            httpx.get(url, timeout=0.5)
+        except httpx.TransportError:
+            time.sleep(0.02)
+        else:
+            return
+    msg = f"nothing answered {url} within {timeout} s"
+    raise TimeoutError(msg)
+
+
+@contextmanager
+def running(
+    argv: Sequence[str],
+    *,
+    ready_url: str | None,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run ``argv`` until the block ends; wait for ``ready_url`` first when given."""
+    process = subprocess.Popen(
+        list(argv),
+        cwd=cwd,
+        env=dict(env) if env is not None else None,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        if ready_url is not None:
+            wait_until_answers(ready_url, process)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stderr is not None:
+            process.stderr.close()
+
+
+def uvicorn_argv(app: str, port: int, *, factory: bool = True) -> list[str]:
+    """The command that serves an ASGI ``module:attr`` on 127.0.0.1:``port``."""
+    argv = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
+    return [*argv, "--factory"] if factory else argv

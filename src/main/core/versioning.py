@@ -30,6 +30,40 @@ def is_pep440(version: str) -> bool:
     return _PEP440.fullmatch(version) is not None
 
 
+_PRE_SPELLINGS = {"a": "a", "alpha": "a", "b": "b", "beta": "b"}  # everything else is "rc"
+
+
+def _number(text: str | None) -> int:
+    digits = re.sub(r"[^0-9]", "", text or "")
+    return int(digits) if digits else 0
+
+
+def normalize_version(version: str) -> str:
+    """The PEP 440 normal form: ``V1.0-RC.1+Local_7`` becomes ``1.0rc1+local.7``.
+
+    Raises:
+        PipelineError: when ``version`` is not PEP 440.
+    """
+    match = _PEP440.fullmatch(version.strip())
+    if match is None:
+        msg = f"{version!r} is not a PEP 440 version (for example 1.2.3, 1.2.3rc1)"
+        raise PipelineError(msg)
+    parts = []
+    if match["epoch"]:
+        parts.append(f"{int(match['epoch'])}!")
+    parts.append(".".join(str(int(n)) for n in match["release"].split(".")))
+    if pre := match["pre"]:
+        label = re.sub(r"[^a-z]", "", pre.lower())
+        parts.append(f"{_PRE_SPELLINGS.get(label, 'rc')}{_number(pre)}")
+    if post := match["post"]:
+        parts.append(f".post{_number(post)}")
+    if dev := match["dev"]:
+        parts.append(f".dev{_number(dev)}")
+    if local := match["local"]:
+        parts.append("+" + re.sub(r"[-_]", ".", local.lower()))
+    return "".join(parts)
+
+
 def parse_pyproject(pyproject_text: str) -> dict[str, Any]:
     """Parse ``pyproject.toml`` text, turning TOML syntax errors into one clear line."""
     try:

@@ -111,3 +111,13 @@ class Pipeline:
         """
         settings = (await self.service(ref)).config
         return settings.model_dump_json(by_alias=True, indent=2)
+
+    # --- validate, build, tags, publish -------------------------------------------------
+
+    # --- scan ---------------------------------------------------------------------------
+
+    # --- smoke test ---------------------------------------------------------------------
+
+    # --- deploy-staging and ci ----------------------------------------------------------
+
+    # --- promote, rollback, prune -------------------------------------------------------

@@ -4,8 +4,21 @@ import pytest
 
 from tests.plan.registration import ModuleDef, build_module_definition
 
-# Every function `dagger functions` must list. A new function is added here on purpose.
-PIPELINE_FUNCTIONS = {"tree", "version", "config"}
+# Every function `dagger functions` must list, by stage. A new function is added here on
+# purpose; the blank lines let stages be added on separate branches without conflicts.
+FOUNDATION = {"tree", "version", "config"}
+
+VALIDATE_BUILD_PUBLISH: set[str] = set()
+
+SCAN: set[str] = set()
+
+SMOKE: set[str] = set()
+
+ORCHESTRATION: set[str] = set()
+
+REGISTRY: set[str] = set()
+
+PIPELINE_FUNCTIONS = FOUNDATION | VALIDATE_BUILD_PUBLISH | SCAN | SMOKE | ORCHESTRATION | REGISTRY
 
 
 @pytest.fixture(scope="module")

@@ -86,6 +86,16 @@ class PipelineConfig(BaseModel):
         description="Pull-request label that deploys the PR to staging.",
     )
 
+    # --- validate, build, publish settings ---
+
+    # --- scan settings ---
+
+    # --- smoke-test settings ---
+
+    # --- deploy-staging / ci settings ---
+
+    # --- registry operation settings ---
+
     @field_validator("health_path", "mcp_path")
     @classmethod
     def _absolute_path(cls, value: str) -> str:

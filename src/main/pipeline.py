@@ -1,12 +1,16 @@
 """The Dagger object users call: thin wiring from arguments to stages and the core."""
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Self
 
 import dagger
 from dagger import DefaultPath, Doc, Ignore, field, object_type
+from dagger.mod._exceptions import FunctionError
 
-from main.decorators import function
+from main.decorators import function, uncached_function
 from main.errors import user_errors
+from main.scan import read_ignore_file, run_scan
+from main.scan_result import Scan
 from main.source import IGNORED, read_service, service_tree
 
 if TYPE_CHECKING:
@@ -115,6 +119,70 @@ class Pipeline:
     # --- validate, build, tags, publish -------------------------------------------------
 
     # --- scan ---------------------------------------------------------------------------
+
+    async def scan_report(
+        self,
+        image: dagger.Container,
+        *,
+        mode: str = "block",
+        severities: list[str] | None = None,
+        ignore_unfixed: bool | None = None,
+        ref: str = "",
+    ) -> Scan:
+        """Scan and judge ``image`` without failing on findings (for the deploy flow).
+
+        Settings come from the service at ``ref``: ``scan-severities``,
+        ``ignore-unfixed`` and its ``trivyignore`` file; arguments override them.
+        """
+        with user_errors():
+            settings = (await self.service(ref)).config
+            today = datetime.now(UTC).date()
+            ignore = await read_ignore_file(self.tree(ref), settings.trivyignore, today)
+            return await run_scan(
+                image,
+                mode=mode,
+                severities=severities or list(settings.scan_severities),
+                ignore_unfixed=(
+                    settings.ignore_unfixed if ignore_unfixed is None else ignore_unfixed
+                ),
+                ignore=ignore,
+                today=today,
+            )
+
+    @uncached_function
+    async def scan(
+        self,
+        image: Annotated[
+            dagger.Container,
+            Doc("The built image to scan (on the command line: an image address)"),
+        ],
+        mode: Annotated[
+            str, Doc("block: fail when findings are left after filtering; warn: never fail")
+        ] = "block",
+        severities: Annotated[
+            list[str] | None,
+            Doc("Severities that count (default: scan-severities of [tool.pipeline])"),
+        ] = None,
+        ignore_unfixed: Annotated[
+            bool | None,
+            Doc("Leave out findings without a fix (default: ignore-unfixed, itself on)"),
+        ] = None,
+        ref: RefArg = "",
+    ) -> Scan:
+        """Trivy scan of the built image: counts, verdict, and the report as JSON/SARIF/table.
+
+        The image is scanned once, from its tarball, with a pinned Trivy and a DB cached
+        for the day. In block mode a blocked scan fails this function after the report is
+        made, and the failure carries the verdict and the worst findings; to keep the
+        report objects of such a scan (SARIF upload, JSON), call with --mode warn and
+        read ``blocked``. A scanner crash fails in both modes.
+        """
+        result = await self.scan_report(
+            image, mode=mode, severities=severities, ignore_unfixed=ignore_unfixed, ref=ref
+        )
+        if result.blocked:
+            raise FunctionError(result.failure())
+        return result
 
     # --- smoke test ---------------------------------------------------------------------
 

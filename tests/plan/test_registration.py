@@ -10,7 +10,7 @@ FOUNDATION = {"tree", "version", "config"}
 
 VALIDATE_BUILD_PUBLISH: set[str] = set()
 
-SCAN: set[str] = set()
+SCAN = {"scan"}
 
 SMOKE: set[str] = set()
 

@@ -89,6 +89,12 @@ class PipelineConfig(BaseModel):
     # --- validate, build, publish settings ---
 
     # --- scan settings ---
+    trivyignore: str = Field(
+        default=".trivyignore",
+        min_length=1,
+        description="Trivy ignore file (IDs, '#' comments, 'exp:YYYY-MM-DD'), relative to "
+        "the service root; a missing file ignores nothing.",
+    )
 
     # --- smoke-test settings ---
 

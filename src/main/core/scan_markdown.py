@@ -1,0 +1,80 @@
+"""The scan as a short Markdown section, for ``$GITHUB_STEP_SUMMARY`` and the run report.
+
+Bounded on purpose: a report with thousands of findings must not produce a summary
+GitHub truncates (the step summary is capped at 1 MiB) or nobody reads. It shows the
+counts before and after filtering and the worst few findings; the full list lives in
+the JSON, the table and the SARIF.
+"""
+
+from typing import Final
+
+from main.core.trivy import SEVERITIES, Finding, ScanReport, Verdict
+
+WORST_LIMIT: Final = 10
+"""How many findings the section lists at most."""
+
+TITLE_LIMIT: Final = 80
+"""Characters of a finding's title kept in the table."""
+
+_RANK: Final = {name: rank for rank, name in enumerate(SEVERITIES)}
+
+
+def worst(findings: tuple[Finding, ...], limit: int = WORST_LIMIT) -> list[Finding]:
+    """The ``limit`` worst findings: most severe first, fixable before unfixed, then by ID."""
+    return sorted(
+        findings,
+        key=lambda f: (
+            _RANK[f.severity],
+            not f.fixable,
+            f.vulnerability.id,
+            f.vulnerability.package,
+        ),
+    )[:limit]
+
+
+def _cell(text: str, limit: int = TITLE_LIMIT) -> str:
+    flat = " ".join(text.split()).replace("|", "\\|")
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _row(finding: Finding) -> str:
+    vuln = finding.vulnerability
+    ident = _cell(vuln.id or "?", 40)
+    link = f"[{ident}]({vuln.url})" if vuln.url.startswith("https://") else ident
+    fixed = _cell(vuln.fixed_version, 40) if vuln.fixed_version else "no fix yet"
+    versions = f"{_cell(vuln.installed_version, 40)} → {fixed}"
+    cells = [finding.severity, link, _cell(vuln.package, 60), versions, _cell(vuln.title)]
+    return f"| {' | '.join(cells)} |"
+
+
+def _counts_line(label: str, counts: dict[str, int]) -> str:
+    cells = " · ".join(f"{name} {counts[name]}" for name in SEVERITIES)
+    return f"- {label}: {sum(counts.values())} ({cells})"
+
+
+def render_markdown(report: ScanReport, verdict: Verdict, *, limit: int = WORST_LIMIT) -> str:
+    """The Markdown section: verdict, counts, and a table of the worst findings."""
+    status = "blocked" if verdict.blocked else ("warning" if verdict.kept else "passed")
+    lines = [
+        f"### Security scan: {status}",
+        "",
+        verdict.reason,
+        "",
+        _counts_line("found", report.counts),
+        _counts_line("after filtering", verdict.counts),
+        (
+            f"- fixable: {report.fixable}, no fix yet: {report.unfixed}, "
+            f"ignored by .trivyignore: {verdict.ignored}"
+        ),
+    ]
+    shown = worst(verdict.kept, limit)
+    if shown:
+        lines += [
+            "",
+            "| severity | ID | package | installed → fixed | title |",
+            "|---|---|---|---|---|",
+            *(_row(finding) for finding in shown),
+        ]
+        if verdict.total > len(shown):
+            lines += ["", f"… and {verdict.total - len(shown)} more (see the table or SARIF)."]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,341 @@
+"""Trivy's JSON report (SchemaVersion 2): read it, count it, and decide what it means.
+
+The scan runs Trivy once with every severity and no filtering, so the report holds
+everything the image contains; the policy (severities, ignore-unfixed, ``.trivyignore``)
+is applied here. That keeps one decision in one tested place: Trivy's exit code is
+never the verdict (``trivy-action`` users learnt that its exit code ignores the severity
+filter when SARIF is written), and the counts before and after filtering both exist.
+
+The models follow Trivy's documented report: ``Results[].Vulnerabilities[]`` with
+``VulnerabilityID``, ``PkgName``, ``InstalledVersion``, ``FixedVersion`` (absent when
+there is no fix), ``Status``, ``Severity``, ``Title`` and ``PrimaryURL``. Unknown keys
+are ignored and missing ones get neutral defaults, because Trivy adds keys between
+releases and a new key must never break a pipeline.
+"""
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from main.core.errors import PipelineError
+from main.core.trivyignore import IgnoreRules
+
+SEVERITIES: Final = ("CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN")
+"""Trivy's severities, worst first: the keys of every count."""
+
+SCHEMA_VERSION: Final = 2
+
+# Trivy's --ignore-unfixed is a shorthand for ignoring these statuses; a finding with no
+# FixedVersion has no fix whatever its status says.
+UNFIXED_STATUSES: Final = frozenset({"affected", "will_not_fix", "fix_deferred", "end_of_life"})
+
+
+class _Lenient(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class Vulnerability(_Lenient):
+    """One entry of ``Results[].Vulnerabilities[]``, as much of it as the pipeline uses."""
+
+    id: str = Field(default="", alias="VulnerabilityID")
+    package: str = Field(default="", alias="PkgName")
+    installed_version: str = Field(default="", alias="InstalledVersion")
+    fixed_version: str | None = Field(default=None, alias="FixedVersion")
+    status: str = Field(default="", alias="Status")
+    severity: str = Field(default="UNKNOWN", alias="Severity")
+    title: str = Field(default="", alias="Title")
+    url: str = Field(default="", alias="PrimaryURL")
+
+
+class Result(_Lenient):
+    """One scanned target (the OS packages, one lock file, one binary...)."""
+
+    target: str = Field(default="", alias="Target")
+    vulnerabilities: list[Vulnerability] | None = Field(default=None, alias="Vulnerabilities")
+
+
+class Report(_Lenient):
+    """The top of the document; ``Results`` is absent or null for an empty image."""
+
+    schema_version: int | None = Field(default=None, alias="SchemaVersion")
+    artifact_name: str = Field(default="", alias="ArtifactName")
+    results: list[Result] | None = Field(default=None, alias="Results")
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One vulnerability in one target, with where it sits in the original document."""
+
+    target: str
+    vulnerability: Vulnerability
+    position: tuple[int, int]
+    """(index in Results, index in its Vulnerabilities), to filter the raw document."""
+
+    @property
+    def severity(self) -> str:
+        """The finding's severity, one of :data:`SEVERITIES`."""
+        return self.vulnerability.severity
+
+    @property
+    def fixable(self) -> bool:
+        """Whether a fixed version exists: upgrading the package removes the finding."""
+        vulnerability = self.vulnerability
+        return bool(vulnerability.fixed_version) and vulnerability.status not in UNFIXED_STATUSES
+
+
+def severity_counts(findings: Iterable[Finding]) -> dict[str, int]:
+    """Findings per severity, every key of :data:`SEVERITIES` present."""
+    counts = dict.fromkeys(SEVERITIES, 0)
+    for finding in findings:
+        counts[finding.severity] += 1
+    return counts
+
+
+@dataclass(frozen=True, slots=True)
+class ScanReport:
+    """A parsed report: every finding, counted before any filtering."""
+
+    artifact: str
+    findings: tuple[Finding, ...]
+    counts: dict[str, int] = field(init=False)
+    """Findings per severity (CRITICAL/HIGH/MEDIUM/LOW/UNKNOWN), nothing filtered."""
+
+    def __post_init__(self) -> None:
+        """Count once: the counts are read far more often than findings change (never)."""
+        object.__setattr__(self, "counts", severity_counts(self.findings))
+
+    @property
+    def total(self) -> int:
+        """How many findings the report holds."""
+        return len(self.findings)
+
+    @property
+    def fixable(self) -> int:
+        """Findings that a package upgrade fixes."""
+        return sum(1 for finding in self.findings if finding.fixable)
+
+    @property
+    def unfixed(self) -> int:
+        """Findings that have no fix yet."""
+        return self.total - self.fixable
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What the policy makes of a report: what is left, and whether that blocks."""
+
+    blocked: bool
+    counts: dict[str, int]
+    """Findings per severity left after filtering (every key present)."""
+    reason: str
+    kept: tuple[Finding, ...]
+    ignored: int
+    """Findings left out by ``.trivyignore``."""
+
+    @property
+    def total(self) -> int:
+        """How many findings are left after filtering."""
+        return len(self.kept)
+
+    @property
+    def fixable(self) -> int:
+        """Findings left after filtering that a package upgrade fixes."""
+        return sum(1 for finding in self.kept if finding.fixable)
+
+
+def _decode(data: str | bytes) -> str:
+    if isinstance(data, bytes):
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            msg = f"the Trivy report is not UTF-8 text ({exc.reason} at byte {exc.start})"
+            raise PipelineError(msg) from None
+    return data
+
+
+def _load(data: str | bytes) -> Any:  # noqa: ANN401 - JSON is Any until validated
+    text = _decode(data)
+    if not text.strip():
+        msg = "the Trivy report is empty: the scan wrote nothing (see the scanner's log)"
+        raise PipelineError(msg)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        msg = (
+            f"the Trivy report is not JSON ({exc.msg} at line {exc.lineno} column {exc.colno}): "
+            "run trivy with --format json"
+        )
+        raise PipelineError(msg) from None
+
+
+def _check_schema(document: Any) -> None:  # noqa: ANN401 - checked right here
+    if not isinstance(document, dict):
+        msg = f"the Trivy report must be a JSON object, got {type(document).__name__}"
+        raise PipelineError(msg)
+    version = document.get("SchemaVersion")
+    if version is None:
+        msg = "not a Trivy JSON report: no SchemaVersion (expected 2, from trivy --format json)"
+        raise PipelineError(msg)
+    if version != SCHEMA_VERSION or isinstance(version, bool):
+        msg = (
+            f"unsupported Trivy report SchemaVersion {version!r}: this pipeline reads "
+            f"SchemaVersion {SCHEMA_VERSION}; use a Trivy release that writes it"
+        )
+        raise PipelineError(msg)
+
+
+def _findings(report: Report) -> tuple[Finding, ...]:
+    findings: list[Finding] = []
+    for r_index, result in enumerate(report.results or ()):
+        for v_index, vulnerability in enumerate(result.vulnerabilities or ()):
+            if vulnerability.severity not in SEVERITIES:
+                msg = (
+                    f"unknown severity {vulnerability.severity!r} on {vulnerability.id or '?'} "
+                    f"in {result.target or '?'}: expected one of {', '.join(SEVERITIES)}"
+                )
+                raise PipelineError(msg)
+            findings.append(Finding(result.target, vulnerability, (r_index, v_index)))
+    return tuple(findings)
+
+
+def parse_report(data: str | bytes) -> ScanReport:
+    """Read a Trivy JSON report (SchemaVersion 2) into findings and counts.
+
+    Raises:
+        PipelineError: (a ``ValueError``) for an empty or non-JSON document, a missing or
+            different SchemaVersion, a malformed structure, or an unknown severity.
+    """
+    document = _load(data)
+    _check_schema(document)
+    try:
+        report = Report.model_validate(document)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"])
+        msg = f"the Trivy report is malformed at {where}: {error['msg']}"
+        raise PipelineError(msg) from None
+    return ScanReport(artifact=report.artifact_name, findings=_findings(report))
+
+
+def normalize_severities(severities: Sequence[str]) -> tuple[str, ...]:
+    """Upper-case, de-duplicated severities, each checked against :data:`SEVERITIES`.
+
+    Raises:
+        PipelineError: for an empty selection or a severity Trivy does not have.
+    """
+    chosen: list[str] = []
+    for raw in severities:
+        name = raw.strip().upper()
+        if name not in SEVERITIES:
+            msg = f"unknown severity {raw!r}: choose from {', '.join(SEVERITIES)}"
+            raise PipelineError(msg)
+        if name not in chosen:
+            chosen.append(name)
+    if not chosen:
+        msg = f"no severity selected: give at least one of {', '.join(SEVERITIES)}"
+        raise PipelineError(msg)
+    return tuple(chosen)
+
+
+def _describe(counts: dict[str, int]) -> str:
+    return ", ".join(f"{counts[name]} {name}" for name in SEVERITIES if counts[name])
+
+
+def evaluate(
+    report: ScanReport,
+    *,
+    block: bool,
+    severities: Sequence[str],
+    ignore_unfixed: bool,
+    ignore: IgnoreRules | None = None,
+) -> Verdict:
+    """Apply the policy to a report: which findings count, and whether they block.
+
+    A finding counts when its severity is selected, it has a fix (or ``ignore_unfixed``
+    is off) and ``.trivyignore`` does not list it. With ``block`` any counted finding
+    blocks; without it (staging's warn mode) nothing does, but the counts stay.
+
+    Raises:
+        PipelineError: for an unknown severity in ``severities`` or an empty selection.
+    """
+    selected = frozenset(normalize_severities(severities))
+    rules = ignore or IgnoreRules()
+    kept: list[Finding] = []
+    ignored = 0
+    for finding in report.findings:
+        if finding.severity not in selected:
+            continue
+        if ignore_unfixed and not finding.fixable:
+            continue
+        if rules.ignores(finding.vulnerability.id):
+            ignored += 1
+            continue
+        kept.append(finding)
+    counts = severity_counts(kept)
+    blocked = block and bool(kept)
+    policy = f"severities {','.join(s for s in SEVERITIES if s in selected)}" + (
+        ", unfixed ignored" if ignore_unfixed else ""
+    )
+    if not kept:
+        reason = f"no findings left after filtering ({report.total} found; {policy})"
+    elif blocked:
+        reason = (
+            f"blocked: {len(kept)} findings ({_describe(counts)}) left after filtering ({policy})"
+        )
+    else:
+        reason = (
+            f"warning: {len(kept)} findings ({_describe(counts)}) left after filtering "
+            f"({policy}); warn mode does not block"
+        )
+    return Verdict(blocked=blocked, counts=counts, reason=reason, kept=tuple(kept), ignored=ignored)
+
+
+def filter_document(data: str | bytes, verdict: Verdict) -> str:
+    """The original report with only the kept findings, every other key untouched.
+
+    ``trivy convert`` renders this for the table and SARIF, so they show exactly what
+    the verdict counted and keep everything Trivy wrote that this module does not model.
+    """
+    document = _load(data)
+    keep: dict[int, set[int]] = {}
+    for finding in verdict.kept:
+        r_index, v_index = finding.position
+        keep.setdefault(r_index, set()).add(v_index)
+    for r_index, result in enumerate(document.get("Results") or ()):
+        vulnerabilities = result.get("Vulnerabilities")
+        if vulnerabilities:
+            wanted = keep.get(r_index, set())
+            left = [item for v_index, item in enumerate(vulnerabilities) if v_index in wanted]
+            if left:
+                result["Vulnerabilities"] = left
+            else:  # Trivy itself leaves the key out of a clean result
+                del result["Vulnerabilities"]
+    return json.dumps(document)
+
+
+def read_scan_output(exit_code: int, output: str | bytes | None, stderr: str) -> ScanReport:
+    """Judge one Trivy run: a crash is an error, never a pass.
+
+    Trivy runs with ``--exit-code 0``, so findings never make it exit non-zero: any
+    other exit code means the scan itself failed (no DB, unreadable image...), whatever
+    the report file says. Exit 0 with no or unreadable JSON is a failure too.
+
+    Raises:
+        PipelineError: naming the exit code and the end of the scanner's log.
+    """
+    tail = " | ".join(line for line in stderr.strip().splitlines()[-5:] if line.strip())
+    log = f"; trivy said: {tail}" if tail else ""
+    if exit_code != 0:
+        msg = f"the Trivy scan failed with exit code {exit_code} (not a findings verdict){log}"
+        raise PipelineError(msg)
+    if output is None:
+        msg = f"the Trivy scan exited 0 but wrote no report{log}"
+        raise PipelineError(msg)
+    try:
+        return parse_report(output)
+    except PipelineError as exc:
+        msg = f"the Trivy scan exited 0 but its report is unusable: {exc}"
+        raise PipelineError(msg) from None

@@ -1,0 +1,124 @@
+"""A real HTTP server on 127.0.0.1 standing in for GitHub's code-scanning upload endpoint.
+
+It checks every request against GitHub's documented contract for
+``POST /repos/{owner}/{repo}/code-scanning/sarifs`` (bearer token, JSON media types,
+API version header, ``commit_sha``/``ref``/``sarif`` with the SARIF gzip-compressed then
+Base64-encoded) and answers 202 with an upload ID, as GitHub does, or 400 naming the
+broken rule. Tests can make it answer like a rejecting GitHub instead.
+"""
+
+import base64
+import binascii
+import gzip
+import json
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+PATH = re.compile(r"/repos/(?P<owner>[^/]+)/(?P<repo>[^/]+)/code-scanning/sarifs")
+
+
+@dataclass
+class Received:
+    """One request as the server saw it, with the SARIF decoded when it could be."""
+
+    path: str
+    headers: dict[str, str]
+    body: dict[str, Any]
+    sarif: bytes | None
+    problems: list[str]
+
+
+@dataclass
+class GitHubStub:
+    """The running server: its URL, what it received, and how it should answer."""
+
+    url: str
+    token: str
+    received: list[Received] = field(default_factory=list)
+    reject_with: tuple[int, str] | None = None
+
+
+def _problems(stub: GitHubStub, path: str, headers: dict[str, str], body: Any) -> list[str]:  # noqa: ANN401
+    problems = []
+    if not PATH.fullmatch(path):
+        problems.append(f"path {path}")
+    if headers.get("authorization") != f"Bearer {stub.token}":
+        problems.append("Authorization is not 'Bearer <token>'")
+    if headers.get("accept") != "application/vnd.github+json":
+        problems.append("Accept is not application/vnd.github+json")
+    if headers.get("x-github-api-version") != "2022-11-28":
+        problems.append("X-GitHub-Api-Version is not 2022-11-28")
+    if not headers.get("content-type", "").startswith("application/json"):
+        problems.append("Content-Type is not application/json")
+    if not isinstance(body, dict):
+        return [*problems, "body is not a JSON object"]
+    if not re.fullmatch(r"[0-9a-f]{40}", str(body.get("commit_sha"))):
+        problems.append("commit_sha is not a 40-hex SHA")
+    if not str(body.get("ref", "")).startswith("refs/"):
+        problems.append("ref is not a full ref")
+    return problems
+
+
+def _decode_sarif(body: Any) -> bytes | None:  # noqa: ANN401
+    try:
+        return gzip.decompress(base64.b64decode(body["sarif"], validate=True))
+    except (KeyError, TypeError, binascii.Error, gzip.BadGzipFile, OSError):
+        return None
+
+
+def _handler(stub: GitHubStub) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            headers = {key.lower(): value for key, value in self.headers.items()}
+            try:
+                body: Any = json.loads(raw)
+            except json.JSONDecodeError:
+                body = None
+            problems = _problems(stub, self.path, headers, body)
+            sarif = _decode_sarif(body) if isinstance(body, dict) else None
+            if sarif is None:
+                problems.append("sarif is not gzip + Base64")
+            stub.received.append(Received(self.path, headers, body or {}, sarif, problems))
+            if problems:
+                self._answer(400, {"message": "; ".join(problems)})
+            elif stub.reject_with is not None:
+                status, message = stub.reject_with
+                self._answer(status, {"message": message})
+            else:
+                upload_id = f"upload-{len(stub.received)}"
+                self._answer(202, {"id": upload_id, "url": f"{stub.url}/sarifs/{upload_id}"})
+
+        def _answer(self, status: int, payload: dict[str, str]) -> None:
+            data = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            """Keep test output clean."""
+
+    return Handler
+
+
+@contextmanager
+def github_stub(token: str) -> Iterator[GitHubStub]:
+    """Serve the stub on a free loopback port for the duration of the block."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
+    stub = GitHubStub(url=f"http://127.0.0.1:{server.server_address[1]}", token=token)
+    server.RequestHandlerClass = _handler(stub)
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
+    thread.start()
+    try:
+        yield stub
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

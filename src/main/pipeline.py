@@ -136,8 +136,8 @@ class Pipeline:
         """
         with user_errors():
             settings = (await self.service(ref)).config
-            today = datetime.now(UTC).date()
-            ignore = await read_ignore_file(self.tree(ref), settings.trivyignore, today)
+            now = datetime.now(UTC)
+            ignore = await read_ignore_file(self.tree(ref), settings.trivyignore, now.date())
             return await run_scan(
                 image,
                 mode=mode,
@@ -146,7 +146,7 @@ class Pipeline:
                     settings.ignore_unfixed if ignore_unfixed is None else ignore_unfixed
                 ),
                 ignore=ignore,
-                today=today,
+                scanned_at=now,
             )
 
     @uncached_function

@@ -16,7 +16,7 @@ The image is scanned from ``Container.as_tarball()`` (``trivy image --input``), 
 registry is involved and the scanned bytes are exactly the built ones.
 """
 
-from datetime import date
+from datetime import date, datetime
 from typing import Final
 
 import dagger
@@ -68,16 +68,22 @@ def trivy() -> dagger.Container:
     return dag.container().from_(TRIVY_IMAGE).with_env_variable("TRIVY_NO_PROGRESS", "true")
 
 
-def scan_container(image: dagger.Container, day: date) -> dagger.Container:
-    """Trivy after scanning ``image``'s tarball into ``REPORT``; its exit code is kept."""
+def scan_container(image: dagger.Container, scanned_at: datetime) -> dagger.Container:
+    """Trivy after scanning ``image``'s tarball into ``REPORT``; its exit code is kept.
+
+    ``scanned_at`` (UTC) picks the day's DB volume and marks the exec as this run's: the
+    engine would otherwise replay a cached exec, including a failed one (a DB download
+    that hit a rate limit), for every later call with the same image.
+    """
     return (
         trivy()
         .with_mounted_cache(
             CACHE_DIR,
-            dag.cache_volume(db_cache_key(day)),
+            dag.cache_volume(db_cache_key(scanned_at.date())),
             sharing=dagger.CacheSharingMode.LOCKED,
         )
         .with_env_variable("TRIVY_CACHE_DIR", CACHE_DIR)
+        .with_env_variable("PIPELINE_SCAN_AT", scanned_at.isoformat())
         .with_mounted_file(IMAGE_TAR, image.as_tarball())
         .with_exec(
             [
@@ -127,7 +133,7 @@ async def run_scan(  # noqa: PLR0913 - the policy's parts, each a keyword
     severities: list[str],
     ignore_unfixed: bool,
     ignore: IgnoreRules,
-    today: date,
+    scanned_at: datetime,
 ) -> Scan:
     """Scan ``image`` once and judge the report; never raises on findings.
 
@@ -141,7 +147,7 @@ async def run_scan(  # noqa: PLR0913 - the policy's parts, each a keyword
     from main.core.trivy import evaluate, filter_document, read_scan_output  # noqa: PLC0415
 
     block = parse_mode(mode) == "block"
-    scanned = scan_container(image, today)
+    scanned = scan_container(image, scanned_at)
     exit_code = await scanned.exit_code()
     output = None
     if exit_code == 0 and await scanned.directory(WORK).exists("report.json"):
@@ -163,7 +169,7 @@ async def run_scan(  # noqa: PLR0913 - the policy's parts, each a keyword
         unfixed=report.unfixed,
         ignored=verdict.ignored,
         expired_ignores=list(ignore.expired),
-        report=dag.file("trivy-report.json", output),
+        report=scanned.file(REPORT),
         filtered=dag.file("trivy-report-filtered.json", filter_document(output, verdict)),
         summary=render_markdown(report, verdict),
     )

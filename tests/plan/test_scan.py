@@ -9,7 +9,7 @@ wiring of ``Pipeline.scan``.
 import inspect
 import json
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import dagger
@@ -38,25 +38,26 @@ from tests.plan.offline import local_path
 from tests.trivy_reports import fixture, report, vuln
 
 DAY = date(2026, 11, 26)
+AT = datetime(2026, 11, 26, 8, 30, 1, 123456, tzinfo=UTC)
 
 
 def built_image() -> dagger.Container:
     return dag.container().from_("python:3.12-slim").with_exec(["true"])
 
 
-def scan_execs(container: dagger.Container) -> list[Call]:
+def scan_execs(container: dagger.Container | dagger.File) -> list[Call]:
     return [c for c in find(container, "withExec") if "--input" in c.args["args"]]
 
 
 def test_trivy_is_pinned_by_version_and_digest() -> None:
     assert TRIVY_IMAGE.startswith(f"aquasec/trivy:{TRIVY_VERSION}@sha256:")
     assert len(TRIVY_IMAGE.split("@sha256:")[1]) == 64
-    (source,) = find(scan_container(built_image(), DAY), "from")
+    (source,) = find(scan_container(built_image(), AT), "from")
     assert source.args["address"] == TRIVY_IMAGE
 
 
 def test_the_db_lives_in_a_locked_cache_volume_keyed_by_the_day() -> None:
-    container = scan_container(built_image(), DAY)
+    container = scan_container(built_image(), AT)
     (mount,) = find(container, "withMountedCache")
     assert mount.args["path"] == CACHE_DIR
     assert mount.args["sharing"] == dagger.CacheSharingMode.LOCKED.value
@@ -67,9 +68,18 @@ def test_the_db_lives_in_a_locked_cache_volume_keyed_by_the_day() -> None:
     assert db_cache_key(date(2026, 11, 27)) != db_cache_key(DAY)
 
 
+def test_each_run_scans_afresh_so_a_failed_exec_is_never_replayed() -> None:
+    first = plain_env(scan_container(built_image(), AT))["PIPELINE_SCAN_AT"]
+    later = AT.replace(second=2)
+    second = scan_container(built_image(), later)
+    assert plain_env(second)["PIPELINE_SCAN_AT"] != first
+    (volume,) = find(second, "withMountedCache")[0].arg_chain("cache")
+    assert volume.args["key"] == "trivy-db-2026-11-26"  # same day: same DB
+
+
 def test_the_image_is_scanned_from_its_tarball() -> None:
     image = built_image()
-    container = scan_container(image, DAY)
+    container = scan_container(image, AT)
     (mount,) = find(container, "withMountedFile")
     assert mount.args["path"] == IMAGE_TAR
     tarball = mount.arg_chain("source")
@@ -77,7 +87,7 @@ def test_the_image_is_scanned_from_its_tarball() -> None:
 
 
 def test_exactly_one_scan_writing_json_with_exit_code_zero_and_any_exit_accepted() -> None:
-    container = scan_container(built_image(), DAY)
+    container = scan_container(built_image(), AT)
     (scan,) = find(container, "withExec")  # the only exec: no second scan, no download step
     args = scan.args["args"]
     assert args[:2] == ["sh", "-c"]
@@ -112,7 +122,7 @@ def test_conversions_render_the_json_and_never_scan() -> None:
 
 
 def test_no_secret_or_token_reaches_the_scan() -> None:
-    container = scan_container(built_image(), DAY)
+    container = scan_container(built_image(), AT)
     assert secret_names(container) == []
     assert not [name for name in plain_env(container) if "TOKEN" in name.upper()]
 
@@ -185,6 +195,11 @@ async def test_warn_mode_returns_the_report_with_findings(
     assert result.reason.startswith("warning: 1 findings (1 CRITICAL)")
     assert "CVE-2026-1" in result.markdown()
     assert len(scanner.scanned) == 1
+    raw = result.json(unfiltered=True)  # Trivy's own file from the one scan, not a copy
+    assert calls(raw)[-1].args == {"path": REPORT}
+    assert len(scan_execs(raw)) == 1
+    (mount,) = find(result.sarif(), "withMountedFile")
+    assert mount.arg_chain("source") == calls(result.json())  # SARIF renders the filtered JSON
 
 
 @pytest.mark.anyio

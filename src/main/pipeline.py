@@ -173,9 +173,9 @@ class Pipeline:
 
         The image is scanned once, from its tarball, with a pinned Trivy and a DB cached
         for the day. In block mode a blocked scan fails this function after the report is
-        made, and the failure carries the verdict and the worst findings; to keep the
-        report objects of such a scan (SARIF upload, JSON), call with --mode warn and
-        read ``blocked``. A scanner crash fails in both modes.
+        made, and the failure carries the verdict and the worst findings. To keep the
+        objects of a scan that would block (SARIF upload, JSON), call with --mode warn:
+        ``counts`` then holds what block mode fails on. A scanner crash fails in both.
         """
         result = await self.scan_report(
             image, mode=mode, severities=severities, ignore_unfixed=ignore_unfixed, ref=ref

@@ -216,6 +216,16 @@ async def test_block_mode_fails_after_the_report_is_made(
 
 
 @pytest.mark.anyio
+async def test_the_deploy_flow_gets_a_blocked_scan_back_instead_of_a_failure(
+    sample_pipeline: Pipeline, scanner: Scanner
+) -> None:
+    scanner.report = FINDINGS
+    result = await sample_pipeline.scan_report(built_image(), mode="block")
+    assert (result.mode, result.blocked) == ("block", True)
+    assert result.failure().startswith("security scan blocked: 1 findings")
+
+
+@pytest.mark.anyio
 async def test_block_mode_passes_a_clean_image(sample_pipeline: Pipeline, scanner: Scanner) -> None:
     scanner.report = fixture("clean.json")
     result = await sample_pipeline.scan(built_image(), mode="block")

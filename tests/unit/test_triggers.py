@@ -1,3 +1,4 @@
+import json
 from typing import Any
 
 import pytest
@@ -9,6 +10,7 @@ from main.core.triggers import (
     CI_BRANCH_PATTERNS,
     decide,
     decide_ci,
+    load_payload,
     matches_branch_glob,
     publishes_production,
 )
@@ -319,3 +321,25 @@ def test_double_star_patterns_match_exactly_the_prefix_and_something(rest: str) 
 def test_single_star_stays_within_one_segment() -> None:
     assert matches_branch_glob("feature/x", "feature/*")
     assert not matches_branch_glob("feature/x/y", "feature/*")
+
+
+# --- reading the event file -----------------------------------------------------------
+
+
+def test_an_event_file_is_read_as_the_payload_it_holds() -> None:
+    text = json.dumps(pull_request())
+    assert decide("pull_request", load_payload(text)).should_deploy
+    assert load_payload(text.encode()) == pull_request()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("{not json", "is not JSON"), ("[1, 2]", "holds a JSON list"), ("", "is not JSON"),
+     (b"\xff\xfe", "is not JSON"), ('"push"', "holds a JSON str")],
+)  # fmt: skip
+def test_an_event_file_that_is_not_a_json_object_is_one_clear_error(
+    text: str | bytes, expected: str
+) -> None:
+    with pytest.raises(PipelineError, match=expected) as raised:
+        load_payload(text, source="./event.json")
+    assert str(raised.value).startswith("./event.json ")

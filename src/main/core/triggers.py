@@ -12,6 +12,7 @@ the run must build exactly the commit that triggered it. ``workflow_dispatch`` n
 no commit, so its ``ref`` input is passed on as given (branch, tag or sha).
 """
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -85,6 +86,23 @@ def _text(event_name: str, parent: Mapping[str, Any], key: str, where: str = "")
     if not isinstance(value, str) or not value.strip():
         _malformed(event_name, f"'{where}{key}' must be a non-empty string")
     return value.strip()
+
+
+def load_payload(text: str | bytes, *, source: str = "the event file") -> Mapping[str, Any]:
+    """Read an event payload (the JSON GitHub writes to ``$GITHUB_EVENT_PATH``).
+
+    Raises:
+        PipelineError: when the text is not a JSON object.
+    """
+    try:
+        payload = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        msg = f"{source} is not JSON ({exc}): pass the webhook payload GitHub wrote for the event"
+        raise PipelineError(msg) from None
+    if not isinstance(payload, dict):
+        msg = f"{source} holds a JSON {type(payload).__name__}, not the object GitHub writes"
+        raise PipelineError(msg)
+    return payload
 
 
 def branch_of(ref: str) -> str | None:

@@ -15,7 +15,7 @@ MASK = "***"
 # Shapes that are credentials wherever they appear.
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # user:password@ (or token@) in any URL
-    (re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s@]+@"), rf"\g<scheme>{MASK}@"),
+    (re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]{0,15}://)[^/\s@]+@"), rf"\g<scheme>{MASK}@"),
     # GitHub tokens (classic, fine-grained, app, refresh)
     (re.compile(r"\bgh[pousr]_[A-Za-z0-9]{20,}"), MASK),
     (re.compile(r"\bgithub_pat_[A-Za-z0-9_]{20,}"), MASK),

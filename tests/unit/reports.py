@@ -77,3 +77,28 @@ def failing_report() -> Report:
     return report.with_stage(
         StageResult("notify", "skipped", 0.0, "no --notify-webhook given", blocking=False)
     )
+
+
+def readme_sample_report() -> Report:
+    """The failing run whose summary the README shows."""
+    report = failing_report().with_values(
+        scan=ScanSummary(
+            mode="warn",
+            found={"CRITICAL": 0, "HIGH": 3, "MEDIUM": 4, "LOW": 9},
+            counted={"CRITICAL": 0, "HIGH": 1, "MEDIUM": 1, "LOW": 0},
+            blocked=False,
+            reason="2 findings left after ignoring unfixed ones; staging warns and goes on",
+        )
+    )
+    report = report.with_stage(
+        StageResult(
+            "scan",
+            "warned",
+            18.4,
+            "2 fixable findings (HIGH 1, MEDIUM 1): staging warns",
+            blocking=False,
+        )
+    )
+    return report.with_stage(
+        StageResult("publish", "passed", 4.2, "1 of 2 tags pushed: staging-latest held back")
+    )

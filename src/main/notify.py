@@ -9,7 +9,7 @@ a chat message never fails a deployment.
 
 import dagger
 
-from main.core.notify import check_kind, send
+from main.core.notify import send
 from main.core.report import Report, StageResult, Stopwatch
 
 NO_WEBHOOK = "no --notify-webhook given"
@@ -34,6 +34,6 @@ async def notify(
     try:
         url = (await webhook.plaintext()).strip()
     except dagger.DaggerError as exc:
-        why = f"{check_kind(kind)}: could not read the webhook secret ({type(exc).__name__})"
+        why = f"{kind}: could not read the webhook secret ({type(exc).__name__})"
         return clock.stage("notify", "failed", why, blocking=False)
     return (await send(kind, url, report, link=link)).stage()

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 import pytest
 
 from main.core.notify import KINDS, NotifyResult, build_payload, send
-from main.core.report import StageResult
+from main.core.report import Publication, StageResult
 from tests.integration.processes import free_port
 from tests.integration.webhook_receiver import Answer, Receiver, receiving
 from tests.integration.webhook_shapes import CHECKS, SUCCESS
@@ -83,7 +83,11 @@ async def test_huge_reports_still_fit_the_documented_limits(receiver: Receiver, 
     report = failing_report()
     for i in range(60):
         report = report.with_stage(StageResult(f"stage-{i}", "failed", 1.0, "y" * 3000))
-    report = report.with_values(tags=tuple(f"t{i}" for i in range(500)))
+    refs = tuple(f"ghcr.io/acme/app:staging-v1.0.0-{i:04d}@sha256:{'a' * 64}" for i in range(300))
+    report = report.with_values(
+        tags=tuple(f"t{i}" for i in range(500)),
+        publication=Publication(pushed=refs, not_pushed=refs, reason="r" * 3000),
+    )
     await send(kind, receiver.url, report)
     CHECKS[kind](receiver.requests[0].json())
     assert len(receiver.requests[0].body) < 28 * 1024, "Teams' message limit, the smallest"

@@ -42,6 +42,7 @@ DISCORD_FIELDS = 25
 DISCORD_FIELD_NAME = 256
 DISCORD_FIELD_VALUE = 1024
 DISCORD_EMBED_TOTAL = 6000
+DISCORD_STAGES_ROOM = 1500  # of the 6000, kept for the stage list
 TEAMS_TEXT = 4000  # Teams refuses messages over about 28 KB; keep cards far below
 TEAMS_FACTS = 12
 ADAPTIVE_CARD_VERSION = "1.4"  # rendered by Teams on every client
@@ -142,8 +143,9 @@ def slack_payload(report: Report, *, link: str = "") -> dict[str, Any]:
                 "text": fit(slack_escape("\n".join(stage_lines(report))), SLACK_SECTION),
             },
         },
-        {"type": "section", "fields": fields},
     ]
+    if fields:
+        blocks.append({"type": "section", "fields": fields})
     if link:
         blocks.append(
             {"type": "context", "elements": [{"type": "mrkdwn", "text": f"<{link}|View the run>"}]}
@@ -155,23 +157,30 @@ def slack_payload(report: Report, *, link: str = "") -> dict[str, Any]:
 
 
 def discord_payload(report: Report, *, link: str = "") -> dict[str, Any]:
-    """An execute-webhook body: ``content`` plus one embed, mentions disabled."""
+    """An execute-webhook body: ``content`` plus one embed, mentions disabled.
+
+    Discord refuses an embed over 6000 characters in all, so fields are added while
+    they fit, keeping room for the stage list in the description.
+    """
     title = headline(report)
-    pairs = [
-        (fit(name, DISCORD_FIELD_NAME), fit(value, DISCORD_FIELD_VALUE) or "-")
-        for name, value in facts(report)[:DISCORD_FIELDS]
-    ]
-    fields = [{"name": n, "value": v, "inline": "\n" not in v} for n, v in pairs]
+    footer = f"{report.workflow} · pipeline"
+    room = DISCORD_EMBED_TOTAL - len(fit(title, DISCORD_TITLE)) - len(footer) - DISCORD_STAGES_ROOM
+    fields = []
+    for name, value in facts(report)[:DISCORD_FIELDS]:
+        shown_name = fit(name, DISCORD_FIELD_NAME)
+        shown_value = fit(value, DISCORD_FIELD_VALUE) or "-"
+        size = len(shown_name) + len(shown_value)
+        if size > room:
+            break
+        fields.append({"name": shown_name, "value": shown_value, "inline": "\n" not in value})
+        room -= size
     embed: dict[str, Any] = {
         "title": fit(title, DISCORD_TITLE),
-        "description": "",
+        "description": fit("\n".join(stage_lines(report)), DISCORD_STAGES_ROOM + room),
         "color": GREEN if report.ok else RED,
         "fields": fields,
-        "footer": {"text": f"{report.workflow} · pipeline"},
+        "footer": {"text": footer},
     }
-    used = len(title) + len(embed["footer"]["text"]) + sum(len(n) + len(v) for n, v in pairs)
-    budget = min(DISCORD_DESCRIPTION, DISCORD_EMBED_TOTAL - used)
-    embed["description"] = fit("\n".join(stage_lines(report)), budget)
     if link:
         embed["url"] = link
     return {

@@ -10,7 +10,7 @@ one-line failure message, and the notifications. The model is plain frozen datac
 import json
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal, Self, cast, get_args
 
 from main.core.errors import PipelineError
@@ -118,7 +118,7 @@ class Report:
     publication: Publication | None = None
     scan: ScanSummary | None = None
     smoke: SmokeSummary | None = None
-    notes: tuple[str, ...] = field(default=())
+    notes: tuple[str, ...] = ()
 
     # --- building ---
 

@@ -3,7 +3,7 @@ import json
 import pytest
 
 from main.core.errors import PipelineError
-from main.core.report import Report, StageResult, Stopwatch
+from main.core.report import NO_CREDENTIALS, Publication, Report, StageResult, Stopwatch
 from tests.unit.reports import failing_report, passing_report
 
 
@@ -110,3 +110,12 @@ def test_json_carries_the_verdict_for_machines() -> None:
 def test_anything_else_is_not_a_report(text: str) -> None:
     with pytest.raises(PipelineError, match="not a pipeline report"):
         Report.from_json(text)
+
+
+def test_a_run_without_credentials_lists_what_it_would_have_pushed() -> None:
+    publication = Publication.without_credentials("ghcr.io/acme/app", ["v1-x", "staging-latest"])
+    assert publication.pushed == ()
+    assert publication.not_pushed == ("ghcr.io/acme/app:v1-x", "ghcr.io/acme/app:staging-latest")
+    markdown = passing_report().with_values(publication=publication).to_markdown()
+    assert f"**not pushed** ({NO_CREDENTIALS}):" in markdown
+    assert "- `ghcr.io/acme/app:staging-latest`" in markdown

@@ -21,6 +21,7 @@ STATUSES: tuple[StageStatus, ...] = get_args(StageStatus)
 ScanMode = Literal["warn", "block"]
 SEVERITIES = ("CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN")
 SCHEMA = "pipeline-report/1"
+NO_CREDENTIALS = "no registry credentials: pass --registry-token to push"
 
 
 def one_line(text: str) -> str:
@@ -100,6 +101,14 @@ class Publication:
     pushed: tuple[str, ...] = ()
     not_pushed: tuple[str, ...] = ()
     reason: str = ""
+
+    @classmethod
+    def without_credentials(cls, image: str, tags: Sequence[str]) -> Self:
+        """What a run without a registry token reports: every tag it would have pushed."""
+        return cls(
+            not_pushed=tuple(f"{image}:{tag}" for tag in tags),
+            reason=NO_CREDENTIALS,
+        )
 
 
 @dataclass(frozen=True, slots=True)

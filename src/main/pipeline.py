@@ -7,11 +7,13 @@ import dagger
 from dagger import DefaultPath, Doc, Ignore, field, object_type
 from dagger.mod._exceptions import FunctionError
 
+from main.core.triggers import decide, load_payload
 from main.decorators import function, uncached_function
 from main.errors import user_errors
 from main.scan import read_ignore_file, run_scan
 from main.scan_result import Scan
 from main.source import IGNORED, read_service, service_tree
+from main.trigger_decision import TriggerDecision
 
 if TYPE_CHECKING:
     from main.core.service import Service
@@ -187,5 +189,31 @@ class Pipeline:
     # --- smoke test ---------------------------------------------------------------------
 
     # --- deploy-staging and ci ----------------------------------------------------------
+
+    @uncached_function
+    async def check_trigger(
+        self,
+        event_name: Annotated[
+            str, Doc("GitHub's event name (github.event_name): push, pull_request, ...")
+        ],
+        event: Annotated[
+            dagger.File,
+            Doc("The event payload JSON: the file at $GITHUB_EVENT_PATH in a workflow run"),
+        ],
+        label: Annotated[
+            str | None,
+            Doc("Pull-request label that deploys (default: [tool.pipeline] staging-label)"),
+        ] = None,
+    ) -> TriggerDecision:
+        """Whether a GitHub event deploys to staging, which ref, and why.
+
+        Replays a CI event locally: save the payload from the run's log or the webhook
+        settings and pass it with the event name, exactly as the workflow does.
+        """
+        with user_errors():
+            payload = load_payload(await event.contents(), source="--event")
+            if label is None:
+                label = (await self.service()).config.staging_label
+            return TriggerDecision.of(event_name, decide(event_name, payload, label=label))
 
     # --- promote, rollback, prune -------------------------------------------------------

@@ -14,7 +14,7 @@ SCAN = {"scan"}
 
 SMOKE: set[str] = set()
 
-ORCHESTRATION: set[str] = set()
+ORCHESTRATION = {"check_trigger"}
 
 REGISTRY: set[str] = set()
 

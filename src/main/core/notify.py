@@ -1,0 +1,330 @@
+"""Tell a chat channel how a run went: Slack, Discord or Microsoft Teams webhooks.
+
+Each service gets the payload its documentation describes, built from the same
+:class:`~main.core.report.Report`: Slack's incoming webhook (``text`` plus Block Kit
+``blocks``), Discord's execute-webhook (``content`` plus ``embeds``), and a Teams
+Workflows webhook (a ``message`` whose attachment is an Adaptive Card). Every text is
+cut to the service's documented limits, because an over-long field makes the whole
+message bounce.
+
+Sending is one attempt with a timeout: a chat message is not worth delaying or failing
+a deployment, so :func:`send` never raises and never retries; it returns a
+:class:`NotifyResult` that the report records. Error texts never contain the webhook
+URL (it is a secret: whoever has it can post to the channel).
+"""
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal, get_args
+
+import httpx
+
+from main.core.errors import PipelineError
+from main.core.redact import scrub
+from main.core.report import Report, StageResult, one_line
+from main.core.report_markdown import MARKS, duration
+
+NotifyKind = Literal["slack", "discord", "teams"]
+KINDS: tuple[NotifyKind, ...] = get_args(NotifyKind)
+DEFAULT_TIMEOUT = 10.0
+USER_AGENT = "pipeline-notify/1"
+
+# Documented limits.
+SLACK_HEADER = 150  # header block plain_text
+SLACK_SECTION = 3000  # section text
+SLACK_FIELD = 2000  # each section field
+SLACK_FIELDS = 10  # fields per section
+DISCORD_CONTENT = 2000
+DISCORD_TITLE = 256
+DISCORD_DESCRIPTION = 4096
+DISCORD_FIELDS = 25
+DISCORD_FIELD_NAME = 256
+DISCORD_FIELD_VALUE = 1024
+DISCORD_EMBED_TOTAL = 6000
+DISCORD_STAGES_ROOM = 1500  # of the 6000, kept for the stage list
+TEAMS_TEXT = 4000  # Teams refuses messages over about 28 KB; keep cards far below
+TEAMS_FACTS = 12
+ADAPTIVE_CARD_VERSION = "1.4"  # rendered by Teams on every client
+TEAMS_ATTACHMENT = "application/vnd.microsoft.card.adaptive"
+
+GREEN, RED = 0x2EB67D, 0xE01E5A
+
+
+def fit(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, with an ellipsis when cut."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def check_kind(kind: str) -> NotifyKind:
+    """The notification kind, checked.
+
+    Raises:
+        PipelineError: for a kind this module cannot send.
+    """
+    for known in KINDS:
+        if kind.strip().lower() == known:
+            return known
+    msg = f"unknown notification kind {kind!r}: use one of {', '.join(KINDS)}"
+    raise PipelineError(msg)
+
+
+# --- what every message says ----------------------------------------------------------
+
+
+def headline(report: Report) -> str:
+    """One line: the verdict, the service, and where it failed."""
+    subject = f"{report.service} {report.version}".strip()
+    where = f" ({report.ref}@{report.sha[:7]})" if report.sha else f" ({report.ref})"
+    if report.ok:
+        return f"✅ {report.workflow} passed: {subject}{where}"
+    return f"❌ {report.failure_message} [{subject}{where}]"
+
+
+def stage_lines(report: Report) -> list[str]:
+    """``✅ validate (41.2 s): detail`` for every stage."""
+    lines = []
+    for stage in report.stages:
+        took = "" if stage.status == "skipped" else f" ({duration(stage.duration_seconds)})"
+        detail = f": {one_line(stage.detail)}" if stage.detail else ""
+        lines.append(f"{MARKS[stage.status]} {stage.name}{took}{detail}")
+    return lines or ["no stage ran"]
+
+
+def facts(report: Report) -> list[tuple[str, str]]:
+    """Name/value pairs worth a glance: ref, commit, image, scan and smoke results."""
+    pairs = [("Ref", report.ref or "working tree")]
+    if report.sha:
+        pairs.append(("Commit", report.sha[:12]))
+    publication = report.publication
+    if publication is not None and publication.pushed:
+        pairs.append(("Pushed", "\n".join(publication.pushed)))
+    if publication is not None and publication.not_pushed:
+        reason = f" ({publication.reason})" if publication.reason else ""
+        pairs.append(("Not pushed" + reason, "\n".join(publication.not_pushed)))
+    elif report.digest and (publication is None or not publication.pushed):
+        pairs.append(("Digest", report.digest))
+    if report.scan is not None:
+        counts = ", ".join(f"{k} {v}" for k, v in report.scan.counted.items() if v) or "none"
+        verdict = "blocked" if report.scan.blocked else report.scan.mode
+        pairs.append((f"Scan ({verdict})", counts))
+    if report.smoke is not None:
+        passed = sum(check.passed for check in report.smoke.checks)
+        startup = report.smoke.startup_seconds
+        took = f", startup {startup:.1f} s" if startup is not None else ", never started"
+        pairs.append(("Smoke tests", f"{passed}/{len(report.smoke.checks)} passed{took}"))
+    return pairs
+
+
+# --- Slack ----------------------------------------------------------------------------
+
+
+def slack_escape(text: str) -> str:
+    """Slack mrkdwn needs ``&``, ``<`` and ``>`` escaped (they start links and mentions)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def slack_payload(report: Report, *, link: str = "") -> dict[str, Any]:
+    """An incoming-webhook message: ``text`` (the notification line) plus Block Kit."""
+    title = headline(report)
+    fields = [
+        {
+            "type": "mrkdwn",
+            "text": fit(f"*{slack_escape(name)}*\n{slack_escape(value)}", SLACK_FIELD),
+        }
+        for name, value in facts(report)[:SLACK_FIELDS]
+    ]
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": fit(title, SLACK_HEADER)}},
+        {
+            "type": "section",
+            "text": {
+                "type": "mrkdwn",
+                "text": fit(slack_escape("\n".join(stage_lines(report))), SLACK_SECTION),
+            },
+        },
+    ]
+    if fields:
+        blocks.append({"type": "section", "fields": fields})
+    if link:
+        blocks.append(
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": f"<{link}|View the run>"}]}
+        )
+    return {"text": title, "blocks": blocks}
+
+
+# --- Discord --------------------------------------------------------------------------
+
+
+def discord_payload(report: Report, *, link: str = "") -> dict[str, Any]:
+    """An execute-webhook body: ``content`` plus one embed, mentions disabled.
+
+    Discord refuses an embed over 6000 characters in all, so fields are added while
+    they fit, keeping room for the stage list in the description.
+    """
+    title = headline(report)
+    footer = f"{report.workflow} · pipeline"
+    room = DISCORD_EMBED_TOTAL - len(fit(title, DISCORD_TITLE)) - len(footer) - DISCORD_STAGES_ROOM
+    fields = []
+    for name, value in facts(report)[:DISCORD_FIELDS]:
+        shown_name = fit(name, DISCORD_FIELD_NAME)
+        shown_value = fit(value, DISCORD_FIELD_VALUE) or "-"
+        size = len(shown_name) + len(shown_value)
+        if size > room:
+            break
+        fields.append({"name": shown_name, "value": shown_value, "inline": "\n" not in value})
+        room -= size
+    embed: dict[str, Any] = {
+        "title": fit(title, DISCORD_TITLE),
+        "description": fit("\n".join(stage_lines(report)), DISCORD_STAGES_ROOM + room),
+        "color": GREEN if report.ok else RED,
+        "fields": fields,
+        "footer": {"text": footer},
+    }
+    if link:
+        embed["url"] = link
+    return {
+        "content": fit(title, DISCORD_CONTENT),
+        "embeds": [embed],
+        "allowed_mentions": {"parse": []},
+    }
+
+
+# --- Microsoft Teams ------------------------------------------------------------------
+
+
+def teams_payload(report: Report, *, link: str = "") -> dict[str, Any]:
+    """A Workflows-webhook message carrying one Adaptive Card."""
+    card: dict[str, Any] = {
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "type": "AdaptiveCard",
+        "version": ADAPTIVE_CARD_VERSION,
+        "body": [
+            {
+                "type": "TextBlock",
+                "text": headline(report),
+                "weight": "Bolder",
+                "size": "Medium",
+                "color": "Good" if report.ok else "Attention",
+                "wrap": True,
+            },
+            {
+                "type": "TextBlock",
+                "text": fit("\n\n".join(stage_lines(report)), TEAMS_TEXT),
+                "wrap": True,
+            },
+            {
+                "type": "FactSet",
+                "facts": [
+                    {"title": fit(name, 200), "value": fit(value, 1000)}
+                    for name, value in facts(report)[:TEAMS_FACTS]
+                ],
+            },
+        ],
+    }
+    if link:
+        card["actions"] = [{"type": "Action.OpenUrl", "title": "View the run", "url": link}]
+    attachment = {"contentType": TEAMS_ATTACHMENT, "contentUrl": None, "content": card}
+    return {"type": "message", "attachments": [attachment]}
+
+
+BUILDERS: dict[NotifyKind, Callable[..., dict[str, Any]]] = {
+    "slack": slack_payload,
+    "discord": discord_payload,
+    "teams": teams_payload,
+}
+
+
+def build_payload(kind: str, report: Report, *, link: str = "") -> dict[str, Any]:
+    """The documented payload of ``kind`` for ``report``, credentials scrubbed.
+
+    Raises:
+        PipelineError: for an unknown kind.
+    """
+    payload = BUILDERS[check_kind(kind)](report, link=link)
+    scrubbed: dict[str, Any] = _scrub_strings(payload)
+    return scrubbed
+
+
+def _scrub_strings(value: Any) -> Any:  # noqa: ANN401 - any JSON value
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, dict):
+        return {key: _scrub_strings(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_scrub_strings(item) for item in value]
+    return value
+
+
+# --- sending --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NotifyResult:
+    """What happened to one notification: delivered, or the error (never the URL)."""
+
+    kind: str
+    delivered: bool
+    status_code: int | None = None
+    error: str = ""
+    duration_seconds: float = 0.0
+
+    def stage(self) -> StageResult:
+        """The report's ``notify`` stage: a failed notification never fails the run."""
+        detail = f"{self.kind}: delivered" if self.delivered else f"{self.kind}: {self.error}"
+        return StageResult(
+            "notify",
+            "passed" if self.delivered else "failed",
+            self.duration_seconds,
+            detail,
+            blocking=False,
+        )
+
+
+def _answer(response: httpx.Response) -> str:
+    body = one_line(response.text)[:200]
+    return f"webhook answered {response.status_code}" + (f": {body}" if body else "")
+
+
+async def _post(url: str, payload: dict[str, Any], wait_seconds: float) -> tuple[int | None, str]:
+    """One POST: the status code, and an error text (empty on a 2xx answer)."""
+    if not url.startswith(("https://", "http://")):
+        return None, "the webhook URL must start with https://"
+    try:
+        async with httpx.AsyncClient(timeout=wait_seconds, follow_redirects=False) as client:
+            response = await client.post(url, json=payload, headers={"User-Agent": USER_AGENT})
+    except httpx.TimeoutException:
+        return None, f"webhook did not answer within {wait_seconds:g} s"
+    except httpx.ConnectError:
+        return None, "could not connect to the webhook host (refused or unreachable)"
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
+        return None, f"webhook request failed ({type(exc).__name__})"
+    return response.status_code, "" if response.is_success else _answer(response)
+
+
+async def send(
+    kind: str,
+    url: str,
+    report: Report,
+    *,
+    link: str = "",
+    wait_seconds: float = DEFAULT_TIMEOUT,
+) -> NotifyResult:
+    """POST the ``kind`` payload for ``report`` to ``url`` once; report, never raise.
+
+    ``wait_seconds`` bounds connecting and each read; there is no retry, so a dead
+    webhook costs one timeout at most.
+    """
+    started = time.monotonic()
+    status: int | None = None
+    try:
+        payload = build_payload(kind, report, link=link)
+    except PipelineError as exc:
+        error = str(exc)
+    else:
+        status, error = await _post(url, payload, wait_seconds)
+    took = round(time.monotonic() - started, 3)
+    error = scrub(error, [url]) if error else ""
+    return NotifyResult(
+        kind, delivered=not error, status_code=status, error=error, duration_seconds=took
+    )

@@ -1,0 +1,43 @@
+"""Keep credentials out of everything the pipeline writes for people to read.
+
+Reports, job summaries and notifications end in places many people can read (a public
+repository's Actions tab, a chat channel). Stage details come from tool output and
+error messages, which may quote a URL with a token in it. Every rendered string goes
+through :func:`scrub` first: it removes the values the caller knows to be secret and
+the credential shapes that are recognisable on sight.
+"""
+
+import re
+from collections.abc import Iterable
+
+MASK = "***"
+
+# Shapes that are credentials wherever they appear.
+_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    # user:password@ (or token@) in any URL
+    (re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]{0,15}://)[^/\s@]+@"), rf"\g<scheme>{MASK}@"),
+    # GitHub tokens (classic, fine-grained, app, refresh)
+    (re.compile(r"\bgh[pousr]_[A-Za-z0-9]{20,}"), MASK),
+    (re.compile(r"\bgithub_pat_[A-Za-z0-9_]{20,}"), MASK),
+    # Slack tokens and incoming-webhook paths
+    (re.compile(r"\bxox[abposr]-[A-Za-z0-9-]+"), MASK),
+    (re.compile(r"(hooks\.slack\.com/(?:services|workflows|triggers)/)[^\s\"'<>)]+"), rf"\1{MASK}"),
+    # Discord webhook id/token paths
+    (re.compile(r"(discord(?:app)?\.com/api/webhooks/)[^\s\"'<>)]+"), rf"\1{MASK}"),
+    # Signed URLs (Teams Workflows / Logic Apps `sig=`) and token-like query values
+    (
+        re.compile(r"([?&](?:sig|signature|token|access_token|code|key|password)=)[^&\s\"'<>]+"),
+        rf"\1{MASK}",
+    ),
+    # Authorization headers quoted in an error
+    (re.compile(r"\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}"), rf"\1 {MASK}"),
+)
+
+
+def scrub(text: str, secrets: Iterable[str] = ()) -> str:
+    """``text`` with every known secret value and recognisable credential masked."""
+    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
+        text = text.replace(secret, MASK)
+    for pattern, replacement in _PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text

@@ -1,0 +1,170 @@
+"""The report as GitHub-flavoured Markdown, for ``$GITHUB_STEP_SUMMARY`` and people.
+
+GitHub refuses a step summary over 1 MiB and a huge one is unreadable anyway, so every
+section is bounded (rows, cell length) and the whole text is capped at
+:data:`MAX_BYTES`, cut at a line with a note saying where the rest is (``report.json``).
+Everything passes through :func:`~main.core.redact.scrub`.
+"""
+
+from collections.abc import Iterable
+
+from main.core.redact import scrub
+from main.core.report import SEVERITIES, Report, ScanSummary, SmokeSummary, StageResult, one_line
+
+MAX_BYTES = 64 * 1024
+MAX_ROWS = 40
+MAX_CELL = 200
+MARKS = {"passed": "✅", "failed": "❌", "warned": "⚠️", "skipped": "⏭️"}
+TRUNCATED = "_(truncated: the full report is in report.json)_"
+
+
+def _bounded_line(text: str, limit: int) -> str:
+    flat = one_line(text)
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def cell(text: str, limit: int = MAX_CELL) -> str:
+    """Text safe inside a table cell: one line, bounded, pipes and angle brackets escaped."""
+    flat = _bounded_line(text, limit)
+    return flat.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def code(text: str) -> str:
+    """Inline code, one line and bounded; backticks become quotes so the span holds."""
+    return "`" + _bounded_line(text, MAX_CELL).replace("`", "'").replace("|", "\\|") + "`"
+
+
+def duration(seconds: float) -> str:
+    """``0.4 s``, ``12.3 s``, ``2 min 05 s``."""
+    if seconds < 60:  # noqa: PLR2004 - a minute
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest:02d} s"
+
+
+def _bounded(rows: list[str], what: str) -> list[str]:
+    if len(rows) <= MAX_ROWS:
+        return rows
+    hidden = len(rows) - MAX_ROWS
+    return [*rows[:MAX_ROWS], "", f"_…and {hidden} more {what} (see report.json)_"]
+
+
+def _title(report: Report) -> str:
+    subject = f"{report.service} {report.version}".strip()
+    if report.ok:
+        return f"## ✅ {report.workflow} passed: {subject}"
+    return f"## ❌ {report.workflow} failed at {report.failed_stage}: {subject}"
+
+
+def _facts(report: Report) -> list[str]:
+    facts = [("ref", code(report.ref) if report.ref else "working tree")]
+    if report.sha:
+        facts.append(("commit", code(report.sha[:12])))
+    if report.trigger:
+        facts.append(("trigger", cell(report.trigger)))
+    return [f"**{name}**: {value}" for name, value in facts]
+
+
+def _stage_row(stage: StageResult) -> str:
+    took = "-" if stage.status == "skipped" else duration(stage.duration_seconds)
+    status = f"{MARKS[stage.status]} {stage.status}"
+    if stage.status == "failed" and not stage.blocking:
+        status += " (non-blocking)"
+    return f"| {cell(stage.name)} | {status} | {took} | {cell(stage.detail) or ' '} |"
+
+
+def _stages(stages: tuple[StageResult, ...]) -> list[str]:
+    if not stages:
+        return ["_No stage ran._"]
+    header = ["| stage | status | duration | detail |", "|---|---|--:|---|"]
+    return header + _bounded([_stage_row(s) for s in stages], "stages")
+
+
+def _bullets(items: Iterable[str]) -> list[str]:
+    return _bounded([f"- {code(item)}" for item in items], "entries")
+
+
+def _image(report: Report) -> list[str]:
+    lines: list[str] = []
+    if report.digest:
+        lines.append(f"**digest**: {code(report.digest)}")
+    if report.tags:
+        lines += ["", "**tags**:", *_bullets(report.tags)]
+    publication = report.publication
+    if publication is not None:
+        if publication.pushed:
+            lines += ["", "**pushed**:", *_bullets(publication.pushed)]
+        if publication.not_pushed:
+            why = f" ({cell(publication.reason)})" if publication.reason else ""
+            lines += ["", f"**not pushed**{why}:", *_bullets(publication.not_pushed)]
+    return _section("Image", lines)
+
+
+def _scan(scan: ScanSummary | None) -> list[str]:
+    if scan is None:
+        return []
+    keys = [s for s in SEVERITIES if s in scan.found or s in scan.counted]
+    keys += sorted((set(scan.found) | set(scan.counted)) - set(keys))
+    rows = [f"| {cell(k)} | {scan.found.get(k, 0)} | {scan.counted.get(k, 0)} |" for k in keys]
+    table = ["| severity | found | after filtering |", "|---|--:|--:|", *rows]
+    verdict = "blocked" if scan.blocked else ("warned" if scan.total else "clean")
+    mark = "❌" if scan.blocked else ("⚠️" if scan.total else "✅")
+    summary = f"{mark} **{verdict}** ({scan.mode} mode): {cell(scan.reason, 500)}"
+    return _section("Security scan", [summary, "", *table])
+
+
+def _smoke(smoke: SmokeSummary | None) -> list[str]:
+    if smoke is None:
+        return []
+    started = (
+        f"**startup**: {smoke.startup_seconds:.2f} s"
+        if smoke.startup_seconds is not None
+        else "**startup**: never became healthy"
+    )
+    rows = [
+        f"| {cell(c.name)} | {'✅ passed' if c.passed else '❌ failed'} | "
+        f"{c.latency_ms:.0f} ms | {cell(c.error) or ' '} |"
+        for c in smoke.checks
+    ]
+    table = ["| check | result | latency | error |", "|---|---|--:|---|", *_bounded(rows, "checks")]
+    return _section("Smoke tests", [started, "", *table])
+
+
+def _skipped(report: Report) -> list[str]:
+    items = [f"- **{cell(name)}**: {cell(why) or 'skipped'}" for name, why in report.skipped]
+    return _section("Skipped", _bounded(items, "skipped stages"))
+
+
+def _notes(report: Report) -> list[str]:
+    return _section("Notes", _bounded([f"- {cell(note, 500)}" for note in report.notes], "notes"))
+
+
+def _section(title: str, lines: list[str]) -> list[str]:
+    return ["", f"### {title}", "", *lines] if lines else []
+
+
+def cap(text: str, limit: int = MAX_BYTES) -> str:
+    """``text`` cut at a line boundary to at most ``limit`` UTF-8 bytes, with a note."""
+    if len(text.encode()) <= limit:
+        return text
+    budget = limit - len(TRUNCATED.encode()) - 2
+    kept: list[str] = []
+    used = 0
+    for line in text.splitlines():
+        size = len(line.encode()) + 1
+        if used + size > budget:
+            break
+        kept.append(line)
+        used += size
+    return "\n".join([*kept, "", TRUNCATED]) + "\n"
+
+
+def render(report: Report) -> str:
+    """The whole summary: title, failure line, facts, stage table, then the sections."""
+    lines = [_title(report), ""]
+    if not report.ok:
+        lines += [f"> {cell(report.failure_message, 1000)}", ""]
+    lines += [" · ".join(_facts(report)), "", *_stages(report.stages)]
+    lines += _image(report) + _scan(report.scan) + _smoke(report.smoke)
+    lines += _skipped(report) + _notes(report)
+    return cap(scrub("\n".join(lines) + "\n"))

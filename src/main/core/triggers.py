@@ -1,0 +1,327 @@
+"""Which GitHub events deploy to staging, which run CI, and which publish production.
+
+The workflow YAML only forwards the event name and payload; every rule lives here, so
+a surprising run is replayed on a laptop (``dagger call check-trigger``) rather than
+debugged by pushing commits. Payloads follow GitHub's documented webhook shapes:
+``push`` (``ref``, ``after``, ``deleted``), ``workflow_dispatch`` (``inputs``) and
+``pull_request`` (``action``, ``label``, ``pull_request.head``/``base``).
+
+The deployed ref is always a commit sha when the event names one (the pushed ``after``
+sha, the PR's ``head.sha``): a branch may move between the event and the build, and
+the run must build exactly the commit that triggered it. ``workflow_dispatch`` names
+no commit, so its ``ref`` input is passed on as given (branch, tag or sha).
+"""
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, NoReturn
+
+from main.core.errors import PipelineError
+
+DEFAULT_LABEL = "deploy-to-staging"
+STAGING_BRANCH = "develop"
+PRODUCTION_BRANCH = "main"
+DISPATCH_DEFAULT_REF = STAGING_BRANCH
+# The CI workflow's push branches, as GitHub globs (`**` spans slashes).
+CI_BRANCH_PATTERNS = ("feature/**", "bugfix/**", "chore/**", "release/**")
+RELEASE_PATTERN = "release/**"
+BRANCH_PREFIX = "refs/heads/"
+_ZERO_SHA = re.compile(r"0{40}|0{64}")
+# A conservative subset of git's check-ref-format: what branch, tag and sha names use.
+_GIT_REF = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./-]{0,254}")
+_TRUE = {"true": True, "false": False}
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Whether an event deploys to staging, which ref, and why (always said)."""
+
+    should_deploy: bool
+    ref: str
+    reason: str
+    skip_tests: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CiDecision:
+    """Whether an event runs the CI workflow, on which ref, and whether it publishes."""
+
+    should_run: bool
+    ref: str
+    reason: str
+    publishes_production: bool = False
+
+
+def _malformed(event_name: str, what: str) -> NoReturn:
+    msg = (
+        f"malformed {event_name} payload: {what}; "
+        "pass the file GitHub wrote to $GITHUB_EVENT_PATH for this event"
+    )
+    raise PipelineError(msg)
+
+
+def _deploy(ref: str, reason: str, *, skip_tests: bool = False) -> Decision:
+    return Decision(should_deploy=True, ref=ref, reason=reason, skip_tests=skip_tests)
+
+
+def _no_deploy(ref: str, reason: str) -> Decision:
+    return Decision(should_deploy=False, ref=ref, reason=reason)
+
+
+def _no_ci(ref: str, reason: str) -> CiDecision:
+    return CiDecision(should_run=False, ref=ref, reason=reason)
+
+
+def _mapping(event_name: str, parent: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = parent.get(key)
+    if not isinstance(value, Mapping):
+        _malformed(event_name, f"'{key}' must be an object")
+    return value
+
+
+def _text(event_name: str, parent: Mapping[str, Any], key: str, where: str = "") -> str:
+    value = parent.get(key)
+    if not isinstance(value, str) or not value.strip():
+        _malformed(event_name, f"'{where}{key}' must be a non-empty string")
+    return value.strip()
+
+
+def load_payload(text: str | bytes, *, source: str = "the event file") -> Mapping[str, Any]:
+    """Read an event payload (the JSON GitHub writes to ``$GITHUB_EVENT_PATH``).
+
+    Raises:
+        PipelineError: when the text is not a JSON object.
+    """
+    try:
+        payload = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        msg = f"{source} is not JSON ({exc}): pass the webhook payload GitHub wrote for the event"
+        raise PipelineError(msg) from None
+    if not isinstance(payload, dict):
+        msg = f"{source} holds a JSON {type(payload).__name__}, not the object GitHub writes"
+        raise PipelineError(msg)
+    return payload
+
+
+def branch_of(ref: str) -> str | None:
+    """The branch a ref names: ``refs/heads/x`` gives ``x``; other ``refs/...`` give None.
+
+    A bare name (``release/1.0``) is taken to be a branch, as ``--ref`` users write it.
+    """
+    if ref.startswith(BRANCH_PREFIX):
+        return ref.removeprefix(BRANCH_PREFIX)
+    if ref.startswith("refs/"):
+        return None
+    return ref
+
+
+def matches_branch_glob(branch: str, pattern: str) -> bool:
+    """GitHub's branch filter for the patterns used here.
+
+    ``*`` matches within one path segment, ``**`` across segments (``release/**``
+    matches ``release/1.0`` and ``release/1/rc``, not ``release`` itself).
+    """
+    regex = re.escape(pattern).replace(r"\*\*", ".+").replace(r"\*", "[^/]+")
+    return re.fullmatch(regex, branch) is not None
+
+
+def publishes_production(ref: str) -> bool:
+    """Only ``release/**`` branches publish ``latest``, ``{version}`` and ``{sha}``.
+
+    ``ref`` is a branch name or a full ``refs/heads/...`` ref; tags, PR merge refs and
+    commit shas never publish.
+    """
+    branch = branch_of(ref.strip())
+    return branch is not None and matches_branch_glob(branch, RELEASE_PATTERN)
+
+
+def _flag(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _TRUE:
+        return _TRUE[value.strip().lower()]
+    msg = (
+        f"malformed workflow_dispatch payload: inputs.skip_tests must be true or false, "
+        f"got {value!r}"
+    )
+    raise PipelineError(msg)
+
+
+def _pushed_sha(payload: Mapping[str, Any]) -> str | None:
+    """The commit a push left the branch at; None when the push deleted the branch."""
+    after = _text("push", payload, "after")
+    if payload.get("deleted") is True or _ZERO_SHA.fullmatch(after):
+        return None
+    return after
+
+
+def _event_name(event_name: str, payload: object) -> tuple[str, Mapping[str, Any]]:
+    name = event_name.strip()
+    if not name:
+        msg = "no event name: pass --event-name (GitHub's github.event_name, e.g. push)"
+        raise PipelineError(msg)
+    if not isinstance(payload, Mapping):
+        msg = f"malformed {name} payload: expected a JSON object, got {type(payload).__name__}"
+        raise PipelineError(msg)
+    return name, payload
+
+
+def _push(payload: Mapping[str, Any]) -> Decision:
+    ref = _text("push", payload, "ref")
+    if branch_of(ref) != STAGING_BRANCH:
+        return _no_deploy(ref, f"push to {ref}: only pushes to {STAGING_BRANCH} deploy")
+    after = _pushed_sha(payload)
+    if after is None:
+        return _no_deploy(ref, f"push deleted {STAGING_BRANCH}: nothing to deploy")
+    return _deploy(after, f"push to {STAGING_BRANCH} (commit {after[:7]})")
+
+
+def _dispatch(payload: Mapping[str, Any]) -> Decision:
+    inputs = payload.get("inputs")
+    if inputs is None:
+        inputs = {}
+    if not isinstance(inputs, Mapping):
+        _malformed("workflow_dispatch", "'inputs' must be an object")
+    raw_ref = inputs.get("ref")
+    if raw_ref is not None and not isinstance(raw_ref, str):
+        _malformed("workflow_dispatch", "'inputs.ref' must be a string")
+    ref = (raw_ref or "").strip() or DISPATCH_DEFAULT_REF
+    if not _GIT_REF.fullmatch(ref) or ".." in ref:
+        msg = (
+            f"workflow_dispatch input ref {ref!r} is not a git branch, tag or commit name: "
+            "use letters, digits and / . _ - only"
+        )
+        raise PipelineError(msg)
+    skip = inputs.get("skip_tests")
+    skip_tests = False if skip is None or skip == "" else _flag(skip)
+    reason = f"manual dispatch of {ref}" + (" with tests skipped" if skip_tests else "")
+    return _deploy(ref, reason, skip_tests=skip_tests)
+
+
+def _repo_name(pull: Mapping[str, Any], side: str) -> str | None:
+    """``full_name`` of the head or base repository; None when GitHub sends none.
+
+    The head repository of a PR whose fork was deleted is ``null``.
+    """
+    repo = _mapping("pull_request", pull, side).get("repo")
+    if repo is None:
+        return None
+    if not isinstance(repo, Mapping):
+        _malformed("pull_request", f"'pull_request.{side}.repo' must be an object")
+    name = repo.get("full_name")
+    return name if isinstance(name, str) and name else None
+
+
+def _pull_request(payload: Mapping[str, Any], label: str) -> Decision:
+    action = _text("pull_request", payload, "action")
+    pull = _mapping("pull_request", payload, "pull_request")
+    head = _mapping("pull_request", pull, "head")
+    base = _mapping("pull_request", pull, "base")
+    head_sha = _text("pull_request", head, "sha", "pull_request.head.")
+    base_ref = _text("pull_request", base, "ref", "pull_request.base.")
+    number = payload.get("number", pull.get("number", "?"))
+    what = f"pull request #{number}"
+    if action != "labeled":
+        return _no_deploy(head_sha, f"{what} was {action}: only adding the label deploys")
+    added = _mapping("pull_request", payload, "label")
+    added_name = _text("pull_request", added, "name", "label.")
+    if added_name != label:
+        return _no_deploy(
+            head_sha, f"{what} got the label {added_name!r}, not {label!r}: no deploy"
+        )
+    if base_ref != PRODUCTION_BRANCH:
+        return _no_deploy(
+            head_sha,
+            f"{what} targets {base_ref}: only pull requests to {PRODUCTION_BRANCH} deploy",
+        )
+    head_repo, base_repo = _repo_name(pull, "head"), _repo_name(pull, "base")
+    if base_repo is None:
+        _malformed("pull_request", "'pull_request.base.repo.full_name' is missing")
+    if head_repo != base_repo:
+        source = head_repo or "a deleted repository"
+        return _no_deploy(
+            head_sha,
+            f"{what} comes from the fork {source}: pull requests from forks never deploy",
+        )
+    return _deploy(head_sha, f"{what} labeled {label!r} (head commit {head_sha[:7]})")
+
+
+def decide(event_name: str, payload: Mapping[str, Any], *, label: str = DEFAULT_LABEL) -> Decision:
+    """Whether a GitHub event deploys to staging, and which ref.
+
+    Deploys: a push to ``develop`` (the pushed ``after`` sha); ``workflow_dispatch``
+    (``inputs.ref``, default ``develop``, and ``inputs.skip_tests``, a boolean or the
+    strings ``"true"``/``"false"``); a ``pull_request`` ``labeled`` with ``label`` on a
+    PR to ``main`` from the same repository (the PR's ``head.sha``). Everything else
+    does not deploy, and ``reason`` says why.
+
+    Raises:
+        PipelineError: (a ``ValueError``) when the payload lacks what the event needs.
+    """
+    name, body = _event_name(event_name, payload)
+    if name == "push":
+        return _push(body)
+    if name == "workflow_dispatch":
+        return _dispatch(body)
+    if name == "pull_request":
+        return _pull_request(body, label)
+    return _no_deploy(
+        "",
+        f"event {name!r} never deploys: only push, workflow_dispatch and pull_request do",
+    )
+
+
+# Pull-request actions on which GitHub's `pull_request` trigger runs by default.
+CI_PULL_REQUEST_ACTIONS = ("opened", "synchronize", "reopened")
+
+
+def _ci_push(payload: Mapping[str, Any]) -> CiDecision:
+    ref = _text("push", payload, "ref")
+    branch = branch_of(ref)
+    if branch is None or not any(matches_branch_glob(branch, p) for p in CI_BRANCH_PATTERNS):
+        return _no_ci(ref, f"push to {ref}: CI runs on pushes to {', '.join(CI_BRANCH_PATTERNS)}")
+    after = _pushed_sha(payload)
+    if after is None:
+        return _no_ci(ref, f"push deleted {branch}: nothing to check")
+    publishes = publishes_production(ref)
+    note = ", publishes production tags" if publishes else ""
+    reason = f"push to {branch} (commit {after[:7]}){note}"
+    return CiDecision(should_run=True, ref=after, reason=reason, publishes_production=publishes)
+
+
+def _ci_pull_request(payload: Mapping[str, Any]) -> CiDecision:
+    action = _text("pull_request", payload, "action")
+    pull = _mapping("pull_request", payload, "pull_request")
+    head = _mapping("pull_request", pull, "head")
+    head_sha = _text("pull_request", head, "sha", "pull_request.head.")
+    base = _mapping("pull_request", pull, "base")
+    base_ref = _text("pull_request", base, "ref", "pull_request.base.")
+    if base_ref != PRODUCTION_BRANCH:
+        return _no_ci(
+            head_sha, f"pull request to {base_ref}: CI runs on pull requests to {PRODUCTION_BRANCH}"
+        )
+    if action not in CI_PULL_REQUEST_ACTIONS:
+        return _no_ci(head_sha, f"pull request {action}: the code did not change")
+    reason = f"pull request to {PRODUCTION_BRANCH} {action} (head commit {head_sha[:7]})"
+    return CiDecision(should_run=True, ref=head_sha, reason=reason)
+
+
+def decide_ci(event_name: str, payload: Mapping[str, Any]) -> CiDecision:
+    """Whether a GitHub event runs the CI workflow (DESIGN.md's table).
+
+    Runs: pushes to ``feature/**``, ``bugfix/**``, ``chore/**`` and ``release/**``
+    (on the pushed sha; ``publishes_production`` for ``release/**``), and pull requests
+    to ``main`` when opened, updated or reopened (on the head sha; never publishes,
+    whatever the head branch, because a PR is not a release).
+
+    Raises:
+        PipelineError: (a ``ValueError``) when the payload lacks what the event needs.
+    """
+    name, body = _event_name(event_name, payload)
+    if name == "push":
+        return _ci_push(body)
+    if name == "pull_request":
+        return _ci_pull_request(body)
+    return _no_ci("", f"event {name!r} does not run CI: only push and pull_request do")

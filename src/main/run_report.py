@@ -1,0 +1,64 @@
+"""The result of ``deploy-staging`` and ``ci``: the verdict plus the report, as files.
+
+A workflow step needs three things from a run, whatever happened: the Markdown for the
+job summary, the JSON for machines, and the one-line failure to fail the job with.
+``report`` gives them as one directory (``report.md``, ``report.json``, ``failure.txt``,
+empty when the run passed) so the step exports it once:
+``... --fail=false report export --path pipeline-report``.
+"""
+
+from typing import Annotated, Self
+
+import dagger
+from dagger import Doc, dag, field, object_type
+
+from main.core.report import Report
+from main.decorators import function
+
+MARKDOWN_FILE = "report.md"
+JSON_FILE = "report.json"
+FAILURE_FILE = "failure.txt"
+
+
+@object_type
+class RunReport:
+    """How a deploy-staging or ci run went: verdict, job summary and JSON record."""
+
+    ok: Annotated[bool, Doc("Whether the run passed: no blocking stage failed")] = field()
+    failed_stage: Annotated[
+        str, Doc("The first blocking stage that failed; empty when the run passed")
+    ] = field()
+    failure_message: Annotated[
+        str, Doc("One line: '<workflow> failed at <stage>: <why>'; empty when the run passed")
+    ] = field()
+    report_json: Annotated[str, Doc("The whole report as JSON (what report.json holds)")] = field()
+
+    @classmethod
+    def of(cls, report: Report) -> Self:
+        """Wrap a finished core report for the Dagger API."""
+        return cls(  # type: ignore[call-arg]
+            ok=report.ok,
+            failed_stage=report.failed_stage,
+            failure_message=report.failure_message,
+            report_json=report.to_json(),
+        )
+
+    def core(self) -> Report:
+        """The core report this object carries."""
+        return Report.from_json(self.report_json)
+
+    @function
+    def markdown(self) -> str:
+        """The job summary: stage table with status marks and durations, then sections."""
+        return self.core().to_markdown()
+
+    @function
+    def report(self) -> dagger.Directory:
+        """report.md, report.json and failure.txt (empty when the run passed) in one folder."""
+        failure = f"{self.failure_message}\n" if self.failure_message else ""
+        return (
+            dag.directory()
+            .with_new_file(MARKDOWN_FILE, self.markdown())
+            .with_new_file(JSON_FILE, self.report_json)
+            .with_new_file(FAILURE_FILE, failure)
+        )

@@ -1,0 +1,81 @@
+"""`check-trigger` replays a saved GitHub event through the module's own rules."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from dagger import dag
+from dagger.mod._exceptions import FunctionError
+
+from main.pipeline import Pipeline
+from tests.unit.github_events import HEAD_SHA, dispatch, pull_request
+
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("offline_reads")]
+
+
+def event_file(folder: Path, payload: Any, name: str = "event.json") -> Any:  # noqa: ANN401
+    """Write ``payload`` as JSON and give it as the host file `--event ./event.json` names."""
+    text = payload if isinstance(payload, str) else json.dumps(payload)
+    (folder / name).write_text(text, encoding="utf-8")
+    return dag.host().directory(str(folder)).file(name)
+
+
+async def test_a_labeled_pr_replays_to_a_deploy_of_its_head(
+    sample_pipeline: Pipeline, tmp_path: Path
+) -> None:
+    decision = await sample_pipeline.check_trigger(
+        "pull_request", event_file(tmp_path, pull_request())
+    )
+    assert decision.should_deploy
+    assert decision.ref == HEAD_SHA
+    assert decision.event_name == "pull_request"
+    assert json.loads(decision.json()) == {
+        "event_name": "pull_request",
+        "should_deploy": True,
+        "ref": HEAD_SHA,
+        "reason": decision.reason,
+        "skip_tests": False,
+    }
+
+
+async def test_the_label_comes_from_the_service_settings_unless_given(tmp_path: Path) -> None:
+    service = tmp_path / "svc"
+    service.mkdir()
+    (service / "pyproject.toml").write_text(
+        '[project]\nname = "svc"\nversion = "1.0.0"\n[tool.pipeline]\nstaging-label = "ship-it"\n',
+        encoding="utf-8",
+    )
+    pipeline = Pipeline.create(source=dag.host().directory(str(tmp_path)), subpath="svc")
+    shipped = event_file(tmp_path, pull_request(label="ship-it"))
+    assert (await pipeline.check_trigger("pull_request", shipped)).should_deploy
+    default = event_file(tmp_path, pull_request(), "default.json")
+    refused = await pipeline.check_trigger("pull_request", default)
+    assert not refused.should_deploy
+    assert "not 'ship-it'" in refused.reason
+    assert (
+        await pipeline.check_trigger("pull_request", default, label="deploy-to-staging")
+    ).should_deploy
+
+
+async def test_a_dispatch_passes_skip_tests_on(sample_pipeline: Pipeline, tmp_path: Path) -> None:
+    payload = dispatch({"ref": "feature/x", "skip_tests": "true"})
+    decision = await sample_pipeline.check_trigger(
+        "workflow_dispatch", event_file(tmp_path, payload)
+    )
+    assert (decision.should_deploy, decision.ref, decision.skip_tests) == (True, "feature/x", True)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("{oops", "--event is not JSON"), ("[]", "--event holds a JSON list"),
+     (json.dumps({"action": "labeled"}), "malformed pull_request payload")],
+)  # fmt: skip
+async def test_a_bad_event_file_is_one_line_without_traceback(
+    sample_pipeline: Pipeline, tmp_path: Path, text: str, expected: str
+) -> None:
+    with pytest.raises(FunctionError) as caught:
+        await sample_pipeline.check_trigger("pull_request", event_file(tmp_path, text))
+    assert expected in str(caught.value)
+    assert "\n" not in str(caught.value)
+    assert caught.value.__cause__ is None

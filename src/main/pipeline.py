@@ -216,19 +216,22 @@ class Pipeline:
         """
         service = await self.service(ref)
         with user_errors():
+            # Every refusal comes before the build: nothing is half-done.
             repository = parse_image(service.config.image)
             require_credentials(
                 has_token=registry_token is not None,
                 local_registry=local_registry is not None,
                 host=repository.host,
             )
+            if local_registry is not None:
+                repository = repository.at(await local_registry.endpoint())
+                username = ""
+            else:
+                username = registry_username(service.config.registry_username, repository.host)
             revision = await read_revision(self.repo, ref)
             tags = tags_for(kind, service.version, revision)
             image = await build_service(self.tree(ref), service, revision)
-            if local_registry is not None:
-                repository = repository.at(await local_registry.endpoint())
-            elif registry_token is not None:
-                username = registry_username(service.config.registry_username, repository.host)
+            if registry_token is not None and username:
                 image = with_credentials(image, repository, username, registry_token)
             published = await push_tags(image, repository, tags, registry_service=local_registry)
         return [str(item) for item in published]

@@ -45,7 +45,8 @@ def service_tree(
     ref: str,
 ) -> dagger.Directory:
     """The service folder of the working tree (``ref`` empty) or of a git ref."""
-    tree = _ref(repo, ref).tree() if ref else source
+    # Without .git: the service's files are the build context and the checks' input.
+    tree = _ref(repo, ref).tree(discard_git_dir=True) if ref else source
     return tree if subpath in {"", "."} else tree.directory(subpath)
 
 

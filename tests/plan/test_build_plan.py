@@ -9,7 +9,7 @@ from main.build import build_image
 from main.core.config import validate_config
 from main.core.revision import Revision
 from main.pipeline import Pipeline
-from main.source import GIT_IMAGE, commit_log, read_revision
+from main.source import GIT_IMAGE, commit_log, read_revision, service_tree
 from tests.plan.answers import SHA, answer_commit
 from tests.plan.conftest import REPO_ROOT, SAMPLE_SUBPATH
 from tests.plan.lazy import calls, find
@@ -148,3 +148,10 @@ async def test_git_and_the_engine_must_agree_on_the_commit(monkeypatch: pytest.M
     monkeypatch.setattr("dagger.GitRef.commit", other)
     with pytest.raises(ValueError, match="git reports commit"):
         await read_revision(dag.git("https://example.invalid/a.git"), "main")
+
+
+def test_a_refs_files_come_without_git_metadata() -> None:
+    repo = dag.git("https://example.invalid/acme/pipeline.git")
+    chain = calls(service_tree(dag.directory(), repo, ".", "v1.0.0"))
+    assert [c.name for c in chain] == ["git", "ref", "tree"]
+    assert chain[-1].args == {"discardGitDir": True}

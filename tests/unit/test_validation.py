@@ -99,10 +99,12 @@ def test_a_check_passes_only_when_every_command_exits_zero() -> None:
     assert "$ ruff check .  (exit 0)\nAll checks passed!" in failed.output
 
 
-def test_a_check_without_commands_fails_rather_than_passing_silently() -> None:
+def test_a_check_without_commands_is_skipped_visibly() -> None:
+    config = validate_config({"test": []})
+    assert check_commands(config, "test") == []
     result = result_of("test", [], 0.0)
-    assert result.status == "failed"
-    assert result.output == "no command configured"
+    assert result.status == "skipped"
+    assert result.output == "no commands configured: set test in [tool.pipeline] to run it"
 
 
 def test_skipped_and_broken_checks() -> None:

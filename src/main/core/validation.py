@@ -110,14 +110,20 @@ def tail(text: str, *, max_lines: int = TAIL_LINES, max_chars: int = TAIL_CHARS)
 
 
 def result_of(name: str, runs: Sequence[CommandRun], duration: float) -> CheckResult:
-    """Judge a check by its commands: it passes only if every command exited 0."""
+    """Judge a check by its commands: it passes only if every command exited 0.
+
+    An empty command list (``test = []``) is the service saying "nothing to run":
+    the check is skipped, visibly, rather than passed.
+    """
+    if not runs:
+        return skipped(name, f"no commands configured: set {name} in [tool.pipeline] to run it")
     blocks = [f"$ {shlex.join(run.argv)}  (exit {run.exit_code})\n{run.output}" for run in runs]
-    failed = not runs or any(run.exit_code != 0 for run in runs)
+    failed = any(run.exit_code != 0 for run in runs)
     return CheckResult(
         name=name,
         status="failed" if failed else "passed",
         duration=duration,
-        output=tail("\n".join(blocks)) if runs else "no command configured",
+        output=tail("\n".join(blocks)),
         commands=tuple(shlex.join(run.argv) for run in runs),
     )
 

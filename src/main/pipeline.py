@@ -7,11 +7,11 @@ from dagger import DefaultPath, Doc, Ignore, field, object_type
 
 from main.build import build_service
 from main.core.errors import PipelineError
-from main.core.publishing import parse_image, registry_username, require_credentials, tags_for
+from main.core.publishing import tags_for
 from main.core.validation import CHECKS, CheckName, failure_line
 from main.decorators import function, uncached_check, uncached_function
 from main.errors import user_errors
-from main.publish import push_tags, with_credentials
+from main.publish import publish_service
 from main.source import IGNORED, read_revision, read_service, service_tree
 from main.validate import run_check, run_checks
 from main.validation_result import Validation
@@ -216,24 +216,14 @@ class Pipeline:
         """
         service = await self.service(ref)
         with user_errors():
-            # Every refusal comes before the build: nothing is half-done.
-            repository = parse_image(service.config.image)
-            require_credentials(
-                has_token=registry_token is not None,
-                local_registry=local_registry is not None,
-                host=repository.host,
+            published = await publish_service(
+                service,
+                self.tree(ref),
+                (self.repo, ref),
+                kind=kind,
+                token=registry_token,
+                local_registry=local_registry,
             )
-            if local_registry is not None:
-                repository = repository.at(await local_registry.endpoint())
-                username = ""
-            else:
-                username = registry_username(service.config.registry_username, repository.host)
-            revision = await read_revision(self.repo, ref)
-            tags = tags_for(kind, service.version, revision)
-            image = await build_service(self.tree(ref), service, revision)
-            if registry_token is not None and username:
-                image = with_credentials(image, repository, username, registry_token)
-            published = await push_tags(image, repository, tags, registry_service=local_registry)
         return [str(item) for item in published]
 
     # --- scan ---------------------------------------------------------------------------

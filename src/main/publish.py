@@ -6,17 +6,28 @@ variable, an argument, a label or a log line. Every push finishes (none is cance
 when another fails) so that the error can list exactly which tags already moved.
 """
 
+from typing import TYPE_CHECKING
+
 import anyio
 import dagger
 
+from main.build import build_service
 from main.core.errors import PipelineError
 from main.core.publishing import (
     ImageRepository,
     Published,
     one_digest,
+    parse_image,
     parse_published,
     push_failure,
+    registry_username,
+    require_credentials,
+    tags_for,
 )
+from main.source import read_revision
+
+if TYPE_CHECKING:
+    from main.core.service import Service
 
 
 def with_credentials(
@@ -65,3 +76,38 @@ async def push_tags(
     results = [published[tag] for tag in tags]
     one_digest(results)
     return results
+
+
+async def publish_service(  # noqa: PLR0913 - what a push needs, each said once
+    service: "Service",
+    tree: dagger.Directory,
+    git: tuple[dagger.GitRepository | None, str],
+    *,
+    kind: str,
+    token: dagger.Secret | None,
+    local_registry: dagger.Service | None,
+) -> list[Published]:
+    """Build the service's image and push it under its ``kind`` tags.
+
+    Every refusal (no image, no credentials, no user name, bad kind, no commit, no
+    Containerfile) comes before the first push: nothing is half-done. ``git`` is the
+    repository and ref the commit is read from, once the cheap checks have passed.
+
+    Raises:
+        PipelineError: for any of those refusals, or a failed push.
+    """
+    repository = parse_image(service.config.image)
+    require_credentials(
+        has_token=token is not None, local_registry=local_registry is not None, host=repository.host
+    )
+    username = None
+    if local_registry is not None:
+        repository = repository.at(await local_registry.endpoint())
+    else:
+        username = registry_username(service.config.registry_username, repository.host)
+    revision = await read_revision(*git)
+    tags = tags_for(kind, service.version, revision)
+    image = await build_service(tree, service, revision)
+    if token is not None and username is not None:
+        image = with_credentials(image, repository, username, token)
+    return await push_tags(image, repository, tags, registry_service=local_registry)

@@ -189,3 +189,25 @@ async def test_tags_function_gives_the_issue_example(git_pipeline: Pipeline) -> 
 async def test_tags_without_git_history_is_one_clear_line(sample_pipeline: Pipeline) -> None:
     with pytest.raises(FunctionError, match="no git history here"):
         await sample_pipeline.tags()
+
+
+@pytest.mark.anyio
+@pytest.mark.usefixtures("offline_reads")
+async def test_another_registry_without_a_user_name_is_refused_before_anything_runs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def no_commit_read(*_: object) -> str:
+        msg = "the commit must not be read before the refusal"
+        raise AssertionError(msg)
+
+    monkeypatch.setattr(dagger.GitRef, "commit", no_commit_read)
+    pushes = record_pushes(monkeypatch, expected=2)
+    pipeline = Pipeline.create(
+        source=dag.host().directory(str(REPO_ROOT)),
+        repo=dag.git("https://example.invalid/acme/pipeline.git"),
+        subpath=SAMPLE_SUBPATH,
+        image="registry.example.com/acme/api",
+    )
+    with pytest.raises(FunctionError, match=r"registry\.example\.com needs a user name"):
+        await pipeline.publish(registry_token=dag.set_secret("registry-token", TOKEN))
+    assert pushes == []

@@ -8,7 +8,7 @@ from dagger import DefaultPath, Doc, Ignore, field, object_type
 from main.build import build_service
 from main.core.errors import PipelineError
 from main.core.publishing import tags_for
-from main.core.validation import CHECKS, CheckName, failure_line
+from main.core.validation import CHECKS, CheckName, verdict
 from main.decorators import function, uncached_check, uncached_function
 from main.errors import user_errors
 from main.publish import publish_service
@@ -133,8 +133,8 @@ class Pipeline:
         result = await run_check(self.tree(ref), config, name)
         with user_errors():
             if not result.ok:
-                raise PipelineError(failure_line(result))
-        return failure_line(result)
+                raise PipelineError(verdict(result))
+        return verdict(result)
 
     @uncached_check
     async def lint(self, ref: RefArg = "") -> str:

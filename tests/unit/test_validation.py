@@ -10,13 +10,13 @@ from main.core.validation import (
     CommandRun,
     broken,
     check_commands,
-    failure_line,
     result_of,
     skipped,
     summary,
     sync_argv,
     tail,
     tools_argv,
+    verdict,
 )
 
 
@@ -146,7 +146,7 @@ def test_tail_is_a_bounded_end_of_the_text(text: str, lines: int, chars: int) ->
     assert bool(note) == (body != text.rstrip())
 
 
-def test_summary_and_failure_line() -> None:
+def test_summary_and_verdict() -> None:
     results = [
         CheckResult("lint", "passed", 1.25, "ok"),
         CheckResult("test", "failed", 12.0, "1 failed"),
@@ -157,7 +157,7 @@ def test_summary_and_failure_line() -> None:
         "test                failed     12.0 s",
         "lint-containerfile  skipped     0.0 s",
     ]
-    assert failure_line(results[1]) == "test failed after 12.0 s\n1 failed"
+    assert verdict(results[1]) == "test failed after 12.0 s\n1 failed"
 
 
 @pytest.mark.parametrize("name", CHECKS)

@@ -147,6 +147,6 @@ def summary(results: Sequence[CheckResult]) -> str:
     )
 
 
-def failure_line(result: CheckResult) -> str:
-    """What a failing check function reports: its verdict, then its output's tail."""
+def verdict(result: CheckResult) -> str:
+    """What a check function reports: name, status and seconds, then its output's tail."""
     return f"{result.name} {result.status} after {result.duration:.1f} s\n{result.output}"

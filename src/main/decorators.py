@@ -42,3 +42,15 @@ def up(func: Callable[P, R]) -> Callable[P, R]:
     dagger.up(func)
     dagger.function(cache="never")(func)  # type: ignore[call-overload]
     return func
+
+
+def uncached_check(func: Callable[P, R]) -> Callable[P, R]:
+    """A check whose result must not come from the function cache.
+
+    A check that reads a git ref by name (``--ref develop``) would otherwise keep
+    answering for the commit the branch pointed at a week ago. The work inside stays
+    cached by the engine's layer cache, so an unchanged commit still checks in seconds.
+    """
+    dagger.check(func)
+    dagger.function(cache="never")(func)  # type: ignore[call-overload]
+    return func

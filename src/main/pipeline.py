@@ -7,13 +7,20 @@ import dagger
 from dagger import DefaultPath, Doc, Ignore, field, object_type
 from dagger.mod._exceptions import FunctionError
 
+from main.build import build_service
+from main.core.errors import PipelineError
+from main.core.publishing import tags_for
 from main.core.triggers import decide, load_payload
-from main.decorators import function, uncached_function
+from main.core.validation import CHECKS, CheckName, verdict
+from main.decorators import function, uncached_check, uncached_function
 from main.errors import user_errors
+from main.publish import publish_service
 from main.scan import read_ignore_file, run_scan
 from main.scan_result import Scan
-from main.source import IGNORED, read_service, service_tree
+from main.source import IGNORED, read_revision, read_service, service_tree
 from main.trigger_decision import TriggerDecision
+from main.validate import run_check, run_checks
+from main.validation_result import Validation
 
 if TYPE_CHECKING:
     from main.core.service import Service
@@ -21,6 +28,10 @@ if TYPE_CHECKING:
 RefArg = Annotated[
     str,
     Doc("Git ref to work on (branch, tag or commit); empty for the working tree as it is"),
+]
+KindArg = Annotated[
+    str,
+    Doc("Which tags: staging (timestamped + staging-latest) or production (latest, version, sha)"),
 ]
 
 
@@ -119,6 +130,107 @@ class Pipeline:
         return settings.model_dump_json(by_alias=True, indent=2)
 
     # --- validate, build, tags, publish -------------------------------------------------
+    # Uncached at the function level: a ref is read by name (`--ref develop`), and a
+    # cached answer would describe wherever the branch pointed days ago. The containers
+    # inside stay cached by the engine, so an unchanged commit still costs seconds.
+
+    async def _check(self, name: CheckName, ref: str) -> str:
+        config = (await self.service(ref)).config
+        result = await run_check(self.tree(ref), config, name)
+        with user_errors():
+            if not result.ok:
+                raise PipelineError(verdict(result))
+        return verdict(result)
+
+    @uncached_check
+    async def lint(self, ref: RefArg = "") -> str:
+        """Lint and format check: the service's `lint` commands (ruff check, ruff format)."""
+        return await self._check("lint", ref)
+
+    @uncached_check
+    async def typecheck(self, ref: RefArg = "") -> str:
+        """Type check: the service's `typecheck` commands (mypy by default)."""
+        return await self._check("typecheck", ref)
+
+    @uncached_check
+    async def test(self, ref: RefArg = "") -> str:
+        """Unit tests: the service's `test` commands, the fast subset staging runs."""
+        return await self._check("test", ref)
+
+    @uncached_check
+    async def lint_containerfile(self, ref: RefArg = "") -> str:
+        """Containerfile lint with hadolint (reads .hadolint.yaml from the service folder)."""
+        return await self._check("lint-containerfile", ref)
+
+    @uncached_function
+    async def validate(
+        self,
+        ref: RefArg = "",
+        *,
+        skip_tests: Annotated[
+            bool, Doc("Leave the tests out (staging's escape hatch; the report says so)")
+        ] = False,
+    ) -> Validation:
+        """Every check at once: status, duration and output tail of each, failing or not.
+
+        Unlike the single checks this never fails on a failing check: it returns all the
+        outcomes (`ok` says whether to go on), so one failure never hides another.
+        """
+        config = (await self.service(ref)).config
+        return Validation.of(
+            await run_checks(self.tree(ref), config, CHECKS, skip_tests=skip_tests)
+        )
+
+    @uncached_function
+    async def build(self, ref: RefArg = "") -> dagger.Container:
+        """The service's image, built from its Containerfile, with OCI labels from its commit.
+
+        Labels: org.opencontainers.image.{title,version,revision,created,source}; created
+        is the commit time, so an unchanged commit rebuilds from cache. Chain on it, e.g.
+        `build terminal` or `build export --path image.tar`.
+        """
+        service = await self.service(ref)
+        with user_errors():
+            revision = await read_revision(self.repo, ref)
+            return await build_service(self.tree(ref), service, revision)
+
+    @uncached_function
+    async def tags(self, ref: RefArg = "", kind: KindArg = "staging") -> list[str]:
+        """The image tags for the commit: staging or production, from core/tags.py."""
+        service = await self.service(ref)
+        with user_errors():
+            return tags_for(kind, service.version, await read_revision(self.repo, ref))
+
+    @uncached_function
+    async def publish(
+        self,
+        ref: RefArg = "",
+        kind: KindArg = "staging",
+        registry_token: Annotated[
+            dagger.Secret | None,
+            Doc("Registry password or token, as a secret: env://GITHUB_TOKEN"),
+        ] = None,
+        local_registry: Annotated[
+            dagger.Service | None,
+            Doc("A registry for a local run, e.g. tcp://localhost:5000; needs no token"),
+        ] = None,
+    ) -> list[str]:
+        """Build and push the image under every tag at once; returns repo:tag@sha256:... each.
+
+        Credentials are checked before anything is built. All tags must end on one
+        digest; a failed push names the tag and the tags already pushed.
+        """
+        service = await self.service(ref)
+        with user_errors():
+            published = await publish_service(
+                service,
+                self.tree(ref),
+                (self.repo, ref),
+                kind=kind,
+                token=registry_token,
+                local_registry=local_registry,
+            )
+        return [str(item) for item in published]
 
     # --- scan ---------------------------------------------------------------------------
 

@@ -8,7 +8,16 @@ from tests.plan.registration import ModuleDef, build_module_definition
 # purpose; the blank lines let stages be added on separate branches without conflicts.
 FOUNDATION = {"tree", "version", "config"}
 
-VALIDATE_BUILD_PUBLISH: set[str] = set()
+VALIDATE_BUILD_PUBLISH = {
+    "validate",
+    "lint",
+    "typecheck",
+    "test",
+    "lint_containerfile",
+    "build",
+    "tags",
+    "publish",
+}
 
 SCAN = {"scan"}
 

@@ -87,6 +87,32 @@ class PipelineConfig(BaseModel):
     )
 
     # --- validate, build, publish settings ---
+    python_image: str = Field(
+        default="python:3.12-slim",
+        min_length=1,
+        description="Image the lint, type check and test commands run in.",
+    )
+    validate_extras: list[str] | None = Field(
+        default=None,
+        description=(
+            "Optional-dependency extras installed for validation; unset installs all "
+            "extras (uv's default dependency groups, such as dev, always come along)."
+        ),
+    )
+    validate_tools: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Requirements added for validation when the service does not declare them, "
+            "e.g. ['ruff', 'mypy']."
+        ),
+    )
+    source_url: str | None = Field(
+        default=None,
+        description=(
+            "Repository URL for the image's source label; a ghcr.io image defaults to "
+            "its GitHub repository."
+        ),
+    )
 
     # --- scan settings ---
     trivyignore: str = Field(

@@ -1,0 +1,186 @@
+"""Where an image goes, who may push it, and whether the push really happened.
+
+Every rule here guards "nothing half-done": credentials are checked before anything is
+built, every pushed tag must name one and the same digest, and a failed push says which
+tag failed and which tags already moved, so a person knows exactly what to clean up.
+"""
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from main.core.errors import PipelineError
+from main.core.revision import Revision
+from main.core.tags import production_tags, staging_tags
+
+DOCKER_HUB = "docker.io"
+GHCR = "ghcr.io"
+# GitHub ignores the user name when the password is a token; any non-empty name works.
+GHCR_USERNAME = "pipeline"
+TOKEN_HINT = "--registry-token env://GITHUB_TOKEN"  # noqa: S105 - how to pass it, not a secret
+_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_PATH = re.compile(rf"{_COMPONENT}(?:/{_COMPONENT})*")
+_HOST = re.compile(r"[A-Za-z0-9.-]+(?::\d+)?|\[[0-9A-Fa-f:]+\](?::\d+)?")
+_PUBLISHED = re.compile(
+    r"(?P<name>[^@\s]+):(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})@(?P<digest>sha256:[0-9a-f]{64})"
+)
+
+
+TAG_KINDS = ("staging", "production")
+
+
+def tags_for(kind: str, version: str, revision: Revision | None) -> list[str]:
+    """The tags an image of ``revision`` gets: staging or production (``core/tags.py``).
+
+    Staging tags take the commit time, not the clock, so a re-run of the same commit
+    names the same image (and ``tags`` can be cached like any pure function).
+
+    Raises:
+        PipelineError: for an unknown kind, or when there is no commit to name.
+    """
+    if kind not in TAG_KINDS:
+        msg = f"--kind {kind!r} is not a tag kind: use staging or production"
+        raise PipelineError(msg)
+    if revision is None:
+        msg = "tags name a commit, and there is no git history here: run in a git checkout"
+        raise PipelineError(msg)
+    if kind == "staging":
+        return staging_tags(version, revision.sha, revision.committed_at)
+    return production_tags(version, revision.sha)
+
+
+@dataclass(frozen=True, slots=True)
+class ImageRepository:
+    """An image repository split the way ``docker push`` splits it: registry host, path."""
+
+    host: str
+    path: str
+
+    def __str__(self) -> str:
+        """``host/path``, the form a tag is appended to."""
+        return f"{self.host}/{self.path}"
+
+    def at(self, registry: str) -> "ImageRepository":
+        """The same path on another registry (a local one, for a run on a laptop)."""
+        return ImageRepository(host=_checked_host(registry), path=self.path)
+
+
+def _checked_host(host: str) -> str:
+    if not _HOST.fullmatch(host):
+        msg = f"{host!r} is not a registry address: give host[:port], e.g. localhost:5000"
+        raise PipelineError(msg)
+    return host
+
+
+def parse_image(image: str | None) -> ImageRepository:
+    """Split ``image`` into registry host and path, as Docker does.
+
+    The first component is the registry host when it has a ``.`` or ``:`` or is
+    ``localhost``; otherwise the image lives on Docker Hub (``docker.io``).
+
+    Raises:
+        PipelineError: when no image is configured, or it is not a repository name
+            (upper case, a tag or a digest included, empty parts).
+    """
+    if not image:
+        msg = "no image repository to publish to: set image in [tool.pipeline] or pass --image"
+        raise PipelineError(msg)
+    first, _, rest = image.partition("/")
+    if rest and ("." in first or ":" in first or first == "localhost"):
+        host, path = _checked_host(first), rest
+    else:
+        host, path = DOCKER_HUB, image
+    if not _PATH.fullmatch(path):
+        msg = (
+            f"image {image!r} is not a repository name: use lower-case host/owner/name "
+            "without a tag or digest, e.g. ghcr.io/acme/my-service"
+        )
+        raise PipelineError(msg)
+    return ImageRepository(host=host, path=path)
+
+
+def registry_username(configured: str | None, host: str) -> str:
+    """The user name to log in with: the configured one, or any name for GHCR's tokens.
+
+    Raises:
+        PipelineError: for another registry when no user name is configured.
+    """
+    if configured:
+        return configured
+    if host == GHCR:
+        return GHCR_USERNAME
+    msg = (
+        f"the registry {host} needs a user name with the token: "
+        "pass --registry-username or set registry-username in [tool.pipeline]"
+    )
+    raise PipelineError(msg)
+
+
+def require_credentials(*, has_token: bool, local_registry: bool, host: str) -> None:
+    """Refuse a push that would fail for lack of credentials, before anything is built.
+
+    A local registry (a laptop run) takes pushes without credentials.
+
+    Raises:
+        PipelineError: saying how to pass the token.
+    """
+    if has_token or local_registry:
+        return
+    msg = (
+        f"publishing to {host} needs a registry token: pass it as a secret, e.g. "
+        f"{TOKEN_HINT} (or --local-registry tcp://localhost:5000 for a local run)"
+    )
+    raise PipelineError(msg)
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    """One pushed tag as the engine reported it: ``name:tag@sha256:...``."""
+
+    name: str
+    tag: str
+    digest: str
+
+    def __str__(self) -> str:
+        """The full reference, pinned by digest."""
+        return f"{self.name}:{self.tag}@{self.digest}"
+
+
+def parse_published(reference: str) -> Published:
+    """Read a ``name:tag@sha256:<64 hex>`` reference that a push returned.
+
+    Raises:
+        PipelineError: when it is not one (the push did not report a digest).
+    """
+    match = _PUBLISHED.fullmatch(reference.strip())
+    if match is None:
+        msg = f"the registry answered {reference!r}, not name:tag@sha256:<digest>"
+        raise PipelineError(msg)
+    return Published(name=match["name"], tag=match["tag"], digest=match["digest"])
+
+
+def one_digest(published: Sequence[Published]) -> str:
+    """The digest all pushed tags share.
+
+    Tags pushed from one image must name one manifest; if they do not, a tag points at
+    something other than what was built and tested, which must stop the pipeline.
+
+    Raises:
+        PipelineError: when nothing was pushed, or the tags name different digests.
+    """
+    digests = sorted({item.digest for item in published})
+    if not digests:
+        msg = "nothing was pushed: no tags to publish"
+        raise PipelineError(msg)
+    if len(digests) > 1:
+        detail = ", ".join(f"{item.tag}@{item.digest[:19]}" for item in published)
+        msg = f"the pushed tags name different images ({detail}): do not use them; push again"
+        raise PipelineError(msg)
+    return digests[0]
+
+
+def push_failure(tag: str, error: str, pushed: Sequence[str]) -> str:
+    """One line naming the failed tag, the registry's reason and what already moved."""
+    reason = " ".join(error.split())[:300] or "no reason given"
+    moved = ", ".join(pushed) if pushed else "none"
+    return f"pushing tag {tag!r} failed: {reason}; tags already pushed: {moved}"

@@ -1,0 +1,46 @@
+"""Which commit an image is built from, and when that commit was made.
+
+Labels and staging tags both need the commit sha and its time. The time is the
+*commit* time, never "now": the same commit then gives the same labels and tags, so
+the engine rebuilds an unchanged commit from its cache and a re-run of a deployment
+points at the same image.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from main.core.errors import PipelineError
+
+# `git log -1 --format=...` prints the full sha and the committer time in Unix seconds.
+GIT_LOG_FORMAT = "%H %ct"
+_LOG_LINE = re.compile(r"(?P<sha>[0-9a-f]{40}|[0-9a-f]{64}) (?P<seconds>-?\d+)")
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """A commit: its full sha and its committer time in UTC."""
+
+    sha: str
+    committed_at: datetime
+
+
+def parse_git_log(output: str) -> Revision:
+    """Read the line that ``git log -1 --format='%H %ct'`` printed.
+
+    Raises:
+        PipelineError: when the output is not one such line (no commit, or not git).
+    """
+    line = output.strip()
+    match = _LOG_LINE.fullmatch(line)
+    if match is None:
+        msg = f"cannot read the commit from git's output {line[:200]!r}: is the ref a commit?"
+        raise PipelineError(msg)
+    committed_at = datetime.fromtimestamp(int(match["seconds"]), tz=UTC)
+    return Revision(sha=match["sha"], committed_at=committed_at)
+
+
+def rfc3339(when: datetime) -> str:
+    """``2025-10-15T14:30:52Z``: the form OCI's ``created`` label asks for, in UTC."""
+    aware = when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
+    return aware.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,126 @@
+from datetime import UTC, datetime
+
+import pytest
+
+from main.core.errors import PipelineError
+from main.core.publishing import (
+    ImageRepository,
+    Published,
+    one_digest,
+    parse_image,
+    parse_published,
+    push_failure,
+    registry_username,
+    require_credentials,
+    tags_for,
+)
+from main.core.revision import Revision
+
+SHA = "abc123def4567890abc123def4567890abc12345"
+DIGEST = "sha256:" + "1" * 64
+OTHER = "sha256:" + "2" * 64
+REVISION = Revision(sha=SHA, committed_at=datetime(2025, 10, 15, 14, 30, 52, tzinfo=UTC))
+
+
+@pytest.mark.parametrize(
+    ("image", "host", "path"),
+    [
+        ("ghcr.io/example/sample-service", "ghcr.io", "example/sample-service"),
+        ("localhost:5000/api", "localhost:5000", "api"),
+        ("localhost/api", "localhost", "api"),
+        ("registry.example.com:8443/a/b/c", "registry.example.com:8443", "a/b/c"),
+        ("library/python", "docker.io", "library/python"),
+        ("python", "docker.io", "python"),
+    ],
+)
+def test_registry_host_is_split_as_docker_does(image: str, host: str, path: str) -> None:
+    assert parse_image(image) == ImageRepository(host=host, path=path)
+
+
+def test_a_repository_prints_as_the_address_tags_are_added_to() -> None:
+    assert str(parse_image("ghcr.io/example/sample-service")) == "ghcr.io/example/sample-service"
+    assert str(parse_image("python")) == "docker.io/python"
+
+
+@pytest.mark.parametrize(
+    "image",
+    ["ghcr.io/Acme/API", "ghcr.io/acme/api:1.0", "ghcr.io/acme/api@sha256:00", "ghcr.io//x"],
+)
+def test_a_tag_digest_or_capital_in_the_image_is_refused(image: str) -> None:
+    with pytest.raises(PipelineError, match="is not a repository name"):
+        parse_image(image)
+
+
+@pytest.mark.parametrize("image", [None, ""])
+def test_no_image_says_where_to_set_it(image: str | None) -> None:
+    with pytest.raises(PipelineError, match=r"set image in \[tool.pipeline\] or pass --image"):
+        parse_image(image)
+
+
+def test_a_local_registry_keeps_the_path() -> None:
+    repository = parse_image("ghcr.io/example/sample-service")
+    assert str(repository.at("localhost:5000")) == "localhost:5000/example/sample-service"
+    with pytest.raises(PipelineError, match="not a registry address"):
+        repository.at("http://localhost:5000")
+
+
+def test_credentials_are_required_unless_local() -> None:
+    require_credentials(has_token=True, local_registry=False, host="ghcr.io")
+    require_credentials(has_token=False, local_registry=True, host="ghcr.io")
+    with pytest.raises(PipelineError) as caught:
+        require_credentials(has_token=False, local_registry=False, host="ghcr.io")
+    message = str(caught.value)
+    assert "--registry-token env://GITHUB_TOKEN" in message
+    assert "ghcr.io" in message
+    assert "\n" not in message
+
+
+def test_username_defaults_only_where_the_registry_ignores_it() -> None:
+    assert registry_username("alice", "ghcr.io") == "alice"
+    assert registry_username(None, "ghcr.io")
+    assert registry_username("bob", "registry.example.com") == "bob"
+    with pytest.raises(PipelineError, match="--registry-username"):
+        registry_username(None, "registry.example.com")
+
+
+def test_published_references_are_read_and_printed_back() -> None:
+    reference = f"ghcr.io/example/sample-service:staging-latest@{DIGEST}"
+    published = parse_published(reference)
+    assert published == Published("ghcr.io/example/sample-service", "staging-latest", DIGEST)
+    assert str(published) == reference
+    assert parse_published(f"localhost:5000/x:1.0@{DIGEST}").name == "localhost:5000/x"
+    with pytest.raises(PipelineError, match="not name:tag@sha256"):
+        parse_published("ghcr.io/example/sample-service:latest")
+
+
+def test_all_tags_must_share_one_digest() -> None:
+    same = [Published("r", "a", DIGEST), Published("r", "b", DIGEST)]
+    assert one_digest(same) == DIGEST
+    with pytest.raises(PipelineError, match="different images"):
+        one_digest([Published("r", "a", DIGEST), Published("r", "b", OTHER)])
+    with pytest.raises(PipelineError, match="nothing was pushed"):
+        one_digest([])
+
+
+def test_a_push_failure_names_the_tag_and_what_already_moved() -> None:
+    message = push_failure("staging-latest", "denied:\n  permission\tdenied", ["staging-v0.1.0-x"])
+    assert message == (
+        "pushing tag 'staging-latest' failed: denied: permission denied; "
+        "tags already pushed: staging-v0.1.0-x"
+    )
+    assert push_failure("latest", "", []).endswith("no reason given; tags already pushed: none")
+
+
+def test_tags_for_the_issue_example() -> None:
+    assert tags_for("staging", "0.1.0", REVISION) == [
+        "staging-v0.1.0-20251015-143052-abc123d",
+        "staging-latest",
+    ]
+    assert tags_for("production", "0.1.0", REVISION) == ["latest", "0.1.0", SHA]
+
+
+def test_tags_need_a_known_kind_and_a_commit() -> None:
+    with pytest.raises(PipelineError, match="use staging or production"):
+        tags_for("prod", "0.1.0", REVISION)
+    with pytest.raises(PipelineError, match="no git history"):
+        tags_for("staging", "0.1.0", None)

@@ -1,0 +1,39 @@
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from main.core.errors import PipelineError
+from main.core.revision import GIT_LOG_FORMAT, Revision, parse_git_log, rfc3339
+
+SHA = "abc123def4567890abc123def4567890abc12345"
+
+
+def test_git_log_line_gives_sha_and_utc_commit_time() -> None:
+    # 1760538652 is 2025-10-15 14:30:52 UTC, the example.
+    assert parse_git_log(f"{SHA} 1760538652\n") == Revision(
+        sha=SHA, committed_at=datetime(2025, 10, 15, 14, 30, 52, tzinfo=UTC)
+    )
+
+
+def test_the_format_asked_of_git_is_the_one_parsed() -> None:
+    assert GIT_LOG_FORMAT == "%H %ct"
+
+
+def test_sha256_repositories_are_read_too() -> None:
+    sha = "ab" * 32
+    assert parse_git_log(f"{sha} 0").sha == sha
+
+
+@pytest.mark.parametrize(
+    "output",
+    ["", "fatal: your current branch 'main' does not have any commits yet", f"{SHA[:7]} 1", SHA],
+)
+def test_anything_else_is_refused_with_what_git_said(output: str) -> None:
+    with pytest.raises(PipelineError, match="cannot read the commit"):
+        parse_git_log(output)
+
+
+def test_rfc3339_is_utc_with_z() -> None:
+    cest = datetime(2025, 10, 15, 16, 30, 52, tzinfo=timezone(timedelta(hours=2)))
+    assert rfc3339(cest) == "2025-10-15T14:30:52Z"
+    assert rfc3339(datetime(2025, 10, 15, 14, 30, 52)) == "2025-10-15T14:30:52Z"  # noqa: DTZ001

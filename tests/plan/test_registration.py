@@ -16,7 +16,7 @@ SMOKE: set[str] = set()
 
 ORCHESTRATION: set[str] = set()
 
-REGISTRY: set[str] = set()
+REGISTRY = {"promote", "rollback", "prune_staging"}
 
 PIPELINE_FUNCTIONS = FOUNDATION | VALIDATE_BUILD_PUBLISH | SCAN | SMOKE | ORCHESTRATION | REGISTRY
 

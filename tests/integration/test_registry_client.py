@@ -1,5 +1,6 @@
 """`Registry` against a real docker-registry: read, re-tag, delete, paginate, fail clearly."""
 
+import gc
 import uuid
 
 import pytest
@@ -99,3 +100,14 @@ async def test_an_unreachable_registry_is_one_clear_line() -> None:
     async with Registry("http://127.0.0.1:9", policy=RetryPolicy(0, 0)) as client:
         with pytest.raises(RegistryError, match=r"cannot reach 127\.0\.0\.1:9 for acme/x:v1"):
             await client.digest("acme/x", "v1")
+
+
+async def test_used_without_async_with_it_leaves_no_connection_open(registry: str) -> None:
+    repo = new_repo()
+    plain = Registry(registry)  # as DESIGN.md names it: Registry(base_url, user, password)
+    pushed = await push_image(plain, repo, "a", layers=[layer(64, repo)])
+    assert await plain.retag(repo, "a", "b") == pushed.digest
+    assert sorted(await plain.tags(repo)) == ["a", "b"]
+    await plain.delete(repo, await plain.digest(repo, "b"))
+    del plain
+    gc.collect()  # an unclosed socket would raise ResourceWarning here (warnings are errors)

@@ -10,7 +10,8 @@ Transient trouble (429, 5xx, a dropped connection) is retried a bounded number o
 times with exponential backoff, honouring ``Retry-After``.
 """
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
 from types import TracebackType
 from typing import Self, TypeVar
 
@@ -52,8 +53,10 @@ class Registry:
     """One registry, e.g. ``Registry("https://ghcr.io", "me", token)``.
 
     ``base_url`` carries the scheme: ``https://`` for real registries, ``http://`` for a
-    plain-HTTP local one such as ``http://127.0.0.1:5000``. Use it as an async context
-    manager, or call :meth:`aclose` when done.
+    plain-HTTP local one such as ``http://127.0.0.1:5000``. Inside ``async with`` the
+    connections are kept open and reused; outside, each request opens and closes its
+    own, so a plain ``await Registry(url).tags(repo)`` leaks nothing. Tokens are cached
+    for the life of the object either way.
     """
 
     def __init__(
@@ -70,15 +73,28 @@ class Registry:
         self.host = httpx.URL(self.base_url).netloc.decode("ascii")
         self._credentials = password is not None
         self._policy = policy or RetryPolicy()
-        self._client = httpx.AsyncClient(
-            base_url=self.base_url,
-            auth=RegistryAuth(username, password),
-            timeout=timeout,
-            follow_redirects=True,
+        self._auth = RegistryAuth(username, password)
+        self._timeout = timeout
+        self._client: httpx.AsyncClient | None = None
+
+    def _new_client(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            base_url=self.base_url, auth=self._auth, timeout=self._timeout, follow_redirects=True
         )
 
+    @asynccontextmanager
+    async def _session(self) -> AsyncIterator[httpx.AsyncClient]:
+        """The kept client inside ``async with``; otherwise one just for this request."""
+        if self._client is not None:
+            yield self._client
+            return
+        async with self._new_client() as client:
+            yield client
+
     async def __aenter__(self) -> Self:
-        """Use the registry for the duration of a block."""
+        """Keep connections open for the duration of a block."""
+        if self._client is None:
+            self._client = self._new_client()
         return self
 
     async def __aexit__(
@@ -91,8 +107,10 @@ class Registry:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the connections."""
-        await self._client.aclose()
+        """Close the kept connections, if any."""
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
 
     # --- reading --------------------------------------------------------------------
 
@@ -219,9 +237,10 @@ class Registry:
         content: bytes | None = None,
     ) -> httpx.Response:
         """One request with bounded retries; any other failure becomes a clear error."""
-        request = self._client.build_request(method, url, headers=headers, content=content)
         try:
-            response, attempts = await send_with_retries(self._client, request, self._policy)
+            async with self._session() as client:
+                request = client.build_request(method, url, headers=headers, content=content)
+                response, attempts = await send_with_retries(client, request, self._policy)
         except httpx.TransportError as exc:
             msg = f"cannot reach {self.host} for {what}: {exc}; check the registry address"
             raise RegistryError(msg) from None

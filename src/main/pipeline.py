@@ -187,7 +187,7 @@ class Pipeline:
         ] = None,
         keep_newer_than: Annotated[
             str | None,
-            Doc("Also keep staging tags younger than this, e.g. 7d (default: the setting)"),
+            Doc("Also keep staging tags younger than this, e.g. 7d; empty: no age rule"),
         ] = None,
         dry_run: Annotated[bool, Doc("Only list what would be deleted")] = False,
         password: PasswordArg = None,

@@ -40,6 +40,7 @@ class ProxyState:
     fail_next: list[tuple[int, dict[str, str]]] = field(default_factory=list)
     tokens: dict[str, set[str]] = field(default_factory=dict)
     tag_page: int | None = None
+    deletes_allowed: int | None = None  # refuse (403) every DELETE after this many
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def basic_ok(self, header: str | None) -> bool | None:
@@ -81,6 +82,12 @@ class AuthProxy(RecordingHandler):
         refusal = self._refusal(request)
         if refusal is not None:
             return refusal
+        if request.method == "DELETE" and self.state.deletes_allowed is not None:
+            with self.state.lock:
+                self.state.deletes_allowed -= 1
+                refused = self.state.deletes_allowed < 0
+            if refused:
+                return 403, {"Content-Type": "application/json"}, b'{"errors":[{"code":"DENIED"}]}'
         if self.state.tag_page is not None and request.path.endswith("/tags/list"):
             return self._tag_page(request, self.state.tag_page)
         return self._forward(request)

@@ -64,6 +64,7 @@ def test_manifest_bytes_are_kept_exactly_and_read_for_children() -> None:
 def test_the_media_type_falls_back_to_the_document_and_must_be_known() -> None:
     image = json.dumps({"mediaType": OCI_MANIFEST, "config": {"digest": "sha256:cc"}}).encode()
     assert Manifest.of(image).config_digest() == "sha256:cc"
+    assert Manifest.of(image, "application/json").media_type == OCI_MANIFEST
     with pytest.raises(PipelineError, match="unsupported manifest media type"):
         Manifest.of(b"{}")
     with pytest.raises(PipelineError, match="not a JSON object"):

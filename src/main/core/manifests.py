@@ -41,9 +41,14 @@ class Manifest:
 
     @classmethod
     def of(cls, content: bytes, media_type: str | None = None) -> "Manifest":
-        """Wrap bytes, taking the media type from the document when none is given."""
+        """Wrap bytes under the given media type, or the document's own ``mediaType``.
+
+        The document's wins when the given one is no manifest type: some registries
+        answer ``Content-Type: application/json``.
+        """
         declared = _document(content).get("mediaType")
-        kind = media_type or (declared if isinstance(declared, str) else "")
+        fallback = declared if isinstance(declared, str) else media_type or ""
+        kind = media_type if media_type in MANIFEST_TYPES else fallback
         if kind not in MANIFEST_TYPES:
             msg = f"unsupported manifest media type {kind!r}; expected one of: {ACCEPT}"
             raise PipelineError(msg)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from main.core.registry import Registry
+from main.core.registry import Registry, RegistryError
 from main.core.retention import PrunePlan, orphaned_children, prune_plan
 
 
@@ -29,9 +29,18 @@ class OciDeleter:
     registry: Registry
 
     async def delete(self, repo: str, digests: Sequence[str]) -> None:
-        """Delete each manifest; the registry removes every tag on it."""
-        for digest in digests:
-            await self.registry.delete(repo, digest)
+        """Delete each manifest; the registry removes every tag on it.
+
+        Raises:
+            RegistryError: naming what was already deleted when one deletion fails.
+        """
+        for done, digest in enumerate(digests):
+            try:
+                await self.registry.delete(repo, digest)
+            except RegistryError as exc:
+                gone = ", ".join(digests[:done]) or "nothing"
+                msg = f"{exc}; deleted before the failure: {gone}"
+                raise RegistryError(msg, exc.status) from None
 
 
 @dataclass(frozen=True, slots=True)

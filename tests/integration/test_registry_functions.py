@@ -15,10 +15,14 @@ import pytest
 from dagger import dag
 from dagger.mod._exceptions import FunctionError
 
+from main.core.config import PipelineConfig
+from main.core.errors import PipelineError
 from main.core.registry import Registry
 from main.core.tags import STAGING_LATEST
 from main.pipeline import Pipeline
+from main.registry_ops import prune_staging_images
 from tests.integration.auth_proxy import AuthProxy, ProxyState
+from tests.integration.github_api import GithubApi, GithubState
 from tests.integration.http_servers import Log, serving
 from tests.integration.images import snapshot
 from tests.integration.processes import REPO_ROOT
@@ -128,3 +132,33 @@ async def test_function_errors_are_one_line(registry: str, call: str, expected: 
         assert await snapshot(direct, repo) == before
     assert "\n" not in str(caught.value)
     assert caught.value.__cause__ is None
+
+
+async def test_prune_of_a_ghcr_image_deletes_through_the_github_api(registry: str) -> None:
+    repo = f"acme/fn-ghcr-{uuid.uuid4().hex[:8]}"
+    async with Registry(registry) as direct:
+        old = await deploy(direct, repo, day=0)
+        await deploy(direct, repo, day=1)
+        before = await snapshot(direct, repo)
+        state = GithubState(owner="acme", kind="User", token="ghp_fn")  # noqa: S106
+        state.packages[repo.partition("/")[2]] = {7: old.digest}
+        with serving(GithubApi, log=Log(), state=state) as api:
+            settings = PipelineConfig(image=f"ghcr.io/{repo}", github_api_url=api)
+            for token in (None, dag.set_secret("token", "ghp_fn")):
+                pruning = prune_staging_images(
+                    settings,
+                    keep=1,
+                    keep_newer_than="",
+                    dry_run=False,
+                    registry=registry,
+                    password=token,
+                )
+                if token is None:
+                    with pytest.raises(PipelineError, match=r"ghcr\.io needs a GitHub token"):
+                        await pruning
+                else:
+                    summary = await pruning
+        assert await snapshot(direct, repo) == before  # reads over OCI, deletes via GitHub
+    assert state.deleted == [7]
+    assert state.violations == []
+    assert summary.startswith(f"{repo}: deleted 1 manifest(s)")

@@ -41,6 +41,7 @@ class ProxyState:
     tokens: dict[str, set[str]] = field(default_factory=dict)
     tag_page: int | None = None
     deletes_allowed: int | None = None  # refuse (403) every DELETE after this many
+    refused_tags: set[str] = field(default_factory=set)  # refuse (403) manifest PUTs
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def basic_ok(self, header: str | None) -> bool | None:
@@ -79,18 +80,25 @@ class AuthProxy(RecordingHandler):
             failure = self.state.fail_next.pop(0) if self.state.fail_next else None
         if failure is not None:
             return failure[0], failure[1], b'{"errors":[{"code":"UNAVAILABLE"}]}'
-        refusal = self._refusal(request)
+        refusal = self._refusal(request) or self._denial(request)
         if refusal is not None:
             return refusal
-        if request.method == "DELETE" and self.state.deletes_allowed is not None:
-            with self.state.lock:
-                self.state.deletes_allowed -= 1
-                refused = self.state.deletes_allowed < 0
-            if refused:
-                return 403, {"Content-Type": "application/json"}, b'{"errors":[{"code":"DENIED"}]}'
         if self.state.tag_page is not None and request.path.endswith("/tags/list"):
             return self._tag_page(request, self.state.tag_page)
         return self._forward(request)
+
+    def _denial(self, request: Recorded) -> tuple[int, dict[str, str], bytes] | None:
+        """403 for a refused tag's manifest PUT, or a DELETE beyond the allowance."""
+        denied = request.method == "PUT" and request.path.rpartition("/")[2] in (
+            self.state.refused_tags
+        )
+        if request.method == "DELETE" and self.state.deletes_allowed is not None:
+            with self.state.lock:
+                self.state.deletes_allowed -= 1
+                denied = self.state.deletes_allowed < 0
+        if not denied:
+            return None
+        return 403, {"Content-Type": "application/json"}, b'{"errors":[{"code":"DENIED"}]}'
 
     def _tag_page(self, request: Recorded, page: int) -> tuple[int, dict[str, str], bytes]:
         """One page of the upstream's full tag list: at most min(n, page) after ``last``."""

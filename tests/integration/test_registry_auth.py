@@ -13,12 +13,14 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
+from main.core.errors import PipelineError
 from main.core.http_retry import RetryPolicy
 from main.core.promotion import promote
 from main.core.registry import Registry, RegistryError
 from tests.integration.auth_proxy import SERVICE, AuthProxy, ProxyState
 from tests.integration.http_servers import Log, Recorded, serving
 from tests.integration.images import layer, push_image, snapshot
+from tests.integration.staging import deploy, new_repo
 
 pytestmark = pytest.mark.anyio
 FAST = RetryPolicy(retries=2, backoff=0.01)
@@ -152,3 +154,26 @@ async def test_tag_lists_are_followed_across_pages(front: Front, registry: str) 
     pages = [r for r in front.log.requests if r.path.endswith("/tags/list")]
     lasts = [r.query.get("last", [""])[0] for r in pages if r.headers.get("authorization")]
     assert lasts == ["", "t0", "t2"]
+
+
+async def test_a_write_failing_part_way_puts_replaced_tags_back(
+    front: Front, registry: str
+) -> None:
+    front.state.mode = "basic"
+    repo = new_repo("promote-undo")
+    async with Registry(registry) as direct:
+        released = await deploy(direct, repo, day=0, version="0.9.0")
+        await promote(direct, repo)
+        rebuilt = await deploy(direct, repo, day=1, version="0.9.0")
+    front.state.refused_tags = {"latest"}
+    async with Registry(front.url, "ci-bot", "s3cret", policy=FAST) as client:
+        with pytest.raises(PipelineError, match=r"forbids PUT on .*:latest") as caught:
+            await promote(client, repo, force=True)
+    message = str(caught.value)
+    assert message.endswith(
+        f"promote stopped; put back: 0.9.0; new tags left on the image: {rebuilt.sha}"
+    )
+    async with Registry(registry) as direct:
+        after = await snapshot(direct, repo)
+    assert after["0.9.0"] == after["latest"] == released.digest
+    assert after[rebuilt.sha] == rebuilt.digest

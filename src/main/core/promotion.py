@@ -9,6 +9,7 @@ version overwritten, target exists), so a mistake leaves the registry as it was.
 from dataclasses import dataclass, field
 
 from main.core.errors import PipelineError
+from main.core.manifests import Manifest
 from main.core.registry import Registry
 from main.core.retention import rollback_target, staging_history
 from main.core.tags import PRODUCTION_LATEST, STAGING_LATEST, parse_staging_tag, production_tags
@@ -120,8 +121,9 @@ async def promote(
     refused unless ``force``, since that would silently replace a release.
 
     Raises:
-        PipelineError: for a missing tag, unknown version, or a release in the way;
-            raised before anything is written.
+        PipelineError: for a missing tag, unknown version, or a release in the way,
+            before anything is written. Should a write itself fail part-way, the tags
+            already replaced are put back and the error says what remains.
     """
     tags = await _existing_tags(registry, repo, source_tag)
     manifest = await registry.manifest(repo, source_tag)
@@ -141,14 +143,52 @@ async def promote(
             f"{source_tag} ({manifest.digest}): bump the version, or force to replace a release"
         )
         raise PipelineError(msg)
+    # Kept so that a failure part-way can put replaced tags back exactly.
+    previous = await registry.manifests(repo, {d for d in before.values() if d != manifest.digest})
     moves: list[TagMove] = []
     # Version and commit first, `latest` last: a failure part-way never leaves `latest`
     # on an image whose version tag is missing.
-    for tag in [*targets[1:], targets[0]]:
-        if before.get(tag) != manifest.digest:
-            await registry.put_manifest(repo, tag, manifest)
-        moves.append(TagMove(tag, before.get(tag), manifest.digest))
+    try:
+        for tag in [*targets[1:], targets[0]]:
+            if before.get(tag) != manifest.digest:
+                await registry.put_manifest(repo, tag, manifest)
+            moves.append(TagMove(tag, before.get(tag), manifest.digest))
+    except PipelineError as exc:
+        raise await _undo(registry, repo, moves, previous, exc) from None
     return Promotion(repo, source_tag, manifest.digest, version, version_from, moves)
+
+
+async def _undo(
+    registry: Registry,
+    repo: str,
+    moves: list[TagMove],
+    previous: dict[str, Manifest],
+    failure: PipelineError,
+) -> PipelineError:
+    """Put replaced tags back after a failed write; say what could not be undone.
+
+    A tag that did not exist before cannot be removed through the OCI API without
+    deleting the image itself, so it is named instead.
+    """
+    restored, left, stuck = [], [], []
+    for move in moves:
+        if move.before == move.after:
+            continue
+        if move.before is None:
+            left.append(move.tag)
+            continue
+        try:
+            await registry.put_manifest(repo, move.tag, previous[move.before])
+            restored.append(move.tag)
+        except PipelineError:
+            stuck.append(f"{move.tag} (was {move.before})")
+    parts = [f"{failure}; promote stopped"]
+    parts.append(f"put back: {', '.join(restored)}" if restored else "nothing to put back")
+    if left:
+        parts.append(f"new tags left on the image: {', '.join(left)}")
+    if stuck:
+        parts.append(f"could not put back: {', '.join(stuck)}")
+    return PipelineError("; ".join(parts))
 
 
 async def rollback(registry: Registry, repo: str, to: str | None = None) -> Rollback:

@@ -81,7 +81,7 @@ class Rollback:
 async def _existing_tags(registry: Registry, repo: str, wanted: str) -> list[str]:
     tags = await registry.tags(repo)
     if wanted not in tags:
-        newest = [s.tag for s in staging_history(dict.fromkeys(tags, ""))][-5:]
+        newest = [s.tag for s in staging_history(tags)][-5:]
         hint = ", ".join(reversed(newest)) or "none"
         msg = f"{repo}:{wanted} does not exist; newest staging tags: {hint}"
         raise PipelineError(msg)
@@ -98,7 +98,7 @@ async def _version_and_sha(
         return version, sha, f"label {VERSION_LABEL}"
     names = [source_tag] if parse_staging_tag(source_tag) else []
     if not names:
-        staging = [s.tag for s in staging_history(dict.fromkeys(tags, ""))]
+        staging = [s.tag for s in staging_history(tags)]
         digests = await registry.digests(repo, staging)
         names = [tag for tag in reversed(staging) if digests[tag] == digest]
     parsed = parse_staging_tag(names[0]) if names else None
@@ -108,7 +108,8 @@ async def _version_and_sha(
             "points to it: promote a timestamped staging tag, or build with OCI labels"
         )
         raise PipelineError(msg)
-    return version or parsed.version, sha or parsed.sha7, f"tag {parsed.tag}"
+    source = f"label {VERSION_LABEL}" if version else f"tag {parsed.tag}"
+    return version or parsed.version, sha or parsed.sha7, source
 
 
 async def promote(
@@ -199,7 +200,7 @@ async def rollback(registry: Registry, repo: str, to: str | None = None) -> Roll
             is nothing earlier; raised before anything is written.
     """
     tags = await registry.tags(repo)
-    staging = [s.tag for s in staging_history(dict.fromkeys(tags, ""))]
+    staging = [s.tag for s in staging_history(tags)]
     known = [STAGING_LATEST] if STAGING_LATEST in tags else []
     digests = await registry.digests(repo, [*known, *staging])
     try:

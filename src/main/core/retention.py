@@ -8,7 +8,7 @@ and nothing that ``staging-latest`` or any production tag points to is ever touc
 """
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -35,8 +35,8 @@ def parse_age(text: str) -> timedelta:
     return age
 
 
-def staging_history(tags: Mapping[str, str]) -> list[StagingTag]:
-    """The timestamped staging tags among ``tags``, oldest first."""
+def staging_history(tags: Iterable[str]) -> list[StagingTag]:
+    """The timestamped staging tags among ``tags`` (names, or a tag mapping), oldest first."""
     return sorted(parsed for tag in tags if (parsed := parse_staging_tag(tag)) is not None)
 
 

@@ -91,6 +91,9 @@ def test_registry_settings_have_defaults_and_are_checked() -> None:
     assert defaults.github_api_url == "https://api.github.com"
     table = '[tool.pipeline]\nstaging-keep = 3\nstaging-keep-newer-than = "2w"\n'
     assert load_config(table).staging_keep == 3
+    assert (
+        load_config('[tool.pipeline]\nstaging-keep-newer-than = ""\n').staging_keep_newer_than == ""
+    )
     with pytest.raises(PipelineError, match=r"staging-keep-newer-than: '2 weeks' is not an age"):
         load_config('[tool.pipeline]\nstaging-keep-newer-than = "2 weeks"\n')
     with pytest.raises(PipelineError, match=r"staging-keep: Input should be greater"):

@@ -103,7 +103,8 @@ class PipelineConfig(BaseModel):
     )
     staging_keep_newer_than: str = Field(
         default="7d",
-        description="prune-staging also keeps staging tags younger than this age (7d, 12h, 2w).",
+        description="prune-staging also keeps staging tags younger than this (7d, 12h, 2w; "
+        "empty: no age rule).",
     )
     github_api_url: str = Field(
         default="https://api.github.com",
@@ -121,7 +122,8 @@ class PipelineConfig(BaseModel):
     @field_validator("staging_keep_newer_than")
     @classmethod
     def _age(cls, value: str) -> str:
-        parse_age(value)
+        if value:
+            parse_age(value)
         return value
 
     @field_validator("lint", "typecheck", "test", mode="before")

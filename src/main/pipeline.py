@@ -10,11 +10,13 @@ from dagger.mod._exceptions import FunctionError
 from main.build import build_service
 from main.core.errors import PipelineError
 from main.core.publishing import tags_for
+from main.core.tags import STAGING_LATEST
 from main.core.triggers import decide, load_payload
 from main.core.validation import CHECKS, CheckName, verdict
 from main.decorators import function, uncached_check, uncached_function
 from main.errors import user_errors
 from main.publish import publish_service
+from main.registry_ops import promote_image, prune_staging_images, rollback_staging
 from main.scan import read_ignore_file, run_scan
 from main.scan_result import Scan
 from main.source import IGNORED, read_revision, read_service, service_tree
@@ -32,6 +34,15 @@ RefArg = Annotated[
 KindArg = Annotated[
     str,
     Doc("Which tags: staging (timestamped + staging-latest) or production (latest, version, sha)"),
+]
+
+PasswordArg = Annotated[
+    dagger.Secret | None,
+    Doc("Registry password or token, e.g. env://GITHUB_TOKEN (ghcr.io: packages write/delete)"),
+]
+RegistryArg = Annotated[
+    str,
+    Doc("Registry API address, e.g. http://127.0.0.1:5000 (default: https:// + image host)"),
 ]
 
 
@@ -329,3 +340,79 @@ class Pipeline:
             return TriggerDecision.of(event_name, decide(event_name, payload, label=label))
 
     # --- promote, rollback, prune -------------------------------------------------------
+
+    @uncached_function
+    async def promote(
+        self,
+        *,
+        tag: Annotated[
+            str, Doc("Staging tag to promote: staging-latest or a timestamped staging tag")
+        ] = STAGING_LATEST,
+        password: PasswordArg = None,
+        registry: RegistryArg = "",
+        force: Annotated[
+            bool, Doc("Replace a version or commit tag that points to a different image")
+        ] = False,
+    ) -> str:
+        """Give a staging image the production tags of its version: latest, version, sha.
+
+        Same repository, identical digest: the manifest is re-tagged, no layer is pulled
+        or pushed. The version and commit come from the image's OCI labels, or from the
+        timestamped staging tag's name. Nothing is written unless every check passes.
+        """
+        with user_errors():
+            settings = (await self.service()).config
+            return await promote_image(
+                settings, tag=tag, registry=registry, password=password, force=force
+            )
+
+    @uncached_function
+    async def rollback(
+        self,
+        *,
+        to: Annotated[
+            str,
+            Doc("Timestamped staging tag to go back to (default: the deployment before)"),
+        ] = "",
+        password: PasswordArg = None,
+        registry: RegistryArg = "",
+    ) -> str:
+        """Point staging-latest at an earlier staging image, by default the previous one.
+
+        "Previous" is by the timestamps in the staging tags: the newest one older than
+        the deployment staging-latest points to now, holding a different image.
+        """
+        with user_errors():
+            settings = (await self.service()).config
+            return await rollback_staging(settings, to=to, registry=registry, password=password)
+
+    @uncached_function
+    async def prune_staging(
+        self,
+        *,
+        keep: Annotated[
+            int | None, Doc("Keep this many newest staging tags (default: staging-keep)")
+        ] = None,
+        keep_newer_than: Annotated[
+            str | None,
+            Doc("Also keep staging tags younger than this, e.g. 7d; empty: no age rule"),
+        ] = None,
+        dry_run: Annotated[bool, Doc("Only list what would be deleted")] = False,
+        password: PasswordArg = None,
+        registry: RegistryArg = "",
+    ) -> str:
+        """Delete old staging images; never one that staging-latest or a release uses.
+
+        On ghcr.io deletion goes through GitHub's package API (child manifests of an
+        index included); elsewhere through the OCI API.
+        """
+        with user_errors():
+            settings = (await self.service()).config
+            return await prune_staging_images(
+                settings,
+                keep=keep,
+                keep_newer_than=keep_newer_than,
+                dry_run=dry_run,
+                registry=registry,
+                password=password,
+            )

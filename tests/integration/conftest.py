@@ -1,14 +1,16 @@
 import os
 import shutil
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.integration.processes import SAMPLE_SERVICE, free_port, running, uvicorn_argv
-
-if TYPE_CHECKING:
-    from pathlib import Path
+from tests.integration.processes import (
+    SAMPLE_SERVICE,
+    free_port,
+    registry_server,
+    running,
+    uvicorn_argv,
+)
 
 
 def sample_env() -> dict[str, str]:
@@ -33,17 +35,5 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     binary = shutil.which("docker-registry")
     if binary is None:
         pytest.skip("docker-registry is not installed (scripts/test installs it with apt-get)")
-    root: Path = tmp_path_factory.mktemp("registry")
-    port = free_port()
-    config = root / "config.yml"
-    config.write_text(
-        "version: 0.1\n"
-        "log:\n  level: error\n"
-        f"storage:\n  filesystem:\n    rootdirectory: {root / 'data'}\n"
-        "  delete:\n    enabled: true\n"
-        f"http:\n  addr: 127.0.0.1:{port}\n",
-        encoding="utf-8",
-    )
-    base = f"http://127.0.0.1:{port}"
-    with running([binary, "serve", str(config)], ready_url=f"{base}/v2/"):
+    with registry_server(tmp_path_factory.mktemp("registry"), binary) as base:
         yield base

@@ -81,6 +81,27 @@ def running(
             process.stderr.close()
 
 
+@contextmanager
+def registry_server(root: Path, binary: str = "docker-registry") -> Iterator[str]:
+    """Debian's docker-registry (distribution 2.8) on a free port, deletes enabled.
+
+    Storage lives under ``root``; yields the plain-HTTP base URL once ``/v2/`` answers.
+    """
+    port = free_port()
+    config = root / "config.yml"
+    config.write_text(
+        "version: 0.1\n"
+        "log:\n  level: error\n"
+        f"storage:\n  filesystem:\n    rootdirectory: {root / 'data'}\n"
+        "  delete:\n    enabled: true\n"
+        f"http:\n  addr: 127.0.0.1:{port}\n",
+        encoding="utf-8",
+    )
+    base = f"http://127.0.0.1:{port}"
+    with running([binary, "serve", str(config)], ready_url=f"{base}/v2/"):
+        yield base
+
+
 def uvicorn_argv(app: str, port: int, *, factory: bool = True) -> list[str]:
     """The command that serves an ASGI ``module:attr`` on 127.0.0.1:``port``."""
     argv = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]

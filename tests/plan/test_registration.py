@@ -25,7 +25,7 @@ SMOKE: set[str] = set()
 
 ORCHESTRATION = {"check_trigger"}
 
-REGISTRY: set[str] = set()
+REGISTRY = {"promote", "rollback", "prune_staging"}
 
 PIPELINE_FUNCTIONS = FOUNDATION | VALIDATE_BUILD_PUBLISH | SCAN | SMOKE | ORCHESTRATION | REGISTRY
 

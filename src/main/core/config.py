@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from main.core.errors import PipelineError
+from main.core.retention import parse_age
 from main.core.versioning import parse_pyproject
 
 Severity = Literal["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"]
@@ -127,6 +128,20 @@ class PipelineConfig(BaseModel):
     # --- deploy-staging / ci settings ---
 
     # --- registry operation settings ---
+    staging_keep: int = Field(
+        default=10,
+        ge=0,
+        description="prune-staging keeps at least this many newest timestamped staging tags.",
+    )
+    staging_keep_newer_than: str = Field(
+        default="7d",
+        description="prune-staging also keeps staging tags younger than this (7d, 12h, 2w; "
+        "empty: no age rule).",
+    )
+    github_api_url: str = Field(
+        default="https://api.github.com",
+        description="GitHub REST API, through which images on ghcr.io are deleted.",
+    )
 
     @field_validator("health_path", "mcp_path")
     @classmethod
@@ -134,6 +149,13 @@ class PipelineConfig(BaseModel):
         if not value.startswith("/"):
             msg = "must start with '/'"
             raise ValueError(msg)
+        return value
+
+    @field_validator("staging_keep_newer_than")
+    @classmethod
+    def _age(cls, value: str) -> str:
+        if value:
+            parse_age(value)
         return value
 
     @field_validator("lint", "typecheck", "test", mode="before")

@@ -1,0 +1,99 @@
+"""Prune old staging images under the retention policy, on any registry.
+
+The decision is :func:`main.core.retention.prune_plan`; this reads the snapshot it
+decides on (every tag and its digest, the children of every index) and carries it
+out through a :class:`Deleter`: the OCI API on most registries, GitHub's package API
+on GHCR. Child manifests of a deleted index go too unless a surviving image uses them.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from main.core.registry import Registry, RegistryError
+from main.core.retention import PrunePlan, orphaned_children, prune_plan
+
+
+class Deleter(Protocol):
+    """Deletes manifests of a repository by digest, in the order given."""
+
+    async def delete(self, repo: str, digests: Sequence[str]) -> None:
+        """Delete every digest, or raise before the first one if any is unknown."""
+
+
+@dataclass(frozen=True, slots=True)
+class OciDeleter:
+    """Deletes through the OCI distribution API: ``DELETE /v2/REPO/manifests/DIGEST``."""
+
+    registry: Registry
+
+    async def delete(self, repo: str, digests: Sequence[str]) -> None:
+        """Delete each manifest; the registry removes every tag on it.
+
+        Raises:
+            RegistryError: naming what was already deleted when one deletion fails.
+        """
+        for done, digest in enumerate(digests):
+            try:
+                await self.registry.delete(repo, digest)
+            except RegistryError as exc:
+                gone = ", ".join(digests[:done]) or "nothing"
+                msg = f"{exc}; deleted before the failure: {gone}"
+                raise RegistryError(msg, exc.status) from None
+
+
+@dataclass(frozen=True, slots=True)
+class Pruning:
+    """What ``prune_staging`` deleted (or, in a dry run, would delete) and kept."""
+
+    repository: str
+    plan: PrunePlan
+    children: list[str] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def digests(self) -> list[str]:
+        """Every digest that goes: images and indexes first, then orphaned children."""
+        return [*self.plan.delete, *self.children]
+
+    def summary(self) -> str:
+        """A readable account for the terminal and the job summary."""
+        verb = "would delete" if self.dry_run else "deleted"
+        lines = [f"{self.repository}: {verb} {len(self.digests)} manifest(s)"]
+        for digest, tags in self.plan.delete.items():
+            lines.append(f"  {verb} {digest} ({', '.join(tags)})")
+        lines.extend(f"  {verb} {child} (child of a deleted index)" for child in self.children)
+        lines.append(f"kept {len(self.plan.kept)} staging tag(s): {', '.join(self.plan.kept)}")
+        lines.extend(f"  spared {tag}: {why}" for tag, why in self.plan.spared.items())
+        return "\n".join(lines)
+
+
+async def prune_staging(  # noqa: PLR0913 - the policy's knobs, all keyword-only
+    registry: Registry,
+    repo: str,
+    deleter: Deleter,
+    *,
+    keep: int,
+    newer_than: timedelta | None,
+    now: datetime,
+    dry_run: bool = False,
+) -> Pruning:
+    """Delete the staging images the retention policy lets go; ``dry_run`` only lists.
+
+    Raises:
+        PipelineError: for a bad policy or a registry failure while reading, before
+            anything is deleted.
+    """
+    tags = await registry.tags(repo)
+    digests = await registry.digests(repo, tags)
+    plan = prune_plan(digests, keep=keep, newer_than=newer_than, now=now)
+    manifests = await registry.manifests(repo, [*plan.delete, *plan.protected])
+    children = orphaned_children(
+        {digest: manifests[digest].children() for digest in plan.delete},
+        {digest: manifests[digest].children() for digest in plan.protected},
+    )
+    pruning = Pruning(repo, plan, children, dry_run)
+    if not dry_run and pruning.digests:
+        await deleter.delete(repo, pruning.digests)
+    return pruning

@@ -1,0 +1,295 @@
+"""A registry client over the OCI distribution API: read, re-tag and delete manifests.
+
+Everything the pipeline does to images after publishing is a manifest operation:
+promoting or rolling back moves a tag by putting the exact manifest bytes under another
+name (no layer moves, cost independent of image size, digest preserved), and pruning
+deletes manifests by digest. Each call names the repository and tag it is about, so an
+error reads as what went wrong with which image, not as an HTTP status.
+
+Transient trouble (429, 5xx, a dropped connection) is retried a bounded number of
+times with exponential backoff, honouring ``Retry-After``.
+"""
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
+from types import TracebackType
+from typing import Self, TypeVar
+
+import anyio
+import httpx
+
+from main.core.errors import PipelineError
+from main.core.http_retry import RetryPolicy, send_with_retries
+from main.core.manifests import ACCEPT, Manifest, config_labels, sha256_digest
+from main.core.registry_auth import RegistryAuth
+
+TAG_PAGE = 1000
+CONCURRENT_READS = 8
+T = TypeVar("T")
+
+
+class RegistryError(PipelineError):
+    """A registry refused or failed a request; the message names repository and tag."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        """Keep the HTTP status, so callers can tell "not found" from "not allowed"."""
+        super().__init__(message)
+        self.status = status
+
+
+def _error_detail(response: httpx.Response) -> str:
+    """The registry's own error code and message (``{"errors": [{code, message}]}``)."""
+    try:
+        errors = response.json().get("errors") or []
+    except (ValueError, AttributeError):
+        return ""
+    if not errors or not isinstance(errors[0], dict):
+        return ""
+    first = errors[0]
+    return ": ".join(str(first[key]) for key in ("code", "message") if first.get(key))
+
+
+class Registry:
+    """One registry, e.g. ``Registry("https://ghcr.io", "me", token)``.
+
+    ``base_url`` carries the scheme: ``https://`` for real registries, ``http://`` for a
+    plain-HTTP local one such as ``http://127.0.0.1:5000``. Inside ``async with`` the
+    connections are kept open and reused; outside, each request opens and closes its
+    own, so a plain ``await Registry(url).tags(repo)`` leaks nothing. Tokens are cached
+    for the life of the object either way.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        username: str | None = None,
+        password: str | None = None,
+        *,
+        policy: RetryPolicy | None = None,
+        timeout: float = 120.0,
+    ) -> None:
+        """Prepare a client; no request is made until a method is awaited."""
+        self.base_url = base_url.rstrip("/")
+        self.host = httpx.URL(self.base_url).netloc.decode("ascii")
+        self._credentials = password is not None
+        self._policy = policy or RetryPolicy()
+        self._auth = RegistryAuth(username, password)
+        self._timeout = timeout
+        self._client: httpx.AsyncClient | None = None
+
+    def _new_client(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            base_url=self.base_url, auth=self._auth, timeout=self._timeout, follow_redirects=True
+        )
+
+    @asynccontextmanager
+    async def _session(self) -> AsyncIterator[httpx.AsyncClient]:
+        """The kept client inside ``async with``; otherwise one just for this request."""
+        if self._client is not None:
+            yield self._client
+            return
+        async with self._new_client() as client:
+            yield client
+
+    async def __aenter__(self) -> Self:
+        """Keep connections open for the duration of a block."""
+        if self._client is None:
+            self._client = self._new_client()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Close the connections."""
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the kept connections, if any."""
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    # --- reading --------------------------------------------------------------------
+
+    async def tags(self, repo: str) -> list[str]:
+        """Every tag of ``repo``, following the ``Link`` header across pages."""
+        url: str | None = f"/v2/{repo}/tags/list?n={TAG_PAGE}"
+        found: list[str] = []
+        while url is not None:
+            response = await self._send("GET", url, what=f"repository {repo}")
+            found.extend(response.json().get("tags") or [])
+            following = response.links.get("next", {}).get("url")
+            url = str(response.url.join(following)) if following else None
+        return found
+
+    async def digest(self, repo: str, tag: str) -> str:
+        """The digest ``repo:tag`` points to, read with a HEAD (no manifest download)."""
+        response = await self._send(
+            "HEAD", f"/v2/{repo}/manifests/{tag}", what=_what(repo, tag), headers={"Accept": ACCEPT}
+        )
+        header = response.headers.get("Docker-Content-Digest")
+        return header or (await self.manifest(repo, tag)).digest
+
+    async def digests(self, repo: str, tags: Iterable[str]) -> dict[str, str]:
+        """The digest of each tag, read concurrently with a bounded number of HEADs."""
+        return await _gather(tags, lambda tag: self.digest(repo, tag))
+
+    async def manifests(self, repo: str, references: Iterable[str]) -> dict[str, Manifest]:
+        """The manifests of several tags or digests, read concurrently."""
+        return await _gather(references, lambda ref: self.manifest(repo, ref))
+
+    async def manifest(self, repo: str, reference: str) -> Manifest:
+        """The manifest of ``repo:tag`` or ``repo@digest``: exact bytes and media type."""
+        what = _what(repo, reference)
+        response = await self._send(
+            "GET", f"/v2/{repo}/manifests/{reference}", what=what, headers={"Accept": ACCEPT}
+        )
+        media_type = response.headers.get("Content-Type", "").split(";")[0].strip() or None
+        manifest = Manifest.of(response.content, media_type)
+        claimed = response.headers.get("Docker-Content-Digest")
+        expected = reference if reference.startswith("sha256:") else claimed
+        if expected and expected != manifest.digest:
+            msg = f"{what}: the registry sent a manifest whose digest is {manifest.digest}"
+            raise RegistryError(msg)
+        return manifest
+
+    async def blob(self, repo: str, digest: str) -> bytes:
+        """A blob's bytes, checked against its digest."""
+        response = await self._send("GET", f"/v2/{repo}/blobs/{digest}", what=f"{repo}@{digest}")
+        if sha256_digest(response.content) != digest:
+            msg = f"{repo}@{digest}: the registry sent a blob with a different digest"
+            raise RegistryError(msg)
+        return response.content
+
+    async def labels(self, repo: str, reference: str) -> dict[str, str]:
+        """The image's config labels; for an index, those of its first runnable image."""
+        manifest = await self.manifest(repo, reference)
+        if manifest.is_index:
+            children = manifest.image_children()
+            if not children:
+                return {}
+            manifest = await self.manifest(repo, children[0])
+        return config_labels(await self.blob(repo, manifest.config_digest()))
+
+    # --- writing --------------------------------------------------------------------
+
+    async def put_manifest(self, repo: str, tag: str, manifest: Manifest) -> str:
+        """Store ``manifest`` under ``tag`` and check the registry kept its digest."""
+        response = await self._send(
+            "PUT",
+            f"/v2/{repo}/manifests/{tag}",
+            what=f"{repo}:{tag}",
+            headers={"Content-Type": manifest.media_type},
+            content=manifest.content,
+            ok=(201,),
+        )
+        stored = response.headers.get("Docker-Content-Digest") or await self.digest(repo, tag)
+        if stored != manifest.digest:
+            msg = f"{repo}:{tag}: the registry stored {stored}, not {manifest.digest}"
+            raise RegistryError(msg)
+        return stored
+
+    async def retag(self, repo: str, source_tag: str, target_tag: str) -> str:
+        """Point ``target_tag`` at the manifest of ``source_tag``; returns the digest.
+
+        The manifest is fetched and put back byte for byte, so the digest is identical
+        and no layer is read or written.
+        """
+        return await self.put_manifest(repo, target_tag, await self.manifest(repo, source_tag))
+
+    async def delete(self, repo: str, digest: str) -> None:
+        """Delete the manifest ``repo@digest``; every tag pointing to it goes with it."""
+        await self._send(
+            "DELETE", f"/v2/{repo}/manifests/{digest}", what=f"{repo}@{digest}", ok=(202, 200)
+        )
+
+    async def push_blob(self, repo: str, data: bytes) -> str:
+        """Upload a blob in one piece (POST, then PUT with its digest); returns the digest."""
+        digest = sha256_digest(data)
+        what = f"{repo}@{digest}"
+        started = await self._send(
+            "POST", f"/v2/{repo}/blobs/uploads/", what=f"repository {repo}", ok=(202,)
+        )
+        location = started.url.join(started.headers["Location"])
+        await self._send(
+            "PUT",
+            str(location.copy_merge_params({"digest": digest})),
+            what=what,
+            headers={"Content-Type": "application/octet-stream"},
+            content=data,
+            ok=(201,),
+        )
+        return digest
+
+    # --- transport ------------------------------------------------------------------
+
+    async def _send(  # noqa: PLR0913 - an HTTP request's parts, all but two keyword-only
+        self,
+        method: str,
+        url: str,
+        *,
+        what: str,
+        ok: Iterable[int] = (200,),
+        headers: dict[str, str] | None = None,
+        content: bytes | None = None,
+    ) -> httpx.Response:
+        """One request with bounded retries; any other failure becomes a clear error."""
+        try:
+            async with self._session() as client:
+                request = client.build_request(method, url, headers=headers, content=content)
+                response, attempts = await send_with_retries(client, request, self._policy)
+        except httpx.TransportError as exc:
+            msg = f"cannot reach {self.host} for {what}: {exc}; check the registry address"
+            raise RegistryError(msg) from None
+        if response.status_code not in set(ok):
+            raise self._failure(method, response, what, attempts=attempts)
+        return response
+
+    def _failure(
+        self, method: str, response: httpx.Response, what: str, *, attempts: int
+    ) -> RegistryError:
+        status = response.status_code
+        detail = _error_detail(response)
+        suffix = f" ({detail})" if detail else ""
+        if status == httpx.codes.UNAUTHORIZED:
+            advice = (
+                "check the registry user name and password or token"
+                if self._credentials
+                else "it needs credentials: give the registry user name and a password or token"
+            )
+            msg = f"{self.host} refused access to {what} (401 unauthorized){suffix}: {advice}"
+        elif status == httpx.codes.FORBIDDEN:
+            msg = (
+                f"{self.host} forbids {method} on {what} (403){suffix}: the credentials lack "
+                "permission (a GHCR token needs write:packages to tag, delete:packages to delete)"
+            )
+        elif status == httpx.codes.NOT_FOUND:
+            msg = f"{what} does not exist on {self.host}{suffix}: check the repository and tag"
+        elif status == httpx.codes.METHOD_NOT_ALLOWED and method == "DELETE":
+            msg = f"{self.host} does not allow deleting {what}{suffix}: enable deletes there"
+        else:
+            tries = f" after {attempts} attempts" if attempts > 1 else ""
+            msg = f"{self.host} answered {status} to {method} for {what}{tries}{suffix}"
+        return RegistryError(msg, status)
+
+
+async def _gather(keys: Iterable[str], read: Callable[[str], Awaitable[T]]) -> dict[str, T]:
+    """``{key: await read(key)}`` with at most ``CONCURRENT_READS`` in flight."""
+    found: dict[str, T] = {}
+    limiter = anyio.CapacityLimiter(CONCURRENT_READS)
+
+    async def one(key: str) -> None:
+        async with limiter:
+            found[key] = await read(key)
+
+    async with anyio.create_task_group() as group:
+        for key in dict.fromkeys(keys):
+            group.start_soon(one, key)
+    return found
+
+
+def _what(repo: str, reference: str) -> str:
+    return f"{repo}@{reference}" if reference.startswith("sha256:") else f"{repo}:{reference}"

@@ -1,0 +1,120 @@
+"""Registry authentication: the bearer-token handshake and basic auth, as httpx sees it.
+
+A registry answers an unauthenticated request with 401 and a ``WWW-Authenticate``
+challenge. ``Basic realm="..."`` asks for the user name and password on the request
+itself. ``Bearer realm="...",service="...",scope="..."`` (GHCR, Docker Hub, any
+registry behind a token server) asks the client to fetch a token from ``realm`` for
+that service and scope, with the credentials as basic auth (or none, for anonymous
+pulls), and to repeat the request with ``Authorization: Bearer TOKEN``. Tokens are
+kept per scope, so a re-tag pays the handshake once for pull and once for push.
+"""
+
+import base64
+import json
+import re
+from collections.abc import Generator
+from dataclasses import dataclass, field
+
+import httpx
+
+_PARAM = re.compile(r'([A-Za-z_]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))')
+
+
+@dataclass(frozen=True, slots=True)
+class Challenge:
+    """A parsed ``WWW-Authenticate`` challenge: its scheme (lower case) and parameters."""
+
+    scheme: str
+    params: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def scopes(self) -> list[str]:
+        """The scopes asked for; several are separated by spaces."""
+        return self.params.get("scope", "").split()
+
+
+def parse_challenge(header: str) -> Challenge | None:
+    """Read ``Bearer realm="...",service="...",scope="..."`` or ``Basic realm="..."``."""
+    scheme, _, rest = header.strip().partition(" ")
+    if not scheme:
+        return None
+    params = {
+        match[1].lower(): match[2] if match[2] is not None else match[3]
+        for match in _PARAM.finditer(rest)
+    }
+    return Challenge(scheme=scheme.lower(), params=params)
+
+
+def _basic(username: str, password: str) -> str:
+    pair = f"{username}:{password}".encode()
+    return f"Basic {base64.b64encode(pair).decode('ascii')}"
+
+
+class RegistryAuth(httpx.Auth):
+    """Answers a registry's 401 challenge: basic credentials, or a token from its realm.
+
+    Without credentials, the token request goes out anonymously (public pulls on GHCR
+    work that way). When the token server refuses, its 401 is what the caller sees,
+    and the caller words it as bad credentials for the repository at hand.
+    """
+
+    requires_response_body = True
+
+    def __init__(self, username: str | None = None, password: str | None = None) -> None:
+        """Remember the credentials; nothing is sent before a registry asks for it."""
+        self._credentials = (username or "", password) if password is not None else None
+        self._tokens: dict[str, str] = {}
+        self._current: str | None = None
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        """Send, and on a 401 challenge authenticate as asked and send once more."""
+        if self._current is not None:
+            request.headers["Authorization"] = self._current
+        response = yield request
+        if response.status_code != httpx.codes.UNAUTHORIZED:
+            return
+        challenge = parse_challenge(response.headers.get("WWW-Authenticate", ""))
+        if challenge is None:
+            return
+        if challenge.scheme == "basic":
+            if self._credentials is None:
+                return
+            self._current = _basic(*self._credentials)
+        elif challenge.scheme == "bearer" and "realm" in challenge.params:
+            key = " ".join(challenge.scopes)
+            cached = self._tokens.get(key)
+            if cached is None or cached == request.headers.get("Authorization"):
+                token_response = yield self._token_request(challenge)
+                token = _token(token_response)
+                if token is None:
+                    return
+                cached = self._tokens[key] = f"Bearer {token}"
+            self._current = cached
+        else:
+            return
+        request.headers["Authorization"] = self._current
+        yield request
+
+    def _token_request(self, challenge: Challenge) -> httpx.Request:
+        params: list[tuple[str, str | int | float | bool | None]] = []
+        if service := challenge.params.get("service"):
+            params.append(("service", service))
+        params.extend(("scope", scope) for scope in challenge.scopes)
+        headers = {}
+        if self._credentials is not None:
+            if self._credentials[0]:
+                params.append(("account", self._credentials[0]))
+            headers["Authorization"] = _basic(*self._credentials)
+        return httpx.Request("GET", challenge.params["realm"], params=params, headers=headers)
+
+
+def _token(response: httpx.Response) -> str | None:
+    """The token of a token-server reply (``token``, or OAuth's ``access_token``)."""
+    if response.status_code != httpx.codes.OK:
+        return None
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        return None
+    token = body.get("token") or body.get("access_token") if isinstance(body, dict) else None
+    return token if isinstance(token, str) and token else None

@@ -1,0 +1,242 @@
+"""prune_staging on a real registry, and on GHCR's package API served locally.
+
+The repository is left as the pipeline leaves it after a week of deployments: six
+timestamped staging tags (one an index), ``staging-latest`` on the newest, an older
+deployment promoted to ``latest``/version/sha, and an old staging tag that shares a
+digest with a kept one. Deleting by digest removes every tag on it, so the test checks
+each digest a protected tag points to survives, not just the tags.
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+
+import httpx
+import pytest
+
+from main.core.errors import PipelineError
+from main.core.ghcr import GhcrDeleter, GithubPackages
+from main.core.http_retry import RetryPolicy
+from main.core.promotion import promote
+from main.core.pruning import OciDeleter, prune_staging
+from main.core.registry import Registry
+from main.core.tags import STAGING_LATEST
+from tests.integration.auth_proxy import AuthProxy, ProxyState
+from tests.integration.github_api import GithubApi, GithubState
+from tests.integration.http_servers import Log, serving
+from tests.integration.images import exists, layer, push_image, push_index, snapshot
+from tests.integration.staging import START, Deployment, deploy, new_repo
+
+pytestmark = pytest.mark.anyio
+FAST = RetryPolicy(retries=1, backoff=0.01)
+NOW = START + timedelta(days=10)
+
+
+@dataclass
+class Week:
+    """A repository after a week of deployments."""
+
+    repo: str
+    deployments: list[Deployment]
+    alias: str  # an old staging tag on the same digest as deployments[4]
+
+    def by_day(self, *days: int) -> set[str]:
+        """Digests of the deployments of those days."""
+        return {self.deployments[day].digest for day in days}
+
+
+async def a_week(client: Registry, repo: str) -> Week:
+    deployments = [await deploy(client, repo, day=day, index=day == 2) for day in range(6)]
+    await promote(client, repo, deployments[1].tag)
+    alias = "staging-v0.1.0-20261031-120000-0000000"
+    await client.retag(repo, deployments[4].tag, alias)
+    return Week(repo, deployments, alias)
+
+
+async def test_a_dry_run_lists_and_deletes_nothing(registry: str) -> None:
+    async with Registry(registry) as client:
+        week = await a_week(client, new_repo("prune-dry"))
+        before = await snapshot(client, week.repo)
+        pruning = await prune_staging(
+            client, week.repo, OciDeleter(client), keep=2, newer_than=None, now=NOW, dry_run=True
+        )
+        assert await snapshot(client, week.repo) == before
+    assert set(pruning.plan.delete) == week.by_day(0, 2, 3)
+    assert "would delete 5 manifest(s)" in pruning.summary()  # 3 images + 2 children
+
+
+async def test_prune_keeps_every_digest_a_protected_tag_points_to(registry: str) -> None:
+    async with Registry(registry) as client:
+        week = await a_week(client, new_repo("prune"))
+        before = await snapshot(client, week.repo)
+        index = await client.manifest(week.repo, week.deployments[2].tag)
+        pruning = await prune_staging(
+            client, week.repo, OciDeleter(client), keep=2, newer_than=None, now=NOW
+        )
+        after = await snapshot(client, week.repo)
+        for child in index.children():
+            assert not await exists(client, week.repo, child)
+    gone = week.by_day(0, 2, 3)
+    assert set(pruning.plan.delete) == gone
+    assert after == {tag: digest for tag, digest in before.items() if digest not in gone}
+    protected = {"latest", "0.1.0", week.deployments[1].sha, STAGING_LATEST}
+    assert {tag: after[tag] for tag in protected} == {tag: before[tag] for tag in protected}
+    assert week.alias in after  # expired, but its digest is also a kept staging tag's
+    assert set(pruning.plan.spared) == {week.deployments[1].tag, week.alias}
+
+
+async def test_an_age_keeps_younger_staging_tags_too(registry: str) -> None:
+    async with Registry(registry) as client:
+        week = await a_week(client, new_repo("prune-age"))
+        now = START + timedelta(days=5, hours=1)
+        pruning = await prune_staging(
+            client, week.repo, OciDeleter(client), keep=1, newer_than=timedelta(days=3), now=now
+        )
+        tags = await client.tags(week.repo)
+    assert set(pruning.plan.delete) == week.by_day(0, 2)
+    assert {d.tag for d in week.deployments[3:]} <= set(tags)
+
+
+async def test_a_child_shared_with_a_kept_index_survives(registry: str) -> None:
+    repo = new_repo("prune-shared")
+    async with Registry(registry) as client:
+        shared = await push_image(
+            client, repo, None, layers=[layer(64, repo + "arm")], architecture="arm64"
+        )
+        old_amd = await push_image(client, repo, None, layers=[layer(64, repo + "old")])
+        new_amd = await push_image(client, repo, None, layers=[layer(64, repo + "new")])
+        old_tag = "staging-v0.1.0-20261101-120000-aaaaaaa"
+        new_tag = "staging-v0.1.0-20261102-120000-bbbbbbb"
+        old = await push_index(client, repo, old_tag, {"amd64": old_amd, "arm64": shared})
+        await push_index(client, repo, new_tag, {"amd64": new_amd, "arm64": shared})
+        await client.retag(repo, new_tag, STAGING_LATEST)
+        pruning = await prune_staging(
+            client, repo, OciDeleter(client), keep=1, newer_than=None, now=NOW
+        )
+        assert pruning.digests == [old.digest, old_amd.digest]
+        assert await exists(client, repo, shared.digest)
+        assert await exists(client, repo, new_amd.digest)
+        assert not await exists(client, repo, old_amd.digest)
+
+
+async def test_a_bad_policy_is_refused_before_anything_is_deleted(registry: str) -> None:
+    async with Registry(registry) as client:
+        week = await a_week(client, new_repo("prune-bad"))
+        before = await snapshot(client, week.repo)
+        with pytest.raises(PipelineError, match="--keep must be 0 or more"):
+            await prune_staging(
+                client, week.repo, OciDeleter(client), keep=-1, newer_than=None, now=NOW
+            )
+        assert await snapshot(client, week.repo) == before
+
+
+async def test_a_refused_deletion_says_what_was_already_deleted(registry: str) -> None:
+    state = ProxyState(upstream=registry, mode="basic", deletes_allowed=1)
+    with (
+        httpx.Client() as forwarder,
+        serving(AuthProxy, log=Log(), state=state, client=forwarder) as front,
+    ):
+        async with Registry(front, "ci-bot", "s3cret", policy=FAST) as client:
+            week = await a_week(client, new_repo("prune-refused"))
+            with pytest.raises(PipelineError, match=r"forbids DELETE") as caught:
+                await prune_staging(
+                    client, week.repo, OciDeleter(client), keep=2, newer_than=None, now=NOW
+                )
+            remaining = set((await snapshot(client, week.repo)).values())
+    (deleted,) = week.by_day(0, 2, 3) - remaining
+    assert str(caught.value).endswith(f"; deleted before the failure: {deleted}")
+
+
+# --- GHCR: deletion through GitHub's package-version API --------------------------------
+
+
+@dataclass
+class Github:
+    """The local GitHub API: its URL, its packages and its request log."""
+
+    url: str
+    state: GithubState
+    log: Log
+
+
+@pytest.fixture(params=["Organization", "User"])
+def github(request: pytest.FixtureRequest) -> Iterator[Github]:
+    state, log = GithubState(owner="acme", kind=request.param, token="ghp_test"), Log()  # noqa: S106
+    with serving(GithubApi, log=log, state=state) as url:
+        yield Github(url, state, log)
+
+
+async def _publish_versions(client: Registry, repo: str, github: Github) -> dict[str, int]:
+    """What GHCR would hold: one package version per manifest, children included."""
+    digests = set((await snapshot(client, repo)).values())
+    for manifest in (await client.manifests(repo, sorted(digests))).values():
+        digests.update(manifest.children())
+    versions = {digest: 1000 + n for n, digest in enumerate(sorted(digests))}
+    package = repo.partition("/")[2]
+    github.state.packages[package] = {number: digest for digest, number in versions.items()}
+    return versions
+
+
+async def test_on_ghcr_prune_deletes_package_versions_children_included(
+    registry: str, github: Github
+) -> None:
+    async with Registry(registry) as client:
+        week = await a_week(client, new_repo("ghcr") + "/api")  # package name with a slash
+        versions = await _publish_versions(client, week.repo, github)
+        before = await snapshot(client, week.repo)
+        index = await client.manifest(week.repo, week.deployments[2].tag)
+        packages = GithubPackages("ghp_test", github.url, policy=FAST)
+        try:
+            pruning = await prune_staging(
+                client, week.repo, GhcrDeleter(packages), keep=2, newer_than=None, now=NOW
+            )
+        finally:
+            await packages.aclose()
+        assert await snapshot(client, week.repo) == before  # nothing went through OCI
+    expected = [*pruning.plan.delete, *index.children()]
+    assert set(expected) == week.by_day(0, 2, 3) | set(index.children())
+    assert github.state.deleted == [versions[digest] for digest in pruning.digests]
+    assert sorted(pruning.digests) == sorted(expected)
+    assert github.state.violations == []
+    kind = "orgs" if github.state.kind == "Organization" else "users"
+    package = week.repo.partition("/")[2].replace("/", "%2F")
+    deletes = [r.target for r in github.log.requests if r.method == "DELETE"]
+    assert deletes == [
+        f"/{kind}/acme/packages/container/{package}/versions/{versions[d]}" for d in pruning.digests
+    ]
+    listing = [r for r in github.log.requests if r.path.endswith("/versions")]
+    assert len(listing) > 1  # followed the Link header across pages
+
+
+async def test_on_ghcr_an_unknown_version_or_bad_token_deletes_nothing(
+    registry: str, github: Github
+) -> None:
+    async with Registry(registry) as client:
+        week = await a_week(client, new_repo("ghcr-bad"))
+        versions = await _publish_versions(client, week.repo, github)
+        package = week.repo.partition("/")[2]
+        del github.state.packages[package][versions[week.deployments[0].digest]]
+        for token, expected in [
+            ("ghp_test", "has no version named sha256:"),
+            ("wrong", r"GitHub refused the token for package acme/ghcr-bad-\w+ \(401\)"),
+        ]:
+            packages = GithubPackages(token, github.url, policy=FAST)
+            try:
+                with pytest.raises(PipelineError, match=expected):
+                    await prune_staging(
+                        client, week.repo, GhcrDeleter(packages), keep=2, newer_than=None, now=NOW
+                    )
+            finally:
+                await packages.aclose()
+    assert github.state.deleted == []
+    assert not [r for r in github.log.requests if r.method == "DELETE"]
+
+
+def test_the_fake_api_refuses_undocumented_requests(github: Github) -> None:
+    github.state.packages["svc"] = {1: "sha256:" + "a" * 64}
+    reply = httpx.get(
+        f"{github.url}/users/acme/packages/container/svc/versions",
+        headers={"Authorization": "Bearer ghp_test"},
+    )
+    assert reply.status_code == 400
+    assert github.state.violations

@@ -1,0 +1,164 @@
+"""The Dagger functions promote, rollback and prune_staging, run in this process.
+
+They are plain HTTP from the module's process, so without an engine they run for real
+against the registry: only the two engine round trips they await are answered
+locally (the service's pyproject.toml from disk, and a secret's plaintext from the
+``setSecret`` call that made it). Errors must reach the user as one traceback-free line.
+"""
+
+import uuid
+from collections.abc import Iterator
+
+import dagger
+import httpx
+import pytest
+from dagger import dag
+from dagger.mod._exceptions import FunctionError
+
+from main.core.config import PipelineConfig
+from main.core.errors import PipelineError
+from main.core.registry import Registry
+from main.core.tags import STAGING_LATEST
+from main.pipeline import Pipeline
+from main.registry_ops import prune_staging_images
+from tests.integration.auth_proxy import AuthProxy, ProxyState
+from tests.integration.github_api import GithubApi, GithubState
+from tests.integration.http_servers import Log, serving
+from tests.integration.images import snapshot
+from tests.integration.processes import REPO_ROOT
+from tests.integration.staging import deploy
+from tests.plan.lazy import calls as selections
+from tests.plan.offline import answer_reads_from_disk
+
+pytestmark = pytest.mark.anyio
+SAMPLE = "tests/fixtures/sample-service"
+
+
+@pytest.fixture(autouse=True)
+def offline_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    answer_reads_from_disk(monkeypatch)
+
+    async def plaintext(self: dagger.Secret) -> str:
+        (made,) = [call for call in selections(self) if call.name == "setSecret"]
+        return str(made.args["plaintext"])
+
+    monkeypatch.setattr(dagger.Secret, "plaintext", plaintext)
+
+
+@pytest.fixture
+def front(registry: str) -> Iterator[str]:
+    with httpx.Client() as client:
+        state = ProxyState(upstream=registry)
+        with serving(AuthProxy, log=Log(), state=state, client=client) as url:
+            yield url
+
+
+def pipeline_for(base: str, repo: str) -> Pipeline:
+    host = httpx.URL(base).netloc.decode()
+    return Pipeline.create(
+        source=dag.host().directory(str(REPO_ROOT)),
+        subpath=SAMPLE,
+        image=f"{host}/{repo}",
+        registry_username="ci-bot",
+    )
+
+
+async def test_promote_through_the_token_handshake_with_a_secret(front: str, registry: str) -> None:
+    repo = f"acme/fn-{uuid.uuid4().hex[:8]}"
+    async with Registry(registry) as direct:
+        staged = await deploy(direct, repo, day=0, version="2.0.0")
+        summary = await pipeline_for(front, repo).promote(
+            password=dag.set_secret("registry-password", "s3cret"), registry=front
+        )
+        after = await snapshot(direct, repo)
+    assert summary.startswith(f"promoted {repo}:{STAGING_LATEST} ({staged.digest})")
+    assert after["latest"] == after["2.0.0"] == staged.digest
+
+
+async def test_a_wrong_secret_is_one_line_and_changes_nothing(front: str, registry: str) -> None:
+    repo = f"acme/fn-bad-{uuid.uuid4().hex[:8]}"
+    async with Registry(registry) as direct:
+        await deploy(direct, repo, day=0)
+        before = await snapshot(direct, repo)
+        with pytest.raises(FunctionError, match=r"401 unauthorized.*check the registry user name"):
+            await pipeline_for(front, repo).promote(
+                password=dag.set_secret("registry-password", "wrong"), registry=front
+            )
+        assert await snapshot(direct, repo) == before
+
+
+async def test_rollback_and_prune_from_the_functions(registry: str) -> None:
+    repo = f"acme/fn-ops-{uuid.uuid4().hex[:8]}"
+    pipeline = pipeline_for(registry, repo)
+    async with Registry(registry) as direct:
+        first = await deploy(direct, repo, day=0)
+        second = await deploy(direct, repo, day=1)
+        rolled = await pipeline.rollback(registry=registry)
+        assert (await direct.digest(repo, STAGING_LATEST)) == first.digest
+        assert f"to {first.tag}" in rolled
+        listed = await pipeline.prune_staging(
+            keep=1, keep_newer_than="", dry_run=True, registry=registry
+        )
+        # staging-latest now protects the older image: nothing may go
+        assert listed.startswith(f"{repo}: would delete 0 manifest(s)")
+        assert f"spared {first.tag}: {first.digest} is also {STAGING_LATEST}" in listed
+        await pipeline.rollback(to=second.tag, registry=registry)
+        pruned = await pipeline.prune_staging(keep=1, keep_newer_than="", registry=registry)
+        assert pruned.startswith(f"{repo}: deleted 1 manifest(s)")
+        assert sorted(await direct.tags(repo)) == sorted([STAGING_LATEST, second.tag])
+
+
+@pytest.mark.parametrize(
+    ("call", "expected"),
+    [
+        ("rollback", r"no staging deployment before"),
+        ("prune", r"'soon' is not an age"),
+        ("promote", r"staging-v9 does not exist"),
+    ],
+)
+async def test_function_errors_are_one_line(registry: str, call: str, expected: str) -> None:
+    repo = f"acme/fn-err-{uuid.uuid4().hex[:8]}"
+    pipeline = pipeline_for(registry, repo)
+    async with Registry(registry) as direct:
+        await deploy(direct, repo, day=0)
+        before = await snapshot(direct, repo)
+        calls = {
+            "rollback": lambda: pipeline.rollback(registry=registry),
+            "prune": lambda: pipeline.prune_staging(keep_newer_than="soon", registry=registry),
+            "promote": lambda: pipeline.promote(tag="staging-v9", registry=registry),
+        }
+        with pytest.raises(FunctionError, match=expected) as caught:
+            await calls[call]()
+        assert await snapshot(direct, repo) == before
+    assert "\n" not in str(caught.value)
+    assert caught.value.__cause__ is None
+
+
+async def test_prune_of_a_ghcr_image_deletes_through_the_github_api(registry: str) -> None:
+    repo = f"acme/fn-ghcr-{uuid.uuid4().hex[:8]}"
+    async with Registry(registry) as direct:
+        old = await deploy(direct, repo, day=0)
+        await deploy(direct, repo, day=1)
+        before = await snapshot(direct, repo)
+        state = GithubState(owner="acme", kind="User", token="ghp_fn")  # noqa: S106
+        state.packages[repo.partition("/")[2]] = {7: old.digest}
+        with serving(GithubApi, log=Log(), state=state) as api:
+            settings = PipelineConfig(image=f"ghcr.io/{repo}", github_api_url=api)
+            for token in (None, dag.set_secret("token", "ghp_fn")):
+                pruning = prune_staging_images(
+                    settings,
+                    keep=1,
+                    keep_newer_than="",
+                    dry_run=False,
+                    registry=registry,
+                    password=token,
+                )
+                if token is None:
+                    with pytest.raises(PipelineError, match=r"ghcr\.io needs a GitHub token"):
+                        await pruning
+                else:
+                    summary = await pruning
+        assert await snapshot(direct, repo) == before  # reads over OCI, deletes via GitHub
+    assert state.deleted == [7]
+    assert state.violations == []
+    assert summary.startswith(f"{repo}: deleted 1 manifest(s)")

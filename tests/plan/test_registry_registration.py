@@ -1,0 +1,29 @@
+"""promote, rollback and prune_staging register as uncached functions with their options."""
+
+import pytest
+
+from tests.plan.registration import ModuleDef, build_module_definition
+
+
+@pytest.fixture(scope="module")
+def module_def() -> ModuleDef:
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        return build_module_definition(monkeypatch, "Pipeline")
+
+
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [
+        ("promote", {"tag", "password", "registry", "force"}),
+        ("rollback", {"to", "password", "registry"}),
+        ("prune_staging", {"keep", "keep_newer_than", "dry_run", "password", "registry"}),
+    ],
+)
+def test_registry_functions_are_never_cached(
+    module_def: ModuleDef, name: str, args: set[str]
+) -> None:
+    function = module_def.objects["Pipeline"].functions[name]
+    # they move tags and read live registry state: a cached answer would be a lie
+    assert function.cache_policy is not None
+    assert "never" in function.cache_policy.lower()
+    assert {arg.name for arg in function.args} == args

@@ -12,7 +12,7 @@ VALIDATE_BUILD_PUBLISH: set[str] = set()
 
 SCAN: set[str] = set()
 
-SMOKE: set[str] = set()
+SMOKE = {"smoke_test", "serve"}
 
 ORCHESTRATION: set[str] = set()
 

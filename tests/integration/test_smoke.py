@@ -266,3 +266,11 @@ def test_a_server_that_never_answers_cannot_outlast_the_timeout() -> None:
     assert report.failed_checks == ["ready"]
     assert "ReadTimeout" in (report.checks[0].error or "")
     assert report.duration_seconds < 3.0
+
+
+def test_https_targets_go_through_tls(sample_server: str) -> None:
+    # The sample server speaks plain HTTP: a TLS handshake with it must fail, not be skipped.
+    url = sample_server.replace("http://", "https://")
+    report = run_smoke(SmokeSpec(url=url, timeout=0.5))
+    assert report.failed_checks == ["ready"]
+    assert "SSL" in (report.checks[0].error or "")

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from main.core.lazy_tls import LazyTlsTransport
 from main.core.mcp_client import McpError, McpSession
 from main.core.smoke_report import CheckResult, SmokeReport, excerpt, failed, passed, skipped
 from main.core.smoke_spec import HttpCheck, SmokeSpec, ToolCall
@@ -327,8 +328,8 @@ def run_smoke(spec: SmokeSpec) -> SmokeReport:
     checks: list[CheckResult] = []
     server: dict[str, str] = {}
     tools: list[str] = []
-    # The client first: loading the CA bundle takes ~25 ms that is not the server's time.
-    with httpx.Client(follow_redirects=True) as client:
+    # The client before the clock starts: setting it up is not the server's time.
+    with httpx.Client(follow_redirects=True, transport=LazyTlsTransport()) as client:
         deadline = Deadline(spec.timeout)
         ready, startup = wait_until_ready(client, spec, deadline)
         checks.append(ready)

@@ -26,6 +26,7 @@ WARMING_UP = frozenset({502, 503, 504})
 FIRST_POLL = 0.005
 POLL_CAP = 0.025
 REQUEST_CAP = 10.0
+PROBE_TIMEOUT = 2.0
 T = TypeVar("T")
 
 
@@ -84,11 +85,15 @@ def wait_until_ready(
     last = "no attempt made"
     while True:
         attempts += 1
+        timeout = max(0.001, min(PROBE_TIMEOUT, ready_by - time.monotonic()))
         try:
-            timeout = max(0.001, min(2.0, ready_by - time.monotonic()))
             response = client.get(url, timeout=timeout)
         except httpx.TransportError as exc:
-            last = describe(exc)
+            # A probe cut short by the deadline says nothing about the server: keep the
+            # earlier, real reason (connection refused, TLS error...) for the report.
+            clipped = isinstance(exc, httpx.TimeoutException) and timeout < PROBE_TIMEOUT
+            if not (clipped and attempts > 1):
+                last = describe(exc)
         else:
             if response.status_code not in WARMING_UP:
                 startup = deadline.elapsed()

@@ -140,8 +140,9 @@ async def service_logs(image: dagger.Container, config: "PipelineConfig") -> str
 
 async def check_image(image: dagger.Container, config: "PipelineConfig") -> SmokeReport:
     """Run ``image`` as a service, time its start, check it from a bound client container."""
-    service = app_service(image, config.port, config.smoke_env)
     target = f"http://{SERVICE_ALIAS}:{config.port}"
+    argv = argv_for(config.smoke_spec(target))  # a settings mistake stops us before starting
+    service = app_service(image, config.port, config.smoke_env)
     seconds, start = await _start(service, config)
     if start.failed:
         report = SmokeReport(
@@ -152,7 +153,7 @@ async def check_image(image: dagger.Container, config: "PipelineConfig") -> Smok
     else:
         try:
             client = checker_client(module_source()).with_service_binding(SERVICE_ALIAS, service)
-            report = await read_report(checker_run(client, argv_for(config.smoke_spec(target))))
+            report = await read_report(checker_run(client, argv))
         finally:
             await service.stop()
         report = report.with_start(seconds, start)

@@ -141,3 +141,12 @@ async def test_serve_uses_the_configured_port(sample_pipeline: Pipeline) -> None
     service = await sample_pipeline.serve(dag.container().from_(IMAGE))
     assert find(service, "withExposedPort")[0].args["port"] == 8000
     assert names(service)[-1] == "asService"
+
+
+@pytest.mark.anyio
+@pytest.mark.usefixtures("offline_reads")
+async def test_a_url_without_scheme_is_refused_before_anything_runs(
+    sample_pipeline: Pipeline,
+) -> None:
+    with pytest.raises(FunctionError, match=r"^URL must be absolute http:// or https://"):
+        await sample_pipeline.smoke_test(url="staging.example.com")

@@ -8,6 +8,7 @@ run on the host, mounted from this module's own source. Its exit status is read,
 trusted to raise, so a failing service still produces a full report.
 """
 
+import contextlib
 import time
 from importlib.metadata import version
 from typing import TYPE_CHECKING
@@ -155,7 +156,9 @@ async def check_image(image: dagger.Container, config: "PipelineConfig") -> Smok
             client = checker_client(module_source()).with_service_binding(SERVICE_ALIAS, service)
             report = await read_report(checker_run(client, argv))
         finally:
-            await service.stop()
+            # A service that died during the checks may refuse to stop: keep the report.
+            with contextlib.suppress(dagger.QueryError):
+                await service.stop()
         report = report.with_start(seconds, start)
     if not report.passed:
         report = report.with_logs(await service_logs(image, config))

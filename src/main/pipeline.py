@@ -7,18 +7,20 @@ import dagger
 from dagger import DefaultPath, Doc, Ignore, field, object_type
 from dagger.mod._exceptions import FunctionError
 
+from main import smoke
 from main.build import build_service
 from main.core.errors import PipelineError
 from main.core.publishing import tags_for
 from main.core.tags import STAGING_LATEST
 from main.core.triggers import decide, load_payload
 from main.core.validation import CHECKS, CheckName, verdict
-from main.decorators import function, uncached_check, uncached_function
+from main.decorators import function, uncached_check, uncached_function, up
 from main.errors import user_errors
 from main.publish import publish_service
 from main.registry_ops import promote_image, prune_staging_images, rollback_staging
 from main.scan import read_ignore_file, run_scan
 from main.scan_result import Scan
+from main.smoke_result import SmokeResult, smoke_result
 from main.source import IGNORED, read_revision, read_service, service_tree
 from main.trigger_decision import TriggerDecision
 from main.validate import run_check, run_checks
@@ -310,6 +312,47 @@ class Pipeline:
         return result
 
     # --- smoke test ---------------------------------------------------------------------
+
+    @uncached_function
+    async def smoke_test(
+        self,
+        image: Annotated[
+            dagger.Container | None,
+            Doc("The built image to test; on the command line an image address works too"),
+        ] = None,
+        url: Annotated[
+            str,
+            Doc("Check this deployed URL instead of running an image, e.g. https://stg.example"),
+        ] = "",
+        ref: RefArg = "",
+    ) -> SmokeResult:
+        """Start the image as a service and check it: health 200, MCP handshake, tools.
+
+        Never cached: every call runs the service again. A failing check does not raise;
+        the result says which check failed and carries the service's logs.
+        """
+        with user_errors():
+            settings = (await self.service(ref)).config
+            if (image is None) == (not url):
+                msg = "smoke-test needs exactly one of --image (a built image) or --url"
+                raise PipelineError(msg)
+            if image is None:
+                return smoke_result(await smoke.check_target(url, settings))
+            return smoke_result(await smoke.check_image(image, settings))
+
+    @up
+    async def serve(
+        self,
+        image: Annotated[dagger.Container, Doc("The built image (or an image address) to serve")],
+        ref: RefArg = "",
+    ) -> dagger.Service:
+        """The image as a service on its configured port and smoke-test environment.
+
+        For debugging by hand: `dagger call serve --image IMAGE up` forwards the port.
+        """
+        with user_errors():
+            settings = (await self.service(ref)).config
+        return smoke.app_service(image, settings.port, settings.smoke_env)
 
     # --- deploy-staging and ci ----------------------------------------------------------
 

@@ -21,7 +21,7 @@ VALIDATE_BUILD_PUBLISH = {
 
 SCAN = {"scan"}
 
-SMOKE: set[str] = set()
+SMOKE = {"smoke_test", "serve"}
 
 ORCHESTRATION = {"check_trigger"}
 

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from main.core.errors import PipelineError
 from main.core.retention import parse_age
+from main.core.smoke_spec import SmokeSpec, parse_http_check, parse_tool_call
 from main.core.versioning import parse_pyproject
 
 Severity = Literal["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"]
@@ -124,6 +125,71 @@ class PipelineConfig(BaseModel):
     )
 
     # --- smoke-test settings ---
+    smoke_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds all smoke checks together may take once the service has started.",
+    )
+    smoke_env: dict[str, str] = Field(
+        default_factory=dict,
+        description="Environment of the service under smoke test (plain values, no secrets).",
+    )
+    smoke_mcp: bool = Field(
+        default=True,
+        description="Speak MCP in the smoke test (initialize, tools/list); false for plain HTTP.",
+    )
+    smoke_expected_tools: list[str] = Field(
+        default_factory=list,
+        description="Tools that tools/list must include; empty: at least one tool.",
+    )
+    smoke_tool_call: dict[str, Any] | None = Field(
+        default=None,
+        description=(
+            "One tools/call in the smoke test: name, arguments (a table), "
+            "expect (text the result must contain)."
+        ),
+    )
+    smoke_checks: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description=(
+            "Extra HTTP checks: name, method, path, status (default 200), json-path "
+            "(dotted) with optional equals, contains (a substring of the body)."
+        ),
+    )
+
+    @field_validator("smoke_tool_call")
+    @classmethod
+    def _tool_call(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        # The smoke checker's own parser: a setting is checked by the code that uses it.
+        if value is not None:
+            parse_tool_call(value)
+        return value
+
+    @field_validator("smoke_checks")
+    @classmethod
+    def _http_checks(cls, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        checks = [parse_http_check(raw) for raw in value]
+        names = [check.name for check in checks]
+        for name in names:
+            if names.count(name) > 1:
+                msg = f"two checks are named {name!r}: give each a distinct name"
+                raise ValueError(msg)
+        return value
+
+    def smoke_spec(self, url: str) -> SmokeSpec:
+        """What the smoke checker needs to test this service at ``url``."""
+        return SmokeSpec(
+            url=url,
+            health_path=self.health_path,
+            mcp_path=self.mcp_path if self.smoke_mcp else None,
+            timeout=self.startup_timeout + self.smoke_timeout,
+            ready_timeout=self.startup_timeout,
+            expected_tools=tuple(self.smoke_expected_tools),
+            tool_call=None
+            if self.smoke_tool_call is None
+            else parse_tool_call(self.smoke_tool_call),
+            checks=tuple(parse_http_check(raw) for raw in self.smoke_checks),
+        )
 
     # --- deploy-staging / ci settings ---
 

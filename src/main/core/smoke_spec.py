@@ -1,0 +1,202 @@
+"""What a smoke test checks: target, paths, expected tools, one tool call, extra HTTP checks.
+
+The same definitions serve the command line (``python -m main.core.smoke``, which must
+run in a bare client container with nothing but httpx) and the ``[tool.pipeline]``
+validation, which calls :func:`parse_http_check` and :func:`parse_tool_call` so that a
+setting is checked by exactly the code that will use it. Standard library only.
+"""
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from main.core.errors import PipelineError
+
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+HTTP_CHECK_KEYS = ("name", "method", "path", "status", "json-path", "equals", "contains")
+TOOL_CALL_KEYS = ("name", "arguments", "expect")
+_MISSING: Any = object()
+
+
+@dataclass(frozen=True, slots=True)
+class HttpCheck:
+    """One extra HTTP request and what its answer must show."""
+
+    name: str
+    path: str
+    method: str = "GET"
+    status: int = 200
+    json_path: str | None = None
+    # _MISSING when no value is expected: ``equals = null`` must stay expressible.
+    equals: Any = _MISSING
+    contains: str | None = None
+
+    @property
+    def expects_value(self) -> bool:
+        """Whether the JSON field must equal a given value (not merely exist)."""
+        return self.equals is not _MISSING
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCall:
+    """One ``tools/call`` and the text its result must contain."""
+
+    name: str
+    arguments: Mapping[str, Any] = field(default_factory=dict)
+    expect: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SmokeSpec:
+    """Everything one smoke run needs; built by the CLI or the Dagger function."""
+
+    url: str
+    health_path: str = "/health"
+    mcp_path: str | None = "/mcp"
+    timeout: float = 30.0
+    ready_timeout: float | None = None
+    expected_tools: tuple[str, ...] = ()
+    tool_call: ToolCall | None = None
+    checks: tuple[HttpCheck, ...] = ()
+
+    def __post_init__(self) -> None:
+        """Refuse a spec that could only fail for reasons unrelated to the server."""
+        check_url(self.url)
+        check_path("--health-path", self.health_path)
+        if self.mcp_path is not None:
+            check_path("--mcp-path", self.mcp_path)
+        check_seconds("--timeout", self.timeout)
+        if self.ready_timeout is not None:
+            check_seconds("--ready-timeout", self.ready_timeout)
+        if self.mcp_path is None and (self.expected_tools or self.tool_call):
+            msg = (
+                "expected tools or a tool call need MCP: turn MCP on "
+                "(smoke-mcp = true, or no --no-mcp) or leave them out"
+            )
+            raise PipelineError(msg)
+        names = [check.name for check in self.checks]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            msg = f"extra checks need distinct names, {duplicates[0]!r} is used twice"
+            raise PipelineError(msg)
+
+    @property
+    def base_url(self) -> str:
+        """The URL without a trailing slash, so that paths join predictably."""
+        return self.url.rstrip("/")
+
+
+def check_url(url: str) -> None:
+    """Refuse anything but an absolute http(s) URL with a host."""
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        msg = f"URL must be absolute http:// or https://, got {url!r} (e.g. http://app:8000)"
+        raise PipelineError(msg)
+
+
+def check_path(option: str, path: str) -> None:
+    """Paths are joined to the URL, so they must start with '/'."""
+    if not path.startswith("/"):
+        msg = f"{option} must start with '/', got {path!r}"
+        raise PipelineError(msg)
+
+
+def check_seconds(option: str, seconds: float) -> None:
+    """A time limit must be a positive, finite number of seconds."""
+    if not (seconds > 0 and math.isfinite(seconds)):
+        msg = f"{option} must be a positive number of seconds, got {seconds!r}"
+        raise PipelineError(msg)
+
+
+def _unknown_keys(what: str, raw: Mapping[str, Any], known: tuple[str, ...]) -> None:
+    unknown = sorted(set(raw) - set(known))
+    if unknown:
+        msg = f"{what} has an unknown key {unknown[0]!r}; known keys: {', '.join(known)}"
+        raise PipelineError(msg)
+
+
+def _text(what: str, raw: Mapping[str, Any], key: str, *, required: bool = False) -> str | None:
+    value = raw.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value:
+        msg = f"{what} needs '{key}' as a non-empty string, got {value!r}"
+        raise PipelineError(msg)
+    return value
+
+
+def parse_http_check(raw: object) -> HttpCheck:
+    """Read one extra check from its mapping form (a ``--check`` JSON or a TOML table).
+
+    Raises:
+        PipelineError: naming the bad key and what is expected.
+    """
+    what = "an extra check"
+    if not isinstance(raw, Mapping):
+        msg = f"{what} must be a table/object, got {raw!r}"
+        raise PipelineError(msg)
+    _unknown_keys(what, raw, HTTP_CHECK_KEYS)
+    path = _text(what, raw, "path", required=True) or "/"
+    check_path(f"{what}'s path", path)
+    method = (_text(what, raw, "method") or "GET").upper()
+    if method not in HTTP_METHODS:
+        msg = f"{what} has method {method!r}; use one of {', '.join(HTTP_METHODS)}"
+        raise PipelineError(msg)
+    status = raw.get("status", 200)
+    if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:  # noqa: PLR2004
+        msg = f"{what} needs 'status' as an HTTP status code (100-599), got {status!r}"
+        raise PipelineError(msg)
+    json_path = _text(what, raw, "json-path")
+    if "equals" in raw and json_path is None:
+        msg = f"{what} has 'equals' without 'json-path': name the JSON field to compare"
+        raise PipelineError(msg)
+    return HttpCheck(
+        name=_text(what, raw, "name") or f"{method} {path}",
+        path=path,
+        method=method,
+        status=status,
+        json_path=json_path,
+        equals=raw.get("equals", _MISSING),
+        contains=_text(what, raw, "contains"),
+    )
+
+
+def parse_tool_call(raw: object) -> ToolCall:
+    """Read the tool call from its mapping form: name, arguments, expected text.
+
+    Raises:
+        PipelineError: naming the bad key and what is expected.
+    """
+    what = "the tool call"
+    if not isinstance(raw, Mapping):
+        msg = f"{what} must be a table/object, got {raw!r}"
+        raise PipelineError(msg)
+    _unknown_keys(what, raw, TOOL_CALL_KEYS)
+    arguments = raw.get("arguments", {})
+    if not isinstance(arguments, Mapping):
+        msg = f"{what} needs 'arguments' as a table/object, got {arguments!r}"
+        raise PipelineError(msg)
+    return ToolCall(
+        name=_text(what, raw, "name", required=True) or "",
+        arguments=dict(arguments),
+        expect=_text(what, raw, "expect"),
+    )
+
+
+def http_check_mapping(check: HttpCheck) -> dict[str, Any]:
+    """The mapping form of a check: what ``--check`` takes, the inverse of parsing."""
+    mapping: dict[str, Any] = {
+        "name": check.name,
+        "method": check.method,
+        "path": check.path,
+        "status": check.status,
+    }
+    if check.json_path is not None:
+        mapping["json-path"] = check.json_path
+    if check.expects_value:
+        mapping["equals"] = check.equals
+    if check.contains is not None:
+        mapping["contains"] = check.contains
+    return mapping

@@ -1,0 +1,165 @@
+"""Smoke-test recipes: the built image as a Dagger service, the checker beside it.
+
+The image runs as a service on its configured port and environment; ``start()`` is
+timed, because "how long until it listens" is the startup time a deployment feels. The
+checks themselves run in a small client container (Python slim + httpx) bound to the
+service as ``app``: the very ``python -m main.core.smoke`` that the integration tests
+run on the host, mounted from this module's own source. Its exit status is read, not
+trusted to raise, so a failing service still produces a full report.
+"""
+
+import contextlib
+import time
+from importlib.metadata import version
+from typing import TYPE_CHECKING
+
+import anyio
+import dagger
+from dagger import dag
+
+from main.core.errors import PipelineError
+from main.core.smoke import argv_for
+from main.core.smoke_report import CheckResult, SmokeReport, excerpt, failed, passed, skipped
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from main.core.config import PipelineConfig
+
+CLIENT_IMAGE = "python:3.12-slim"
+SERVICE_ALIAS = "app"
+PIP_CACHE = "pipeline-smoke-pip"
+CHECKER_ROOT = "/checker"
+LOG_REPLAY_SECONDS = 10
+RUN_ID_VARIABLE = "PIPELINE_SMOKE_RUN"
+
+
+def run_id() -> str:
+    """A value unique to this call: it keeps the engine from reusing an earlier run's exec."""
+    return str(time.time_ns())
+
+
+def with_env(container: dagger.Container, env: "Mapping[str, str]") -> dagger.Container:
+    """The container with the given plain environment variables, in a stable order."""
+    for name, value in sorted(env.items()):
+        container = container.with_env_variable(name, value)
+    return container
+
+
+def app_service(image: dagger.Container, port: int, env: "Mapping[str, str]") -> dagger.Service:
+    """The image as a service, run like ``docker run`` would (entrypoint + default command)."""
+    return with_env(image, env).with_exposed_port(port).as_service(use_entrypoint=True)
+
+
+def checker_client(module_source: dagger.Directory) -> dagger.Container:
+    """Python slim with httpx (the version this module runs) and ``main`` on its path."""
+    return (
+        dag.container()
+        .from_(CLIENT_IMAGE)
+        .with_env_variable("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+        .with_env_variable("PIP_ROOT_USER_ACTION", "ignore")
+        .with_mounted_cache("/root/.cache/pip", dag.cache_volume(PIP_CACHE))
+        .with_exec(["pip", "install", f"httpx=={version('httpx')}"])
+        .with_mounted_directory(f"{CHECKER_ROOT}/main", module_source.directory("src/main"))
+        .with_env_variable("PYTHONPATH", CHECKER_ROOT)
+        .with_workdir(CHECKER_ROOT)
+    )
+
+
+def checker_run(client: dagger.Container, argv: list[str]) -> dagger.Container:
+    """The checker's exec; it exits 1 on a failed check, which must still give a report."""
+    return client.with_env_variable(RUN_ID_VARIABLE, run_id()).with_exec(
+        ["python", "-m", "main.core.smoke", *argv], expect=dagger.ReturnType.ANY
+    )
+
+
+async def read_report(run: dagger.Container) -> SmokeReport:
+    """The checker's JSON report; a checker that printed none is a bug worth one clear line."""
+    stdout = await run.stdout()
+    try:
+        return SmokeReport.from_json(stdout)
+    except PipelineError:
+        code, stderr = await run.exit_code(), await run.stderr()
+        msg = f"the smoke checker exited {code} without a report: {excerpt(stderr.strip(), 400)}"
+        raise PipelineError(msg) from None
+
+
+def module_source() -> dagger.Directory:
+    """This module's own files, where ``src/main`` (and so the checker) lives."""
+    return dag.current_module().source()
+
+
+async def check_target(url: str, config: "PipelineConfig") -> SmokeReport:
+    """Run the checks against an address the client container can reach (``--url``)."""
+    client = checker_client(module_source())
+    return await read_report(checker_run(client, argv_for(config.smoke_spec(url))))
+
+
+async def _start(service: dagger.Service, config: "PipelineConfig") -> tuple[float, CheckResult]:
+    """Start the service within the startup timeout: seconds taken and the ``start`` check."""
+    started = time.perf_counter()
+    limit = config.startup_timeout
+    try:
+        with anyio.fail_after(limit):
+            await service.start()
+    except TimeoutError:
+        error = f"the service did not open port {config.port} within {limit:g} s"
+    except dagger.QueryError as exc:
+        error = f"the service did not start: {excerpt(str(exc).strip(), 400)}"
+    else:
+        seconds = time.perf_counter() - started
+        return seconds, passed("start", seconds * 1000, f"port {config.port} open")
+    seconds = time.perf_counter() - started
+    return seconds, failed("start", seconds * 1000, error)
+
+
+async def service_logs(image: dagger.Container, config: "PipelineConfig") -> str:
+    """The service's output, from running its command again for a few seconds.
+
+    A Dagger service's own output is shown in the engine's progress view but cannot be
+    read back through the API, so the command is replayed under ``timeout`` with the
+    same environment. Images without ``timeout`` (distroless) give a note instead.
+    """
+    try:
+        command = [*await image.entrypoint(), *await image.default_args()]
+        if not command:
+            return "(no logs: the image has no entrypoint or default command)"
+        replay = (
+            with_env(image, config.smoke_env)
+            .with_env_variable(RUN_ID_VARIABLE, run_id())
+            .with_exec(
+                ["timeout", "-s", "INT", str(LOG_REPLAY_SECONDS), *command],
+                expect=dagger.ReturnType.ANY,
+            )
+        )
+        out, err = await replay.stdout(), await replay.stderr()
+    except dagger.QueryError as exc:
+        return f"(no logs: replaying the service's command failed: {excerpt(str(exc), 300)})"
+    header = f"(the service's command, replayed for {LOG_REPLAY_SECONDS} s)\n"
+    return header + out + err
+
+
+async def check_image(image: dagger.Container, config: "PipelineConfig") -> SmokeReport:
+    """Run ``image`` as a service, time its start, check it from a bound client container."""
+    target = f"http://{SERVICE_ALIAS}:{config.port}"
+    argv = argv_for(config.smoke_spec(target))  # a settings mistake stops us before starting
+    service = app_service(image, config.port, config.smoke_env)
+    seconds, start = await _start(service, config)
+    if start.failed:
+        report = SmokeReport(
+            target=target,
+            checks=(skipped("ready", "the service did not start"),),
+            timeout_seconds=config.startup_timeout,
+        ).with_start(seconds, start)
+    else:
+        try:
+            client = checker_client(module_source()).with_service_binding(SERVICE_ALIAS, service)
+            report = await read_report(checker_run(client, argv))
+        finally:
+            # A service that died during the checks may refuse to stop: keep the report.
+            with contextlib.suppress(dagger.QueryError):
+                await service.stop()
+        report = report.with_start(seconds, start)
+    if not report.passed:
+        report = report.with_logs(await service_logs(image, config))
+    return report

@@ -14,6 +14,8 @@ from dagger.mod._exceptions import FunctionError
 
 from main.core.errors import PipelineError
 
+__all__ = ["FunctionError", "user_errors"]
+
 
 @contextmanager
 def user_errors() -> Iterator[None]:

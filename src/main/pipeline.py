@@ -5,19 +5,22 @@ from typing import TYPE_CHECKING, Annotated, Self
 
 import dagger
 from dagger import DefaultPath, Doc, Ignore, field, object_type
-from dagger.mod._exceptions import FunctionError
 
-from main import smoke
+from main import smoke, workflows
 from main.build import build_service
 from main.core.errors import PipelineError
+from main.core.notify import check_kind
 from main.core.publishing import tags_for
+from main.core.report import Report, ScanMode
+from main.core.run_rules import STAGING, skipped
 from main.core.tags import STAGING_LATEST
-from main.core.triggers import decide, load_payload
+from main.core.triggers import Decision, decide, load_payload
 from main.core.validation import CHECKS, CheckName, verdict
 from main.decorators import function, uncached_check, uncached_function, up
-from main.errors import user_errors
+from main.errors import FunctionError, user_errors
 from main.publish import publish_service
 from main.registry_ops import promote_image, prune_staging_images, rollback_staging
+from main.run_report import RunReport, finished
 from main.scan import read_ignore_file, run_scan
 from main.scan_result import Scan
 from main.smoke_result import SmokeResult, smoke_result
@@ -381,6 +384,145 @@ class Pipeline:
             if label is None:
                 label = (await self.service()).config.staging_label
             return TriggerDecision.of(event_name, decide(event_name, payload, label=label))
+
+    async def _target(self, ref: str, local_registry: dagger.Service | None) -> workflows.Target:
+        service = await self.service(ref)
+        with user_errors():
+            return await workflows.resolve_target(
+                service, self.tree(ref), self.repo, ref, local_registry
+            )
+
+    def _scanner(self, ref: str) -> workflows.ScanFn:
+        async def scan(image: dagger.Container, mode: ScanMode) -> Scan:
+            return await self.scan_report(image, mode=mode, ref=ref)
+
+        return scan
+
+    @uncached_function
+    async def deploy_staging(  # noqa: PLR0913 - the workflow's inputs, each said once
+        self,
+        *,
+        ref: Annotated[
+            str, Doc("Git ref to deploy (branch, tag or sha); an --event decides it instead")
+        ] = "develop",
+        skip_tests: Annotated[
+            bool, Doc("Leave the unit tests out of validation (the report says so)")
+        ] = False,
+        event_name: Annotated[
+            str, Doc("GitHub event name, with --event: replay a CI trigger (push, ...)")
+        ] = "",
+        event: Annotated[
+            dagger.File | None, Doc("GitHub event payload ($GITHUB_EVENT_PATH), with --event-name")
+        ] = None,
+        registry_token: Annotated[
+            dagger.Secret | None, Doc("Registry token, e.g. env://GITHUB_TOKEN; none: no push")
+        ] = None,
+        registry_username: Annotated[
+            str | None, Doc("Registry user name (default: [tool.pipeline] or the constructor)")
+        ] = None,
+        local_registry: Annotated[
+            dagger.Service | None, Doc("Push to this registry instead, e.g. tcp://localhost:5000")
+        ] = None,
+        notify_webhook: Annotated[
+            dagger.Secret | None, Doc("Chat webhook URL as a secret, e.g. env://STAGING_WEBHOOK")
+        ] = None,
+        notify_kind: Annotated[str, Doc("slack, discord or teams")] = "slack",
+        run_url: Annotated[str, Doc("Link to the CI run, shown in the notification")] = "",
+        fail: Annotated[
+            bool,
+            Doc("Fail when a stage fails (after the report); CI passes false and exports it"),
+        ] = True,
+    ) -> RunReport:
+        """Deploy one ref to staging exactly as CI does: the same call on a laptop.
+
+        Validate (tests skippable) and build side by side, then scan (warn mode) and smoke
+        test side by side, then push the timestamped staging tag and, only when the smoke
+        tests passed, move staging-latest. Without a registry token everything but the
+        push runs and the report lists what would have been pushed.
+        """
+        trigger = ""
+        if event is not None or event_name:
+            with user_errors():
+                decision = await self._decide(event_name, event)
+            trigger = f"{event_name}: {decision.reason}"
+            if not decision.should_deploy:
+                return RunReport.of(await self._not_deployed(decision.reason, ref))
+            ref, skip_tests = decision.ref, skip_tests or decision.skip_tests
+        with user_errors():
+            check_kind(notify_kind)
+        target = await self._target(ref, local_registry)
+        delivery = workflows.Delivery(
+            token=registry_token,
+            username=registry_username or target.service.config.registry_username,
+            local_registry=local_registry,
+            webhook=notify_webhook,
+            notify_kind=notify_kind,
+            run_url=run_url,
+        )
+        report = await workflows.deploy_staging(
+            target, delivery, self._scanner(ref), skip_tests=skip_tests, trigger=trigger
+        )
+        return finished(report, fail=fail)
+
+    async def _decide(self, event_name: str, event: dagger.File | None) -> Decision:
+        if event is None or not event_name:
+            msg = "--event-name and --event go together: pass both, or neither"
+            raise PipelineError(msg)
+        payload = load_payload(await event.contents(), source="--event")
+        label = (await self.service()).config.staging_label
+        return decide(event_name, payload, label=label)
+
+    async def _not_deployed(self, reason: str, ref: str) -> Report:
+        service = await self.service()
+        report = Report(
+            workflow=STAGING, service=service.name, version=service.version, ref=ref, trigger=reason
+        )
+        return report.with_stage(skipped("check-trigger", reason, blocking=False))
+
+    @uncached_function
+    async def ci(  # noqa: PLR0913 - the workflow's inputs, each said once
+        self,
+        *,
+        ref: Annotated[
+            str, Doc("Branch, full ref (refs/heads/release/1.2) or sha; release/** publishes")
+        ],
+        registry_token: Annotated[
+            dagger.Secret | None, Doc("Registry token, e.g. env://GITHUB_TOKEN; none: no push")
+        ] = None,
+        registry_username: Annotated[
+            str | None, Doc("Registry user name (default: [tool.pipeline] or the constructor)")
+        ] = None,
+        local_registry: Annotated[
+            dagger.Service | None, Doc("Push to this registry instead, e.g. tcp://localhost:5000")
+        ] = None,
+        notify_webhook: Annotated[
+            dagger.Secret | None, Doc("Chat webhook URL as a secret, e.g. env://CI_WEBHOOK")
+        ] = None,
+        notify_kind: Annotated[str, Doc("slack, discord or teams")] = "slack",
+        run_url: Annotated[str, Doc("Link to the CI run, shown in the notification")] = "",
+        fail: Annotated[
+            bool,
+            Doc("Fail when a stage fails (after the report); CI passes false and exports it"),
+        ] = True,
+    ) -> RunReport:
+        """The code-quality workflow: validate, build, scan (blocking); release/** publishes.
+
+        Only a release/** branch whose every stage passed pushes latest, {version} and
+        {sha}; every other ref builds and checks without pushing.
+        """
+        with user_errors():
+            check_kind(notify_kind)
+        target = await self._target(ref, local_registry)
+        delivery = workflows.Delivery(
+            token=registry_token,
+            username=registry_username or target.service.config.registry_username,
+            local_registry=local_registry,
+            webhook=notify_webhook,
+            notify_kind=notify_kind,
+            run_url=run_url,
+        )
+        report = await workflows.ci(target, delivery, self._scanner(ref))
+        return finished(report, fail=fail)
 
     # --- promote, rollback, prune -------------------------------------------------------
 

@@ -14,6 +14,7 @@ from dagger import Doc, dag, field, object_type
 
 from main.core.report import Report
 from main.decorators import function
+from main.errors import FunctionError
 
 MARKDOWN_FILE = "report.md"
 JSON_FILE = "report.json"
@@ -62,3 +63,16 @@ class RunReport:
             .with_new_file(JSON_FILE, self.report_json)
             .with_new_file(FAILURE_FILE, failure)
         )
+
+
+def finished(report: Report, *, fail: bool) -> RunReport:
+    """The run's result; with ``fail``, a failed run raises once its report exists.
+
+    The error's first line says which stage failed and why; the whole Markdown report
+    follows, so a local run loses nothing. CI passes ``fail=False``, exports the
+    report directory, and lets the summary step fail the job from ``failure.txt``.
+    """
+    if fail and not report.ok:
+        message = f"{report.failure_message}\n\n{report.to_markdown()}"
+        raise FunctionError(message)
+    return RunReport.of(report)

@@ -37,6 +37,16 @@ class SeverityCounts:
             total=sum(counts.values()),
         )
 
+    def mapping(self) -> dict[str, int]:
+        """Back to core's ``{"CRITICAL": n, ...}`` mapping, for the run report."""
+        return {
+            "CRITICAL": self.critical,
+            "HIGH": self.high,
+            "MEDIUM": self.medium,
+            "LOW": self.low,
+            "UNKNOWN": self.unknown,
+        }
+
 
 @object_type
 class Scan:

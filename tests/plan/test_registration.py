@@ -23,7 +23,7 @@ SCAN = {"scan"}
 
 SMOKE = {"smoke_test", "serve"}
 
-ORCHESTRATION = {"check_trigger"}
+ORCHESTRATION = {"check_trigger", "deploy_staging", "ci"}
 
 REGISTRY = {"promote", "rollback", "prune_staging"}
 

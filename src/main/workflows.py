@@ -1,0 +1,407 @@
+"""deploy-staging and ci: the stages in order, every outcome into one report.
+
+Both workflows run validation and the build side by side, then the checks of the built
+image side by side (staging: scan in warn mode and smoke tests; ci: scan in block
+mode), then publish, then notify. A stage that fails is recorded and the run goes on
+as far as it safely can, so the report shows everything; what must not happen after a
+failure (publishing, moving ``staging-latest``) is decided by ``core/run_rules.py``.
+Errors in the caller's input (settings, event, missing commit) stop the run before any
+stage, with one line.
+"""
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import anyio
+import dagger
+
+from main import smoke
+from main.build import build_service
+from main.core.errors import PipelineError
+from main.core.publishing import (
+    ImageRepository,
+    Published,
+    parse_image,
+    registry_username,
+    tags_for,
+)
+from main.core.report import (
+    Publication,
+    Report,
+    ScanMode,
+    ScanSummary,
+    SmokeCheck,
+    SmokeSummary,
+    StageResult,
+    Stopwatch,
+)
+from main.core.run_rules import (
+    CI,
+    SMOKE_TEST,
+    STAGING,
+    check_stage,
+    failed,
+    last_line,
+    publish_blocker,
+    scan_stage,
+    scan_summary,
+    short,
+    skipped,
+)
+from main.core.tags import STAGING_LATEST
+from main.core.triggers import publishes_production
+from main.core.validation import CHECKS
+from main.errors import FunctionError
+from main.notify import notify
+from main.publish import push_tags, with_credentials
+from main.source import read_revision
+from main.validate import run_checks
+
+if TYPE_CHECKING:
+    from main.core.revision import Revision
+    from main.core.service import Service
+    from main.core.smoke_report import SmokeReport
+    from main.scan_result import Scan
+
+ScanFn = Callable[[dagger.Container, ScanMode], Awaitable["Scan"]]
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a run works on: the service at one commit, and where its image goes."""
+
+    service: "Service"
+    tree: dagger.Directory
+    ref: str
+    revision: "Revision"
+    repository: ImageRepository
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """How a run may push and tell: credentials, a local registry, a webhook."""
+
+    token: dagger.Secret | None = None
+    username: str | None = None
+    local_registry: dagger.Service | None = None
+    webhook: dagger.Secret | None = None
+    notify_kind: str = "slack"
+    run_url: str = ""
+
+    @property
+    def can_push(self) -> bool:
+        """Whether pushing is possible at all: a token, or a local registry."""
+        return self.token is not None or self.local_registry is not None
+
+
+def failure_text(exc: BaseException) -> str:
+    """The line of an exception worth a report cell: stderr's last line for a failed exec."""
+    if isinstance(exc, dagger.ExecError):
+        return last_line(exc.stderr) or last_line(exc.stdout) or f"exit code {exc.exit_code}"
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+STAGE_ERRORS = (PipelineError, FunctionError, dagger.QueryError)
+
+
+async def resolve_target(
+    service: "Service",
+    tree: dagger.Directory,
+    repo: dagger.GitRepository | None,
+    ref: str,
+    local_registry: dagger.Service | None,
+) -> Target:
+    """The commit and image repository of a run; refuses early with one line.
+
+    Raises:
+        PipelineError: no image repository configured, or no commit to tag from.
+    """
+    repository = parse_image(service.config.image)
+    if local_registry is not None:
+        repository = repository.at(await local_registry.endpoint())
+    revision = await read_revision(repo, ref)
+    if revision is None:
+        msg = "no git commit to tag the image from: run inside a git checkout or pass --repo"
+        raise PipelineError(msg)
+    return Target(service, tree, ref, revision, repository)
+
+
+def new_report(workflow: str, target: Target, trigger: str) -> Report:
+    """An empty report naming the service, version, ref and commit."""
+    return Report(
+        workflow=workflow,
+        service=target.service.name,
+        version=target.service.version,
+        ref=target.ref,
+        sha=target.revision.sha,
+        trigger=trigger,
+    )
+
+
+async def validate_stages(target: Target, *, skip_tests: bool) -> list[StageResult]:
+    """Every validation check, each its own stage; one failure hides none."""
+    results = await run_checks(target.tree, target.service.config, CHECKS, skip_tests=skip_tests)
+    return [check_stage(result, skip_tests=skip_tests) for result in results]
+
+
+async def build_stage(target: Target) -> tuple[dagger.Container | None, StageResult]:
+    """The built image (forced with ``sync`` so a failing build lands here) and its stage."""
+    clock = Stopwatch()
+    try:
+        image = await build_service(target.tree, target.service, target.revision)
+        image = await image.sync()
+    except STAGE_ERRORS as exc:
+        return None, clock.stage("build", "failed", failure_text(exc))
+    return image, clock.stage("build", "passed", target.service.config.containerfile)
+
+
+async def scan_stage_of(
+    image: dagger.Container, mode: ScanMode, scan: ScanFn
+) -> tuple[StageResult, ScanSummary | None]:
+    """Run the scan; its stage and summary (a scanner crash is a failed stage)."""
+    clock = Stopwatch()
+    try:
+        result = await scan(image, mode)
+    except STAGE_ERRORS as exc:
+        return clock.stage("scan", "failed", failure_text(exc), blocking=mode == "block"), None
+    summary = scan_summary(
+        mode,
+        result.found.mapping(),
+        result.counts.mapping(),
+        blocked=result.blocked,
+        reason=result.reason,
+    )
+    return scan_stage(summary, clock.seconds()), summary
+
+
+def smoke_summary(report: "SmokeReport") -> SmokeSummary:
+    """The report's smoke section from the checker's own report."""
+    checks = tuple(
+        SmokeCheck(
+            name=check.name,
+            passed=not check.failed,
+            latency_ms=round(check.latency_ms, 1),
+            error=short(check.error or ""),
+        )
+        for check in report.checks
+    )
+    return SmokeSummary(checks=checks, startup_seconds=report.startup_seconds)
+
+
+async def smoke_stage(
+    image: dagger.Container, target: Target
+) -> tuple[StageResult, SmokeSummary | None]:
+    """Start the image, run the smoke checks; the stage and the smoke section."""
+    clock = Stopwatch()
+    try:
+        report = await smoke.check_image(image, target.service.config)
+    except STAGE_ERRORS as exc:
+        return clock.stage(SMOKE_TEST, "failed", failure_text(exc)), None
+    if report.passed:
+        return clock.stage(SMOKE_TEST, "passed", report.summary()), smoke_summary(report)
+    names = ", ".join(report.failed_checks) or "no check ran"
+    return clock.stage(SMOKE_TEST, "failed", f"failed: {names}"), smoke_summary(report)
+
+
+async def push_stage(
+    name: str, image: dagger.Container, target: Target, delivery: Delivery, tags: list[str]
+) -> tuple[StageResult, list[Published]]:
+    """Push ``tags`` (all at once); a failed push is a failed stage naming the tag."""
+    clock = Stopwatch()
+    if delivery.token is not None and delivery.local_registry is None:
+        username = registry_username(delivery.username, target.repository.host)
+        image = with_credentials(image, target.repository, username, delivery.token)
+    try:
+        published = await push_tags(
+            image, target.repository, tags, registry_service=delivery.local_registry
+        )
+    except STAGE_ERRORS as exc:
+        return clock.stage(name, "failed", failure_text(exc)), []
+    return clock.stage(name, "passed", ", ".join(tags)), published
+
+
+def references(published: list[Published]) -> tuple[str, ...]:
+    """``repo:tag@sha256:...`` of every pushed tag."""
+    return tuple(str(item) for item in published)
+
+
+class Run:
+    """One run's report as it grows: stages are recorded in the order they are given."""
+
+    def __init__(self, report: Report) -> None:
+        """Start from an empty report."""
+        self.report = report
+
+    def record(self, *stages: StageResult) -> None:
+        """Add stages (replacing any of the same name)."""
+        for stage in stages:
+            self.report = self.report.with_stage(stage)
+
+    def blocker(self, *, ignoring: tuple[str, ...] = ()) -> str:
+        """Why publishing must not happen: the first blocking failure so far, or empty."""
+        return publish_blocker(self.report.stages, ignoring=ignoring)
+
+    async def finish(self, delivery: Delivery) -> Report:
+        """Send the notification (never blocking) and return the final report."""
+        self.record(
+            await notify(self.report, delivery.webhook, delivery.notify_kind, link=delivery.run_url)
+        )
+        return self.report
+
+
+async def validate_and_build(
+    run: Run, target: Target, *, skip_tests: bool
+) -> dagger.Container | None:
+    """Validation and build side by side; records both; the image when it built."""
+    checks: list[StageResult] = []
+    built: list[tuple[dagger.Container | None, StageResult]] = []
+
+    async def validate() -> None:
+        checks.extend(await validate_stages(target, skip_tests=skip_tests))
+
+    async def build() -> None:
+        built.append(await build_stage(target))
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(validate)
+        group.start_soon(build)
+    image, stage = built[0]
+    run.record(*checks, stage)
+    return image
+
+
+async def deploy_staging(
+    target: Target,
+    delivery: Delivery,
+    scan: ScanFn,
+    *,
+    skip_tests: bool,
+    trigger: str = "",
+) -> Report:
+    """Validate, build, scan (warn) and smoke test, publish; staging-latest only after smoke."""
+    run = Run(new_report(STAGING, target, trigger))
+    image = await validate_and_build(run, target, skip_tests=skip_tests)
+    if image is None:
+        run.record(
+            skipped("scan", "build failed", blocking=False), skipped(SMOKE_TEST, "build failed")
+        )
+    else:
+        await scan_and_smoke(run, image, target, scan)
+    tags = tags_for("staging", target.service.version, target.revision)
+    run.report = run.report.with_values(tags=tuple(tags))
+    await publish_staging(run, image, target, delivery, tags)
+    return await run.finish(delivery)
+
+
+async def scan_and_smoke(run: Run, image: dagger.Container, target: Target, scan: ScanFn) -> None:
+    """The scan (warn mode) and the smoke tests of the built image, side by side."""
+    scanned: list[tuple[StageResult, ScanSummary | None]] = []
+    smoked: list[tuple[StageResult, SmokeSummary | None]] = []
+
+    async def scan_it() -> None:
+        scanned.append(await scan_stage_of(image, "warn", scan))
+
+    async def smoke_it() -> None:
+        smoked.append(await smoke_stage(image, target))
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(scan_it)
+        group.start_soon(smoke_it)
+    (scan_result, scan_section), (smoke_result, smoke_section) = scanned[0], smoked[0]
+    run.record(scan_result, smoke_result)
+    run.report = run.report.with_values(scan=scan_section, smoke=smoke_section)
+
+
+async def publish_staging(
+    run: Run,
+    image: dagger.Container | None,
+    target: Target,
+    delivery: Delivery,
+    tags: list[str],
+) -> None:
+    """The timestamped tag once validation and build passed; staging-latest after smoke."""
+    timestamped = [tag for tag in tags if tag != STAGING_LATEST]
+    blocker = run.blocker(ignoring=(SMOKE_TEST,))
+    if image is None or blocker:
+        why = blocker or "build failed"
+        run.record(skipped("publish", why), skipped(STAGING_LATEST, why))
+        run.report = run.report.with_values(
+            publication=Publication(
+                not_pushed=tuple(f"{target.repository}:{tag}" for tag in tags), reason=why
+            )
+        )
+        return
+    if not delivery.can_push:
+        publication = Publication.without_credentials(str(target.repository), tags)
+        run.record(
+            skipped("publish", publication.reason), skipped(STAGING_LATEST, publication.reason)
+        )
+        run.report = run.report.with_values(publication=publication)
+        return
+    stage, pushed = await push_stage("publish", image, target, delivery, timestamped)
+    run.record(stage)
+    held: tuple[str, ...] = ()
+    reason = ""
+    if stage.status != "passed":
+        reason = "the timestamped tag was not pushed"
+    elif failed(run.report.stages, SMOKE_TEST):
+        reason = "smoke tests failed: staging-latest stays where it was"
+    if reason:
+        run.record(skipped(STAGING_LATEST, reason))
+        held = (f"{target.repository}:{STAGING_LATEST}",)
+    else:
+        latest, moved = await push_stage(STAGING_LATEST, image, target, delivery, [STAGING_LATEST])
+        run.record(latest)
+        pushed += moved
+    run.report = run.report.with_values(
+        publication=Publication(pushed=references(pushed), not_pushed=held, reason=reason),
+        digest=pushed[0].digest if pushed else "",
+    )
+
+
+async def ci(target: Target, delivery: Delivery, scan: ScanFn) -> Report:
+    """Validate, build and scan (block); production tags only for release/** refs."""
+    run = Run(new_report(CI, target, ""))
+    image = await validate_and_build(run, target, skip_tests=False)
+    if image is None:
+        run.record(skipped("scan", "build failed"))
+    else:
+        stage, summary = await scan_stage_of(image, "block", scan)
+        run.record(stage)
+        run.report = run.report.with_values(scan=summary)
+    tags = tags_for("production", target.service.version, target.revision)
+    run.report = run.report.with_values(tags=tuple(tags))
+    await publish_production(run, image, target, delivery, tags)
+    return await run.finish(delivery)
+
+
+async def publish_production(
+    run: Run,
+    image: dagger.Container | None,
+    target: Target,
+    delivery: Delivery,
+    tags: list[str],
+) -> None:
+    """Push latest, version and sha at once, only for release/** and a clean run."""
+    wanted = tuple(f"{target.repository}:{tag}" for tag in tags)
+    if not publishes_production(target.ref):
+        why = f"only release/** branches publish; {target.ref or 'the working tree'} does not"
+    elif image is None or run.blocker():
+        why = run.blocker() or "build failed"
+    elif not delivery.can_push:
+        publication = Publication.without_credentials(str(target.repository), tags)
+        run.record(skipped("publish", publication.reason))
+        run.report = run.report.with_values(publication=publication)
+        return
+    else:
+        stage, pushed = await push_stage("publish", image, target, delivery, tags)
+        run.record(stage)
+        run.report = run.report.with_values(
+            publication=Publication(pushed=references(pushed)),
+            digest=pushed[0].digest if pushed else "",
+        )
+        return
+    run.record(skipped("publish", why))
+    run.report = run.report.with_values(publication=Publication(not_pushed=wanted, reason=why))

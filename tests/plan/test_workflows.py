@@ -1,0 +1,291 @@
+"""deploy-staging and ci: stage order, concurrency, and what a failure holds back.
+
+The stages' own plans are tested beside each stage; here their leaves (the engine
+round trips: checks, build, scan, smoke, push) answer from recorders, so the
+orchestration itself runs for real: the task groups, the order, the publishing rules
+and the report.
+"""
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import anyio
+import dagger
+import pytest
+from dagger import dag
+
+from main import smoke, workflows
+from main.core.errors import PipelineError
+from main.core.publishing import Published, parse_image
+from main.core.report import Report
+from main.core.revision import Revision
+from main.core.service import Service, load_service
+from main.core.smoke_report import CheckResult as SmokeCheckResult
+from main.core.smoke_report import Outcome, SmokeReport
+from main.core.validation import CheckResult
+from main.errors import FunctionError
+from main.run_report import finished
+from main.scan_result import Scan, SeverityCounts
+
+SAMPLE = Path(__file__).parents[1] / "fixtures" / "sample-service" / "pyproject.toml"
+SHA = "abc123def4567890abc123def4567890abc12345"
+WHEN = datetime(2025, 10, 15, 14, 30, 52, tzinfo=UTC)
+DIGEST = "sha256:" + "1" * 64
+STAGE_TIME = 0.05
+
+
+@dataclass
+class Recorder:
+    """What the faked leaves saw, in order, and how they should answer."""
+
+    events: list[str] = field(default_factory=list)
+    pushed: list[list[str]] = field(default_factory=list)
+    failing_checks: set[str] = field(default_factory=set)
+    smoke_passes: bool = True
+    build_fails: bool = False
+    findings: int = 0
+
+    async def stage(self, name: str) -> None:
+        """Record a stage's start and end around a short pause, as a real stage would."""
+        self.events.append(f"{name}:start")
+        await anyio.sleep(STAGE_TIME)
+        self.events.append(f"{name}:end")
+
+    def index(self, event: str) -> int:
+        """Where an event happened: smaller is earlier."""
+        return self.events.index(event)
+
+
+def service() -> Service:
+    return load_service(SAMPLE.read_text(encoding="utf-8"))
+
+
+def target(ref: str = "develop") -> workflows.Target:
+    return workflows.Target(
+        service=service(),
+        tree=dag.directory(),
+        ref=ref,
+        revision=Revision(sha=SHA, committed_at=WHEN),
+        repository=parse_image("ghcr.io/example/sample-service"),
+    )
+
+
+def scan_object(recorder: Recorder, mode: str) -> Scan:
+    counts = {"CRITICAL": 0, "HIGH": recorder.findings, "MEDIUM": 0, "LOW": 0, "UNKNOWN": 0}
+    blocked = mode == "block" and recorder.findings > 0
+    return Scan(  # type: ignore[call-arg]
+        mode=mode,
+        blocked=blocked,
+        reason=f"{recorder.findings} finding(s)",
+        found=SeverityCounts.of(counts),
+        counts=SeverityCounts.of(counts),
+        fixable=recorder.findings,
+        unfixed=0,
+        ignored=0,
+        expired_ignores=[],
+        report=dag.file("results.json", "{}"),
+        filtered=dag.file("filtered.json", "{}"),
+        summary="",
+    )
+
+
+@pytest.fixture
+def recorder(monkeypatch: pytest.MonkeyPatch) -> Recorder:
+    rec = Recorder()
+
+    async def run_checks(*_: object, skip_tests: bool) -> list[CheckResult]:
+        await rec.stage("validate")
+        results = []
+        for name in ("lint", "typecheck", "test", "lint-containerfile"):
+            if name == "test" and skip_tests:
+                results.append(CheckResult(name, "skipped", 0.0, "", ()))
+            elif name in rec.failing_checks:
+                results.append(CheckResult(name, "failed", 1.0, "E501 line too long", ("x",)))
+            else:
+                results.append(CheckResult(name, "passed", 1.0, "ok", ("x",)))
+        return results
+
+    async def build_service(*_: object) -> dagger.Container:
+        await rec.stage("build")
+        if rec.build_fails:
+            msg = "no Containerfile at 'Containerfile' in the service folder"
+            raise PipelineError(msg)
+        return dag.container()
+
+    async def sync(self: dagger.Container) -> dagger.Container:
+        return self
+
+    async def check_image(*_: object) -> SmokeReport:
+        await rec.stage("smoke")
+        outcome: Outcome = "passed" if rec.smoke_passes else "failed"
+        error = None if rec.smoke_passes else "/health answered 500"
+        check = SmokeCheckResult(name="health", outcome=outcome, latency_ms=3.0, error=error)
+        return SmokeReport(target="http://app:8000", checks=(check,), startup_seconds=1.5)
+
+    async def push_tags(
+        _image: dagger.Container, repository: object, tags: list[str], **_: object
+    ) -> list[Published]:
+        await rec.stage("push " + ",".join(tags))
+        rec.pushed.append(tags)
+        return [Published(str(repository), tag, DIGEST) for tag in tags]
+
+    monkeypatch.setattr(workflows, "run_checks", run_checks)
+    monkeypatch.setattr(workflows, "build_service", build_service)
+    monkeypatch.setattr(dagger.Container, "sync", sync)
+    monkeypatch.setattr(smoke, "check_image", check_image)
+    monkeypatch.setattr(workflows, "push_tags", push_tags)
+    return rec
+
+
+def scanner(rec: Recorder) -> workflows.ScanFn:
+    async def scan(_image: dagger.Container, mode: str) -> Scan:
+        await rec.stage("scan")
+        return scan_object(rec, mode)
+
+    return scan
+
+
+TOKEN = workflows.Delivery(token=dag.set_secret("token", "s3cr3t"), username="bot")
+NO_TOKEN = workflows.Delivery()
+TIMESTAMPED = "staging-v0.1.0-20251015-143052-abc123d"
+
+
+async def staging(rec: Recorder, delivery: workflows.Delivery, **kwargs: bool) -> Report:
+    return await workflows.deploy_staging(
+        target(), delivery, scanner(rec), skip_tests=kwargs.get("skip_tests", False)
+    )
+
+
+def status(report: Report) -> dict[str, str]:
+    return {stage.name: stage.status for stage in report.stages}
+
+
+@pytest.mark.anyio
+async def test_staging_runs_side_by_side_and_moves_latest_after_smoke(recorder: Recorder) -> None:
+    report = await staging(recorder, TOKEN)
+    ev = recorder.index
+    assert ev("validate:start") < ev("build:end")
+    assert ev("build:start") < ev("validate:end")
+    assert ev("scan:start") < ev("smoke:end")
+    assert ev("smoke:start") < ev("scan:end")
+    assert ev("build:end") < ev("scan:start")
+    assert ev("smoke:end") < ev(f"push {TIMESTAMPED}:start")
+    assert ev(f"push {TIMESTAMPED}:end") < ev("push staging-latest:start")
+    assert recorder.pushed == [[TIMESTAMPED], ["staging-latest"]]
+    assert report.ok
+    assert [s.name for s in report.stages] == [
+        "lint", "typecheck", "test", "lint-containerfile", "build",
+        "scan", "smoke-test", "publish", "staging-latest", "notify",
+    ]  # fmt: skip
+    assert report.digest == DIGEST
+    assert report.publication is not None
+    assert report.publication.pushed[-1].endswith(f":staging-latest@{DIGEST}")
+    assert report.tags == (TIMESTAMPED, "staging-latest")
+
+
+@pytest.mark.anyio
+async def test_failed_smoke_test_leaves_staging_latest_unpublished(recorder: Recorder) -> None:
+    recorder.smoke_passes = False
+    report = await staging(recorder, TOKEN)
+    assert recorder.pushed == [[TIMESTAMPED]]
+    assert status(report)["staging-latest"] == "skipped"
+    assert not report.ok
+    assert report.failed_stage == "smoke-test"
+    assert report.failure_message.startswith("deploy-staging failed at smoke-test")
+    assert report.publication is not None
+    assert report.publication.not_pushed == ("ghcr.io/example/sample-service:staging-latest",)
+    assert report.smoke is not None
+    assert report.smoke.checks[0].error == "/health answered 500"
+
+
+@pytest.mark.anyio
+async def test_findings_warn_in_staging_and_never_block(recorder: Recorder) -> None:
+    recorder.findings = 3
+    report = await staging(recorder, TOKEN)
+    assert status(report)["scan"] == "warned"
+    assert report.ok
+    assert recorder.pushed == [[TIMESTAMPED], ["staging-latest"]]
+
+
+@pytest.mark.anyio
+async def test_failed_validation_publishes_nothing(recorder: Recorder) -> None:
+    recorder.failing_checks = {"lint"}
+    report = await staging(recorder, TOKEN)
+    assert recorder.pushed == []
+    assert status(report)["publish"] == "skipped"
+    assert report.failed_stage == "lint"
+    assert "E501" in report.stages[0].detail
+
+
+@pytest.mark.anyio
+async def test_failed_build_skips_the_image_stages(recorder: Recorder) -> None:
+    recorder.build_fails = True
+    report = await staging(recorder, TOKEN)
+    assert "scan:start" not in recorder.events
+    assert "smoke:start" not in recorder.events
+    assert status(report)["scan"] == "skipped"
+    assert status(report)["smoke-test"] == "skipped"
+    assert report.failed_stage == "build"
+    assert recorder.pushed == []
+
+
+@pytest.mark.anyio
+async def test_without_credentials_everything_but_the_push_runs(recorder: Recorder) -> None:
+    report = await staging(recorder, NO_TOKEN)
+    assert "smoke:end" in recorder.events
+    assert "scan:end" in recorder.events
+    assert recorder.pushed == []
+    assert report.ok
+    assert report.publication is not None
+    assert report.publication.not_pushed == (
+        f"ghcr.io/example/sample-service:{TIMESTAMPED}",
+        "ghcr.io/example/sample-service:staging-latest",
+    )
+    assert "--registry-token" in report.publication.reason
+
+
+@pytest.mark.anyio
+async def test_skipped_tests_are_said_in_the_report(recorder: Recorder) -> None:
+    report = await staging(recorder, NO_TOKEN, skip_tests=True)
+    test_stage = next(s for s in report.stages if s.name == "test")
+    assert test_stage.status == "skipped"
+    assert "skip" in test_stage.detail
+    assert ("test", test_stage.detail) in report.skipped
+
+
+@pytest.mark.anyio
+async def test_ci_publishes_production_tags_only_for_release(recorder: Recorder) -> None:
+    report = await workflows.ci(target("refs/heads/release/1.0"), TOKEN, scanner(recorder))
+    assert recorder.pushed == [["latest", "0.1.0", SHA]]
+    assert report.ok
+    assert "smoke:start" not in recorder.events
+
+    recorder.pushed.clear()
+    report = await workflows.ci(target("feature/login"), TOKEN, scanner(recorder))
+    assert recorder.pushed == []
+    assert status(report)["publish"] == "skipped"
+    assert report.ok
+
+
+@pytest.mark.anyio
+async def test_ci_blocks_on_findings(recorder: Recorder) -> None:
+    recorder.findings = 2
+    report = await workflows.ci(target("release/1.0"), TOKEN, scanner(recorder))
+    assert status(report)["scan"] == "failed"
+    assert report.failed_stage == "scan"
+    assert recorder.pushed == []
+
+
+@pytest.mark.anyio
+async def test_a_failed_run_fails_after_its_report(recorder: Recorder) -> None:
+    recorder.smoke_passes = False
+    report = await staging(recorder, NO_TOKEN)
+    with pytest.raises(FunctionError) as caught:
+        finished(report, fail=True)
+    first, _, rest = str(caught.value).partition("\n")
+    assert first.startswith("deploy-staging failed at smoke-test")
+    assert "| smoke-test |" in rest or "smoke-test" in rest
+    kept = finished(report, fail=False)
+    assert not kept.ok
+    assert kept.failed_stage == "smoke-test"

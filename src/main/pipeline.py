@@ -51,6 +51,26 @@ RegistryArg = Annotated[
 ]
 
 
+TokenArg = Annotated[
+    dagger.Secret | None,
+    Doc("Registry token, e.g. env://GITHUB_TOKEN; without it nothing is pushed"),
+]
+UsernameArg = Annotated[
+    str | None, Doc("Registry user name (default: [tool.pipeline] or the constructor's)")
+]
+LocalRegistryArg = Annotated[
+    dagger.Service | None, Doc("Push to this registry instead, e.g. tcp://localhost:5000")
+]
+WebhookArg = Annotated[
+    dagger.Secret | None, Doc("Chat webhook URL as a secret, e.g. env://STAGING_WEBHOOK_URL")
+]
+NotifyKindArg = Annotated[str, Doc("Chat the webhook belongs to: slack, discord or teams")]
+RunUrlArg = Annotated[str, Doc("Link to the CI run, shown in the notification")]
+FailArg = Annotated[
+    bool, Doc("Fail when a stage fails (after the report); CI passes false and exports it")
+]
+
+
 @object_type
 class Pipeline:
     """The pipeline of one service: its files, where they are, and overrides of its settings."""
@@ -392,6 +412,28 @@ class Pipeline:
                 service, self.tree(ref), self.repo, ref, local_registry
             )
 
+    @staticmethod
+    def _delivery(  # noqa: PLR0913 - the delivery inputs of both workflows, said once
+        target: workflows.Target,
+        *,
+        token: dagger.Secret | None,
+        username: str | None,
+        local_registry: dagger.Service | None,
+        webhook: dagger.Secret | None,
+        notify_kind: str,
+        run_url: str,
+    ) -> workflows.Delivery:
+        with user_errors():
+            check_kind(notify_kind)
+        return workflows.Delivery(
+            token=token,
+            username=username or target.service.config.registry_username,
+            local_registry=local_registry,
+            webhook=webhook,
+            notify_kind=notify_kind,
+            run_url=run_url,
+        )
+
     def _scanner(self, ref: str) -> workflows.ScanFn:
         async def scan(image: dagger.Container, mode: ScanMode) -> Scan:
             return await self.scan_report(image, mode=mode, ref=ref)
@@ -414,24 +456,13 @@ class Pipeline:
         event: Annotated[
             dagger.File | None, Doc("GitHub event payload ($GITHUB_EVENT_PATH), with --event-name")
         ] = None,
-        registry_token: Annotated[
-            dagger.Secret | None, Doc("Registry token, e.g. env://GITHUB_TOKEN; none: no push")
-        ] = None,
-        registry_username: Annotated[
-            str | None, Doc("Registry user name (default: [tool.pipeline] or the constructor)")
-        ] = None,
-        local_registry: Annotated[
-            dagger.Service | None, Doc("Push to this registry instead, e.g. tcp://localhost:5000")
-        ] = None,
-        notify_webhook: Annotated[
-            dagger.Secret | None, Doc("Chat webhook URL as a secret, e.g. env://STAGING_WEBHOOK")
-        ] = None,
-        notify_kind: Annotated[str, Doc("slack, discord or teams")] = "slack",
-        run_url: Annotated[str, Doc("Link to the CI run, shown in the notification")] = "",
-        fail: Annotated[
-            bool,
-            Doc("Fail when a stage fails (after the report); CI passes false and exports it"),
-        ] = True,
+        registry_token: TokenArg = None,
+        registry_username: UsernameArg = None,
+        local_registry: LocalRegistryArg = None,
+        notify_webhook: WebhookArg = None,
+        notify_kind: NotifyKindArg = "slack",
+        run_url: RunUrlArg = "",
+        fail: FailArg = True,
     ) -> RunReport:
         """Deploy one ref to staging exactly as CI does: the same call on a laptop.
 
@@ -448,12 +479,11 @@ class Pipeline:
             if not decision.should_deploy:
                 return RunReport.of(await self._not_deployed(decision.reason, ref))
             ref, skip_tests = decision.ref, skip_tests or decision.skip_tests
-        with user_errors():
-            check_kind(notify_kind)
         target = await self._target(ref, local_registry)
-        delivery = workflows.Delivery(
+        delivery = self._delivery(
+            target,
             token=registry_token,
-            username=registry_username or target.service.config.registry_username,
+            username=registry_username,
             local_registry=local_registry,
             webhook=notify_webhook,
             notify_kind=notify_kind,
@@ -486,36 +516,24 @@ class Pipeline:
         ref: Annotated[
             str, Doc("Branch, full ref (refs/heads/release/1.2) or sha; release/** publishes")
         ],
-        registry_token: Annotated[
-            dagger.Secret | None, Doc("Registry token, e.g. env://GITHUB_TOKEN; none: no push")
-        ] = None,
-        registry_username: Annotated[
-            str | None, Doc("Registry user name (default: [tool.pipeline] or the constructor)")
-        ] = None,
-        local_registry: Annotated[
-            dagger.Service | None, Doc("Push to this registry instead, e.g. tcp://localhost:5000")
-        ] = None,
-        notify_webhook: Annotated[
-            dagger.Secret | None, Doc("Chat webhook URL as a secret, e.g. env://CI_WEBHOOK")
-        ] = None,
-        notify_kind: Annotated[str, Doc("slack, discord or teams")] = "slack",
-        run_url: Annotated[str, Doc("Link to the CI run, shown in the notification")] = "",
-        fail: Annotated[
-            bool,
-            Doc("Fail when a stage fails (after the report); CI passes false and exports it"),
-        ] = True,
+        registry_token: TokenArg = None,
+        registry_username: UsernameArg = None,
+        local_registry: LocalRegistryArg = None,
+        notify_webhook: WebhookArg = None,
+        notify_kind: NotifyKindArg = "slack",
+        run_url: RunUrlArg = "",
+        fail: FailArg = True,
     ) -> RunReport:
         """The code-quality workflow: validate, build, scan (blocking); release/** publishes.
 
         Only a release/** branch whose every stage passed pushes latest, {version} and
         {sha}; every other ref builds and checks without pushing.
         """
-        with user_errors():
-            check_kind(notify_kind)
         target = await self._target(ref, local_registry)
-        delivery = workflows.Delivery(
+        delivery = self._delivery(
+            target,
             token=registry_token,
-            username=registry_username or target.service.config.registry_username,
+            username=registry_username,
             local_registry=local_registry,
             webhook=notify_webhook,
             notify_kind=notify_kind,

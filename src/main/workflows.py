@@ -27,6 +27,7 @@ from main.core.publishing import (
     tags_for,
 )
 from main.core.report import (
+    NO_CREDENTIALS,
     Publication,
     Report,
     ScanMode,
@@ -314,6 +315,13 @@ async def scan_and_smoke(run: Run, image: dagger.Container, target: Target, scan
     run.report = run.report.with_values(scan=scan_section, smoke=smoke_section)
 
 
+def hold_back(run: Run, target: Target, tags: list[str], why: str, *stages: str) -> None:
+    """Record that ``tags`` were not pushed and why; ``stages`` are skipped for it."""
+    run.record(*(skipped(stage, why) for stage in stages))
+    wanted = tuple(f"{target.repository}:{tag}" for tag in tags)
+    run.report = run.report.with_values(publication=Publication(not_pushed=wanted, reason=why))
+
+
 async def publish_staging(
     run: Run,
     image: dagger.Container | None,
@@ -322,24 +330,15 @@ async def publish_staging(
     tags: list[str],
 ) -> None:
     """The timestamped tag once validation and build passed; staging-latest after smoke."""
-    timestamped = [tag for tag in tags if tag != STAGING_LATEST]
-    blocker = run.blocker(ignoring=(SMOKE_TEST,))
-    if image is None or blocker:
-        why = blocker or "build failed"
-        run.record(skipped("publish", why), skipped(STAGING_LATEST, why))
-        run.report = run.report.with_values(
-            publication=Publication(
-                not_pushed=tuple(f"{target.repository}:{tag}" for tag in tags), reason=why
-            )
-        )
+    stages = ("publish", STAGING_LATEST)
+    why = run.blocker(ignoring=(SMOKE_TEST,)) or ("build failed" if image is None else "")
+    if why or image is None:
+        hold_back(run, target, tags, why, *stages)
         return
     if not delivery.can_push:
-        publication = Publication.without_credentials(str(target.repository), tags)
-        run.record(
-            skipped("publish", publication.reason), skipped(STAGING_LATEST, publication.reason)
-        )
-        run.report = run.report.with_values(publication=publication)
+        hold_back(run, target, tags, NO_CREDENTIALS, *stages)
         return
+    timestamped = [tag for tag in tags if tag != STAGING_LATEST]
     stage, pushed = await push_stage("publish", image, target, delivery, timestamped)
     run.record(stage)
     held: tuple[str, ...] = ()
@@ -385,23 +384,18 @@ async def publish_production(
     tags: list[str],
 ) -> None:
     """Push latest, version and sha at once, only for release/** and a clean run."""
-    wanted = tuple(f"{target.repository}:{tag}" for tag in tags)
     if not publishes_production(target.ref):
         why = f"only release/** branches publish; {target.ref or 'the working tree'} does not"
-    elif image is None or run.blocker():
-        why = run.blocker() or "build failed"
     elif not delivery.can_push:
-        publication = Publication.without_credentials(str(target.repository), tags)
-        run.record(skipped("publish", publication.reason))
-        run.report = run.report.with_values(publication=publication)
-        return
+        why = NO_CREDENTIALS
     else:
-        stage, pushed = await push_stage("publish", image, target, delivery, tags)
-        run.record(stage)
-        run.report = run.report.with_values(
-            publication=Publication(pushed=references(pushed)),
-            digest=pushed[0].digest if pushed else "",
-        )
+        why = run.blocker() or ("build failed" if image is None else "")
+    if why or image is None:
+        hold_back(run, target, tags, why, "publish")
         return
-    run.record(skipped("publish", why))
-    run.report = run.report.with_values(publication=Publication(not_pushed=wanted, reason=why))
+    stage, pushed = await push_stage("publish", image, target, delivery, tags)
+    run.record(stage)
+    run.report = run.report.with_values(
+        publication=Publication(pushed=references(pushed)),
+        digest=pushed[0].digest if pushed else "",
+    )

@@ -1,0 +1,141 @@
+"""`deploy-staging` as called from the CLI: the event decides the ref, or stops the run."""
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import dagger
+import pytest
+
+from main import workflows
+from main.core.publishing import parse_image
+from main.core.report import Report
+from main.core.revision import Revision
+from main.core.service import Service
+from main.errors import FunctionError
+from main.pipeline import Pipeline
+from tests.plan.test_check_trigger import event_file
+from tests.unit.github_events import HEAD_SHA, dispatch, pull_request
+
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("offline_reads")]
+
+SHA = "abc123def4567890abc123def4567890abc12345"
+
+
+@dataclass
+class Started:
+    """The runs the pipeline started: the ref each worked on and its options."""
+
+    refs: list[str] = field(default_factory=list)
+    skip_tests: list[bool] = field(default_factory=list)
+    triggers: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def started(monkeypatch: pytest.MonkeyPatch) -> Started:
+    """Answer git reads from the working tree and record each run instead of running it."""
+    runs = Started()
+
+    async def resolve_target(
+        service: Service,
+        tree: dagger.Directory,
+        _repo: object,
+        ref: str,
+        _registry: object,
+    ) -> workflows.Target:
+        revision = Revision(sha=SHA, committed_at=datetime(2025, 10, 15, tzinfo=UTC))
+        return workflows.Target(service, tree, ref, revision, parse_image(service.config.image))
+
+    async def deploy_staging(
+        target: workflows.Target,
+        _delivery: workflows.Delivery,
+        _scan: workflows.ScanFn,
+        *,
+        skip_tests: bool,
+        trigger: str = "",
+    ) -> Report:
+        runs.refs.append(target.ref)
+        runs.skip_tests.append(skip_tests)
+        runs.triggers.append(trigger)
+        return workflows.new_report("deploy-staging", target, trigger)
+
+    def working_tree(self: Pipeline, ref: str = "") -> dagger.Directory:  # noqa: ARG001
+        # The ref's own tree needs git; its pyproject.toml is the working tree's here.
+        return self.source.directory(self.subpath)
+
+    monkeypatch.setattr(Pipeline, "tree", working_tree)
+    monkeypatch.setattr(workflows, "resolve_target", resolve_target)
+    monkeypatch.setattr(workflows, "deploy_staging", deploy_staging)
+    return runs
+
+
+async def test_a_ref_is_deployed_as_given(sample_pipeline: Pipeline, started: Started) -> None:
+    result = await sample_pipeline.deploy_staging(ref="feature/x", skip_tests=True)
+    assert result.ok
+    assert started.refs == ["feature/x"]
+    assert started.skip_tests == [True]
+
+
+async def test_the_event_decides_the_ref(
+    sample_pipeline: Pipeline, started: Started, tmp_path: Path
+) -> None:
+    event = event_file(tmp_path, pull_request())
+    await sample_pipeline.deploy_staging(event_name="pull_request", event=event)
+    assert started.refs == [HEAD_SHA]
+    assert started.triggers[0].startswith("pull_request: ")
+
+
+async def test_a_dispatch_passes_its_ref_and_skip_tests(
+    sample_pipeline: Pipeline, started: Started, tmp_path: Path
+) -> None:
+    event = event_file(tmp_path, dispatch({"ref": "release/2.0", "skip_tests": "true"}))
+    await sample_pipeline.deploy_staging(event_name="workflow_dispatch", event=event)
+    assert started.refs == ["release/2.0"]
+    assert started.skip_tests == [True]
+
+
+async def test_an_event_that_does_not_deploy_runs_nothing_and_says_why(
+    sample_pipeline: Pipeline, started: Started, tmp_path: Path
+) -> None:
+    event = event_file(tmp_path, pull_request(label="documentation"))
+    result = await sample_pipeline.deploy_staging(event_name="pull_request", event=event)
+    assert started.refs == []
+    assert result.ok
+    report = json.loads(result.report_json)
+    assert [stage["name"] for stage in report["stages"]] == ["check-trigger"]
+    assert report["stages"][0]["status"] == "skipped"
+    assert "documentation" in report["stages"][0]["detail"]
+
+
+async def test_event_name_and_event_go_together(
+    sample_pipeline: Pipeline, started: Started
+) -> None:
+    with pytest.raises(FunctionError, match="--event-name and --event go together"):
+        await sample_pipeline.deploy_staging(event_name="push")
+    assert started.refs == []
+
+
+async def test_a_bad_notify_kind_is_refused_before_any_stage(
+    sample_pipeline: Pipeline, started: Started
+) -> None:
+    with pytest.raises(FunctionError) as caught:
+        await sample_pipeline.deploy_staging(ref="main", notify_kind="pager")
+    assert "pager" in str(caught.value)
+    assert started.refs == []
+
+
+async def test_ci_needs_no_event_and_takes_its_ref(
+    sample_pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch, started: Started
+) -> None:
+    seen: list[str] = []
+
+    async def ci(target: workflows.Target, *_: object) -> Report:
+        seen.append(target.ref)
+        return workflows.new_report("ci", target, "")
+
+    monkeypatch.setattr(workflows, "ci", ci)
+    result = await sample_pipeline.ci(ref="refs/heads/release/1.0")
+    assert result.ok
+    assert seen == ["refs/heads/release/1.0"]
+    assert started.refs == []

@@ -41,10 +41,6 @@ KindArg = Annotated[
     Doc("Which tags: staging (timestamped + staging-latest) or production (latest, version, sha)"),
 ]
 
-PasswordArg = Annotated[
-    dagger.Secret | None,
-    Doc("Registry password or token, e.g. env://GITHUB_TOKEN (ghcr.io: packages write/delete)"),
-]
 RegistryArg = Annotated[
     str,
     Doc("Registry API address, e.g. http://127.0.0.1:5000 (default: https:// + image host)"),
@@ -53,7 +49,7 @@ RegistryArg = Annotated[
 
 TokenArg = Annotated[
     dagger.Secret | None,
-    Doc("Registry token, e.g. env://GITHUB_TOKEN; without it nothing is pushed"),
+    Doc("Registry token or password as a secret, e.g. env://GITHUB_TOKEN; none: no push"),
 ]
 UsernameArg = Annotated[
     str | None, Doc("Registry user name (default: [tool.pipeline] or the constructor's)")
@@ -551,7 +547,7 @@ class Pipeline:
         tag: Annotated[
             str, Doc("Staging tag to promote: staging-latest or a timestamped staging tag")
         ] = STAGING_LATEST,
-        password: PasswordArg = None,
+        registry_token: TokenArg = None,
         registry: RegistryArg = "",
         force: Annotated[
             bool, Doc("Replace a version or commit tag that points to a different image")
@@ -566,7 +562,7 @@ class Pipeline:
         with user_errors():
             settings = (await self.service()).config
             return await promote_image(
-                settings, tag=tag, registry=registry, password=password, force=force
+                settings, tag=tag, registry=registry, password=registry_token, force=force
             )
 
     @uncached_function
@@ -577,7 +573,7 @@ class Pipeline:
             str,
             Doc("Timestamped staging tag to go back to (default: the deployment before)"),
         ] = "",
-        password: PasswordArg = None,
+        registry_token: TokenArg = None,
         registry: RegistryArg = "",
     ) -> str:
         """Point staging-latest at an earlier staging image, by default the previous one.
@@ -587,7 +583,9 @@ class Pipeline:
         """
         with user_errors():
             settings = (await self.service()).config
-            return await rollback_staging(settings, to=to, registry=registry, password=password)
+            return await rollback_staging(
+                settings, to=to, registry=registry, password=registry_token
+            )
 
     @uncached_function
     async def prune_staging(
@@ -601,7 +599,7 @@ class Pipeline:
             Doc("Also keep staging tags younger than this, e.g. 7d; empty: no age rule"),
         ] = None,
         dry_run: Annotated[bool, Doc("Only list what would be deleted")] = False,
-        password: PasswordArg = None,
+        registry_token: TokenArg = None,
         registry: RegistryArg = "",
     ) -> str:
         """Delete old staging images; never one that staging-latest or a release uses.
@@ -617,5 +615,5 @@ class Pipeline:
                 keep_newer_than=keep_newer_than,
                 dry_run=dry_run,
                 registry=registry,
-                password=password,
+                password=registry_token,
             )

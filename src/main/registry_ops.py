@@ -77,7 +77,7 @@ async def prune_staging_images(  # noqa: PLR0913 - the policy's knobs, keyword-o
         packages = None
         if image.is_ghcr and not dry_run:
             if secret is None:
-                msg = "deleting on ghcr.io needs a GitHub token: pass --password env://GITHUB_TOKEN"
+                msg = "deleting on ghcr.io needs a GitHub token: pass --registry-token env://GITHUB_TOKEN"
                 raise PipelineError(msg)
             packages = GithubPackages(secret, settings.github_api_url)
             deleter = GhcrDeleter(packages)

@@ -13,9 +13,9 @@ from tests.engine.conftest import SAMPLE_SUBPATH, DaggerCall
 @pytest.mark.parametrize(
     ("function", "options"),
     [
-        ("promote", ["--tag", "--password", "--registry", "--force"]),
-        ("rollback", ["--to", "--password", "--registry"]),
-        ("prune-staging", ["--keep", "--keep-newer-than", "--dry-run", "--password"]),
+        ("promote", ["--tag", "--registry-token", "--registry", "--force"]),
+        ("rollback", ["--to", "--registry-token", "--registry"]),
+        ("prune-staging", ["--keep", "--keep-newer-than", "--dry-run", "--registry-token"]),
     ],
 )
 def test_options_are_documented(dagger: DaggerCall, function: str, options: list[str]) -> None:

@@ -68,7 +68,7 @@ async def test_promote_through_the_token_handshake_with_a_secret(front: str, reg
     async with Registry(registry) as direct:
         staged = await deploy(direct, repo, day=0, version="2.0.0")
         summary = await pipeline_for(front, repo).promote(
-            password=dag.set_secret("registry-password", "s3cret"), registry=front
+            registry_token=dag.set_secret("registry-password", "s3cret"), registry=front
         )
         after = await snapshot(direct, repo)
     assert summary.startswith(f"promoted {repo}:{STAGING_LATEST} ({staged.digest})")
@@ -82,7 +82,7 @@ async def test_a_wrong_secret_is_one_line_and_changes_nothing(front: str, regist
         before = await snapshot(direct, repo)
         with pytest.raises(FunctionError, match=r"401 unauthorized.*check the registry user name"):
             await pipeline_for(front, repo).promote(
-                password=dag.set_secret("registry-password", "wrong"), registry=front
+                registry_token=dag.set_secret("registry-password", "wrong"), registry=front
             )
         assert await snapshot(direct, repo) == before
 

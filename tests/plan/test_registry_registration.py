@@ -14,9 +14,9 @@ def module_def() -> ModuleDef:
 @pytest.mark.parametrize(
     ("name", "args"),
     [
-        ("promote", {"tag", "password", "registry", "force"}),
-        ("rollback", {"to", "password", "registry"}),
-        ("prune_staging", {"keep", "keep_newer_than", "dry_run", "password", "registry"}),
+        ("promote", {"tag", "registry_token", "registry", "force"}),
+        ("rollback", {"to", "registry_token", "registry"}),
+        ("prune_staging", {"keep", "keep_newer_than", "dry_run", "registry_token", "registry"}),
     ],
 )
 def test_registry_functions_are_never_cached(

@@ -6,31 +6,50 @@ from typing import TYPE_CHECKING, Annotated, Self
 import dagger
 from dagger import DefaultPath, Doc, Ignore, field, object_type
 
-from main import smoke, workflows
-from main.build import build_service
 from main.core.errors import PipelineError
-from main.core.notify import check_kind
-from main.core.publishing import tags_for
-from main.core.report import Report, ScanMode
-from main.core.run_rules import STAGING, skipped
 from main.core.tags import STAGING_LATEST
-from main.core.triggers import Decision, decide, load_payload
-from main.core.validation import CHECKS, CheckName, verdict
 from main.decorators import function, uncached_check, uncached_function, up
 from main.errors import FunctionError, user_errors
-from main.publish import publish_service
-from main.registry_ops import promote_image, prune_staging_images, rollback_staging
-from main.run_report import RunReport, finished
-from main.scan import read_ignore_file, run_scan
+from main.lazy import lazy_import
+from main.run_report import RunReport
 from main.scan_result import Scan
-from main.smoke_result import SmokeResult, smoke_result
+from main.smoke_result import SmokeResult
 from main.source import IGNORED, read_revision, read_service, service_tree
 from main.trigger_decision import TriggerDecision
-from main.validate import run_check, run_checks
 from main.validation_result import Validation
 
 if TYPE_CHECKING:
+    from main import (
+        build,
+        publish,
+        registry_ops,
+        run_report,
+        scan,
+        smoke,
+        smoke_result,
+        validate,
+        workflows,
+    )
+    from main.core import notify, report, run_rules, triggers, validation
+    from main.core import publishing as publishing_rules
     from main.core.service import Service
+else:
+    # The stage recipes load when a function first needs them (see main/lazy.py).
+    build = lazy_import("main.build")
+    publish = lazy_import("main.publish")
+    registry_ops = lazy_import("main.registry_ops")
+    run_report = lazy_import("main.run_report")
+    scan = lazy_import("main.scan")
+    smoke = lazy_import("main.smoke")
+    smoke_result = lazy_import("main.smoke_result")
+    validate = lazy_import("main.validate")
+    workflows = lazy_import("main.workflows")
+    notify = lazy_import("main.core.notify")
+    report = lazy_import("main.core.report")
+    run_rules = lazy_import("main.core.run_rules")
+    triggers = lazy_import("main.core.triggers")
+    validation = lazy_import("main.core.validation")
+    publishing_rules = lazy_import("main.core.publishing")
 
 RefArg = Annotated[
     str,
@@ -166,13 +185,13 @@ class Pipeline:
     # cached answer would describe wherever the branch pointed days ago. The containers
     # inside stay cached by the engine, so an unchanged commit still costs seconds.
 
-    async def _check(self, name: CheckName, ref: str) -> str:
+    async def _check(self, name: "validation.CheckName", ref: str) -> str:
         config = (await self.service(ref)).config
-        result = await run_check(self.tree(ref), config, name)
+        result = await validate.run_check(self.tree(ref), config, name)
         with user_errors():
             if not result.ok:
-                raise PipelineError(verdict(result))
-        return verdict(result)
+                raise PipelineError(validation.verdict(result))
+        return validation.verdict(result)
 
     @uncached_check
     async def lint(self, ref: RefArg = "") -> str:
@@ -210,7 +229,9 @@ class Pipeline:
         """
         config = (await self.service(ref)).config
         return Validation.of(
-            await run_checks(self.tree(ref), config, CHECKS, skip_tests=skip_tests)
+            await validate.run_checks(
+                self.tree(ref), config, validation.CHECKS, skip_tests=skip_tests
+            )
         )
 
     @uncached_function
@@ -224,14 +245,15 @@ class Pipeline:
         service = await self.service(ref)
         with user_errors():
             revision = await read_revision(self.repo, ref)
-            return await build_service(self.tree(ref), service, revision)
+            return await build.build_service(self.tree(ref), service, revision)
 
     @uncached_function
     async def tags(self, ref: RefArg = "", kind: KindArg = "staging") -> list[str]:
         """The image tags for the commit: staging or production, from core/tags.py."""
         service = await self.service(ref)
         with user_errors():
-            return tags_for(kind, service.version, await read_revision(self.repo, ref))
+            revision = await read_revision(self.repo, ref)
+            return publishing_rules.tags_for(kind, service.version, revision)
 
     @uncached_function
     async def publish(
@@ -254,7 +276,7 @@ class Pipeline:
         """
         service = await self.service(ref)
         with user_errors():
-            published = await publish_service(
+            published = await publish.publish_service(
                 service,
                 self.tree(ref),
                 (self.repo, ref),
@@ -283,8 +305,8 @@ class Pipeline:
         with user_errors():
             settings = (await self.service(ref)).config
             now = datetime.now(UTC)
-            ignore = await read_ignore_file(self.tree(ref), settings.trivyignore, now.date())
-            return await run_scan(
+            ignore = await scan.read_ignore_file(self.tree(ref), settings.trivyignore, now.date())
+            return await scan.run_scan(
                 image,
                 mode=mode,
                 severities=severities or list(settings.scan_severities),
@@ -356,8 +378,8 @@ class Pipeline:
                 msg = "smoke-test needs exactly one of --image (a built image) or --url"
                 raise PipelineError(msg)
             if image is None:
-                return smoke_result(await smoke.check_target(url, settings))
-            return smoke_result(await smoke.check_image(image, settings))
+                return smoke_result.smoke_result(await smoke.check_target(url, settings))
+            return smoke_result.smoke_result(await smoke.check_image(image, settings))
 
     @up
     async def serve(
@@ -396,12 +418,13 @@ class Pipeline:
         settings and pass it with the event name, exactly as the workflow does.
         """
         with user_errors():
-            payload = load_payload(await event.contents(), source="--event")
+            payload = triggers.load_payload(await event.contents(), source="--event")
             if label is None:
                 label = (await self.service()).config.staging_label
-            return TriggerDecision.of(event_name, decide(event_name, payload, label=label))
+            decision = triggers.decide(event_name, payload, label=label)
+            return TriggerDecision.of(event_name, decision)
 
-    async def _target(self, ref: str, local_registry: dagger.Service | None) -> workflows.Target:
+    async def _target(self, ref: str, local_registry: dagger.Service | None) -> "workflows.Target":
         service = await self.service(ref)
         with user_errors():
             return await workflows.resolve_target(
@@ -410,7 +433,7 @@ class Pipeline:
 
     @staticmethod
     def _delivery(  # noqa: PLR0913 - the delivery inputs of both workflows, said once
-        target: workflows.Target,
+        target: "workflows.Target",
         *,
         token: dagger.Secret | None,
         username: str | None,
@@ -418,9 +441,9 @@ class Pipeline:
         webhook: dagger.Secret | None,
         notify_kind: str,
         run_url: str,
-    ) -> workflows.Delivery:
+    ) -> "workflows.Delivery":
         with user_errors():
-            check_kind(notify_kind)
+            notify.check_kind(notify_kind)
         return workflows.Delivery(
             token=token,
             username=username or target.service.config.registry_username,
@@ -430,11 +453,11 @@ class Pipeline:
             run_url=run_url,
         )
 
-    def _scanner(self, ref: str) -> workflows.ScanFn:
-        async def scan(image: dagger.Container, mode: ScanMode) -> Scan:
+    def _scanner(self, ref: str) -> "workflows.ScanFn":
+        async def scan_with_settings(image: dagger.Container, mode: "report.ScanMode") -> Scan:
             return await self.scan_report(image, mode=mode, ref=ref)
 
-        return scan
+        return scan_with_settings
 
     @uncached_function
     async def deploy_staging(  # noqa: PLR0913 - the workflow's inputs, each said once
@@ -485,25 +508,29 @@ class Pipeline:
             notify_kind=notify_kind,
             run_url=run_url,
         )
-        report = await workflows.deploy_staging(
+        result = await workflows.deploy_staging(
             target, delivery, self._scanner(ref), skip_tests=skip_tests, trigger=trigger
         )
-        return finished(report, fail=fail)
+        return run_report.finished(result, fail=fail)
 
-    async def _decide(self, event_name: str, event: dagger.File | None) -> Decision:
+    async def _decide(self, event_name: str, event: dagger.File | None) -> "triggers.Decision":
         if event is None or not event_name:
             msg = "--event-name and --event go together: pass both, or neither"
             raise PipelineError(msg)
-        payload = load_payload(await event.contents(), source="--event")
+        payload = triggers.load_payload(await event.contents(), source="--event")
         label = (await self.service()).config.staging_label
-        return decide(event_name, payload, label=label)
+        return triggers.decide(event_name, payload, label=label)
 
-    async def _not_deployed(self, reason: str, ref: str) -> Report:
+    async def _not_deployed(self, reason: str, ref: str) -> "report.Report":
         service = await self.service()
-        report = Report(
-            workflow=STAGING, service=service.name, version=service.version, ref=ref, trigger=reason
+        no_run = report.Report(
+            workflow=run_rules.STAGING,
+            service=service.name,
+            version=service.version,
+            ref=ref,
+            trigger=reason,
         )
-        return report.with_stage(skipped("check-trigger", reason, blocking=False))
+        return no_run.with_stage(run_rules.skipped("check-trigger", reason, blocking=False))
 
     @uncached_function
     async def ci(  # noqa: PLR0913 - the workflow's inputs, each said once
@@ -535,8 +562,8 @@ class Pipeline:
             notify_kind=notify_kind,
             run_url=run_url,
         )
-        report = await workflows.ci(target, delivery, self._scanner(ref))
-        return finished(report, fail=fail)
+        result = await workflows.ci(target, delivery, self._scanner(ref))
+        return run_report.finished(result, fail=fail)
 
     # --- promote, rollback, prune -------------------------------------------------------
 
@@ -561,7 +588,7 @@ class Pipeline:
         """
         with user_errors():
             settings = (await self.service()).config
-            return await promote_image(
+            return await registry_ops.promote_image(
                 settings, tag=tag, registry=registry, password=registry_token, force=force
             )
 
@@ -583,7 +610,7 @@ class Pipeline:
         """
         with user_errors():
             settings = (await self.service()).config
-            return await rollback_staging(
+            return await registry_ops.rollback_staging(
                 settings, to=to, registry=registry, password=registry_token
             )
 
@@ -609,7 +636,7 @@ class Pipeline:
         """
         with user_errors():
             settings = (await self.service()).config
-            return await prune_staging_images(
+            return await registry_ops.prune_staging_images(
                 settings,
                 keep=keep,
                 keep_newer_than=keep_newer_than,

@@ -7,14 +7,19 @@ empty when the run passed) so the step exports it once:
 ``... --fail=false report export --path pipeline-report``.
 """
 
-from typing import Annotated, Self
+from typing import TYPE_CHECKING, Annotated, Self
 
 import dagger
 from dagger import Doc, dag, field, object_type
 
-from main.core.report import Report
 from main.decorators import function
 from main.errors import FunctionError
+from main.lazy import lazy_import
+
+if TYPE_CHECKING:
+    from main.core import report as core_report
+else:
+    core_report = lazy_import("main.core.report")
 
 MARKDOWN_FILE = "report.md"
 JSON_FILE = "report.json"
@@ -35,7 +40,7 @@ class RunReport:
     report_json: Annotated[str, Doc("The whole report as JSON (what report.json holds)")] = field()
 
     @classmethod
-    def of(cls, report: Report) -> Self:
+    def of(cls, report: "core_report.Report") -> Self:
         """Wrap a finished core report for the Dagger API."""
         return cls(  # type: ignore[call-arg]
             ok=report.ok,
@@ -44,9 +49,9 @@ class RunReport:
             report_json=report.to_json(),
         )
 
-    def core(self) -> Report:
+    def core(self) -> "core_report.Report":
         """The core report this object carries."""
-        return Report.from_json(self.report_json)
+        return core_report.Report.from_json(self.report_json)
 
     @function
     def markdown(self) -> str:
@@ -65,7 +70,7 @@ class RunReport:
         )
 
 
-def finished(report: Report, *, fail: bool) -> RunReport:
+def finished(report: "core_report.Report", *, fail: bool) -> RunReport:
     """The run's result; with ``fail``, a failed run raises once its report exists.
 
     The error's first line says which stage failed and why; the whole Markdown report

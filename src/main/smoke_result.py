@@ -4,13 +4,18 @@ Fields are plain values so that the deployment report (and ``dagger call ... pas
 can read them without parsing; ``report`` keeps the checker's full JSON for tools.
 """
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from dagger import Doc, field, object_type
 
-from main.core.smoke_markdown import render_markdown
-from main.core.smoke_report import CheckResult, SmokeReport
 from main.decorators import function
+from main.lazy import lazy_import
+
+if TYPE_CHECKING:
+    from main.core import smoke_markdown, smoke_report
+else:
+    smoke_markdown = lazy_import("main.core.smoke_markdown")
+    smoke_report = lazy_import("main.core.smoke_report")
 
 
 @object_type
@@ -50,10 +55,10 @@ class SmokeResult:
     @function
     def markdown(self) -> str:
         """The result as Markdown, ready for $GITHUB_STEP_SUMMARY or a PR comment."""
-        return render_markdown(SmokeReport.from_json(self.report))
+        return smoke_markdown.render_markdown(smoke_report.SmokeReport.from_json(self.report))
 
 
-def _check(result: CheckResult) -> SmokeCheck:
+def _check(result: "smoke_report.CheckResult") -> SmokeCheck:
     # mypy does not see through @object_type's dataclass transform in 0.21's stubs.
     return SmokeCheck(  # type: ignore[call-arg]
         name=result.name,
@@ -66,7 +71,7 @@ def _check(result: CheckResult) -> SmokeCheck:
     )
 
 
-def smoke_result(report: SmokeReport) -> SmokeResult:
+def smoke_result(report: "smoke_report.SmokeReport") -> SmokeResult:
     """The Dagger object for a finished report."""
     return SmokeResult(  # type: ignore[call-arg]
         passed=report.passed,

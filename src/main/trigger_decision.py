@@ -5,12 +5,14 @@ check-trigger ... reason``); ``json`` gives the whole decision to a script.
 """
 
 import json as jsonlib
-from typing import Annotated, Self
+from typing import TYPE_CHECKING, Annotated, Self
 
 from dagger import Doc, field, object_type
 
-from main.core.triggers import Decision
 from main.decorators import function
+
+if TYPE_CHECKING:
+    from main.core.triggers import Decision
 
 
 @object_type
@@ -28,7 +30,7 @@ class TriggerDecision:
     )
 
     @classmethod
-    def of(cls, event_name: str, decision: Decision) -> Self:
+    def of(cls, event_name: str, decision: "Decision") -> Self:
         """Wrap a core decision for the Dagger API."""
         return cls(  # type: ignore[call-arg]
             event_name=event_name,

@@ -1,11 +1,16 @@
 """What ``validate`` returns: every check's outcome, so one failure hides nothing."""
 
-from typing import Annotated, Self, cast, get_args
+from typing import TYPE_CHECKING, Annotated, Self, cast, get_args
 
 from dagger import Doc, field, object_type
 
-from main.core.validation import CheckResult, Status, summary
 from main.decorators import function
+from main.lazy import lazy_import
+
+if TYPE_CHECKING:
+    from main.core import validation
+else:
+    validation = lazy_import("main.core.validation")
 
 
 @object_type
@@ -19,7 +24,7 @@ class CheckOutcome:
     commands: Annotated[list[str], Doc("The command lines the check ran")] = field()
 
     @classmethod
-    def of(cls, result: CheckResult) -> Self:
+    def of(cls, result: "validation.CheckResult") -> Self:
         """The Dagger form of a core result."""
         # mypy does not see through @object_type's dataclass transform in 0.21's stubs.
         return cls(  # type: ignore[call-arg]
@@ -30,12 +35,12 @@ class CheckOutcome:
             commands=list(result.commands),
         )
 
-    def result(self) -> CheckResult:
+    def result(self) -> "validation.CheckResult":
         """Back to the core form, for reports."""
-        known = self.status in get_args(Status)
-        return CheckResult(
+        known = self.status in get_args(validation.Status)
+        return validation.CheckResult(
             name=self.name,
-            status=cast("Status", self.status) if known else "error",
+            status=cast("validation.Status", self.status) if known else "error",
             duration=self.duration,
             output=self.output,
             commands=tuple(self.commands),
@@ -50,7 +55,7 @@ class Validation:
     checks: Annotated[list[CheckOutcome], Doc("Every check's outcome, in a fixed order")] = field()
 
     @classmethod
-    def of(cls, results: list[CheckResult]) -> Self:
+    def of(cls, results: "list[validation.CheckResult]") -> Self:
         """The Dagger form of a list of core results."""
         return cls(  # type: ignore[call-arg]
             ok=all(result.ok for result in results),
@@ -62,4 +67,4 @@ class Validation:
         """One line per check (name, status, seconds), then each failing check's output."""
         results = [check.result() for check in self.checks]
         failing = [f"\n--- {r.name} ({r.status}) ---\n{r.output}" for r in results if not r.ok]
-        return summary(results) + "".join(failing)
+        return validation.summary(results) + "".join(failing)

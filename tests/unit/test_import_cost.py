@@ -1,0 +1,35 @@
+"""Loading `main:Pipeline` must not load the stage recipes: every `dagger call` pays it.
+
+The figure itself is measured by benchmarks/import_overhead.py; this guards the
+mechanism (lazy stage modules, pydantic only when settings are read) in a fresh process.
+"""
+
+import json
+import subprocess
+import sys
+
+HEAVY = [
+    "pydantic",
+    "main.workflows",
+    "main.registry_ops",
+    "main.core.registry",
+    "main.core.smoke_checks",
+    "main.core.trivy",
+    "main.core.report",
+    "main.core.config",
+]
+
+
+def test_loading_the_module_leaves_the_stage_code_unloaded() -> None:
+    probe = (
+        "import json, sys, importlib.util, main; main.Pipeline; "
+        "print(json.dumps({n: type(sys.modules[n]).__name__ "
+        "for n in sys.modules if n.startswith(('main', 'pydantic'))}))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    loaded: dict[str, str] = json.loads(done.stdout)
+    assert "main.pipeline" in loaded
+    for name in HEAVY:
+        assert loaded.get(name, "_LazyModule") == "_LazyModule", f"{name} loaded eagerly"

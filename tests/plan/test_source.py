@@ -31,3 +31,20 @@ def test_root_service_is_not_narrowed() -> None:
 def test_a_ref_without_git_is_refused_clearly() -> None:
     with pytest.raises(PipelineError, match="needs a git repository"):
         service_tree(dag.directory(), None, ".", "main")
+
+
+@pytest.mark.parametrize("ref", ["abc123d", "0f3e9a1c2b4d"])
+def test_a_short_sha_is_refused_before_the_engine_looks_it_up_as_a_name(ref: str) -> None:
+    repo = dag.git("https://example.invalid/acme/api.git")
+    with pytest.raises(PipelineError, match="short commit sha: pass the full 40-character sha"):
+        service_tree(dag.directory(), repo, ".", ref)
+
+
+@pytest.mark.parametrize(
+    "ref",
+    ["a" * 8 + "1" * 32, "deadbeef", "20251015", "release/1.0", "refs/heads/release/1.0"],
+)
+def test_full_shas_and_names_go_to_the_engine_as_they_are(ref: str) -> None:
+    repo = dag.git("https://example.invalid/acme/api.git")
+    chain = calls(service_tree(dag.directory(), repo, ".", ref))
+    assert chain[1].args == {"name": ref}

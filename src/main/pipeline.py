@@ -366,15 +366,22 @@ class Pipeline:
     @up
     async def serve(
         self,
-        image: Annotated[dagger.Container, Doc("The built image (or an image address) to serve")],
+        image: Annotated[
+            dagger.Container | None,
+            Doc("The image (or an image address) to serve (default: the service built at ref)"),
+        ] = None,
         ref: RefArg = "",
     ) -> dagger.Service:
         """The image as a service on its configured port and smoke-test environment.
 
-        For debugging by hand: `dagger call serve --image IMAGE up` forwards the port.
+        For debugging by hand: `dagger up` serves the service built from the checkout;
+        `dagger call serve --image IMAGE up` serves any image. Both forward the port.
         """
+        # No required argument: `dagger up` only offers functions it can call bare.
         with user_errors():
             settings = (await self.service(ref)).config
+        if image is None:
+            image = await self.build(ref)
         return smoke.app_service(image, settings.port, settings.smoke_env)
 
     # --- deploy-staging and ci ----------------------------------------------------------

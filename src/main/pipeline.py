@@ -16,7 +16,7 @@ from main.core.run_rules import STAGING, skipped
 from main.core.tags import STAGING_LATEST
 from main.core.triggers import Decision, decide, load_payload
 from main.core.validation import CHECKS, CheckName, verdict
-from main.decorators import function, uncached_check, uncached_function, up
+from main.decorators import uncached_check, uncached_function, up
 from main.errors import FunctionError, user_errors
 from main.publish import publish_service
 from main.registry_ops import promote_image, prune_staging_images, rollback_staging
@@ -140,7 +140,9 @@ class Pipeline:
             "containerfile": self.containerfile,
         }
 
-    @function
+    # Uncached, like every function taking --ref: a branch name in a remote --repo
+    # would otherwise keep its week-old answer (the cache key holds the name, not the commit).
+    @uncached_function
     def tree(self, ref: RefArg = "") -> dagger.Directory:
         """The service's files: what every stage builds, checks and scans."""
         with user_errors():
@@ -151,12 +153,12 @@ class Pipeline:
         with user_errors():
             return await read_service(self.tree(ref), self.subpath, self._overrides())
 
-    @function
+    @uncached_function
     async def version(self, ref: RefArg = "") -> str:
         """The service's version from pyproject.toml: the start of every image tag."""
         return (await self.service(ref)).version
 
-    @function
+    @uncached_function
     async def config(self, ref: RefArg = "") -> str:
         """The effective settings as JSON: [tool.pipeline] defaults, file values, overrides.
 

@@ -6,6 +6,7 @@ from main.pipeline import Pipeline
 from main.source import service_tree
 from tests.plan.conftest import SAMPLE_SUBPATH
 from tests.plan.lazy import calls, names
+from tests.plan.registration import build_module_definition
 
 
 def test_working_tree_is_the_source_narrowed_to_the_service(sample_pipeline: Pipeline) -> None:
@@ -48,3 +49,15 @@ def test_full_shas_and_names_go_to_the_engine_as_they_are(ref: str) -> None:
     repo = dag.git("https://example.invalid/acme/api.git")
     chain = calls(service_tree(dag.directory(), repo, ".", ref))
     assert chain[1].args == {"name": ref}
+
+
+def test_every_function_taking_a_ref_is_uncached() -> None:
+    # The function cache keys on the arguments: `--ref develop` of a remote --repo would
+    # keep answering for wherever develop pointed when first asked, for days.
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        module_def = build_module_definition(monkeypatch, "Pipeline")
+    functions = module_def.objects["Pipeline"].functions
+    taking_ref = [name for name, fn in functions.items() if "ref" in [a.name for a in fn.args]]
+    assert {"tree", "version", "config", "build", "serve"} <= set(taking_ref)
+    for name in taking_ref:
+        assert functions[name].cache_policy == "Never", name

@@ -8,7 +8,7 @@ from dagger import DefaultPath, Doc, Ignore, field, object_type
 
 from main.core.errors import PipelineError
 from main.core.tags import STAGING_LATEST
-from main.decorators import function, uncached_check, uncached_function, up
+from main.decorators import uncached_check, uncached_function, up
 from main.errors import FunctionError, user_errors
 from main.lazy import lazy_import
 from main.run_report import RunReport
@@ -155,7 +155,9 @@ class Pipeline:
             "containerfile": self.containerfile,
         }
 
-    @function
+    # Uncached, like every function taking --ref: a branch name in a remote --repo
+    # would otherwise keep its week-old answer (the cache key holds the name, not the commit).
+    @uncached_function
     def tree(self, ref: RefArg = "") -> dagger.Directory:
         """The service's files: what every stage builds, checks and scans."""
         with user_errors():
@@ -166,12 +168,12 @@ class Pipeline:
         with user_errors():
             return await read_service(self.tree(ref), self.subpath, self._overrides())
 
-    @function
+    @uncached_function
     async def version(self, ref: RefArg = "") -> str:
         """The service's version from pyproject.toml: the start of every image tag."""
         return (await self.service(ref)).version
 
-    @function
+    @uncached_function
     async def config(self, ref: RefArg = "") -> str:
         """The effective settings as JSON: [tool.pipeline] defaults, file values, overrides.
 
@@ -384,15 +386,22 @@ class Pipeline:
     @up
     async def serve(
         self,
-        image: Annotated[dagger.Container, Doc("The built image (or an image address) to serve")],
+        image: Annotated[
+            dagger.Container | None,
+            Doc("The image (or an image address) to serve (default: the service built at ref)"),
+        ] = None,
         ref: RefArg = "",
     ) -> dagger.Service:
         """The image as a service on its configured port and smoke-test environment.
 
-        For debugging by hand: `dagger call serve --image IMAGE up` forwards the port.
+        For debugging by hand: `dagger up` serves the service built from the checkout;
+        `dagger call serve --image IMAGE up` serves any image. Both forward the port.
         """
+        # No required argument: `dagger up` only offers functions it can call bare.
         with user_errors():
             settings = (await self.service(ref)).config
+        if image is None:
+            image = await self.build(ref)
         return smoke.app_service(image, settings.port, settings.smoke_env)
 
     # --- deploy-staging and ci ----------------------------------------------------------

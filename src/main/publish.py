@@ -16,6 +16,7 @@ from main.core.errors import PipelineError
 from main.core.publishing import (
     ImageRepository,
     Published,
+    local_registry_host,
     one_digest,
     parse_image,
     parse_published,
@@ -35,6 +36,18 @@ def with_credentials(
 ) -> dagger.Container:
     """The image with the registry login attached, for its registry host only."""
     return image.with_registry_auth(repository.host, username, token)
+
+
+async def local_repository(
+    repository: ImageRepository, registry: dagger.Service
+) -> ImageRepository:
+    """``repository``'s path on the local registry ``registry``, as ``push_tags`` needs it.
+
+    Pass the same service to ``push_tags(registry_service=...)``: the address names
+    ``localhost:PORT`` and the engine dials that through the service (see
+    :func:`~main.core.publishing.local_registry_host`).
+    """
+    return repository.at(local_registry_host(await registry.endpoint()))
 
 
 async def push_tags(
@@ -102,7 +115,7 @@ async def publish_service(  # noqa: PLR0913 - what a push needs, each said once
     )
     username = None
     if local_registry is not None:
-        repository = repository.at(await local_registry.endpoint())
+        repository = await local_repository(repository, local_registry)
     else:
         username = registry_username(service.config.registry_username, repository.host)
     revision = await read_revision(*git)

@@ -7,6 +7,7 @@ SDK gives the sha (``GitRef.commit``) but no commit time, so a small pinned git
 container reads both from a one-commit checkout of the ref.
 """
 
+import re
 from typing import TYPE_CHECKING
 
 import dagger
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
 GIT_IMAGE = "alpine/git:v2.47.2"
 
 PYPROJECT = "pyproject.toml"
+
+_SHORT_SHA = re.compile(r"[0-9a-f]{7,39}")
 
 # Folders that never belong in a build context or a validation run.
 IGNORED = [
@@ -54,7 +57,25 @@ def _ref(repo: dagger.GitRepository | None, ref: str) -> dagger.GitRef:
     if repo is None:
         msg = f"--ref {ref!r} needs a git repository: run inside a git checkout or pass --repo"
         raise PipelineError(msg)
+    if is_short_sha(ref):
+        # The engine takes only a full sha as a commit; a short one it looks up as a
+        # branch or tag name, and fails later with "repository does not contain ref".
+        msg = f"--ref {ref!r} looks like a short commit sha: pass the full 40-character sha"
+        raise PipelineError(msg)
     return repo.ref(ref)
+
+
+def is_short_sha(ref: str) -> bool:
+    """Whether ``ref`` is an abbreviated commit sha (hex, 7 to 39 characters).
+
+    Hex-only names without a digit or without a letter (``deadbeef``, ``20251015``)
+    are left alone: they are as likely to be a branch or a tag.
+    """
+    return (
+        _SHORT_SHA.fullmatch(ref) is not None
+        and any(c.isdigit() for c in ref)
+        and any(c.isalpha() for c in ref)
+    )
 
 
 def commit_log(ref: dagger.GitRef) -> dagger.Container:

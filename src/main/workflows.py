@@ -55,7 +55,7 @@ from main.core.triggers import publishes_production
 from main.core.validation import CHECKS
 from main.errors import FunctionError
 from main.notify import notify
-from main.publish import push_tags, with_credentials
+from main.publish import local_repository, push_tags, with_credentials
 from main.source import read_revision
 from main.validate import run_checks
 
@@ -121,7 +121,7 @@ async def resolve_target(
     """
     repository = parse_image(service.config.image)
     if local_registry is not None:
-        repository = repository.at(await local_registry.endpoint())
+        repository = await local_repository(repository, local_registry)
     revision = await read_revision(repo, ref)
     if revision is None:
         msg = "no git commit to tag the image from: run inside a git checkout or pass --repo"

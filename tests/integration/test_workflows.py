@@ -144,3 +144,15 @@ def test_this_repository_runs_every_tier_and_the_module_on_its_sample() -> None:
     assert "--registry-token" not in call, "no credentials: nothing is pushed"
     for job in own.values():
         assert job["permissions"] == {"contents": "read"}
+
+
+def test_a_dispatch_checks_out_the_ref_it_deploys() -> None:
+    # The engine looks a branch name up among local branches and tags only; with
+    # fetch-depth 0 every other branch is under refs/remotes/origin, so `--ref develop`
+    # dispatched from main would name no ref unless the checkout makes it local.
+    [job] = jobs(load(TEMPLATES / "deploy-staging.yml")).values()
+    [checkout] = [s for s in job["steps"] if s.get("uses", "").startswith("actions/checkout@")]
+    assert checkout["with"]["fetch-depth"] == 0
+    ref = checkout["with"]["ref"]
+    assert "github.event_name == 'workflow_dispatch'" in ref
+    assert f"inputs.ref || '{DISPATCH_DEFAULT_REF}'" in ref

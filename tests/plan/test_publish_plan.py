@@ -138,7 +138,8 @@ async def test_a_local_registry_needs_no_token(
 ) -> None:
     async def endpoint(self: dagger.Service, **_: object) -> str:
         assert calls(self)[-1].name == "service"
-        return "localhost:5000"
+        # What the engine answers for a host service: its generated name, not localhost.
+        return "4bq1u8ffm1i0e:5000"
 
     monkeypatch.setattr(dagger.Service, "endpoint", endpoint)
     pushes = record_pushes(monkeypatch, expected=2)
@@ -146,6 +147,9 @@ async def test_a_local_registry_needs_no_token(
     published = await git_pipeline.publish(local_registry=registry)
     assert published == [f"localhost:5000/example/sample-service:{tag}@{DIGEST}" for tag in STAGING]
     for push in pushes:
+        # localhost: the one host the engine pushes to over plain HTTP; the service
+        # binding makes the engine dial it through the tunnel.
+        assert push.address.startswith("localhost:5000/example/sample-service:")
         assert push.registry_service is registry
         assert find(push.image, "withRegistryAuth") == []
 

@@ -1,3 +1,4 @@
+import inspect
 from importlib.metadata import version
 
 import dagger
@@ -19,6 +20,7 @@ from main.smoke import (
     checker_run,
     module_source,
 )
+from tests.plan.answers import answer_commit
 from tests.plan.conftest import REPO_ROOT, SAMPLE_SUBPATH
 from tests.plan.lazy import calls, find, names, plain_env
 from tests.plan.registration import ModuleDef, build_module_definition
@@ -48,6 +50,13 @@ def test_serve_is_an_up_function(module_def: ModuleDef) -> None:
     serve = module_def.objects["Pipeline"].functions["serve"]
     assert serve.up
     assert serve.cache_policy == "Never"
+    # The engine's `dagger up` skips a function with a required argument.
+    required = [
+        name
+        for name, parameter in inspect.signature(Pipeline.serve).parameters.items()
+        if name != "self" and parameter.default is inspect.Parameter.empty
+    ]
+    assert required == []
 
 
 def test_the_result_renders_markdown(module_def: ModuleDef) -> None:
@@ -139,6 +148,23 @@ async def test_smoke_test_needs_an_image_or_a_url(
 @pytest.mark.usefixtures("offline_reads")
 async def test_serve_uses_the_configured_port(sample_pipeline: Pipeline) -> None:
     service = await sample_pipeline.serve(dag.container().from_(IMAGE))
+    assert find(service, "withExposedPort")[0].args["port"] == 8000
+    assert names(service)[-1] == "asService"
+
+
+@pytest.mark.anyio
+@pytest.mark.usefixtures("offline_reads")
+async def test_serve_without_an_image_serves_the_service_built_from_the_checkout(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    answer_commit(monkeypatch)
+    pipeline = Pipeline.create(
+        source=dag.host().directory(str(REPO_ROOT)),
+        repo=dag.git("https://example.invalid/acme/pipeline.git"),
+        subpath=SAMPLE_SUBPATH,
+    )
+    service = await pipeline.serve()
+    assert find(service, "dockerBuild")[0].args["dockerfile"] == "Containerfile"
     assert find(service, "withExposedPort")[0].args["port"] == 8000
     assert names(service)[-1] == "asService"
 

@@ -6,6 +6,7 @@ from main.pipeline import Pipeline
 from main.source import service_tree
 from tests.plan.conftest import SAMPLE_SUBPATH
 from tests.plan.lazy import calls, names
+from tests.plan.registration import build_module_definition
 
 
 def test_working_tree_is_the_source_narrowed_to_the_service(sample_pipeline: Pipeline) -> None:
@@ -31,3 +32,32 @@ def test_root_service_is_not_narrowed() -> None:
 def test_a_ref_without_git_is_refused_clearly() -> None:
     with pytest.raises(PipelineError, match="needs a git repository"):
         service_tree(dag.directory(), None, ".", "main")
+
+
+@pytest.mark.parametrize("ref", ["abc123d", "0f3e9a1c2b4d"])
+def test_a_short_sha_is_refused_before_the_engine_looks_it_up_as_a_name(ref: str) -> None:
+    repo = dag.git("https://example.invalid/acme/api.git")
+    with pytest.raises(PipelineError, match="short commit sha: pass the full 40-character sha"):
+        service_tree(dag.directory(), repo, ".", ref)
+
+
+@pytest.mark.parametrize(
+    "ref",
+    ["a" * 8 + "1" * 32, "deadbeef", "20251015", "release/1.0", "refs/heads/release/1.0"],
+)
+def test_full_shas_and_names_go_to_the_engine_as_they_are(ref: str) -> None:
+    repo = dag.git("https://example.invalid/acme/api.git")
+    chain = calls(service_tree(dag.directory(), repo, ".", ref))
+    assert chain[1].args == {"name": ref}
+
+
+def test_every_function_taking_a_ref_is_uncached() -> None:
+    # The function cache keys on the arguments: `--ref develop` of a remote --repo would
+    # keep answering for wherever develop pointed when first asked, for days.
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        module_def = build_module_definition(monkeypatch, "Pipeline")
+    functions = module_def.objects["Pipeline"].functions
+    taking_ref = [name for name, fn in functions.items() if "ref" in [a.name for a in fn.args]]
+    assert {"tree", "version", "config", "build", "serve"} <= set(taking_ref)
+    for name in taking_ref:
+        assert functions[name].cache_policy == "Never", name

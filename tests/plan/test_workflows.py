@@ -289,3 +289,22 @@ async def test_a_failed_run_fails_after_its_report(recorder: Recorder) -> None:
     kept = finished(report, fail=False)
     assert not kept.ok
     assert kept.failed_stage == "smoke-test"
+
+
+@pytest.mark.anyio
+async def test_a_local_registry_is_pushed_to_through_localhost(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The engine speaks plain HTTP only to localhost and binds that name to the service."""
+
+    async def endpoint(_service: dagger.Service, **_: object) -> str:
+        return "4bq1u8ffm1i0e:5000"
+
+    async def read_revision(*_: object) -> Revision:
+        return Revision(sha=SHA, committed_at=WHEN)
+
+    monkeypatch.setattr(dagger.Service, "endpoint", endpoint)
+    monkeypatch.setattr(workflows, "read_revision", read_revision)
+    registry = dag.container().from_("registry:2").as_service()
+    resolved = await workflows.resolve_target(service(), dag.directory(), None, "main", registry)
+    assert str(resolved.repository) == "localhost:5000/example/sample-service"

@@ -6,6 +6,7 @@ from main.core.errors import PipelineError
 from main.core.publishing import (
     ImageRepository,
     Published,
+    local_registry_host,
     one_digest,
     parse_image,
     parse_published,
@@ -62,6 +63,21 @@ def test_a_local_registry_keeps_the_path() -> None:
     assert str(repository.at("localhost:5000")) == "localhost:5000/example/sample-service"
     with pytest.raises(PipelineError, match="not a registry address"):
         repository.at("http://localhost:5000")
+
+
+@pytest.mark.parametrize(
+    "endpoint", ["4bq1u8ffm1i0e:5000", "registry.dagger.local:5000", "localhost:5000"]
+)
+def test_a_local_registry_is_addressed_as_localhost_on_its_port(endpoint: str) -> None:
+    # The engine pushes plain HTTP only to localhost; the service's endpoint names a
+    # generated host, which would get HTTPS from a registry that serves none.
+    assert local_registry_host(endpoint) == "localhost:5000"
+
+
+@pytest.mark.parametrize("endpoint", ["4bq1u8ffm1i0e", "host:", "host:http"])
+def test_a_local_registry_endpoint_without_a_port_is_refused(endpoint: str) -> None:
+    with pytest.raises(PipelineError, match="has no port: pass tcp://HOST:PORT"):
+        local_registry_host(endpoint)
 
 
 def test_credentials_are_required_unless_local() -> None:

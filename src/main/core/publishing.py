@@ -65,6 +65,29 @@ class ImageRepository:
         return ImageRepository(host=_checked_host(registry), path=self.path)
 
 
+LOCALHOST = "localhost"
+
+
+def local_registry_host(endpoint: str) -> str:
+    """``localhost:PORT`` for the registry service whose Dagger endpoint is ``endpoint``.
+
+    A push to a registry service goes through ``publish(registry_service=...)``: the
+    engine binds the address's host name to the service and dials it there. It speaks
+    plain HTTP only to ``localhost`` (any other host gets HTTPS, which a local registry
+    does not serve), while the service's own endpoint names a generated host. So the
+    image is addressed as ``localhost`` on the service's port, the same address the
+    registry has on the machine that passed ``--local-registry tcp://localhost:PORT``.
+
+    Raises:
+        PipelineError: when ``endpoint`` is not ``host:port``.
+    """
+    _, colon, port = endpoint.rpartition(":")
+    if not colon or not port.isdigit():
+        msg = f"the local registry's endpoint {endpoint!r} has no port: pass tcp://HOST:PORT"
+        raise PipelineError(msg)
+    return f"{LOCALHOST}:{int(port)}"
+
+
 def _checked_host(host: str) -> str:
     if not _HOST.fullmatch(host):
         msg = f"{host!r} is not a registry address: give host[:port], e.g. localhost:5000"

@@ -37,7 +37,6 @@ IGNORED = [
     "**/.hypothesis",
     "**/node_modules",
     "**/*.egg-info",
-    "sdk",
 ]
 
 

@@ -517,9 +517,10 @@ class Pipeline:
             notify_kind=notify_kind,
             run_url=run_url,
         )
-        result = await workflows.deploy_staging(
-            target, delivery, self._scanner(ref), skip_tests=skip_tests, trigger=trigger
-        )
+        with user_errors():  # stage failures are in the report; only input errors raise
+            result = await workflows.deploy_staging(
+                target, delivery, self._scanner(ref), skip_tests=skip_tests, trigger=trigger
+            )
         return run_report.finished(result, fail=fail)
 
     async def _decide(self, event_name: str, event: dagger.File | None) -> "triggers.Decision":
@@ -571,7 +572,8 @@ class Pipeline:
             notify_kind=notify_kind,
             run_url=run_url,
         )
-        result = await workflows.ci(target, delivery, self._scanner(ref))
+        with user_errors():  # stage failures are in the report; only input errors raise
+            result = await workflows.ci(target, delivery, self._scanner(ref))
         return run_report.finished(result, fail=fail)
 
     # --- promote, rollback, prune -------------------------------------------------------

@@ -282,7 +282,8 @@ async def deploy_staging(
     trigger: str = "",
 ) -> Report:
     """Validate, build, scan (warn) and smoke test, publish; staging-latest only after smoke."""
-    run = Run(new_report(STAGING, target, trigger))
+    tags = tags_for("staging", target.service.version, target.revision)  # refuses before any stage
+    run = Run(new_report(STAGING, target, trigger).with_values(tags=tuple(tags)))
     image = await validate_and_build(run, target, skip_tests=skip_tests)
     if image is None:
         run.record(
@@ -290,8 +291,6 @@ async def deploy_staging(
         )
     else:
         await scan_and_smoke(run, image, target, scan)
-    tags = tags_for("staging", target.service.version, target.revision)
-    run.report = run.report.with_values(tags=tuple(tags))
     await publish_staging(run, image, target, delivery, tags)
     return await run.finish(delivery)
 
@@ -362,7 +361,8 @@ async def publish_staging(
 
 async def ci(target: Target, delivery: Delivery, scan: ScanFn) -> Report:
     """Validate, build and scan (block); production tags only for release/** refs."""
-    run = Run(new_report(CI, target, ""))
+    tags = tags_for("production", target.service.version, target.revision)  # refuses first
+    run = Run(new_report(CI, target, "").with_values(tags=tuple(tags)))
     image = await validate_and_build(run, target, skip_tests=False)
     if image is None:
         run.record(skipped("scan", "build failed"))
@@ -370,8 +370,6 @@ async def ci(target: Target, delivery: Delivery, scan: ScanFn) -> Report:
         stage, summary = await scan_stage_of(image, "block", scan)
         run.record(stage)
         run.report = run.report.with_values(scan=summary)
-    tags = tags_for("production", target.service.version, target.revision)
-    run.report = run.report.with_values(tags=tuple(tags))
     await publish_production(run, image, target, delivery, tags)
     return await run.finish(delivery)
 

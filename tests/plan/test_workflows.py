@@ -6,7 +6,7 @@ orchestration itself runs for real: the task groups, the order, the publishing r
 and the report.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -308,3 +308,13 @@ async def test_a_local_registry_is_pushed_to_through_localhost(
     registry = dag.container().from_("registry:2").as_service()
     resolved = await workflows.resolve_target(service(), dag.directory(), None, "main", registry)
     assert str(resolved.repository) == "localhost:5000/example/sample-service"
+
+
+@pytest.mark.anyio
+async def test_a_version_without_a_tag_form_stops_before_any_stage(recorder: Recorder) -> None:
+    epoch = replace(target(), service=replace(service(), version="1!2.0"))
+    with pytest.raises(PipelineError, match="epoch"):
+        await workflows.deploy_staging(epoch, TOKEN, scanner(recorder), skip_tests=False)
+    with pytest.raises(PipelineError, match="epoch"):
+        await workflows.ci(epoch, TOKEN, scanner(recorder))
+    assert recorder.events == []

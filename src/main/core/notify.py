@@ -16,12 +16,12 @@ URL (it is a secret: whoever has it can post to the channel).
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal, get_args
+from typing import Any, Literal, cast, get_args
 
 import httpx
 
 from main.core.errors import PipelineError
-from main.core.redact import scrub
+from main.core.redact import scrub, scrub_values
 from main.core.report import Report, StageResult, one_line
 from main.core.report_markdown import MARKS, duration
 
@@ -242,18 +242,7 @@ def build_payload(kind: str, report: Report, *, link: str = "") -> dict[str, Any
         PipelineError: for an unknown kind.
     """
     payload = BUILDERS[check_kind(kind)](report, link=link)
-    scrubbed: dict[str, Any] = _scrub_strings(payload)
-    return scrubbed
-
-
-def _scrub_strings(value: Any) -> Any:  # noqa: ANN401 - any JSON value
-    if isinstance(value, str):
-        return scrub(value)
-    if isinstance(value, dict):
-        return {key: _scrub_strings(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_scrub_strings(item) for item in value]
-    return value
+    return cast("dict[str, Any]", scrub_values(payload))
 
 
 # --- sending --------------------------------------------------------------------------

@@ -12,12 +12,13 @@ import binascii
 import gzip
 import json
 import re
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.integration.http_servers import in_background
 
 PATH = re.compile(r"/repos/(?P<owner>[^/]+)/(?P<repo>[^/]+)/code-scanning/sarifs")
 
@@ -112,13 +113,8 @@ def _handler(stub: GitHubStub) -> type[BaseHTTPRequestHandler]:
 def github_stub(token: str) -> Iterator[GitHubStub]:
     """Serve the stub on a free loopback port for the duration of the block."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
-    stub = GitHubStub(url=f"http://127.0.0.1:{server.server_address[1]}", token=token)
-    server.RequestHandlerClass = _handler(stub)
-    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
-    try:
+    with in_background(server) as url:
+        # The handler needs the stub, and the stub needs the URL: set it before any request.
+        stub = GitHubStub(url=url, token=token)
+        server.RequestHandlerClass = _handler(stub)
         yield stub
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()

@@ -2,7 +2,8 @@
 
 Each is a ``ThreadingHTTPServer`` on a free port in a background thread, speaking
 HTTP/1.1 with keep-alive like the real services, and recording every request it got
-so that a test can check the exact requests the code under test made.
+so that a test can check the exact requests the code under test made. The webhook
+receiver and the SARIF stub start and stop through the same :func:`in_background`.
 """
 
 import threading
@@ -11,8 +12,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
-
-from tests.integration.processes import free_port
 
 
 @dataclass(frozen=True)
@@ -89,8 +88,17 @@ def serving(handler: type[RecordingHandler], **attributes: object) -> Iterator[s
     that two servers of one kind never share state.
     """
     bound = type(handler.__name__, (handler,), attributes)
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), bound)
-    server.daemon_threads = True
+    with in_background(ThreadingHTTPServer(("127.0.0.1", 0), bound)) as url:
+        yield url
+
+
+@contextmanager
+def in_background(server: ThreadingHTTPServer) -> Iterator[str]:
+    """Run ``server`` (bound to 127.0.0.1) in a thread until the block ends; yields its URL.
+
+    The one start/stop sequence of every local test server: shutting down before
+    closing, and joining the thread, so no handler outlives its test.
+    """
     thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     try:

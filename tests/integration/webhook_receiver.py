@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.integration.http_servers import in_background
+
 
 @dataclass(frozen=True)
 class Recorded:
@@ -69,15 +71,9 @@ def receiving() -> Iterator[Receiver]:
         def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base's name
             """Keep test output quiet."""
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
-    try:
-        yield state
-    finally:
-        state.release.set()
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with in_background(ThreadingHTTPServer(("127.0.0.1", 0), Handler)) as url:
+        state.url = url
+        try:
+            yield state
+        finally:
+            state.release.set()  # a delayed answer must not hold up the shutdown

@@ -13,12 +13,12 @@ import dagger
 import httpx
 import pytest
 from dagger import dag
-from dagger.mod._exceptions import FunctionError
 
 from main.core.config import PipelineConfig
 from main.core.errors import PipelineError
 from main.core.registry import Registry
 from main.core.tags import STAGING_LATEST
+from main.errors import FunctionError
 from main.pipeline import Pipeline
 from main.registry_ops import prune_staging_images
 from tests.integration.auth_proxy import AuthProxy, ProxyState

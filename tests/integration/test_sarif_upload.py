@@ -6,10 +6,10 @@ from collections.abc import Iterator
 import dagger
 import pytest
 from dagger import dag
-from dagger.mod._exceptions import FunctionError
 
 from main.core.code_scanning import build_upload, upload_sarif
 from main.core.errors import PipelineError
+from main.errors import FunctionError
 from main.scan_result import Scan, SeverityCounts
 from tests.integration.github_stub import GitHubStub, github_stub
 from tests.plan.lazy import calls

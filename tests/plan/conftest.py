@@ -4,7 +4,9 @@ import pytest
 from dagger import dag
 
 from main.pipeline import Pipeline
+from tests.plan.answers import answer_commit
 from tests.plan.offline import answer_reads_from_disk
+from tests.plan.registration import ModuleDef, build_module_definition
 
 REPO_ROOT = Path(__file__).parents[2]
 SAMPLE_SUBPATH = "tests/fixtures/sample-service"
@@ -19,3 +21,21 @@ def offline_reads(monkeypatch: pytest.MonkeyPatch) -> None:
 def sample_pipeline() -> Pipeline:
     """The pipeline pointed at the sample service, as `--subpath` would point it."""
     return Pipeline.create(source=dag.host().directory(str(REPO_ROOT)), subpath=SAMPLE_SUBPATH)
+
+
+@pytest.fixture
+def git_pipeline(monkeypatch: pytest.MonkeyPatch) -> Pipeline:
+    """The sample service with git history whose HEAD is the issue's example commit."""
+    answer_commit(monkeypatch)
+    return Pipeline.create(
+        source=dag.host().directory(str(REPO_ROOT)),
+        repo=dag.git("https://example.invalid/acme/pipeline.git"),
+        subpath=SAMPLE_SUBPATH,
+    )
+
+
+@pytest.fixture(scope="session")
+def module_def() -> ModuleDef:
+    """The module's typedefs as ``dagger functions`` would see them, built once per run."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        return build_module_definition(monkeypatch, "Pipeline")

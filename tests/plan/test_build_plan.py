@@ -3,11 +3,11 @@ from datetime import UTC, datetime
 import dagger
 import pytest
 from dagger import dag
-from dagger.mod._exceptions import FunctionError
 
 from main.build import build_image
 from main.core.config import validate_config
 from main.core.revision import Revision
+from main.errors import FunctionError
 from main.pipeline import Pipeline
 from main.source import GIT_IMAGE, commit_log, read_revision, service_tree
 from tests.plan.answers import SHA, answer_commit
@@ -21,17 +21,6 @@ LABELS = {
     "org.opencontainers.image.created": "2025-10-15T14:30:52Z",
     "org.opencontainers.image.source": "https://github.com/example/sample-service",
 }
-
-
-@pytest.fixture
-def git_pipeline(monkeypatch: pytest.MonkeyPatch) -> Pipeline:
-    """The sample service with git history whose HEAD is the issue's example commit."""
-    answer_commit(monkeypatch)
-    return Pipeline.create(
-        source=dag.host().directory(str(REPO_ROOT)),
-        repo=dag.git("https://example.invalid/acme/pipeline.git"),
-        subpath=SAMPLE_SUBPATH,
-    )
 
 
 def labels_of(image: dagger.Container) -> dict[str, str]:

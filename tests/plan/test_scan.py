@@ -15,9 +15,9 @@ from pathlib import Path
 import dagger
 import pytest
 from dagger import dag
-from dagger.mod._exceptions import FunctionError
 
 from main.core.trivy import SEVERITIES
+from main.errors import FunctionError
 from main.pipeline import Pipeline
 from main.scan import (
     ALL_SEVERITIES,

@@ -2,8 +2,8 @@ import json
 
 import pytest
 from dagger import dag
-from dagger.mod._exceptions import FunctionError
 
+from main.errors import FunctionError
 from main.pipeline import Pipeline
 from tests.plan.conftest import REPO_ROOT
 

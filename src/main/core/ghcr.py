@@ -17,6 +17,7 @@ import httpx
 
 from main.core.errors import PipelineError
 from main.core.http_retry import RetryPolicy, send_with_retries
+from main.core.pagination import next_page
 
 GITHUB_API = "https://api.github.com"
 API_VERSION = "2022-11-28"
@@ -80,8 +81,7 @@ class GithubPackages:
             response = await self._request("GET", url, package)
             for version in response.json():
                 found[str(version["name"])] = int(version["id"])
-            following = response.links.get("next", {}).get("url")
-            url = str(response.url.join(following)) if following else None
+            url = next_page(response)
         return found
 
     async def delete_digests(self, package: Package, digests: Sequence[str]) -> list[int]:

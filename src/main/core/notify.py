@@ -23,7 +23,7 @@ import httpx
 from main.core.errors import PipelineError
 from main.core.redact import scrub, scrub_values
 from main.core.report import Report, StageResult, one_line
-from main.core.report_markdown import MARKS, duration
+from main.core.report_markdown import MARKS, duration, fit
 
 NotifyKind = Literal["slack", "discord", "teams"]
 KINDS: tuple[NotifyKind, ...] = get_args(NotifyKind)
@@ -49,11 +49,6 @@ ADAPTIVE_CARD_VERSION = "1.4"  # rendered by Teams on every client
 TEAMS_ATTACHMENT = "application/vnd.microsoft.card.adaptive"
 
 GREEN, RED = 0x2EB67D, 0xE01E5A
-
-
-def fit(text: str, limit: int) -> str:
-    """``text`` cut to ``limit`` characters, with an ellipsis when cut."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def check_kind(kind: str) -> NotifyKind:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.integration.github_headers import header_problems
 from tests.integration.http_servers import in_background
 
 PATH = re.compile(r"/repos/(?P<owner>[^/]+)/(?P<repo>[^/]+)/code-scanning/sarifs")
@@ -48,12 +49,7 @@ def _problems(stub: GitHubStub, path: str, headers: dict[str, str], body: Any) -
     problems = []
     if not PATH.fullmatch(path):
         problems.append(f"path {path}")
-    if headers.get("authorization") != f"Bearer {stub.token}":
-        problems.append("Authorization is not 'Bearer <token>'")
-    if headers.get("accept") != "application/vnd.github+json":
-        problems.append("Accept is not application/vnd.github+json")
-    if headers.get("x-github-api-version") != "2022-11-28":
-        problems.append("X-GitHub-Api-Version is not 2022-11-28")
+    problems += header_problems(headers, stub.token)
     if not headers.get("content-type", "").startswith("application/json"):
         problems.append("Content-Type is not application/json")
     if not isinstance(body, dict):

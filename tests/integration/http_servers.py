@@ -2,15 +2,18 @@
 
 Each is a ``ThreadingHTTPServer`` on a free port in a background thread, speaking
 HTTP/1.1 with keep-alive like the real services, and recording every request it got
-so that a test can check the exact requests the code under test made. The webhook
-receiver and the SARIF stub start and stop through the same :func:`in_background`.
+so that a test can check the exact requests the code under test made. Every stand-in
+(registry auth front, GitHub package API, SARIF upload, chat webhooks) is a
+:class:`RecordingHandler` run by :func:`serving`.
 """
 
+import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 
@@ -25,6 +28,10 @@ class Recorded:
     body: bytes = b""
     target: str = ""
     """The request target exactly as sent (path and raw query)."""
+
+    def json(self) -> Any:  # noqa: ANN401 - a JSON document
+        """The body parsed as JSON."""
+        return json.loads(self.body)
 
 
 @dataclass
@@ -88,17 +95,7 @@ def serving(handler: type[RecordingHandler], **attributes: object) -> Iterator[s
     that two servers of one kind never share state.
     """
     bound = type(handler.__name__, (handler,), attributes)
-    with in_background(ThreadingHTTPServer(("127.0.0.1", 0), bound)) as url:
-        yield url
-
-
-@contextmanager
-def in_background(server: ThreadingHTTPServer) -> Iterator[str]:
-    """Run ``server`` (bound to 127.0.0.1) in a thread until the block ends; yields its URL.
-
-    The one start/stop sequence of every local test server: shutting down before
-    closing, and joining the thread, so no handler outlives its test.
-    """
+    server = ThreadingHTTPServer(("127.0.0.1", 0), bound)
     thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     try:

@@ -8,7 +8,7 @@ from dagger import dag
 from main.errors import FunctionError
 from main.pipeline import Pipeline
 from tests.plan.answers import SHA, query_error
-from tests.plan.conftest import REPO_ROOT, SAMPLE_SUBPATH
+from tests.plan.conftest import GIT_URL, pipeline_for_sample
 from tests.plan.lazy import calls, find, plain_env, secret_names, walk
 
 DIGEST = "sha256:" + "d" * 64
@@ -176,12 +176,7 @@ async def test_another_registry_without_a_user_name_is_refused_before_anything_r
 
     monkeypatch.setattr(dagger.GitRef, "commit", no_commit_read)
     pushes = record_pushes(monkeypatch, expected=2)
-    pipeline = Pipeline.create(
-        source=dag.host().directory(str(REPO_ROOT)),
-        repo=dag.git("https://example.invalid/acme/pipeline.git"),
-        subpath=SAMPLE_SUBPATH,
-        image="registry.example.com/acme/api",
-    )
+    pipeline = pipeline_for_sample(repo=dag.git(GIT_URL), image="registry.example.com/acme/api")
     with pytest.raises(FunctionError, match=r"registry\.example\.com needs a user name"):
         await pipeline.publish(registry_token=registry_token())
     assert pushes == []

@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 from main.core.errors import PipelineError
 
+DEFAULT_HEALTH_PATH = "/health"
+DEFAULT_MCP_PATH = "/mcp"
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 HTTP_CHECK_KEYS = ("name", "method", "path", "status", "json-path", "equals", "contains")
 TOOL_CALL_KEYS = ("name", "arguments", "expect")
@@ -53,8 +55,8 @@ class SmokeSpec:
     """Everything one smoke run needs; built by the CLI or the Dagger function."""
 
     url: str
-    health_path: str = "/health"
-    mcp_path: str | None = "/mcp"
+    health_path: str = DEFAULT_HEALTH_PATH
+    mcp_path: str | None = DEFAULT_MCP_PATH
     timeout: float = 30.0
     ready_timeout: float | None = None
     expected_tools: tuple[str, ...] = ()

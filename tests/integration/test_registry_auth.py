@@ -9,15 +9,14 @@ import base64
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import httpx
 import pytest
 
 from main.core.errors import PipelineError
 from main.core.http_retry import RetryPolicy
 from main.core.promotion import promote
 from main.core.registry import Registry, RegistryError
-from tests.integration.auth_proxy import SERVICE, AuthProxy, ProxyState
-from tests.integration.http_servers import Log, Recorded, serving
+from tests.integration.auth_proxy import SERVICE, ProxyState, auth_front
+from tests.integration.http_servers import Log, Recorded
 from tests.integration.images import layer, push_image, snapshot
 from tests.integration.staging import deploy, new_repo
 
@@ -45,7 +44,7 @@ class Front:
 @pytest.fixture
 def front(registry: str) -> Iterator[Front]:
     state, log = ProxyState(upstream=registry), Log()
-    with httpx.Client() as client, serving(AuthProxy, log=log, state=state, client=client) as url:
+    with auth_front(state, log) as url:
         yield Front(url, state, log)
 
 

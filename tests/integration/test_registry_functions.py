@@ -20,7 +20,7 @@ from main.core.tags import STAGING_LATEST
 from main.errors import FunctionError
 from main.pipeline import Pipeline
 from main.registry_ops import prune_staging_images
-from tests.integration.auth_proxy import AuthProxy, ProxyState
+from tests.integration.auth_proxy import ProxyState, auth_front
 from tests.integration.github_api import GithubApi, GithubState
 from tests.integration.http_servers import Log, serving
 from tests.integration.images import snapshot
@@ -46,10 +46,8 @@ def offline_engine(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def front(registry: str) -> Iterator[str]:
-    with httpx.Client() as client:
-        state = ProxyState(upstream=registry)
-        with serving(AuthProxy, log=Log(), state=state, client=client) as url:
-            yield url
+    with auth_front(ProxyState(upstream=registry)) as url:
+        yield url
 
 
 def pipeline_for(base: str, repo: str) -> Pipeline:

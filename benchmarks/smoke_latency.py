@@ -31,8 +31,7 @@ sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
 from main.core.smoke_checks import Deadline, run_smoke, wait_until_ready  # noqa: E402
 from main.core.smoke_spec import SmokeSpec  # noqa: E402
-from tests.integration.conftest import sample_env  # noqa: E402
-from tests.integration.processes import free_port, running, uvicorn_argv  # noqa: E402
+from tests.integration.processes import free_port, serving_app  # noqa: E402
 
 DETECTION_BUDGET_MS = 50.0
 SUITE_BUDGET_MS = 100.0
@@ -105,10 +104,9 @@ def detect_once(becomes_healthy: str) -> float:
 @contextmanager
 def sample_server() -> Iterator[str]:
     """The real sample MCP server under uvicorn on a free port, already answering."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    argv = [*uvicorn_argv("sample_service.server:build_app", port), "--log-level", "warning"]
-    with running(argv, ready_url=f"{base}/health", env=sample_env()):
+    with serving_app(
+        "sample_service.server:build_app", extra_args=["--log-level", "warning"]
+    ) as base:
         yield base
 
 

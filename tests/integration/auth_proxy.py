@@ -16,13 +16,15 @@ import base64
 import json
 import re
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Literal
 
 import httpx
 
-from tests.integration.http_servers import Recorded, RecordingHandler
+from tests.integration.http_servers import Log, Recorded, RecordingHandler, serving
 
 SERVICE = "test-registry"
 _REPO_PATH = re.compile(r"^/v2/(?P<name>.+?)/(?:manifests|blobs|tags)/")
@@ -163,3 +165,16 @@ class AuthProxy(RecordingHandler):
         if request.method == "HEAD":
             kept["Content-Length"] = reply.headers.get("content-length", "0")
         return reply.status_code, kept, reply.content
+
+
+@contextmanager
+def auth_front(state: ProxyState, log: Log | None = None) -> Iterator[str]:
+    """Serve the front before ``state.upstream`` on a free port; yields its URL.
+
+    The front forwards with its own HTTP client, closed when the block ends.
+    """
+    with (
+        httpx.Client() as forwarder,
+        serving(AuthProxy, log=log or Log(), state=state, client=forwarder) as url,
+    ):
+        yield url

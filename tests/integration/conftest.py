@@ -1,31 +1,15 @@
-import os
 import shutil
 from collections.abc import Iterator
 
 import pytest
 
-from tests.integration.processes import (
-    SAMPLE_SERVICE,
-    free_port,
-    registry_server,
-    running,
-    uvicorn_argv,
-)
-
-
-def sample_env() -> dict[str, str]:
-    """The environment that lets a child Python import the sample service from source."""
-    paths = [str(SAMPLE_SERVICE / "src"), os.environ.get("PYTHONPATH", "")]
-    return {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in paths if p)}
+from tests.integration.processes import registry_server, serving_app
 
 
 @pytest.fixture(scope="session")
 def sample_server() -> Iterator[str]:
     """The real sample MCP server under uvicorn on a free loopback port; yields its URL."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    argv = uvicorn_argv("sample_service.server:build_app", port)
-    with running(argv, ready_url=f"{base}/health", env=sample_env()):
+    with serving_app("sample_service.server:build_app") as base:
         yield base
 
 

@@ -18,9 +18,9 @@ import threading
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
+from tests.integration.github_headers import BAD_AUTHORIZATION, header_problems
 from tests.integration.http_servers import Recorded, RecordingHandler
 
-API_VERSION = "2022-11-28"
 Reply = tuple[int, dict[str, str], bytes]
 
 
@@ -45,11 +45,12 @@ class GithubApi(RecordingHandler):
 
     def answer(self, request: Recorded) -> tuple[int, dict[str, str], bytes]:
         """Check the documented headers, then route."""
-        problem = self._header_problem(request)
-        if problem is not None:
+        problems = header_problems(request.headers, self.state.token)
+        if problems:
+            problem = problems[0]
             with self.state.lock:
                 self.state.violations.append(f"{request.method} {request.target}: {problem}")
-            status = 401 if "authorization" in problem else 400
+            status = 401 if problem == BAD_AUTHORIZATION else 400
             return status, {}, json.dumps({"message": problem}).encode()
         return self._route(request)
 
@@ -81,15 +82,6 @@ class GithubApi(RecordingHandler):
             del versions[version_id]
             self.state.deleted.append(version_id)
         return 204, {}, b""
-
-    def _header_problem(self, request: Recorded) -> str | None:
-        if request.headers.get("authorization") != f"Bearer {self.state.token}":
-            return "bad or missing authorization"
-        if request.headers.get("accept") != "application/vnd.github+json":
-            return f"accept is {request.headers.get('accept')!r}"
-        if request.headers.get("x-github-api-version") != API_VERSION:
-            return "missing X-GitHub-Api-Version"
-        return None
 
     def _not_found(self, request: Recorded) -> tuple[int, dict[str, str], bytes]:
         with self.state.lock:

@@ -12,12 +12,13 @@ import binascii
 import gzip
 import json
 import re
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.integration.github_headers import header_problems
+from tests.integration.http_servers import Log, Recorded, RecordingHandler, serving
 
 PATH = re.compile(r"/repos/(?P<owner>[^/]+)/(?P<repo>[^/]+)/code-scanning/sarifs")
 
@@ -47,12 +48,7 @@ def _problems(stub: GitHubStub, path: str, headers: dict[str, str], body: Any) -
     problems = []
     if not PATH.fullmatch(path):
         problems.append(f"path {path}")
-    if headers.get("authorization") != f"Bearer {stub.token}":
-        problems.append("Authorization is not 'Bearer <token>'")
-    if headers.get("accept") != "application/vnd.github+json":
-        problems.append("Accept is not application/vnd.github+json")
-    if headers.get("x-github-api-version") != "2022-11-28":
-        problems.append("X-GitHub-Api-Version is not 2022-11-28")
+    problems += header_problems(headers, stub.token)
     if not headers.get("content-type", "").startswith("application/json"):
         problems.append("Content-Type is not application/json")
     if not isinstance(body, dict):
@@ -71,54 +67,40 @@ def _decode_sarif(body: Any) -> bytes | None:  # noqa: ANN401
         return None
 
 
-def _handler(stub: GitHubStub) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            headers = {key.lower(): value for key, value in self.headers.items()}
-            try:
-                body: Any = json.loads(raw)
-            except json.JSONDecodeError:
-                body = None
-            problems = _problems(stub, self.path, headers, body)
-            sarif = _decode_sarif(body) if isinstance(body, dict) else None
-            if sarif is None:
-                problems.append("sarif is not gzip + Base64")
-            stub.received.append(Received(self.path, headers, body or {}, sarif, problems))
-            if problems:
-                self._answer(400, {"message": "; ".join(problems)})
-            elif stub.reject_with is not None:
-                status, message = stub.reject_with
-                self._answer(status, {"message": message})
-            else:
-                upload_id = f"upload-{len(stub.received)}"
-                self._answer(202, {"id": upload_id, "url": f"{stub.url}/sarifs/{upload_id}"})
+class SarifEndpoint(RecordingHandler):
+    """Checks each request against the documented contract and answers like GitHub."""
 
-        def _answer(self, status: int, payload: dict[str, str]) -> None:
-            data = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+    stub: GitHubStub
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-            """Keep test output clean."""
+    def answer(self, request: Recorded) -> tuple[int, dict[str, str], bytes]:
+        """202 with an upload ID, 400 naming every broken rule, or the rejection asked for."""
+        stub = self.stub
+        try:
+            body: Any = json.loads(request.body)
+        except json.JSONDecodeError:
+            body = None
+        problems = _problems(stub, request.target, request.headers, body)
+        sarif = _decode_sarif(body) if isinstance(body, dict) else None
+        if sarif is None:
+            problems.append("sarif is not gzip + Base64")
+        stub.received.append(Received(request.target, request.headers, body or {}, sarif, problems))
+        if problems:
+            return _json(400, {"message": "; ".join(problems)})
+        if stub.reject_with is not None:
+            status, message = stub.reject_with
+            return _json(status, {"message": message})
+        upload_id = f"upload-{len(stub.received)}"
+        return _json(202, {"id": upload_id, "url": f"{stub.url}/sarifs/{upload_id}"})
 
-    return Handler
+
+def _json(status: int, payload: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+    return status, {"Content-Type": "application/json"}, json.dumps(payload).encode()
 
 
 @contextmanager
 def github_stub(token: str) -> Iterator[GitHubStub]:
     """Serve the stub on a free loopback port for the duration of the block."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
-    stub = GitHubStub(url=f"http://127.0.0.1:{server.server_address[1]}", token=token)
-    server.RequestHandlerClass = _handler(stub)
-    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
-    try:
+    stub = GitHubStub(url="", token=token)
+    with serving(SarifEndpoint, log=Log(), stub=stub) as url:
+        stub.url = url
         yield stub
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()

@@ -2,17 +2,19 @@
 
 Each is a ``ThreadingHTTPServer`` on a free port in a background thread, speaking
 HTTP/1.1 with keep-alive like the real services, and recording every request it got
-so that a test can check the exact requests the code under test made.
+so that a test can check the exact requests the code under test made. Every stand-in
+(registry auth front, GitHub package API, SARIF upload, chat webhooks) is a
+:class:`RecordingHandler` run by :func:`serving`.
 """
 
+import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
-
-from tests.integration.processes import free_port
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,10 @@ class Recorded:
     body: bytes = b""
     target: str = ""
     """The request target exactly as sent (path and raw query)."""
+
+    def json(self) -> Any:  # noqa: ANN401 - a JSON document
+        """The body parsed as JSON."""
+        return json.loads(self.body)
 
 
 @dataclass
@@ -89,8 +95,7 @@ def serving(handler: type[RecordingHandler], **attributes: object) -> Iterator[s
     that two servers of one kind never share state.
     """
     bound = type(handler.__name__, (handler,), attributes)
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), bound)
-    server.daemon_threads = True
+    server = ThreadingHTTPServer(("127.0.0.1", 0), bound)
     thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     try:

@@ -1,5 +1,6 @@
 """Start real servers for integration tests: free loopback ports, bounded waits, clean stops."""
 
+import os
 import shutil
 import socket
 import subprocess
@@ -106,3 +107,29 @@ def uvicorn_argv(app: str, port: int, *, factory: bool = True) -> list[str]:
     """The command that serves an ASGI ``module:attr`` on 127.0.0.1:``port``."""
     argv = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
     return [*argv, "--factory"] if factory else argv
+
+
+def sample_env() -> dict[str, str]:
+    """The environment that lets a child Python import the sample service from source."""
+    paths = [str(SAMPLE_SERVICE / "src"), os.environ.get("PYTHONPATH", "")]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in paths if p)}
+
+
+@contextmanager
+def serving_app(
+    factory: str,
+    *,
+    wait: bool = True,
+    extra_args: Sequence[str] = (),
+    cwd: Path | None = None,
+) -> Iterator[str]:
+    """An ASGI app factory under uvicorn on a free port, able to import the sample service.
+
+    Yields the base URL, once ``/health`` answers unless ``wait`` is false (for an app
+    that is slow to start on purpose).
+    """
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    argv = [*uvicorn_argv(factory, port), *extra_args]
+    with running(argv, ready_url=f"{base}/health" if wait else None, env=sample_env(), cwd=cwd):
+        yield base

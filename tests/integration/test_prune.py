@@ -21,7 +21,7 @@ from main.core.promotion import promote
 from main.core.pruning import OciDeleter, prune_staging
 from main.core.registry import Registry
 from main.core.tags import STAGING_LATEST
-from tests.integration.auth_proxy import AuthProxy, ProxyState
+from tests.integration.auth_proxy import ProxyState, auth_front
 from tests.integration.github_api import GithubApi, GithubState
 from tests.integration.http_servers import Log, serving
 from tests.integration.images import exists, layer, push_image, push_index, snapshot
@@ -132,10 +132,7 @@ async def test_a_bad_policy_is_refused_before_anything_is_deleted(registry: str)
 
 async def test_a_refused_deletion_says_what_was_already_deleted(registry: str) -> None:
     state = ProxyState(upstream=registry, mode="basic", deletes_allowed=1)
-    with (
-        httpx.Client() as forwarder,
-        serving(AuthProxy, log=Log(), state=state, client=forwarder) as front,
-    ):
+    with auth_front(state) as front:
         async with Registry(front, "ci-bot", "s3cret", policy=FAST) as client:
             week = await a_week(client, new_repo("prune-refused"))
             with pytest.raises(PipelineError, match=r"forbids DELETE") as caught:

@@ -6,19 +6,17 @@ log lets each test check the exact requests the client made.
 """
 
 import base64
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import httpx
 import pytest
 
 from main.core.errors import PipelineError
 from main.core.http_retry import RetryPolicy
 from main.core.promotion import promote
 from main.core.registry import Registry, RegistryError
-from tests.integration.auth_proxy import SERVICE, AuthProxy, ProxyState
-from tests.integration.http_servers import Log, Recorded, serving
+from tests.integration.auth_proxy import SERVICE, ProxyState, auth_front
+from tests.integration.http_servers import Log, Recorded
 from tests.integration.images import layer, push_image, snapshot
 from tests.integration.staging import deploy, new_repo
 
@@ -46,7 +44,7 @@ class Front:
 @pytest.fixture
 def front(registry: str) -> Iterator[Front]:
     state, log = ProxyState(upstream=registry), Log()
-    with httpx.Client() as client, serving(AuthProxy, log=log, state=state, client=client) as url:
+    with auth_front(state, log) as url:
         yield Front(url, state, log)
 
 
@@ -64,7 +62,7 @@ def _basic(user: str, password: str) -> str:
 
 
 async def test_the_bearer_handshake_asks_each_scope_once(front: Front, registry: str) -> None:
-    repo = f"acme/auth-{uuid.uuid4().hex[:8]}"
+    repo = new_repo("auth")
     digest = await _seed(registry, repo)
     async with Registry(front.url, "ci-bot", "s3cret") as client:
         assert await client.retag(repo, "staging-latest", "0.3.0") == digest
@@ -87,7 +85,7 @@ async def test_the_bearer_handshake_asks_each_scope_once(front: Front, registry:
 async def test_anonymous_pulls_work_and_pushes_are_refused_clearly(
     front: Front, registry: str
 ) -> None:
-    repo = f"acme/anon-{uuid.uuid4().hex[:8]}"
+    repo = new_repo("anon")
     digest = await _seed(registry, repo)
     async with Registry(front.url, policy=FAST) as client:
         assert await client.digest(repo, "staging-latest") == digest
@@ -101,7 +99,7 @@ async def test_anonymous_pulls_work_and_pushes_are_refused_clearly(
 async def test_a_wrong_password_fails_promote_and_changes_nothing(
     front: Front, registry: str
 ) -> None:
-    repo = f"acme/badpw-{uuid.uuid4().hex[:8]}"
+    repo = new_repo("badpw")
     digest = await _seed(registry, repo)
     async with Registry(front.url, "ci-bot", "wrong", policy=FAST) as client:
         with pytest.raises(RegistryError, match=r"check the registry user name and password"):
@@ -114,7 +112,7 @@ async def test_basic_auth_is_sent_when_the_registry_asks_for_it(
     front: Front, registry: str
 ) -> None:
     front.state.mode = "basic"
-    repo = f"acme/basic-{uuid.uuid4().hex[:8]}"
+    repo = new_repo("basic")
     digest = await _seed(registry, repo)
     async with Registry(front.url, "ci-bot", "s3cret") as client:
         promotion = await promote(client, repo)
@@ -129,7 +127,7 @@ async def test_basic_auth_is_sent_when_the_registry_asks_for_it(
 
 async def test_429_and_5xx_are_retried_with_backoff(front: Front, registry: str) -> None:
     front.state.mode = "basic"
-    repo = f"acme/retry-{uuid.uuid4().hex[:8]}"
+    repo = new_repo("retry")
     digest = await _seed(registry, repo)
     front.state.fail_next = [(503, {}), (429, {"Retry-After": "0"})]
     async with Registry(front.url, "ci-bot", "s3cret", policy=FAST) as client:
@@ -144,7 +142,7 @@ async def test_429_and_5xx_are_retried_with_backoff(front: Front, registry: str)
 async def test_tag_lists_are_followed_across_pages(front: Front, registry: str) -> None:
     front.state.mode = "basic"
     front.state.tag_page = 2
-    repo = f"acme/pages-{uuid.uuid4().hex[:8]}"
+    repo = new_repo("pages")
     await _seed(registry, repo)
     async with Registry(registry) as direct:
         for n in range(4):

@@ -1,7 +1,6 @@
 """`Registry` against a real docker-registry: read, re-tag, delete, paginate, fail clearly."""
 
 import gc
-import uuid
 
 import pytest
 
@@ -9,17 +8,14 @@ from main.core.http_retry import RetryPolicy
 from main.core.manifests import DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST
 from main.core.registry import Registry, RegistryError
 from tests.integration.images import exists, layer, push_image, push_index, snapshot
+from tests.integration.staging import new_repo
 
 pytestmark = pytest.mark.anyio
 FAST = RetryPolicy(retries=2, backoff=0.01)
 
 
-def new_repo() -> str:
-    return f"acme/client-{uuid.uuid4().hex[:10]}"
-
-
 async def test_retag_keeps_the_exact_manifest_and_digest(registry: str) -> None:
-    repo = new_repo()
+    repo = new_repo("client")
     async with Registry(registry) as client:
         layers = [layer(2048, f"{repo}-{n}") for n in range(3)]
         pushed = await push_image(client, repo, "staging-latest", layers=layers)
@@ -36,7 +32,7 @@ async def test_retag_keeps_the_exact_manifest_and_digest(registry: str) -> None:
 async def test_docker_manifests_and_indexes_keep_their_media_type(
     registry: str, media_type: str
 ) -> None:
-    repo = new_repo()
+    repo = new_repo("client")
     async with Registry(registry) as client:
         if media_type == OCI_INDEX:
             children = {
@@ -57,7 +53,7 @@ async def test_docker_manifests_and_indexes_keep_their_media_type(
 
 
 async def test_labels_come_from_the_config_of_the_first_image_in_an_index(registry: str) -> None:
-    repo = new_repo()
+    repo = new_repo("client")
     labels = {"org.opencontainers.image.version": "1.2.3"}
     async with Registry(registry) as client:
         amd = await push_image(client, repo, None, layers=[layer(64, repo)], labels=labels)
@@ -70,7 +66,7 @@ async def test_labels_come_from_the_config_of_the_first_image_in_an_index(regist
 
 
 async def test_delete_by_digest_removes_every_tag_on_it(registry: str) -> None:
-    repo = new_repo()
+    repo = new_repo("client")
     async with Registry(registry) as client:
         gone = await push_image(client, repo, "old", layers=[layer(64, repo)])
         await client.retag(repo, "old", "older")
@@ -81,7 +77,7 @@ async def test_delete_by_digest_removes_every_tag_on_it(registry: str) -> None:
 
 
 async def test_missing_things_are_named_in_the_error(registry: str) -> None:
-    repo = new_repo()
+    repo = new_repo("client")
     async with Registry(registry, policy=FAST) as client:
         await push_image(client, repo, "there", layers=[layer(64, repo)])
         before = await snapshot(client, repo)
@@ -103,7 +99,7 @@ async def test_an_unreachable_registry_is_one_clear_line() -> None:
 
 
 async def test_used_without_async_with_it_leaves_no_connection_open(registry: str) -> None:
-    repo = new_repo()
+    repo = new_repo("client")
     plain = Registry(registry)  # as DESIGN.md names it: Registry(base_url, user, password)
     pushed = await push_image(plain, repo, "a", layers=[layer(64, repo)])
     assert await plain.retag(repo, "a", "b") == pushed.digest

@@ -6,27 +6,26 @@ locally (the service's pyproject.toml from disk, and a secret's plaintext from t
 ``setSecret`` call that made it). Errors must reach the user as one traceback-free line.
 """
 
-import uuid
 from collections.abc import Iterator
 
 import dagger
 import httpx
 import pytest
 from dagger import dag
-from dagger.mod._exceptions import FunctionError
 
 from main.core.config import PipelineConfig
 from main.core.errors import PipelineError
 from main.core.registry import Registry
 from main.core.tags import STAGING_LATEST
+from main.errors import FunctionError
 from main.pipeline import Pipeline
 from main.registry_ops import prune_staging_images
-from tests.integration.auth_proxy import AuthProxy, ProxyState
+from tests.integration.auth_proxy import ProxyState, auth_front
 from tests.integration.github_api import GithubApi, GithubState
 from tests.integration.http_servers import Log, serving
 from tests.integration.images import snapshot
 from tests.integration.processes import REPO_ROOT
-from tests.integration.staging import deploy
+from tests.integration.staging import deploy, new_repo
 from tests.plan.lazy import calls as selections
 from tests.plan.offline import answer_reads_from_disk
 
@@ -47,10 +46,8 @@ def offline_engine(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def front(registry: str) -> Iterator[str]:
-    with httpx.Client() as client:
-        state = ProxyState(upstream=registry)
-        with serving(AuthProxy, log=Log(), state=state, client=client) as url:
-            yield url
+    with auth_front(ProxyState(upstream=registry)) as url:
+        yield url
 
 
 def pipeline_for(base: str, repo: str) -> Pipeline:
@@ -64,7 +61,7 @@ def pipeline_for(base: str, repo: str) -> Pipeline:
 
 
 async def test_promote_through_the_token_handshake_with_a_secret(front: str, registry: str) -> None:
-    repo = f"acme/fn-{uuid.uuid4().hex[:8]}"
+    repo = new_repo("fn")
     async with Registry(registry) as direct:
         staged = await deploy(direct, repo, day=0, version="2.0.0")
         summary = await pipeline_for(front, repo).promote(
@@ -76,7 +73,7 @@ async def test_promote_through_the_token_handshake_with_a_secret(front: str, reg
 
 
 async def test_a_wrong_secret_is_one_line_and_changes_nothing(front: str, registry: str) -> None:
-    repo = f"acme/fn-bad-{uuid.uuid4().hex[:8]}"
+    repo = new_repo("fn-bad")
     async with Registry(registry) as direct:
         await deploy(direct, repo, day=0)
         before = await snapshot(direct, repo)
@@ -88,7 +85,7 @@ async def test_a_wrong_secret_is_one_line_and_changes_nothing(front: str, regist
 
 
 async def test_rollback_and_prune_from_the_functions(registry: str) -> None:
-    repo = f"acme/fn-ops-{uuid.uuid4().hex[:8]}"
+    repo = new_repo("fn-ops")
     pipeline = pipeline_for(registry, repo)
     async with Registry(registry) as direct:
         first = await deploy(direct, repo, day=0)
@@ -117,7 +114,7 @@ async def test_rollback_and_prune_from_the_functions(registry: str) -> None:
     ],
 )
 async def test_function_errors_are_one_line(registry: str, call: str, expected: str) -> None:
-    repo = f"acme/fn-err-{uuid.uuid4().hex[:8]}"
+    repo = new_repo("fn-err")
     pipeline = pipeline_for(registry, repo)
     async with Registry(registry) as direct:
         await deploy(direct, repo, day=0)
@@ -135,7 +132,7 @@ async def test_function_errors_are_one_line(registry: str, call: str, expected: 
 
 
 async def test_prune_of_a_ghcr_image_deletes_through_the_github_api(registry: str) -> None:
-    repo = f"acme/fn-ghcr-{uuid.uuid4().hex[:8]}"
+    repo = new_repo("fn-ghcr")
     async with Registry(registry) as direct:
         old = await deploy(direct, repo, day=0)
         await deploy(direct, repo, day=1)

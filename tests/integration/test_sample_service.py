@@ -8,8 +8,7 @@ import pytest
 from mcp.client.session import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 
-from tests.integration.conftest import sample_env
-from tests.integration.processes import SAMPLE_SERVICE, tool
+from tests.integration.processes import SAMPLE_SERVICE, sample_env, tool
 
 
 def test_health_answers_200(sample_server: str) -> None:

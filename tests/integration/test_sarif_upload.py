@@ -6,13 +6,13 @@ from collections.abc import Iterator
 import dagger
 import pytest
 from dagger import dag
-from dagger.mod._exceptions import FunctionError
 
 from main.core.code_scanning import build_upload, upload_sarif
 from main.core.errors import PipelineError
-from main.scan_result import Scan, SeverityCounts
+from main.errors import FunctionError
 from tests.integration.github_stub import GitHubStub, github_stub
 from tests.plan.lazy import calls
+from tests.plan.scans import scan_result
 
 TOKEN = "ghs_test-token-value"  # noqa: S105 - a made-up token the stub expects
 SHA = "0123456789abcdef0123456789abcdef01234567"
@@ -88,24 +88,6 @@ async def test_an_unreachable_api_is_an_error_not_a_pass() -> None:
         await upload_sarif(upload, TOKEN)
 
 
-def scan_object() -> Scan:
-    zero = SeverityCounts.of(dict.fromkeys(["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"], 0))
-    return Scan(  # type: ignore[call-arg]
-        mode="warn",
-        blocked=False,
-        reason="no findings left after filtering",
-        found=zero,
-        counts=zero,
-        fixable=0,
-        unfixed=0,
-        ignored=0,
-        expired_ignores=[],
-        report=dag.file("trivy-report.json", "{}"),
-        filtered=dag.file("trivy-report-filtered.json", "{}"),
-        summary="### Security scan: passed\n",
-    )
-
-
 @pytest.mark.anyio
 async def test_the_module_uploads_the_converted_sarif_with_the_secret(
     github: GitHubStub, monkeypatch: pytest.MonkeyPatch
@@ -123,7 +105,7 @@ async def test_the_module_uploads_the_converted_sarif_with_the_secret(
 
     monkeypatch.setattr(dagger.File, "contents", contents)
     monkeypatch.setattr(dagger.Secret, "plaintext", plaintext)
-    upload_id = await scan_object().upload_sarif(
+    upload_id = await scan_result().upload_sarif(
         token=dag.set_secret("github-token", "unused"),
         repository="acme/api",
         commit_sha=SHA,
@@ -161,7 +143,7 @@ async def test_the_module_reports_a_rejection_without_a_traceback(
     monkeypatch.setattr(dagger.Secret, "plaintext", plaintext)
     github.reject_with = (403, "Advanced Security must be enabled")
     with pytest.raises(FunctionError, match="HTTP 403") as caught:
-        await scan_object().upload_sarif(
+        await scan_result().upload_sarif(
             token=dag.set_secret("github-token", "unused"),
             repository="acme/api",
             commit_sha=SHA,

@@ -11,8 +11,7 @@ from contextlib import contextmanager
 from main.core.smoke_checks import run_smoke
 from main.core.smoke_report import SmokeReport
 from main.core.smoke_spec import SmokeSpec, parse_http_check, parse_tool_call
-from tests.integration.conftest import sample_env
-from tests.integration.processes import REPO_ROOT, free_port, running, uvicorn_argv
+from tests.integration.processes import REPO_ROOT, free_port, serving_app
 
 SRC = REPO_ROOT / "src"
 MCP_CHECKS = ["mcp.initialize", "mcp.initialized", "mcp.tools_list"]
@@ -21,13 +20,12 @@ MCP_CHECKS = ["mcp.initialize", "mcp.initialized", "mcp.tools_list"]
 @contextmanager
 def serving(factory: str, *, wait: bool = True) -> Iterator[str]:
     """One of ``smoke_servers``' apps under uvicorn on a free port; yields its URL."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    argv = [*uvicorn_argv(f"tests.integration.smoke_servers:{factory}", port)]
-    argv += ["--log-level", "warning"]
-    with running(
-        argv, ready_url=f"{base}/health" if wait else None, env=sample_env(), cwd=REPO_ROOT
-    ):
+    with serving_app(
+        f"tests.integration.smoke_servers:{factory}",
+        wait=wait,
+        extra_args=["--log-level", "warning"],
+        cwd=REPO_ROOT,
+    ) as base:
         yield base
 
 

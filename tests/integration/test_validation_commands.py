@@ -23,8 +23,7 @@ from main.core.validation import (
     check_commands,
     result_of,
 )
-from tests.integration.conftest import sample_env
-from tests.integration.processes import SAMPLE_SERVICE, tool
+from tests.integration.processes import SAMPLE_SERVICE, sample_env, tool
 
 PYTHON_CHECKS: tuple[CheckName, ...] = ("lint", "typecheck", "test")
 BROKEN_MODULE = """import os

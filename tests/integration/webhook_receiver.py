@@ -5,27 +5,12 @@ It records every request (method, path, headers, body) and answers the way it is
 the sender copes with errors and slowness, over a real socket.
 """
 
-import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
-
-@dataclass(frozen=True)
-class Recorded:
-    """One request as the receiver saw it."""
-
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-    def json(self) -> Any:  # noqa: ANN401 - a JSON document
-        """The body parsed as JSON."""
-        return json.loads(self.body)
+from tests.integration.http_servers import Log, Recorded, RecordingHandler, serving
 
 
 @dataclass
@@ -43,41 +28,35 @@ class Receiver:
 
     url: str
     answer: Answer
-    requests: list[Recorded] = field(default_factory=list)
+    log: Log = field(default_factory=Log)
     release: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def requests(self) -> list[Recorded]:
+        """The requests received, in arrival order."""
+        return self.log.requests
+
+
+class WebhookHandler(RecordingHandler):
+    """Answers every request as the receiver's :class:`Answer` says."""
+
+    receiver: Receiver
+
+    def answer(self, request: Recorded) -> tuple[int, dict[str, str], bytes]:  # noqa: ARG002
+        """The configured status and body, after the configured delay."""
+        answer = self.receiver.answer
+        if answer.delay:
+            self.receiver.release.wait(answer.delay)
+        return answer.status, {}, answer.body
 
 
 @contextmanager
 def receiving() -> Iterator[Receiver]:
     """Serve on a free loopback port until the block ends."""
     state = Receiver(url="", answer=Answer())
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length", "0"))
-            body = self.rfile.read(length)
-            state.requests.append(
-                Recorded("POST", self.path, {k.lower(): v for k, v in self.headers.items()}, body)
-            )
-            if state.answer.delay:
-                state.release.wait(state.answer.delay)
-            self.send_response(state.answer.status)
-            self.send_header("Content-Length", str(len(state.answer.body)))
-            self.end_headers()
-            self.wfile.write(state.answer.body)
-
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base's name
-            """Keep test output quiet."""
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
-    try:
-        yield state
-    finally:
-        state.release.set()
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serving(WebhookHandler, log=state.log, receiver=state) as url:
+        state.url = url
+        try:
+            yield state
+        finally:
+            state.release.set()  # a delayed answer must not hold up the shutdown

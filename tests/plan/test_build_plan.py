@@ -3,15 +3,15 @@ from datetime import UTC, datetime
 import dagger
 import pytest
 from dagger import dag
-from dagger.mod._exceptions import FunctionError
 
 from main.build import build_image
 from main.core.config import validate_config
 from main.core.revision import Revision
+from main.errors import FunctionError
 from main.pipeline import Pipeline
 from main.source import GIT_IMAGE, commit_log, read_revision, service_tree
 from tests.plan.answers import SHA, answer_commit
-from tests.plan.conftest import REPO_ROOT, SAMPLE_SUBPATH
+from tests.plan.conftest import GIT_URL, pipeline_for_sample
 from tests.plan.lazy import calls, find
 
 LABELS = {
@@ -21,17 +21,6 @@ LABELS = {
     "org.opencontainers.image.created": "2025-10-15T14:30:52Z",
     "org.opencontainers.image.source": "https://github.com/example/sample-service",
 }
-
-
-@pytest.fixture
-def git_pipeline(monkeypatch: pytest.MonkeyPatch) -> Pipeline:
-    """The sample service with git history whose HEAD is the issue's example commit."""
-    answer_commit(monkeypatch)
-    return Pipeline.create(
-        source=dag.host().directory(str(REPO_ROOT)),
-        repo=dag.git("https://example.invalid/acme/pipeline.git"),
-        subpath=SAMPLE_SUBPATH,
-    )
 
 
 def labels_of(image: dagger.Container) -> dict[str, str]:
@@ -75,11 +64,7 @@ def test_build_args_and_target_come_from_the_configuration() -> None:
 @pytest.mark.anyio
 @pytest.mark.usefixtures("offline_reads")
 async def test_a_missing_containerfile_is_one_clear_line() -> None:
-    pipeline = Pipeline.create(
-        source=dag.host().directory(str(REPO_ROOT)),
-        subpath=SAMPLE_SUBPATH,
-        containerfile="Dockerfile.prod",
-    )
+    pipeline = pipeline_for_sample(containerfile="Dockerfile.prod")
     with pytest.raises(FunctionError) as caught:
         await pipeline.build()
     assert str(caught.value) == (
@@ -106,7 +91,7 @@ async def test_the_commit_time_is_read_from_the_ref_by_a_pinned_git(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     answer_commit(monkeypatch)
-    repo = dag.git("https://example.invalid/acme/pipeline.git")
+    repo = dag.git(GIT_URL)
     assert await read_revision(repo, "develop") == Revision(
         sha=SHA, committed_at=datetime(2025, 10, 15, 14, 30, 52, tzinfo=UTC)
     )
@@ -131,7 +116,7 @@ async def test_the_commit_time_is_read_from_the_ref_by_a_pinned_git(
 @pytest.mark.anyio
 async def test_the_working_tree_is_labelled_with_head(monkeypatch: pytest.MonkeyPatch) -> None:
     answer_commit(monkeypatch)
-    repo = dag.git("https://example.invalid/acme/pipeline.git")
+    repo = dag.git(GIT_URL)
     revision = await read_revision(repo, "")
     assert revision is not None
     assert revision.sha == SHA
@@ -151,7 +136,7 @@ async def test_git_and_the_engine_must_agree_on_the_commit(monkeypatch: pytest.M
 
 
 def test_a_refs_files_come_without_git_metadata() -> None:
-    repo = dag.git("https://example.invalid/acme/pipeline.git")
+    repo = dag.git(GIT_URL)
     chain = calls(service_tree(dag.directory(), repo, ".", "v1.0.0"))
     assert [c.name for c in chain] == ["git", "ref", "tree"]
     assert chain[-1].args == {"discardGitDir": True}

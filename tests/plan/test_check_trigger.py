@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 from dagger import dag
-from dagger.mod._exceptions import FunctionError
 
+from main.errors import FunctionError
 from main.pipeline import Pipeline
 from tests.unit.github_events import HEAD_SHA, dispatch, pull_request
 

@@ -4,17 +4,19 @@ import anyio
 import dagger
 import pytest
 from dagger import dag
-from dagger.mod._exceptions import FunctionError
 
+from main.errors import FunctionError
 from main.pipeline import Pipeline
-from tests.plan.answers import SHA, answer_commit, query_error
-from tests.plan.conftest import REPO_ROOT, SAMPLE_SUBPATH
+from tests.plan.answers import SHA, query_error
+from tests.plan.conftest import GIT_URL, pipeline_for_sample
 from tests.plan.lazy import calls, find, plain_env, secret_names, walk
 
 DIGEST = "sha256:" + "d" * 64
 TOKEN = "ghp_plaintext-token-value"  # noqa: S105 - a fake value, looked for in the plan
 IMAGE = "ghcr.io/example/sample-service"
 STAGING = ["staging-v0.1.0-20251015-143052-abc123d", "staging-latest"]
+
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("offline_reads")]
 
 
 @dataclass
@@ -26,14 +28,9 @@ class Push:
     registry_service: dagger.Service | None
 
 
-@pytest.fixture
-def git_pipeline(monkeypatch: pytest.MonkeyPatch) -> Pipeline:
-    answer_commit(monkeypatch)
-    return Pipeline.create(
-        source=dag.host().directory(str(REPO_ROOT)),
-        repo=dag.git("https://example.invalid/acme/pipeline.git"),
-        subpath=SAMPLE_SUBPATH,
-    )
+def registry_token() -> dagger.Secret:
+    """The fake registry token, as ``--registry-token`` would pass it."""
+    return dag.set_secret("registry-token", TOKEN)
 
 
 def record_pushes(
@@ -69,38 +66,29 @@ def record_pushes(
     return pushes
 
 
-@pytest.mark.anyio
-@pytest.mark.usefixtures("offline_reads")
 async def test_every_staging_tag_is_pushed_at_once_and_reported_with_its_digest(
     git_pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pushes = record_pushes(monkeypatch, expected=2)
-    token = dag.set_secret("registry-token", TOKEN)
-    published = await git_pipeline.publish(registry_token=token)
+    published = await git_pipeline.publish(registry_token=registry_token())
     assert published == [f"{IMAGE}:{tag}@{DIGEST}" for tag in STAGING]
     assert sorted(push.address for push in pushes) == sorted(f"{IMAGE}:{tag}" for tag in STAGING)
 
 
-@pytest.mark.anyio
-@pytest.mark.usefixtures("offline_reads")
 async def test_production_tags_are_latest_version_and_sha(
     git_pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pushes = record_pushes(monkeypatch, expected=3)
-    published = await git_pipeline.publish(
-        kind="production", registry_token=dag.set_secret("registry-token", TOKEN)
-    )
+    published = await git_pipeline.publish(kind="production", registry_token=registry_token())
     assert {push.address.rsplit(":", 1)[1] for push in pushes} == {"latest", "0.1.0", SHA}
     assert len(published) == 3
 
 
-@pytest.mark.anyio
-@pytest.mark.usefixtures("offline_reads")
 async def test_the_token_is_only_ever_a_secret_for_the_registry_host(
     git_pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pushes = record_pushes(monkeypatch, expected=2)
-    await git_pipeline.publish(registry_token=dag.set_secret("registry-token", TOKEN))
+    await git_pipeline.publish(registry_token=registry_token())
     for push in pushes:
         (auth,) = find(push.image, "withRegistryAuth")
         assert auth.args["address"] == "ghcr.io"
@@ -118,8 +106,6 @@ async def test_the_token_is_only_ever_a_secret_for_the_registry_host(
         assert push.registry_service is None
 
 
-@pytest.mark.anyio
-@pytest.mark.usefixtures("offline_reads")
 async def test_without_credentials_nothing_is_built_and_the_message_says_how(
     git_pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -131,8 +117,6 @@ async def test_without_credentials_nothing_is_built_and_the_message_says_how(
     assert pushes == []
 
 
-@pytest.mark.anyio
-@pytest.mark.usefixtures("offline_reads")
 async def test_a_local_registry_needs_no_token(
     git_pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -154,14 +138,12 @@ async def test_a_local_registry_needs_no_token(
         assert find(push.image, "withRegistryAuth") == []
 
 
-@pytest.mark.anyio
-@pytest.mark.usefixtures("offline_reads")
 async def test_a_failed_push_names_the_tag_and_the_tags_already_pushed(
     git_pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     record_pushes(monkeypatch, expected=2, fail="staging-latest")
     with pytest.raises(FunctionError) as caught:
-        await git_pipeline.publish(registry_token=dag.set_secret("registry-token", TOKEN))
+        await git_pipeline.publish(registry_token=registry_token())
     assert str(caught.value) == (
         "pushing tag 'staging-latest' failed: failed to push: denied: "
         "permission_denied: write_package; tags already pushed: "
@@ -169,18 +151,14 @@ async def test_a_failed_push_names_the_tag_and_the_tags_already_pushed(
     )
 
 
-@pytest.mark.anyio
-@pytest.mark.usefixtures("offline_reads")
 async def test_tags_that_land_on_different_digests_stop_the_run(
     git_pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     record_pushes(monkeypatch, expected=2, digests={"staging-latest": "sha256:" + "e" * 64})
     with pytest.raises(FunctionError, match="the pushed tags name different images"):
-        await git_pipeline.publish(registry_token=dag.set_secret("registry-token", TOKEN))
+        await git_pipeline.publish(registry_token=registry_token())
 
 
-@pytest.mark.anyio
-@pytest.mark.usefixtures("offline_reads")
 async def test_tags_function_gives_the_issue_example(git_pipeline: Pipeline) -> None:
     assert await git_pipeline.tags() == STAGING
     assert await git_pipeline.tags(kind="production") == ["latest", "0.1.0", SHA]
@@ -188,15 +166,11 @@ async def test_tags_function_gives_the_issue_example(git_pipeline: Pipeline) -> 
         await git_pipeline.tags(kind="prod")
 
 
-@pytest.mark.anyio
-@pytest.mark.usefixtures("offline_reads")
 async def test_tags_without_git_history_is_one_clear_line(sample_pipeline: Pipeline) -> None:
     with pytest.raises(FunctionError, match="no git history here"):
         await sample_pipeline.tags()
 
 
-@pytest.mark.anyio
-@pytest.mark.usefixtures("offline_reads")
 async def test_another_registry_without_a_user_name_is_refused_before_anything_runs(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -206,12 +180,7 @@ async def test_another_registry_without_a_user_name_is_refused_before_anything_r
 
     monkeypatch.setattr(dagger.GitRef, "commit", no_commit_read)
     pushes = record_pushes(monkeypatch, expected=2)
-    pipeline = Pipeline.create(
-        source=dag.host().directory(str(REPO_ROOT)),
-        repo=dag.git("https://example.invalid/acme/pipeline.git"),
-        subpath=SAMPLE_SUBPATH,
-        image="registry.example.com/acme/api",
-    )
+    pipeline = pipeline_for_sample(repo=dag.git(GIT_URL), image="registry.example.com/acme/api")
     with pytest.raises(FunctionError, match=r"registry\.example\.com needs a user name"):
-        await pipeline.publish(registry_token=dag.set_secret("registry-token", TOKEN))
+        await pipeline.publish(registry_token=registry_token())
     assert pushes == []

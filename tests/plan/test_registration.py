@@ -1,8 +1,6 @@
 """The guard of every later change: the module registers, and every part is documented."""
 
-import pytest
-
-from tests.plan.registration import ModuleDef, build_module_definition
+from tests.plan.registration import ModuleDef
 
 # Every function `dagger functions` must list, by stage. A new function is added here on
 # purpose; the blank lines let stages be added on separate branches without conflicts.
@@ -28,12 +26,6 @@ ORCHESTRATION = {"check_trigger", "deploy_staging", "ci"}
 REGISTRY = {"promote", "rollback", "prune_staging"}
 
 PIPELINE_FUNCTIONS = FOUNDATION | VALIDATE_BUILD_PUBLISH | SCAN | SMOKE | ORCHESTRATION | REGISTRY
-
-
-@pytest.fixture(scope="module")
-def module_def() -> ModuleDef:
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        return build_module_definition(monkeypatch, "Pipeline")
 
 
 def test_every_function_registers(module_def: ModuleDef) -> None:

@@ -2,13 +2,7 @@
 
 import pytest
 
-from tests.plan.registration import ModuleDef, build_module_definition
-
-
-@pytest.fixture(scope="module")
-def module_def() -> ModuleDef:
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        return build_module_definition(monkeypatch, "Pipeline")
+from tests.plan.registration import ModuleDef
 
 
 @pytest.mark.parametrize(

@@ -2,12 +2,10 @@
 
 import json
 
-import pytest
-
 from main.core.report import Report
 from main.run_report import FAILURE_FILE, JSON_FILE, MARKDOWN_FILE, RunReport
 from tests.plan.lazy import find
-from tests.plan.registration import build_module_definition
+from tests.plan.registration import ModuleDef
 from tests.unit.reports import failing_report, passing_report
 
 
@@ -36,10 +34,8 @@ def test_a_passed_run_leaves_failure_txt_empty() -> None:
     assert run.core() == passing_report()
 
 
-def test_the_result_type_registers_with_every_part_described() -> None:
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        module = build_module_definition(monkeypatch, "Pipeline")
-    run = module.objects["RunReport"]
+def test_the_result_type_registers_with_every_part_described(module_def: ModuleDef) -> None:
+    run = module_def.objects["RunReport"]
     assert run.description
     assert set(run.fields) == {"ok", "failed_stage", "failure_message", "report_json"}
     assert all(run.fields.values())

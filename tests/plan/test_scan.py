@@ -15,9 +15,9 @@ from pathlib import Path
 import dagger
 import pytest
 from dagger import dag
-from dagger.mod._exceptions import FunctionError
 
 from main.core.trivy import SEVERITIES
+from main.errors import FunctionError
 from main.pipeline import Pipeline
 from main.scan import (
     ALL_SEVERITIES,
@@ -35,6 +35,7 @@ from main.scan_result import Scan
 from tests.plan.conftest import REPO_ROOT, SAMPLE_SUBPATH
 from tests.plan.lazy import Call, calls, find, names, plain_env, secret_names
 from tests.plan.offline import local_path
+from tests.plan.scans import scan_result
 from tests.trivy_reports import fixture, report, vuln
 
 DAY = date(2026, 11, 26)
@@ -307,19 +308,6 @@ async def scanner_report_of(result: Scan) -> str:
 def test_json_is_filtered_unless_asked_for_everything() -> None:
     raw = dag.file("trivy-report.json", "raw")
     filtered = dag.file("trivy-report-filtered.json", "filtered")
-    result = Scan(  # type: ignore[call-arg]
-        mode="warn",
-        blocked=False,
-        reason="",
-        found=None,
-        counts=None,
-        fixable=0,
-        unfixed=0,
-        ignored=0,
-        expired_ignores=[],
-        report=raw,
-        filtered=filtered,
-        summary="",
-    )
+    result = scan_result(report=raw, filtered=filtered)
     assert result.json() is filtered
     assert result.json(unfiltered=True) is raw

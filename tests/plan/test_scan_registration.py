@@ -1,14 +1,6 @@
 """The scan's objects register as `dagger functions` will show them."""
 
-import pytest
-
-from tests.plan.registration import ModuleDef, build_module_definition
-
-
-@pytest.fixture(scope="module")
-def module_def() -> ModuleDef:
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        return build_module_definition(monkeypatch, "Pipeline")
+from tests.plan.registration import ModuleDef
 
 
 def test_scan_is_never_served_from_the_function_cache(module_def: ModuleDef) -> None:

@@ -2,26 +2,20 @@ import json
 
 import pytest
 from dagger import dag
-from dagger.mod._exceptions import FunctionError
 
+from main.errors import FunctionError
 from main.pipeline import Pipeline
-from tests.plan.conftest import REPO_ROOT
+from tests.plan.conftest import REPO_ROOT, pipeline_for_sample
+
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("offline_reads")]
 
 
-@pytest.mark.anyio
-@pytest.mark.usefixtures("offline_reads")
 async def test_version_comes_from_the_service_pyproject(sample_pipeline: Pipeline) -> None:
     assert await sample_pipeline.version() == "0.1.0"
 
 
-@pytest.mark.anyio
-@pytest.mark.usefixtures("offline_reads")
 async def test_config_shows_file_values_and_overrides() -> None:
-    pipeline = Pipeline.create(
-        source=dag.host().directory(str(REPO_ROOT)),
-        subpath="tests/fixtures/sample-service",
-        port=9100,
-    )
+    pipeline = pipeline_for_sample(port=9100)
     config = json.loads(await pipeline.config())
     assert config["image"] == "ghcr.io/example/sample-service"
     assert config["port"] == 9100
@@ -29,8 +23,6 @@ async def test_config_shows_file_values_and_overrides() -> None:
     assert config["typecheck"] == ["mypy src"]
 
 
-@pytest.mark.anyio
-@pytest.mark.usefixtures("offline_reads")
 async def test_a_folder_without_pyproject_fails_with_one_line() -> None:
     pipeline = Pipeline.create(source=dag.host().directory(str(REPO_ROOT)), subpath="tests/plan")
     with pytest.raises(FunctionError) as caught:
@@ -39,13 +31,7 @@ async def test_a_folder_without_pyproject_fails_with_one_line() -> None:
     assert caught.value.__cause__ is None
 
 
-@pytest.mark.anyio
-@pytest.mark.usefixtures("offline_reads")
 async def test_a_bad_override_names_the_key() -> None:
-    pipeline = Pipeline.create(
-        source=dag.host().directory(str(REPO_ROOT)),
-        subpath="tests/fixtures/sample-service",
-        health_path="health",
-    )
+    pipeline = pipeline_for_sample(health_path="health")
     with pytest.raises(FunctionError, match=r"\[tool.pipeline\]\.health-path: must start with '/'"):
         await pipeline.config()

@@ -4,10 +4,10 @@ from importlib.metadata import version
 import dagger
 import pytest
 from dagger import dag
-from dagger.mod._exceptions import FunctionError
 
 from main.core.service import load_service
 from main.core.smoke import argv_for
+from main.errors import FunctionError
 from main.pipeline import Pipeline
 from main.smoke import (
     CHECKER_ROOT,
@@ -23,15 +23,9 @@ from main.smoke import (
 from tests.plan.answers import answer_commit
 from tests.plan.conftest import REPO_ROOT, SAMPLE_SUBPATH
 from tests.plan.lazy import calls, find, names, plain_env
-from tests.plan.registration import ModuleDef, build_module_definition
+from tests.plan.registration import ModuleDef
 
 IMAGE = "ghcr.io/example/sample-service:staging-latest"
-
-
-@pytest.fixture(scope="module")
-def module_def() -> ModuleDef:
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        return build_module_definition(monkeypatch, "Pipeline")
 
 
 def sample_config_service() -> dagger.Service:

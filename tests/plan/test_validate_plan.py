@@ -2,10 +2,10 @@ import anyio
 import dagger
 import pytest
 from dagger import dag
-from dagger.mod._exceptions import FunctionError
 
 from main.core.config import PipelineConfig, validate_config
 from main.core.validation import HADOLINT_REQUIREMENT
+from main.errors import FunctionError
 from main.pipeline import Pipeline
 from main.validate import (
     UV_CACHE,

@@ -1,17 +1,9 @@
 """How the validate/build/tags/publish functions register: checks, cache policy, results."""
 
-import pytest
-
-from tests.plan.registration import ModuleDef, build_module_definition
+from tests.plan.registration import ModuleDef
 
 CHECK_FUNCTIONS = {"lint", "typecheck", "test", "lint_containerfile"}
 LIVE_FUNCTIONS = CHECK_FUNCTIONS | {"validate", "build", "tags", "publish"}
-
-
-@pytest.fixture(scope="module")
-def module_def() -> ModuleDef:
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        return build_module_definition(monkeypatch, "Pipeline")
 
 
 def test_the_single_checks_are_what_dagger_check_runs(module_def: ModuleDef) -> None:

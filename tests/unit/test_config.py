@@ -2,10 +2,7 @@ import pytest
 
 from main.core.config import KNOWN_KEYS, PipelineConfig, load_config, validate_config
 from main.core.errors import PipelineError
-
-
-def table(body: str) -> str:
-    return f'[project]\nname = "svc"\nversion = "0.1.0"\n\n[tool.pipeline]\n{body}\n'
+from tests.unit.pyprojects import pyproject_with
 
 
 def test_defaults_without_a_table() -> None:
@@ -23,7 +20,7 @@ def test_defaults_without_a_table() -> None:
 
 def test_reads_kebab_case_keys() -> None:
     config = load_config(
-        table(
+        pyproject_with(
             'image = "ghcr.io/acme/api"\nport = 9000\nhealth-path = "/healthz"\n'
             'startup-timeout = 15\nscan-severities = ["CRITICAL"]\nbuild-args = { A = "1" }'
         )
@@ -37,14 +34,16 @@ def test_reads_kebab_case_keys() -> None:
 
 
 def test_overrides_win_and_none_means_not_given() -> None:
-    config = load_config(table("port = 9000\nmcp-path = '/rpc'"), {"port": 7000, "mcp_path": None})
+    config = load_config(
+        pyproject_with("port = 9000\nmcp-path = '/rpc'"), {"port": 7000, "mcp_path": None}
+    )
     assert config.port == 7000
     assert config.mcp_path == "/rpc"
 
 
 def test_commands_split_like_a_shell() -> None:
     config = load_config(
-        table("lint = \"ruff check 'src dir'\"\ntest = ['pytest -q', 'pytest -m x']")
+        pyproject_with("lint = \"ruff check 'src dir'\"\ntest = ['pytest -q', 'pytest -m x']")
     )
     assert config.argv("lint") == [["ruff", "check", "src dir"]]
     assert config.argv("test") == [["pytest", "-q"], ["pytest", "-m", "x"]]
@@ -68,7 +67,7 @@ def test_commands_split_like_a_shell() -> None:
 )
 def test_bad_key_gives_one_line_naming_it(body: str, key: str, extra: str) -> None:
     with pytest.raises(PipelineError) as caught:
-        load_config(table(body))
+        load_config(pyproject_with(body))
     message = str(caught.value)
     assert "\n" not in message
     assert key in message

@@ -11,12 +11,9 @@ from main.core.config import load_config
 from main.core.errors import PipelineError
 from main.core.smoke import argv_for, spec_from_args
 from main.core.smoke_spec import SmokeSpec, parse_http_check, parse_tool_call
+from tests.unit.pyprojects import pyproject_with
 
 REPO_ROOT = Path(__file__).parents[2]
-
-
-def table(body: str) -> str:
-    return f'[project]\nname = "svc"\nversion = "0.1.0"\n\n[tool.pipeline]\n{body}\n'
 
 
 def test_a_check_needs_only_a_path() -> None:
@@ -155,7 +152,7 @@ def test_bad_arguments_exit_2_with_one_line(
 
 def test_config_settings_become_the_checker_spec() -> None:
     config = load_config(
-        table(
+        pyproject_with(
             "startup-timeout = 20\nsmoke-timeout = 5\nsmoke-expected-tools = ['add']\n"
             "smoke-tool-call = { name = 'add', arguments = { a = 1, b = 2 }, expect = '3' }\n"
             "[[tool.pipeline.smoke-checks]]\nname = 'version'\npath = '/health'\n"
@@ -173,7 +170,9 @@ def test_config_settings_become_the_checker_spec() -> None:
 
 
 def test_smoke_mcp_false_turns_mcp_off() -> None:
-    assert load_config(table("smoke-mcp = false")).smoke_spec("http://app").mcp_path is None
+    assert (
+        load_config(pyproject_with("smoke-mcp = false")).smoke_spec("http://app").mcp_path is None
+    )
 
 
 @pytest.mark.parametrize(
@@ -199,7 +198,7 @@ def test_smoke_mcp_false_turns_mcp_off() -> None:
 )
 def test_bad_smoke_settings_name_the_key(body: str, message: str) -> None:
     with pytest.raises(PipelineError) as caught:
-        load_config(table(body))
+        load_config(pyproject_with(body))
     assert str(caught.value).startswith(message)
 
 

@@ -18,9 +18,8 @@ from typing import Any, Final
 import httpx
 
 from main.core.errors import PipelineError
+from main.core.github_rest import API_URL, HEADERS
 
-DEFAULT_API_URL: Final = "https://api.github.com"
-API_VERSION: Final = "2022-11-28"
 MAX_GZIP_BYTES: Final = 10 * 1000 * 1000
 """GitHub's limit on the gzip-compressed SARIF: 10 MB."""
 MAX_RESULTS_PER_RUN: Final = 25_000
@@ -79,7 +78,7 @@ def build_upload(
     repository: str,
     commit_sha: str,
     ref: str,
-    api_url: str = DEFAULT_API_URL,
+    api_url: str = API_URL,
 ) -> SarifUpload:
     """Check the arguments and the SARIF, compress and encode it, and build the request.
 
@@ -100,7 +99,7 @@ def build_upload(
         )
         raise PipelineError(msg)
     if not api_url.startswith(("https://", "http://")):
-        msg = f"api_url {api_url!r} must be an http(s) URL, e.g. {DEFAULT_API_URL}"
+        msg = f"api_url {api_url!r} must be an http(s) URL, e.g. {API_URL}"
         raise PipelineError(msg)
     _check_sarif(sarif)
     compressed = gzip.compress(sarif, mtime=0)
@@ -118,11 +117,7 @@ def build_upload(
             "sarif": base64.b64encode(compressed).decode("ascii"),
             "tool_name": "Trivy",
         },
-        headers={
-            "Accept": "application/vnd.github+json",
-            "Content-Type": "application/json",
-            "X-GitHub-Api-Version": API_VERSION,
-        },
+        headers={**HEADERS, "Content-Type": "application/json"},
     )
 
 

@@ -15,7 +15,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from main.core.errors import PipelineError
 from main.core.retention import parse_age
-from main.core.smoke_spec import SmokeSpec, parse_http_check, parse_tool_call
+from main.core.smoke_spec import (
+    DEFAULT_HEALTH_PATH,
+    DEFAULT_MCP_PATH,
+    SmokeSpec,
+    parse_http_check,
+    parse_tool_call,
+)
+from main.core.triggers import DEFAULT_LABEL
 from main.core.versioning import parse_pyproject
 
 Severity = Literal["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"]
@@ -66,8 +73,12 @@ class PipelineConfig(BaseModel):
         default_factory=dict, description="Build arguments passed to the Containerfile."
     )
     port: int = Field(default=8000, ge=1, le=65535, description="Port the service listens on.")
-    health_path: str = Field(default="/health", description="Path answering 200 when healthy.")
-    mcp_path: str = Field(default="/mcp", description="Path of the MCP streamable HTTP endpoint.")
+    health_path: str = Field(
+        default=DEFAULT_HEALTH_PATH, description="Path answering 200 when healthy."
+    )
+    mcp_path: str = Field(
+        default=DEFAULT_MCP_PATH, description="Path of the MCP streamable HTTP endpoint."
+    )
     startup_timeout: float = Field(
         default=60.0, gt=0, description="Seconds the service may take to become healthy."
     )
@@ -83,7 +94,7 @@ class PipelineConfig(BaseModel):
         default=True, description="Leave out findings that have no fixed version yet."
     )
     staging_label: str = Field(
-        default="deploy-to-staging",
+        default=DEFAULT_LABEL,
         min_length=1,
         description="Pull-request label that deploys the PR to staging.",
     )

@@ -16,10 +16,10 @@ from urllib.parse import quote
 import httpx
 
 from main.core.errors import PipelineError
+from main.core.github_rest import API_URL, HEADERS
 from main.core.http_retry import RetryPolicy, send_with_retries
+from main.core.pagination import next_page
 
-GITHUB_API = "https://api.github.com"
-API_VERSION = "2022-11-28"
 PAGE = 100
 
 
@@ -50,7 +50,7 @@ class GithubPackages:
     def __init__(
         self,
         token: str,
-        api_url: str = GITHUB_API,
+        api_url: str = API_URL,
         *,
         policy: RetryPolicy | None = None,
     ) -> None:
@@ -59,11 +59,7 @@ class GithubPackages:
         self._paths: dict[Package, str] = {}
         self._client = httpx.AsyncClient(
             base_url=api_url.rstrip("/"),
-            headers={
-                "Accept": "application/vnd.github+json",
-                "Authorization": f"Bearer {token}",
-                "X-GitHub-Api-Version": API_VERSION,
-            },
+            headers={**HEADERS, "Authorization": f"Bearer {token}"},
             timeout=60.0,
         )
 
@@ -80,8 +76,7 @@ class GithubPackages:
             response = await self._request("GET", url, package)
             for version in response.json():
                 found[str(version["name"])] = int(version["id"])
-            following = response.links.get("next", {}).get("url")
-            url = str(response.url.join(following)) if following else None
+            url = next_page(response)
         return found
 
     async def delete_digests(self, package: Package, digests: Sequence[str]) -> list[int]:

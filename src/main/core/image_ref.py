@@ -32,6 +32,18 @@ class ImageRef:
         return f"{self.host}/{self.repository}"
 
 
+def split_host(name: str) -> tuple[str, str] | None:
+    """``(host, path)`` when ``name`` starts with a registry host; ``None`` for Docker Hub.
+
+    Docker's rule: the first component is a host when it has a ``.`` or a ``:`` or is
+    ``localhost`` (and something follows it); otherwise the whole name is a Docker Hub path.
+    """
+    first, _, rest = name.partition("/")
+    if rest and ("." in first or ":" in first or first == "localhost"):
+        return first, rest
+    return None
+
+
 def parse_image(image: str, registry: str = "") -> ImageRef:
     """Split ``host/path`` into host and repository; ``registry`` overrides the API URL.
 
@@ -49,9 +61,8 @@ def parse_image(image: str, registry: str = "") -> ImageRef:
     if "@" in name or ":" in name.rpartition("/")[2]:
         msg = f"image {image!r} has a tag or digest: give just the repository, e.g. ghcr.io/o/s"
         raise PipelineError(msg)
-    first, _, rest = name.partition("/")
-    if rest and ("." in first or ":" in first or first == "localhost"):
-        host, repository = first, rest
+    if split := split_host(name):
+        host, repository = split
         base_url = f"https://{host}"
     else:
         host, repository, base_url = DOCKER_HUB, name, _DOCKER_HUB_API

@@ -16,14 +16,14 @@ URL (it is a secret: whoever has it can post to the channel).
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal, get_args
+from typing import Any, Literal, cast, get_args
 
 import httpx
 
 from main.core.errors import PipelineError
-from main.core.redact import scrub
+from main.core.redact import scrub, scrub_values
 from main.core.report import Report, StageResult, one_line
-from main.core.report_markdown import MARKS, duration
+from main.core.report_markdown import MARKS, duration, fit
 
 NotifyKind = Literal["slack", "discord", "teams"]
 KINDS: tuple[NotifyKind, ...] = get_args(NotifyKind)
@@ -49,11 +49,6 @@ ADAPTIVE_CARD_VERSION = "1.4"  # rendered by Teams on every client
 TEAMS_ATTACHMENT = "application/vnd.microsoft.card.adaptive"
 
 GREEN, RED = 0x2EB67D, 0xE01E5A
-
-
-def fit(text: str, limit: int) -> str:
-    """``text`` cut to ``limit`` characters, with an ellipsis when cut."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def check_kind(kind: str) -> NotifyKind:
@@ -242,18 +237,7 @@ def build_payload(kind: str, report: Report, *, link: str = "") -> dict[str, Any
         PipelineError: for an unknown kind.
     """
     payload = BUILDERS[check_kind(kind)](report, link=link)
-    scrubbed: dict[str, Any] = _scrub_strings(payload)
-    return scrubbed
-
-
-def _scrub_strings(value: Any) -> Any:  # noqa: ANN401 - any JSON value
-    if isinstance(value, str):
-        return scrub(value)
-    if isinstance(value, dict):
-        return {key: _scrub_strings(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_scrub_strings(item) for item in value]
-    return value
+    return cast("dict[str, Any]", scrub_values(payload))
 
 
 # --- sending --------------------------------------------------------------------------

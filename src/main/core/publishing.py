@@ -10,11 +10,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from main.core.errors import PipelineError
+from main.core.image_ref import DOCKER_HUB, GHCR, split_host
 from main.core.revision import Revision
 from main.core.tags import production_tags, staging_tags
 
-DOCKER_HUB = "docker.io"
-GHCR = "ghcr.io"
 # GitHub ignores the user name when the password is a token; any non-empty name works.
 GHCR_USERNAME = "pipeline"
 TOKEN_HINT = "--registry-token env://GITHUB_TOKEN"  # noqa: S105 - how to pass it, not a secret
@@ -108,9 +107,8 @@ def parse_image(image: str | None) -> ImageRepository:
     if not image:
         msg = "no image repository to publish to: set image in [tool.pipeline] or pass --image"
         raise PipelineError(msg)
-    first, _, rest = image.partition("/")
-    if rest and ("." in first or ":" in first or first == "localhost"):
-        host, path = _checked_host(first), rest
+    if split := split_host(image):
+        host, path = _checked_host(split[0]), split[1]
     else:
         host, path = DOCKER_HUB, image
     if not _PATH.fullmatch(path):

@@ -8,7 +8,7 @@ the credential shapes that are recognisable on sight.
 """
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 
 MASK = "***"
 
@@ -41,3 +41,18 @@ def scrub(text: str, secrets: Iterable[str] = ()) -> str:
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
     return text
+
+
+def scrub_values(value: object) -> object:
+    """A JSON-like ``value`` with :func:`scrub` applied to every string inside it.
+
+    Mappings keep their keys; other sequences come back as lists. Reports and
+    notification payloads are scrubbed whole this way, so no field can be forgotten.
+    """
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, Mapping):
+        return {key: scrub_values(item) for key, item in value.items()}
+    if isinstance(value, Sequence):
+        return [scrub_values(item) for item in value]
+    return value

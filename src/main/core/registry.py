@@ -21,6 +21,7 @@ import httpx
 from main.core.errors import PipelineError
 from main.core.http_retry import RetryPolicy, send_with_retries
 from main.core.manifests import ACCEPT, Manifest, config_labels, sha256_digest
+from main.core.pagination import next_page
 from main.core.registry_auth import RegistryAuth
 
 TAG_PAGE = 1000
@@ -121,8 +122,7 @@ class Registry:
         while url is not None:
             response = await self._send("GET", url, what=f"repository {repo}")
             found.extend(response.json().get("tags") or [])
-            following = response.links.get("next", {}).get("url")
-            url = str(response.url.join(following)) if following else None
+            url = next_page(response)
         return found
 
     async def digest(self, repo: str, tag: str) -> str:

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal, Self, cast, get_args
 
 from main.core.errors import PipelineError
-from main.core.redact import scrub
+from main.core.redact import scrub, scrub_values
 
 StageStatus = Literal["passed", "failed", "warned", "skipped"]
 STATUSES: tuple[StageStatus, ...] = get_args(StageStatus)
@@ -189,7 +189,7 @@ class Report:
         data = {"schema": SCHEMA, **asdict(self)}
         data.update(ok=self.ok, failed_stage=self.failed_stage)
         data["failure_message"] = self.failure_message
-        return cast("dict[str, Any]", _scrubbed(data))
+        return cast("dict[str, Any]", scrub_values(data))
 
     def to_json(self) -> str:
         """The report as JSON (``report.json``): every field, plus ``ok`` and the failure."""
@@ -247,16 +247,6 @@ def _publication(data: Mapping[str, Any]) -> Publication:
 def _smoke(data: Mapping[str, Any]) -> SmokeSummary:
     checks = tuple(SmokeCheck(**check) for check in data.get("checks", ()))
     return SmokeSummary(checks=checks, startup_seconds=data.get("startup_seconds"))
-
-
-def _scrubbed(value: object) -> object:
-    if isinstance(value, str):
-        return scrub(value)
-    if isinstance(value, Mapping):
-        return {key: _scrubbed(item) for key, item in value.items()}
-    if isinstance(value, Sequence):
-        return [_scrubbed(item) for item in value]
-    return value
 
 
 class Stopwatch:

@@ -18,9 +18,13 @@ MARKS = {"passed": "✅", "failed": "❌", "warned": "⚠️", "skipped": "⏭�
 TRUNCATED = "_(truncated: the full report is in report.json)_"
 
 
+def fit(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, with an ellipsis when cut."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def _bounded_line(text: str, limit: int) -> str:
-    flat = one_line(text)
-    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+    return fit(one_line(text), limit)
 
 
 def cell(text: str, limit: int = MAX_CELL) -> str:

@@ -21,6 +21,8 @@ from typing import Any, NoReturn
 from main.core.errors import PipelineError
 from main.core.smoke_checks import run_smoke
 from main.core.smoke_spec import (
+    DEFAULT_HEALTH_PATH,
+    DEFAULT_MCP_PATH,
     HttpCheck,
     SmokeSpec,
     ToolCall,
@@ -47,10 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("url", metavar="URL", help="base URL of the service, e.g. http://app:8000")
     parser.add_argument(
-        "--health-path", default="/health", help="path that answers 200 when healthy"
+        "--health-path", default=DEFAULT_HEALTH_PATH, help="path that answers 200 when healthy"
     )
     parser.add_argument(
-        "--mcp-path", default="/mcp", help="path of the MCP streamable HTTP endpoint"
+        "--mcp-path", default=DEFAULT_MCP_PATH, help="path of the MCP streamable HTTP endpoint"
     )
     parser.add_argument("--no-mcp", action="store_true", help="skip MCP: a plain HTTP service")
     parser.add_argument(

@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 from main.core.errors import PipelineError
 
+DEFAULT_HEALTH_PATH = "/health"
+DEFAULT_MCP_PATH = "/mcp"
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 HTTP_CHECK_KEYS = ("name", "method", "path", "status", "json-path", "equals", "contains")
 TOOL_CALL_KEYS = ("name", "arguments", "expect")
@@ -53,8 +55,8 @@ class SmokeSpec:
     """Everything one smoke run needs; built by the CLI or the Dagger function."""
 
     url: str
-    health_path: str = "/health"
-    mcp_path: str | None = "/mcp"
+    health_path: str = DEFAULT_HEALTH_PATH
+    mcp_path: str | None = DEFAULT_MCP_PATH
     timeout: float = 30.0
     ready_timeout: float | None = None
     expected_tools: tuple[str, ...] = ()
@@ -110,11 +112,16 @@ def check_seconds(option: str, seconds: float) -> None:
         raise PipelineError(msg)
 
 
-def _unknown_keys(what: str, raw: Mapping[str, Any], known: tuple[str, ...]) -> None:
+def _table(what: str, raw: object, known: tuple[str, ...]) -> Mapping[str, Any]:
+    """``raw`` as a mapping whose keys are all ``known``: the first check of every form."""
+    if not isinstance(raw, Mapping):
+        msg = f"{what} must be a table/object, got {raw!r}"
+        raise PipelineError(msg)
     unknown = sorted(set(raw) - set(known))
     if unknown:
         msg = f"{what} has an unknown key {unknown[0]!r}; known keys: {', '.join(known)}"
         raise PipelineError(msg)
+    return raw
 
 
 def _text(what: str, raw: Mapping[str, Any], key: str, *, required: bool = False) -> str | None:
@@ -134,10 +141,7 @@ def parse_http_check(raw: object) -> HttpCheck:
         PipelineError: naming the bad key and what is expected.
     """
     what = "an extra check"
-    if not isinstance(raw, Mapping):
-        msg = f"{what} must be a table/object, got {raw!r}"
-        raise PipelineError(msg)
-    _unknown_keys(what, raw, HTTP_CHECK_KEYS)
+    raw = _table(what, raw, HTTP_CHECK_KEYS)
     path = _text(what, raw, "path", required=True) or "/"
     check_path(f"{what}'s path", path)
     method = (_text(what, raw, "method") or "GET").upper()
@@ -170,10 +174,7 @@ def parse_tool_call(raw: object) -> ToolCall:
         PipelineError: naming the bad key and what is expected.
     """
     what = "the tool call"
-    if not isinstance(raw, Mapping):
-        msg = f"{what} must be a table/object, got {raw!r}"
-        raise PipelineError(msg)
-    _unknown_keys(what, raw, TOOL_CALL_KEYS)
+    raw = _table(what, raw, TOOL_CALL_KEYS)
     arguments = raw.get("arguments", {})
     if not isinstance(arguments, Mapping):
         msg = f"{what} needs 'arguments' as a table/object, got {arguments!r}"

@@ -214,13 +214,22 @@ def _repo_name(pull: Mapping[str, Any], side: str) -> str | None:
     return name if isinstance(name, str) and name else None
 
 
-def _pull_request(payload: Mapping[str, Any], label: str) -> Decision:
+def _pull_request_parts(payload: Mapping[str, Any]) -> tuple[str, Mapping[str, Any], str, str]:
+    """What both workflows read from a ``pull_request`` payload, checked.
+
+    Returns the action, the ``pull_request`` object, its head sha and its base ref.
+    """
     action = _text("pull_request", payload, "action")
     pull = _mapping("pull_request", payload, "pull_request")
     head = _mapping("pull_request", pull, "head")
     base = _mapping("pull_request", pull, "base")
     head_sha = _text("pull_request", head, "sha", "pull_request.head.")
     base_ref = _text("pull_request", base, "ref", "pull_request.base.")
+    return action, pull, head_sha, base_ref
+
+
+def _pull_request(payload: Mapping[str, Any], label: str) -> Decision:
+    action, pull, head_sha, base_ref = _pull_request_parts(payload)
     number = payload.get("number", pull.get("number", "?"))
     what = f"pull request #{number}"
     if action != "labeled":
@@ -292,12 +301,7 @@ def _ci_push(payload: Mapping[str, Any]) -> CiDecision:
 
 
 def _ci_pull_request(payload: Mapping[str, Any]) -> CiDecision:
-    action = _text("pull_request", payload, "action")
-    pull = _mapping("pull_request", payload, "pull_request")
-    head = _mapping("pull_request", pull, "head")
-    head_sha = _text("pull_request", head, "sha", "pull_request.head.")
-    base = _mapping("pull_request", pull, "base")
-    base_ref = _text("pull_request", base, "ref", "pull_request.base.")
+    action, _, head_sha, base_ref = _pull_request_parts(payload)
     if base_ref != PRODUCTION_BRANCH:
         return _no_ci(
             head_sha, f"pull request to {base_ref}: CI runs on pull requests to {PRODUCTION_BRANCH}"

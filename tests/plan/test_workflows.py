@@ -27,6 +27,7 @@ from main.core.validation import CheckResult
 from main.errors import FunctionError
 from main.run_report import finished
 from main.scan_result import Scan, SeverityCounts
+from tests.plan.scans import scan_result
 
 SAMPLE = Path(__file__).parents[1] / "fixtures" / "sample-service" / "pyproject.toml"
 SHA = "abc123def4567890abc123def4567890abc12345"
@@ -72,21 +73,16 @@ def target(ref: str = "develop") -> workflows.Target:
 
 
 def scan_object(recorder: Recorder, mode: str) -> Scan:
-    counts = {"CRITICAL": 0, "HIGH": recorder.findings, "MEDIUM": 0, "LOW": 0, "UNKNOWN": 0}
-    blocked = mode == "block" and recorder.findings > 0
-    return Scan(  # type: ignore[call-arg]
+    counts = SeverityCounts.of(
+        {"CRITICAL": 0, "HIGH": recorder.findings, "MEDIUM": 0, "LOW": 0, "UNKNOWN": 0}
+    )
+    return scan_result(
         mode=mode,
-        blocked=blocked,
+        blocked=mode == "block" and recorder.findings > 0,
         reason=f"{recorder.findings} finding(s)",
-        found=SeverityCounts.of(counts),
-        counts=SeverityCounts.of(counts),
+        found=counts,
+        counts=counts,
         fixable=recorder.findings,
-        unfixed=0,
-        ignored=0,
-        expired_ignores=[],
-        report=dag.file("results.json", "{}"),
-        filtered=dag.file("filtered.json", "{}"),
-        summary="",
     )
 
 

@@ -10,6 +10,7 @@ from typing import Annotated, Self
 import dagger
 from dagger import Doc, field, object_type
 
+from main.core.github_rest import API_URL
 from main.decorators import function, uncached_function
 from main.errors import user_errors
 
@@ -114,7 +115,7 @@ class Scan:
         ref: Annotated[str, Doc("Full git ref, e.g. refs/heads/main or refs/pull/42/merge")],
         api_url: Annotated[
             str, Doc("GitHub REST API root; change it for GitHub Enterprise Server")
-        ] = "https://api.github.com",
+        ] = API_URL,
     ) -> str:
         """Upload the SARIF to GitHub code scanning; returns the upload's ID.
 

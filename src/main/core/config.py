@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from main.core.errors import PipelineError
+from main.core.github_rest import API_URL
 from main.core.retention import parse_age
 from main.core.smoke_spec import (
     DEFAULT_HEALTH_PATH,
@@ -216,7 +217,7 @@ class PipelineConfig(BaseModel):
         "empty: no age rule).",
     )
     github_api_url: str = Field(
-        default="https://api.github.com",
+        default=API_URL,
         description="GitHub REST API, through which images on ghcr.io are deleted.",
     )
 

@@ -11,7 +11,7 @@ stage, with one line.
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import dagger
@@ -240,6 +240,10 @@ class Run:
         for stage in stages:
             self.report = self.report.with_stage(stage)
 
+    def update(self, **changes: Any) -> None:  # noqa: ANN401 - Report.with_values' shape
+        """Change report fields other than stages (tags, scan, smoke, publication, digest)."""
+        self.report = self.report.with_values(**changes)
+
     def blocker(self, *, ignoring: tuple[str, ...] = ()) -> str:
         """Why publishing must not happen: the first blocking failure so far, or empty."""
         return publish_blocker(self.report.stages, ignoring=ignoring)
@@ -311,14 +315,14 @@ async def scan_and_smoke(run: Run, image: dagger.Container, target: Target, scan
         group.start_soon(smoke_it)
     (scan_result, scan_section), (smoke_result, smoke_section) = scanned[0], smoked[0]
     run.record(scan_result, smoke_result)
-    run.report = run.report.with_values(scan=scan_section, smoke=smoke_section)
+    run.update(scan=scan_section, smoke=smoke_section)
 
 
 def hold_back(run: Run, target: Target, tags: list[str], why: str, *stages: str) -> None:
     """Record that ``tags`` were not pushed and why; ``stages`` are skipped for it."""
     run.record(*(skipped(stage, why) for stage in stages))
     wanted = tuple(f"{target.repository}:{tag}" for tag in tags)
-    run.report = run.report.with_values(publication=Publication(not_pushed=wanted, reason=why))
+    run.update(publication=Publication(not_pushed=wanted, reason=why))
 
 
 async def publish_staging(
@@ -353,7 +357,7 @@ async def publish_staging(
         latest, moved = await push_stage(STAGING_LATEST, image, target, delivery, [STAGING_LATEST])
         run.record(latest)
         pushed += moved
-    run.report = run.report.with_values(
+    run.update(
         publication=Publication(pushed=references(pushed), not_pushed=held, reason=reason),
         digest=pushed[0].digest if pushed else "",
     )
@@ -369,7 +373,7 @@ async def ci(target: Target, delivery: Delivery, scan: ScanFn) -> Report:
     else:
         stage, summary = await scan_stage_of(image, "block", scan)
         run.record(stage)
-        run.report = run.report.with_values(scan=summary)
+        run.update(scan=summary)
     await publish_production(run, image, target, delivery, tags)
     return await run.finish(delivery)
 
@@ -393,7 +397,7 @@ async def publish_production(
         return
     stage, pushed = await push_stage("publish", image, target, delivery, tags)
     run.record(stage)
-    run.report = run.report.with_values(
+    run.update(
         publication=Publication(pushed=references(pushed)),
         digest=pushed[0].digest if pushed else "",
     )

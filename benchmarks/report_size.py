@@ -17,7 +17,8 @@ import argparse
 import statistics
 import time
 
-from main.core.report import (
+from main.core.report.markdown import MAX_BYTES
+from main.core.report.model import (
     Publication,
     Report,
     ScanSummary,
@@ -25,7 +26,6 @@ from main.core.report import (
     SmokeSummary,
     StageResult,
 )
-from main.core.report_markdown import MAX_BYTES
 
 LONG = "Traceback (most recent call last): " + "x" * 10_000
 

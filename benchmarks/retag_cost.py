@@ -22,7 +22,7 @@ from pathlib import Path
 
 import anyio
 
-from main.core.registry import Registry
+from main.core.registry.client import Registry
 from tests.integration.images import layer, push_image
 from tests.integration.processes import registry_server
 

@@ -20,8 +20,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from main.core.scan_markdown import render_markdown
-from main.core.trivy import (
+from main.core.scan.ignore import parse_ignore_file
+from main.core.scan.markdown import render_markdown
+from main.core.scan.trivy import (
     SEVERITIES,
     ScanReport,
     Verdict,
@@ -29,7 +30,6 @@ from main.core.trivy import (
     filter_document,
     parse_report,
 )
-from main.core.trivyignore import parse_ignore_file
 
 BUDGET_SECONDS = 0.5
 TARGETS = 8

@@ -8,18 +8,13 @@ pyproject.toml; command-line arguments override them.
 
 from typing import TYPE_CHECKING
 
+from main.core.lazy import lazy_exports
+
 if TYPE_CHECKING:
     from main.pipeline import Pipeline
 
 __all__ = ["Pipeline"]
 
-
-def __getattr__(name: str) -> object:
-    # Lazy, so that `main.core` (and `python -m main.core.smoke`) import without the
-    # Dagger SDK, which alone takes over a second to import.
-    if name == "Pipeline":
-        from main.pipeline import Pipeline  # noqa: PLC0415
-
-        return Pipeline
-    msg = f"module 'main' has no attribute {name!r}"
-    raise AttributeError(msg)
+# Lazy, so that `main.core` (and `python -m main.core.smoke`) import without the
+# Dagger SDK, which alone takes over a second to import.
+__getattr__ = lazy_exports(__name__, {"Pipeline": "pipeline"})

@@ -9,8 +9,8 @@ a chat message never fails a deployment.
 
 import dagger
 
-from main.core.notify import send
-from main.core.report import Report, StageResult, Stopwatch
+from main.core.report.model import Report, StageResult, Stopwatch
+from main.core.report.notify import send
 
 NO_WEBHOOK = "no --notify-webhook given"
 
@@ -26,7 +26,7 @@ async def notify(
 
     ``link`` is the run's page (e.g. the GitHub Actions run URL) for the message's
     button; the module cannot see the runner's environment, so the caller passes it.
-    Call :func:`~main.core.notify.check_kind` before the run to refuse a bad kind early.
+    Call :func:`~main.core.report.notify.check_kind` before the run to refuse a bad kind early.
     """
     if webhook is None:
         return StageResult("notify", "skipped", 0.0, NO_WEBHOOK, blocking=False)

@@ -30,8 +30,12 @@ if TYPE_CHECKING:
         validate,
         workflows,
     )
-    from main.core import notify, report, run_rules, triggers, validation
-    from main.core import publishing as publishing_rules
+    from main.core import publish as publishing_rules
+    from main.core import triggers
+    from main.core import validate as validation
+    from main.core.report import model as report
+    from main.core.report import notify
+    from main.core.report import rules as run_rules
     from main.core.service import Service
 else:
     # The stage recipes load when a function first needs them (see main/lazy.py).
@@ -44,12 +48,12 @@ else:
     smoke_result = lazy_import("main.smoke_result")
     validate = lazy_import("main.validate")
     workflows = lazy_import("main.workflows")
-    notify = lazy_import("main.core.notify")
-    report = lazy_import("main.core.report")
-    run_rules = lazy_import("main.core.run_rules")
+    notify = lazy_import("main.core.report.notify")
+    report = lazy_import("main.core.report.model")
+    run_rules = lazy_import("main.core.report.rules")
     triggers = lazy_import("main.core.triggers")
-    validation = lazy_import("main.core.validation")
-    publishing_rules = lazy_import("main.core.publishing")
+    validation = lazy_import("main.core.validate")
+    publishing_rules = lazy_import("main.core.publish")
 
 RefArg = Annotated[
     str,

@@ -13,7 +13,7 @@ import dagger
 
 from main.build import build_service
 from main.core.errors import PipelineError
-from main.core.publishing import (
+from main.core.publish import (
     ImageRepository,
     Published,
     local_registry_host,
@@ -45,7 +45,7 @@ async def local_repository(
 
     Pass the same service to ``push_tags(registry_service=...)``: the address names
     ``localhost:PORT`` and the engine dials that through the service (see
-    :func:`~main.core.publishing.local_registry_host`).
+    :func:`~main.core.publish.local_registry_host`).
     """
     return repository.at(local_registry_host(await registry.endpoint()))
 

@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING
 import dagger
 
 from main.core.errors import PipelineError
-from main.core.ghcr import GhcrDeleter, GithubPackages
-from main.core.image_ref import ImageRef, parse_image
-from main.core.promotion import promote, rollback
-from main.core.pruning import Deleter, OciDeleter, prune_staging
-from main.core.registry import Registry
-from main.core.retention import parse_age
+from main.core.image import ImageRef, parse_image
+from main.core.registry.client import Registry
+from main.core.registry.ghcr import GhcrDeleter, GithubPackages
+from main.core.registry.promotion import promote, rollback
+from main.core.registry.pruning import Deleter, OciDeleter, prune_staging
+from main.core.registry.retention import parse_age
 
 if TYPE_CHECKING:
     # pydantic is heavy to import; only the type is needed here (see BENCHMARKS.md).

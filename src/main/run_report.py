@@ -17,9 +17,9 @@ from main.errors import FunctionError
 from main.lazy import lazy_import
 
 if TYPE_CHECKING:
-    from main.core import report as core_report
+    from main.core.report import model as core_report
 else:
-    core_report = lazy_import("main.core.report")
+    core_report = lazy_import("main.core.report.model")
 
 MARKDOWN_FILE = "report.md"
 JSON_FILE = "report.json"

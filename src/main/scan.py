@@ -7,7 +7,7 @@ Three complaints about the usual trivy-action set-up shape this recipe:
   and the DB is fetched once; later scans that day find it and pass
   ``--skip-db-update``. The volume is LOCKED so two scans never write the DB at once.
 - The exit code ignores the severity filter when SARIF is produced. Here Trivy runs with
-  ``--exit-code 0`` and every severity; the policy is applied by ``main.core.trivy``.
+  ``--exit-code 0`` and every severity; the policy is applied by ``main.core.scan.trivy``.
 - Failures pass silently. Here the scan exec expects any exit code so that its code and
   log reach ``read_scan_output``, which turns anything but a clean exit with a readable
   report into an error, in block and in warn mode alike.
@@ -23,10 +23,10 @@ import dagger
 from dagger import dag
 
 from main.core.errors import PipelineError
-from main.core.trivyignore import IgnoreRules, parse_ignore_file
+from main.core.scan.ignore import IgnoreRules, parse_ignore_file
 from main.scan_result import Scan, SeverityCounts
 
-# main.core.trivy is imported where it is used: it needs pydantic, which `dagger call`
+# main.core.scan.trivy is imported where it is used: it needs pydantic, which `dagger call`
 # of any other function should not pay for (see BENCHMARKS.md).
 
 TRIVY_VERSION: Final = "0.74.0"
@@ -143,8 +143,8 @@ async def run_scan(  # noqa: PLR0913 - the policy's parts, each a keyword
     Raises:
         PipelineError: for an unknown mode or severity, or a failed scan.
     """
-    from main.core.scan_markdown import render_markdown  # noqa: PLC0415
-    from main.core.trivy import evaluate, filter_document, read_scan_output  # noqa: PLC0415
+    from main.core.scan.markdown import render_markdown  # noqa: PLC0415
+    from main.core.scan.trivy import evaluate, filter_document, read_scan_output  # noqa: PLC0415
 
     block = parse_mode(mode) == "block"
     scanned = scan_container(image, scanned_at)

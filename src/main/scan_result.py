@@ -10,7 +10,7 @@ from typing import Annotated, Self
 import dagger
 from dagger import Doc, field, object_type
 
-from main.core.github_rest import API_URL
+from main.core.github import API_URL
 from main.decorators import function, uncached_function
 from main.errors import user_errors
 
@@ -123,7 +123,7 @@ class Scan:
         workflow needs no separate upload step. Fails with one line on a rejected or
         oversize (over 10 MB compressed) upload.
         """
-        from main.core.code_scanning import build_upload, upload_sarif  # noqa: PLC0415
+        from main.core.scan.sarif import build_upload, upload_sarif  # noqa: PLC0415
 
         with user_errors():
             sarif = await self.sarif().contents()

@@ -19,7 +19,7 @@ from dagger import dag
 
 from main.core.errors import PipelineError
 from main.core.smoke import argv_for
-from main.core.smoke_report import CheckResult, SmokeReport, excerpt, failed, passed, skipped
+from main.core.smoke.result import CheckResult, SmokeReport, excerpt, failed, passed, skipped
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

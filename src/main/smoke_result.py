@@ -12,10 +12,11 @@ from main.decorators import function
 from main.lazy import lazy_import
 
 if TYPE_CHECKING:
-    from main.core import smoke_markdown, smoke_report
+    from main.core.smoke import markdown as smoke_markdown
+    from main.core.smoke import result as smoke_report
 else:
-    smoke_markdown = lazy_import("main.core.smoke_markdown")
-    smoke_report = lazy_import("main.core.smoke_report")
+    smoke_markdown = lazy_import("main.core.smoke.markdown")
+    smoke_report = lazy_import("main.core.smoke.result")
 
 
 @object_type

@@ -21,7 +21,7 @@ import anyio
 import dagger
 from dagger import dag
 
-from main.core.validation import (
+from main.core.validate import (
     HADOLINT_CONFIGS,
     HADOLINT_REQUIREMENT,
     CheckName,

@@ -8,9 +8,9 @@ from main.decorators import function
 from main.lazy import lazy_import
 
 if TYPE_CHECKING:
-    from main.core import validation
+    from main.core import validate as validation
 else:
-    validation = lazy_import("main.core.validation")
+    validation = lazy_import("main.core.validate")
 
 
 @object_type

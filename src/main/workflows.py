@@ -19,14 +19,14 @@ import dagger
 from main import smoke
 from main.build import build_service
 from main.core.errors import PipelineError
-from main.core.publishing import (
+from main.core.publish import (
     ImageRepository,
     Published,
     parse_image,
     registry_username,
     tags_for,
 )
-from main.core.report import (
+from main.core.report.model import (
     NO_CREDENTIALS,
     Publication,
     Report,
@@ -37,7 +37,7 @@ from main.core.report import (
     StageResult,
     Stopwatch,
 )
-from main.core.run_rules import (
+from main.core.report.rules import (
     CI,
     SMOKE_TEST,
     STAGING,
@@ -52,7 +52,7 @@ from main.core.run_rules import (
 )
 from main.core.tags import STAGING_LATEST
 from main.core.triggers import publishes_production
-from main.core.validation import CHECKS
+from main.core.validate import CHECKS
 from main.errors import FunctionError
 from main.notify import notify
 from main.publish import local_repository, push_tags, with_credentials
@@ -62,7 +62,7 @@ from main.validate import run_checks
 if TYPE_CHECKING:
     from main.core.revision import Revision
     from main.core.service import Service
-    from main.core.smoke_report import SmokeReport
+    from main.core.smoke.result import SmokeReport
     from main.scan_result import Scan
 
 ScanFn = Callable[[dagger.Container, ScanMode], Awaitable["Scan"]]

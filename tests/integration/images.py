@@ -13,14 +13,14 @@ import tarfile
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 
-from main.core.manifests import (
+from main.core.registry.client import Registry, RegistryError
+from main.core.registry.manifests import (
     DOCKER_MANIFEST,
     OCI_INDEX,
     OCI_MANIFEST,
     Manifest,
     sha256_digest,
 )
-from main.core.registry import Registry, RegistryError
 
 LAYER_TYPES = {
     OCI_MANIFEST: "application/vnd.oci.image.layer.v1.tar",

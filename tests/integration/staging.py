@@ -5,12 +5,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from main.core.registry import Registry
+from main.core.registry.client import Registry
 from main.core.tags import STAGING_LATEST, staging_tags
 from tests.integration.images import layer, push_image, push_index
 
 if TYPE_CHECKING:
-    from main.core.manifests import Manifest
+    from main.core.registry.manifests import Manifest
 
 START = datetime(2026, 11, 1, 12, 0, 0, tzinfo=UTC)
 

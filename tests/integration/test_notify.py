@@ -5,8 +5,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from main.core.notify import KINDS, NotifyResult, build_payload, send
-from main.core.report import Publication, StageResult
+from main.core.report.model import Publication, StageResult
+from main.core.report.notify import KINDS, NotifyResult, build_payload, send
 from tests.integration.processes import free_port
 from tests.integration.webhook_receiver import Answer, Receiver, receiving
 from tests.integration.webhook_shapes import CHECKS, SUCCESS

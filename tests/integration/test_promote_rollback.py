@@ -3,9 +3,9 @@
 import pytest
 
 from main.core.errors import PipelineError
-from main.core.http_retry import RetryPolicy
-from main.core.promotion import promote, rollback
-from main.core.registry import Registry
+from main.core.http import RetryPolicy
+from main.core.registry.client import Registry
+from main.core.registry.promotion import promote, rollback
 from main.core.tags import STAGING_LATEST
 from tests.integration.images import snapshot
 from tests.integration.staging import deploy, new_repo

@@ -15,11 +15,11 @@ import httpx
 import pytest
 
 from main.core.errors import PipelineError
-from main.core.ghcr import GhcrDeleter, GithubPackages
-from main.core.http_retry import RetryPolicy
-from main.core.promotion import promote
-from main.core.pruning import OciDeleter, prune_staging
-from main.core.registry import Registry
+from main.core.http import RetryPolicy
+from main.core.registry.client import Registry
+from main.core.registry.ghcr import GhcrDeleter, GithubPackages
+from main.core.registry.promotion import promote
+from main.core.registry.pruning import OciDeleter, prune_staging
 from main.core.tags import STAGING_LATEST
 from tests.integration.auth_proxy import ProxyState, auth_front
 from tests.integration.github_api import GithubApi, GithubState

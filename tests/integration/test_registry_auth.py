@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import pytest
 
 from main.core.errors import PipelineError
-from main.core.http_retry import RetryPolicy
-from main.core.promotion import promote
-from main.core.registry import Registry, RegistryError
+from main.core.http import RetryPolicy
+from main.core.registry.client import Registry, RegistryError
+from main.core.registry.promotion import promote
 from tests.integration.auth_proxy import SERVICE, ProxyState, auth_front
 from tests.integration.http_servers import Log, Recorded
 from tests.integration.images import layer, push_image, snapshot

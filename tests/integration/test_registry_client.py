@@ -4,9 +4,9 @@ import gc
 
 import pytest
 
-from main.core.http_retry import RetryPolicy
-from main.core.manifests import DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST
-from main.core.registry import Registry, RegistryError
+from main.core.http import RetryPolicy
+from main.core.registry.client import Registry, RegistryError
+from main.core.registry.manifests import DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST
 from tests.integration.images import exists, layer, push_image, push_index, snapshot
 from tests.integration.staging import new_repo
 

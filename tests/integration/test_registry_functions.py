@@ -15,7 +15,7 @@ from dagger import dag
 
 from main.core.config import PipelineConfig
 from main.core.errors import PipelineError
-from main.core.registry import Registry
+from main.core.registry.client import Registry
 from main.core.tags import STAGING_LATEST
 from main.errors import FunctionError
 from main.pipeline import Pipeline

@@ -7,8 +7,8 @@ import dagger
 import pytest
 from dagger import dag
 
-from main.core.code_scanning import build_upload, upload_sarif
 from main.core.errors import PipelineError
+from main.core.scan.sarif import build_upload, upload_sarif
 from main.errors import FunctionError
 from tests.integration.github_stub import GitHubStub, github_stub
 from tests.plan.lazy import calls

@@ -8,9 +8,9 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from main.core.smoke_checks import run_smoke
-from main.core.smoke_report import SmokeReport
-from main.core.smoke_spec import SmokeSpec, parse_http_check, parse_tool_call
+from main.core.smoke.checks import run_smoke
+from main.core.smoke.result import SmokeReport
+from main.core.smoke.spec import SmokeSpec, parse_http_check, parse_tool_call
 from tests.integration.processes import REPO_ROOT, free_port, serving_app
 
 SRC = REPO_ROOT / "src"

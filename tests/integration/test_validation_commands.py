@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from main.core.service import load_service
-from main.core.validation import (
+from main.core.validate import (
     HADOLINT_VERSION,
     CheckName,
     CheckResult,

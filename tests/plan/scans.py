@@ -8,7 +8,7 @@ from typing import Any
 
 from dagger import dag
 
-from main.core.trivy import SEVERITIES
+from main.core.scan.trivy import SEVERITIES
 from main.scan_result import Scan, SeverityCounts
 
 

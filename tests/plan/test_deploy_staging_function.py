@@ -9,8 +9,8 @@ import dagger
 import pytest
 
 from main import workflows
-from main.core.publishing import parse_image
-from main.core.report import Report
+from main.core.publish import parse_image
+from main.core.report.model import Report
 from main.core.revision import Revision
 from main.core.service import Service
 from main.errors import FunctionError

@@ -25,7 +25,7 @@ NEEDED = [
     "README.md",  # pyproject's `readme`: the build backend reads it
     "src/main/__init__.py",
     "src/main/pipeline.py",
-    "src/main/core/smoke.py",  # the smoke checker runs it in its own container
+    "src/main/core/smoke/__main__.py",  # the smoke checker runs it in its own container
 ]
 
 

@@ -17,10 +17,10 @@ from dagger import dag
 from dagger.client.base import Type
 from dagger.mod._module import Module
 
-from main.core.report import Report
-from main.core.smoke_report import SmokeReport, failed, passed
+from main.core.report.model import Report
+from main.core.smoke.result import SmokeReport, failed, passed
 from main.core.triggers import Decision
-from main.core.validation import CheckResult
+from main.core.validate import CheckResult
 from main.pipeline import Pipeline
 from main.run_report import RunReport
 from main.scan_result import Scan, SeverityCounts

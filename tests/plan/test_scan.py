@@ -16,7 +16,7 @@ import dagger
 import pytest
 from dagger import dag
 
-from main.core.trivy import SEVERITIES
+from main.core.scan.trivy import SEVERITIES
 from main.errors import FunctionError
 from main.pipeline import Pipeline
 from main.scan import (

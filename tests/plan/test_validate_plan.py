@@ -4,7 +4,7 @@ import pytest
 from dagger import dag
 
 from main.core.config import PipelineConfig, validate_config
-from main.core.validation import HADOLINT_REQUIREMENT
+from main.core.validate import HADOLINT_REQUIREMENT
 from main.errors import FunctionError
 from main.pipeline import Pipeline
 from main.validate import (

@@ -17,13 +17,13 @@ from dagger import dag
 
 from main import smoke, workflows
 from main.core.errors import PipelineError
-from main.core.publishing import Published, parse_image
-from main.core.report import Report
+from main.core.publish import Published, parse_image
+from main.core.report.model import Report
 from main.core.revision import Revision
 from main.core.service import Service, load_service
-from main.core.smoke_report import CheckResult as SmokeCheckResult
-from main.core.smoke_report import Outcome, SmokeReport
-from main.core.validation import CheckResult
+from main.core.smoke.result import CheckResult as SmokeCheckResult
+from main.core.smoke.result import Outcome, SmokeReport
+from main.core.validate import CheckResult
 from main.errors import FunctionError
 from main.run_report import finished
 from main.scan_result import Scan, SeverityCounts

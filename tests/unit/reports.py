@@ -1,6 +1,6 @@
 """Reports as a run would build them, for the report, rendering and notification tests."""
 
-from main.core.report import (
+from main.core.report.model import (
     Publication,
     Report,
     ScanSummary,

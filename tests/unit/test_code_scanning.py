@@ -5,8 +5,8 @@ import os
 
 import pytest
 
-from main.core.code_scanning import MAX_GZIP_BYTES, build_upload
 from main.core.errors import PipelineError
+from main.core.scan.sarif import MAX_GZIP_BYTES, build_upload
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
 SARIF = json.dumps({"version": "2.1.0", "runs": [{"tool": {}, "results": [{"ruleId": "CVE-1"}]}]})

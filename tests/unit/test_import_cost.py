@@ -12,10 +12,10 @@ HEAVY = [
     "pydantic",
     "main.workflows",
     "main.registry_ops",
-    "main.core.registry",
-    "main.core.smoke_checks",
-    "main.core.trivy",
-    "main.core.report",
+    "main.core.registry.client",
+    "main.core.smoke.checks",
+    "main.core.scan.trivy",
+    "main.core.report.model",
     "main.core.config",
 ]
 

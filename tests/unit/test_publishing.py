@@ -3,7 +3,7 @@ from datetime import UTC, datetime
 import pytest
 
 from main.core.errors import PipelineError
-from main.core.publishing import (
+from main.core.publish import (
     ImageRepository,
     Published,
     local_registry_host,

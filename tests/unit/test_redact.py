@@ -3,7 +3,7 @@ import json
 import pytest
 
 from main.core.redact import MASK, scrub
-from main.core.report import StageResult
+from main.core.report.model import StageResult
 from tests.unit.reports import failing_report
 
 LEAKS = [

@@ -6,7 +6,7 @@ import json
 import httpx
 import pytest
 
-from main.core.registry_auth import Challenge, RegistryAuth, parse_challenge
+from main.core.registry.auth import Challenge, RegistryAuth, parse_challenge
 
 GHCR = 'Bearer realm="https://ghcr.io/token",service="ghcr.io",scope="repository:acme/svc:pull"'
 

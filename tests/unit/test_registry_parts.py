@@ -6,9 +6,9 @@ import pytest
 
 from main.core.config import load_config
 from main.core.errors import PipelineError
-from main.core.http_retry import MAX_RETRY_AFTER, RetryPolicy
-from main.core.image_ref import parse_image
-from main.core.manifests import DOCKER_MANIFEST_LIST, OCI_MANIFEST, Manifest, config_labels
+from main.core.http import MAX_RETRY_AFTER, RetryPolicy
+from main.core.image import parse_image
+from main.core.registry.manifests import DOCKER_MANIFEST_LIST, OCI_MANIFEST, Manifest, config_labels
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,7 @@ import json
 import pytest
 
 from main.core.errors import PipelineError
-from main.core.report import NO_CREDENTIALS, Publication, Report, StageResult, Stopwatch
+from main.core.report.model import NO_CREDENTIALS, Publication, Report, StageResult, Stopwatch
 from tests.unit.reports import failing_report, passing_report
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from main.core.report import Report, StageResult
-from main.core.report_markdown import MAX_BYTES, MAX_ROWS, TRUNCATED, cap, duration
+from main.core.report.markdown import MAX_BYTES, MAX_ROWS, TRUNCATED, cap, duration
+from main.core.report.model import Report, StageResult
 from tests.unit.reports import failing_report, passing_report, readme_sample_report
 
 UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")

@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from main.core.errors import PipelineError
-from main.core.retention import orphaned_children, parse_age, prune_plan, rollback_target
+from main.core.registry.retention import orphaned_children, parse_age, prune_plan, rollback_target
 from main.core.tags import STAGING_LATEST, parse_staging_tag, staging_tags
 
 START = datetime(2026, 11, 1, 12, tzinfo=UTC)

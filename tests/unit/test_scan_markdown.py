@@ -1,5 +1,5 @@
-from main.core.scan_markdown import WORST_LIMIT, render_markdown, worst
-from main.core.trivy import evaluate, parse_report
+from main.core.scan.markdown import WORST_LIMIT, render_markdown, worst
+from main.core.scan.trivy import evaluate, parse_report
 from tests.trivy_reports import fixture, report, vuln
 
 DEFAULT = ["CRITICAL", "HIGH", "MEDIUM", "LOW"]

@@ -3,9 +3,9 @@ import json
 import pytest
 
 from main.core.errors import PipelineError
-from main.core.mcp_client import sse_messages
-from main.core.smoke_markdown import render_markdown
-from main.core.smoke_report import (
+from main.core.smoke.markdown import render_markdown
+from main.core.smoke.mcp import sse_messages
+from main.core.smoke.result import (
     EXCERPT_LIMIT,
     SmokeReport,
     excerpt,

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from main.core.config import load_config
 from main.core.errors import PipelineError
 from main.core.smoke import argv_for, spec_from_args
-from main.core.smoke_spec import SmokeSpec, parse_http_check, parse_tool_call
+from main.core.smoke.spec import SmokeSpec, parse_http_check, parse_tool_call
 from tests.unit.pyprojects import pyproject_with
 
 REPO_ROOT = Path(__file__).parents[2]

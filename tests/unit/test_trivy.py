@@ -6,7 +6,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from main.core.errors import PipelineError
-from main.core.trivy import (
+from main.core.scan.ignore import parse_ignore_file
+from main.core.scan.trivy import (
     SEVERITIES,
     evaluate,
     filter_document,
@@ -14,7 +15,6 @@ from main.core.trivy import (
     parse_report,
     read_scan_output,
 )
-from main.core.trivyignore import parse_ignore_file
 from tests.trivy_reports import fixture, report, vuln
 
 ALL = list(SEVERITIES)

@@ -3,7 +3,7 @@ from datetime import date
 import pytest
 
 from main.core.errors import PipelineError
-from main.core.trivyignore import IgnoreRules, parse_ignore_file
+from main.core.scan.ignore import IgnoreRules, parse_ignore_file
 
 TODAY = date(2026, 11, 26)
 

@@ -3,7 +3,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from main.core.config import PipelineConfig, validate_config
-from main.core.validation import (
+from main.core.validate import (
     CHECKS,
     HADOLINT_VERSION,
     CheckResult,

@@ -14,9 +14,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from main.core.errors import PipelineError
-from main.core.github_rest import API_URL
-from main.core.retention import parse_age
-from main.core.smoke_spec import (
+from main.core.github import API_URL
+from main.core.registry.retention import parse_age
+from main.core.smoke.spec import (
     DEFAULT_HEALTH_PATH,
     DEFAULT_MCP_PATH,
     SmokeSpec,

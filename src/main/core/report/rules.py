@@ -7,8 +7,8 @@ stage is skipped and why, and what may be published. The Dagger shell
 
 from collections.abc import Collection, Mapping, Sequence
 
-from main.core.report import ScanMode, ScanSummary, StageResult, StageStatus, one_line
-from main.core.validation import CheckResult
+from main.core.report.model import ScanMode, ScanSummary, StageResult, StageStatus, one_line
+from main.core.validate import CheckResult
 
 DETAIL_LIMIT = 200
 SKIP_TESTS_REASON = "skipped on request (--skip-tests / skip_tests input)"

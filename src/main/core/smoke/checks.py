@@ -16,10 +16,10 @@ from typing import Any, TypeVar
 
 import httpx
 
-from main.core.lazy_tls import LazyTlsTransport
-from main.core.mcp_client import McpError, McpSession
-from main.core.smoke_report import CheckResult, SmokeReport, excerpt, failed, passed, skipped
-from main.core.smoke_spec import HttpCheck, SmokeSpec, ToolCall
+from main.core.smoke.mcp import McpError, McpSession
+from main.core.smoke.result import CheckResult, SmokeReport, excerpt, failed, passed, skipped
+from main.core.smoke.spec import HttpCheck, SmokeSpec, ToolCall
+from main.core.smoke.tls import LazyTlsTransport
 
 # Answers that mean "not ready yet" (a proxy or the app itself warming up): keep waiting.
 WARMING_UP = frozenset({502, 503, 504})

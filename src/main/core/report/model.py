@@ -180,7 +180,7 @@ class Report:
 
     def to_markdown(self) -> str:
         """The job summary: a stage table with marks and durations, then sections."""
-        from main.core.report_markdown import render  # noqa: PLC0415 - one-way dependency
+        from main.core.report.markdown import render  # noqa: PLC0415 - one-way dependency
 
         return render(self)
 

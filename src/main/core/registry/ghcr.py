@@ -16,9 +16,8 @@ from urllib.parse import quote
 import httpx
 
 from main.core.errors import PipelineError
-from main.core.github_rest import API_URL, HEADERS
-from main.core.http_retry import RetryPolicy, send_with_retries
-from main.core.pagination import next_page
+from main.core.github import API_URL, HEADERS
+from main.core.http import RetryPolicy, next_page, send_with_retries
 
 PAGE = 100
 

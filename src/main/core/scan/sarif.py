@@ -18,7 +18,7 @@ from typing import Any, Final
 import httpx
 
 from main.core.errors import PipelineError
-from main.core.github_rest import API_URL, HEADERS
+from main.core.github import API_URL, HEADERS
 
 MAX_GZIP_BYTES: Final = 10 * 1000 * 1000
 """GitHub's limit on the gzip-compressed SARIF: 10 MB."""

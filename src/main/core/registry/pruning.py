@@ -1,6 +1,6 @@
 """Prune old staging images under the retention policy, on any registry.
 
-The decision is :func:`main.core.retention.prune_plan`; this reads the snapshot it
+The decision is :func:`main.core.registry.retention.prune_plan`; this reads the snapshot it
 decides on (every tag and its digest, the children of every index) and carries it
 out through a :class:`Deleter`: the OCI API on most registries, GitHub's package API
 on GHCR. Child manifests of a deleted index go too unless a surviving image uses them.
@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from main.core.registry import Registry, RegistryError
-from main.core.retention import PrunePlan, orphaned_children, prune_plan
+from main.core.registry.client import Registry, RegistryError
+from main.core.registry.retention import PrunePlan, orphaned_children, prune_plan
 
 
 class Deleter(Protocol):

@@ -1,7 +1,7 @@
 """Tell a chat channel how a run went: Slack, Discord or Microsoft Teams webhooks.
 
 Each service gets the payload its documentation describes, built from the same
-:class:`~main.core.report.Report`: Slack's incoming webhook (``text`` plus Block Kit
+:class:`~main.core.report.model.Report`: Slack's incoming webhook (``text`` plus Block Kit
 ``blocks``), Discord's execute-webhook (``content`` plus ``embeds``), and a Teams
 Workflows webhook (a ``message`` whose attachment is an Adaptive Card). Every text is
 cut to the service's documented limits, because an over-long field makes the whole
@@ -22,8 +22,8 @@ import httpx
 
 from main.core.errors import PipelineError
 from main.core.redact import scrub, scrub_values
-from main.core.report import Report, StageResult, one_line
-from main.core.report_markdown import MARKS, duration, fit
+from main.core.report.markdown import MARKS, duration, fit
+from main.core.report.model import Report, StageResult, one_line
 
 NotifyKind = Literal["slack", "discord", "teams"]
 KINDS: tuple[NotifyKind, ...] = get_args(NotifyKind)

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from main.core.errors import PipelineError
 from main.core.labels import REVISION as REVISION_LABEL
 from main.core.labels import VERSION as VERSION_LABEL
-from main.core.manifests import Manifest
-from main.core.registry import Registry
-from main.core.retention import rollback_target, staging_history
+from main.core.registry.client import Registry
+from main.core.registry.manifests import Manifest
+from main.core.registry.retention import rollback_target, staging_history
 from main.core.tags import PRODUCTION_LATEST, STAGING_LATEST, parse_staging_tag, production_tags
 
 

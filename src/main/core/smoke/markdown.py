@@ -5,7 +5,7 @@ server said (status, body excerpt) and, when there are any, the service's logs.
 Standard library only.
 """
 
-from main.core.smoke_report import CheckResult, SmokeReport
+from main.core.smoke.result import CheckResult, SmokeReport
 
 _MARK = {"passed": "✅ passed", "failed": "❌ failed", "skipped": "⏭️ skipped"}
 LOG_LINES = 60

@@ -9,7 +9,14 @@ Everything passes through :func:`~main.core.redact.scrub`.
 from collections.abc import Iterable
 
 from main.core.redact import scrub
-from main.core.report import SEVERITIES, Report, ScanSummary, SmokeSummary, StageResult, one_line
+from main.core.report.model import (
+    SEVERITIES,
+    Report,
+    ScanSummary,
+    SmokeSummary,
+    StageResult,
+    one_line,
+)
 
 MAX_BYTES = 64 * 1024
 MAX_ROWS = 40

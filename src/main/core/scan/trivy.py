@@ -21,7 +21,7 @@ from typing import Any, Final
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from main.core.errors import PipelineError
-from main.core.trivyignore import IgnoreRules
+from main.core.scan.ignore import IgnoreRules
 
 SEVERITIES: Final = ("CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN")
 """Trivy's severities, worst first: the keys of every count."""

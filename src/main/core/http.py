@@ -1,8 +1,12 @@
-"""Bounded retries with exponential backoff for HTTP calls to hosted services.
+"""HTTP habits every hosted-service client here shares: bounded retries and paging.
 
 Registries and the GitHub API answer 429 when rate-limited and 5xx when briefly
 unwell; a pipeline that gives up on the first such answer fails for no reason of its
 own. Every other answer is returned at once: deciding what it means is the caller's job.
+
+Both APIs answer a long list in pages and name the next one in an RFC 8288 ``Link``
+header (``<...>; rel="next"``), absent on the last page. The URL may be relative
+(registries often send ``/v2/...``), so it is resolved against the answer that named it.
 """
 
 from dataclasses import dataclass
@@ -54,3 +58,9 @@ async def send_with_retries(
                 return response, attempt + 1
             await anyio.sleep(policy.delay(attempt, response.headers.get("Retry-After")))
         attempt += 1
+
+
+def next_page(response: httpx.Response) -> str | None:
+    """The absolute URL of the page after ``response``, or ``None`` on the last page."""
+    following = response.links.get("next", {}).get("url")
+    return str(response.url.join(following)) if following else None

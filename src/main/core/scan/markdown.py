@@ -8,7 +8,7 @@ the JSON, the table and the SARIF.
 
 from typing import Final
 
-from main.core.trivy import SEVERITIES, Finding, ScanReport, Verdict
+from main.core.scan.trivy import SEVERITIES, Finding, ScanReport, Verdict
 
 WORST_LIMIT: Final = 10
 """How many findings the section lists at most."""

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from main.core.errors import PipelineError
-from main.core.image_ref import DOCKER_HUB, GHCR, split_host
+from main.core.image import DOCKER_HUB, GHCR, split_host
 from main.core.revision import Revision
 from main.core.tags import production_tags, staging_tags
 

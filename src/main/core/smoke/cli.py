@@ -19,8 +19,8 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from main.core.errors import PipelineError
-from main.core.smoke_checks import run_smoke
-from main.core.smoke_spec import (
+from main.core.smoke.checks import run_smoke
+from main.core.smoke.spec import (
     DEFAULT_HEALTH_PATH,
     DEFAULT_MCP_PATH,
     HttpCheck,
@@ -164,7 +164,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     sys.stdout.write(report.to_json() + "\n")
     sys.stderr.write(report.summary() + "\n")
     return EXIT_PASSED if report.passed else EXIT_FAILED
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -19,10 +19,9 @@ import anyio
 import httpx
 
 from main.core.errors import PipelineError
-from main.core.http_retry import RetryPolicy, send_with_retries
-from main.core.manifests import ACCEPT, Manifest, config_labels, sha256_digest
-from main.core.pagination import next_page
-from main.core.registry_auth import RegistryAuth
+from main.core.http import RetryPolicy, next_page, send_with_retries
+from main.core.registry.auth import RegistryAuth
+from main.core.registry.manifests import ACCEPT, Manifest, config_labels, sha256_digest
 
 TAG_PAGE = 1000
 CONCURRENT_READS = 8

@@ -1,0 +1,58 @@
+"""Smoke tests of a running service: health, the MCP handshake, tools, extra HTTP checks.
+
+Standard library and httpx only: the same code runs on the host, in the integration
+tests and inside a bare client container bound to the service under test
+(``python -m main.core.smoke URL``). Nothing here may import pydantic or dagger.
+"""
+
+from typing import TYPE_CHECKING
+
+from main.core.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from main.core.smoke.checks import Deadline, run_smoke
+    from main.core.smoke.cli import argv_for, spec_from_args
+    from main.core.smoke.mcp import McpError, McpSession
+    from main.core.smoke.result import CheckResult, SmokeReport
+    from main.core.smoke.spec import (
+        DEFAULT_HEALTH_PATH,
+        DEFAULT_MCP_PATH,
+        HttpCheck,
+        SmokeSpec,
+        ToolCall,
+    )
+
+__all__ = [
+    "DEFAULT_HEALTH_PATH",
+    "DEFAULT_MCP_PATH",
+    "CheckResult",
+    "Deadline",
+    "HttpCheck",
+    "McpError",
+    "McpSession",
+    "SmokeReport",
+    "SmokeSpec",
+    "ToolCall",
+    "argv_for",
+    "run_smoke",
+    "spec_from_args",
+]
+
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "Deadline": "checks",
+        "run_smoke": "checks",
+        "argv_for": "cli",
+        "spec_from_args": "cli",
+        "McpError": "mcp",
+        "McpSession": "mcp",
+        "CheckResult": "result",
+        "SmokeReport": "result",
+        "DEFAULT_HEALTH_PATH": "spec",
+        "DEFAULT_MCP_PATH": "spec",
+        "HttpCheck": "spec",
+        "SmokeSpec": "spec",
+        "ToolCall": "spec",
+    },
+)

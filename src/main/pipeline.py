@@ -6,54 +6,38 @@ from typing import TYPE_CHECKING, Annotated, Self
 import dagger
 from dagger import DefaultPath, Doc, Ignore, field, object_type
 
+from main import report, scan, smoke, validate
+from main._sdk import FunctionError, uncached_check, uncached_function, up, user_errors
 from main.core.errors import PipelineError
-from main.core.tags import STAGING_LATEST
-from main.decorators import uncached_check, uncached_function, up
-from main.errors import FunctionError, user_errors
-from main.lazy import lazy_import
-from main.run_report import RunReport
-from main.scan_result import Scan
-from main.smoke_result import SmokeResult
+from main.core.lazy import lazy_import
+from main.registry import Registry
+from main.report import RunReport
+from main.scan import Scan
+from main.smoke import SmokeResult
 from main.source import IGNORED, read_revision, read_service, service_tree
-from main.trigger_decision import TriggerDecision
-from main.validation_result import Validation
+from main.trigger import TriggerDecision
+from main.validate import Validation
 
 if TYPE_CHECKING:
-    from main import (
-        build,
-        publish,
-        registry_ops,
-        run_report,
-        scan,
-        smoke,
-        smoke_result,
-        validate,
-        workflows,
-    )
-    from main.core import publish as publishing_rules
+    from main import build, publish, workflows
+    from main.core import publish as publish_rules
     from main.core import triggers
     from main.core import validate as validation
-    from main.core.report import model as report
+    from main.core.report import model as core_report
     from main.core.report import notify
     from main.core.report import rules as run_rules
     from main.core.service import Service
 else:
-    # The stage recipes load when a function first needs them (see main/lazy.py).
+    # Stage recipes and core rules load when a function first needs them (core/lazy.py).
     build = lazy_import("main.build")
     publish = lazy_import("main.publish")
-    registry_ops = lazy_import("main.registry_ops")
-    run_report = lazy_import("main.run_report")
-    scan = lazy_import("main.scan")
-    smoke = lazy_import("main.smoke")
-    smoke_result = lazy_import("main.smoke_result")
-    validate = lazy_import("main.validate")
     workflows = lazy_import("main.workflows")
     notify = lazy_import("main.core.report.notify")
-    report = lazy_import("main.core.report.model")
+    core_report = lazy_import("main.core.report.model")
     run_rules = lazy_import("main.core.report.rules")
     triggers = lazy_import("main.core.triggers")
     validation = lazy_import("main.core.validate")
-    publishing_rules = lazy_import("main.core.publish")
+    publish_rules = lazy_import("main.core.publish")
 
 RefArg = Annotated[
     str,
@@ -63,12 +47,6 @@ KindArg = Annotated[
     str,
     Doc("Which tags: staging (timestamped + staging-latest) or production (latest, version, sha)"),
 ]
-
-RegistryArg = Annotated[
-    str,
-    Doc("Registry API address, e.g. http://127.0.0.1:5000 (default: https:// + image host)"),
-]
-
 
 TokenArg = Annotated[
     dagger.Secret | None,
@@ -259,7 +237,7 @@ class Pipeline:
         service = await self.service(ref)
         with user_errors():
             revision = await read_revision(self.repo, ref)
-            return publishing_rules.tags_for(kind, service.version, revision)
+            return publish_rules.tags_for(kind, service.version, revision)
 
     @uncached_function
     async def publish(
@@ -384,8 +362,8 @@ class Pipeline:
                 msg = "smoke-test needs exactly one of --image (a built image) or --url"
                 raise PipelineError(msg)
             if image is None:
-                return smoke_result.smoke_result(await smoke.check_target(url, settings))
-            return smoke_result.smoke_result(await smoke.check_image(image, settings))
+                return smoke.smoke_result(await smoke.check_target(url, settings))
+            return smoke.smoke_result(await smoke.check_image(image, settings))
 
     @up
     async def serve(
@@ -467,7 +445,7 @@ class Pipeline:
         )
 
     def _scanner(self, ref: str) -> "workflows.ScanFn":
-        async def scan_with_settings(image: dagger.Container, mode: "report.ScanMode") -> Scan:
+        async def scan_with_settings(image: dagger.Container, mode: "core_report.ScanMode") -> Scan:
             return await self.scan_report(image, mode=mode, ref=ref)
 
         return scan_with_settings
@@ -525,7 +503,7 @@ class Pipeline:
             result = await workflows.deploy_staging(
                 target, delivery, self._scanner(ref), skip_tests=skip_tests, trigger=trigger
             )
-        return run_report.finished(result, fail=fail)
+        return report.finished(result, fail=fail)
 
     async def _decide(self, event_name: str, event: dagger.File | None) -> "triggers.Decision":
         if event is None or not event_name:
@@ -535,9 +513,9 @@ class Pipeline:
         label = (await self.service()).config.staging_label
         return triggers.decide(event_name, payload, label=label)
 
-    async def _not_deployed(self, reason: str, ref: str) -> "report.Report":
+    async def _not_deployed(self, reason: str, ref: str) -> "core_report.Report":
         service = await self.service()
-        no_run = report.Report(
+        no_run = core_report.Report(
             workflow=run_rules.STAGING,
             service=service.name,
             version=service.version,
@@ -578,84 +556,32 @@ class Pipeline:
         )
         with user_errors():  # stage failures are in the report; only input errors raise
             result = await workflows.ci(target, delivery, self._scanner(ref))
-        return run_report.finished(result, fail=fail)
+        return report.finished(result, fail=fail)
 
-    # --- promote, rollback, prune -------------------------------------------------------
-
-    @uncached_function
-    async def promote(
-        self,
-        *,
-        tag: Annotated[
-            str, Doc("Staging tag to promote: staging-latest or a timestamped staging tag")
-        ] = STAGING_LATEST,
-        registry_token: TokenArg = None,
-        registry: RegistryArg = "",
-        force: Annotated[
-            bool, Doc("Replace a version or commit tag that points to a different image")
-        ] = False,
-    ) -> str:
-        """Give a staging image the production tags of its version: latest, version, sha.
-
-        Same repository, identical digest: the manifest is re-tagged, no layer is pulled
-        or pushed. The version and commit come from the image's OCI labels, or from the
-        timestamped staging tag's name. Nothing is written unless every check passes.
-        """
-        with user_errors():
-            settings = (await self.service()).config
-            return await registry_ops.promote_image(
-                settings, tag=tag, registry=registry, password=registry_token, force=force
-            )
+    # --- the registry family ------------------------------------------------------------
 
     @uncached_function
-    async def rollback(
+    async def registry(
         self,
         *,
-        to: Annotated[
+        token: Annotated[
+            dagger.Secret | None,
+            Doc("Registry token or password, as a secret: env://GITHUB_TOKEN"),
+        ] = None,
+        api: Annotated[
             str,
-            Doc("Timestamped staging tag to go back to (default: the deployment before)"),
+            Doc(
+                "Registry API address when the image name cannot say it (default: https:// + "
+                "image host); reachable from the module's container, so not 127.0.0.1"
+            ),
         ] = "",
-        registry_token: TokenArg = None,
-        registry: RegistryArg = "",
-    ) -> str:
-        """Point staging-latest at an earlier staging image, by default the previous one.
+    ) -> Registry:
+        """Tag moves and deletions on the image's registry: promote, rollback, prune.
 
-        "Previous" is by the timestamps in the staging tags: the newest one older than
-        the deployment staging-latest points to now, holding a different image.
+        The credentials are given once here, then a function of the family is chained:
+        `dagger call registry --token env://GITHUB_TOKEN promote`. No image is pulled:
+        every operation works on manifests over the OCI distribution API.
         """
         with user_errors():
             settings = (await self.service()).config
-            return await registry_ops.rollback_staging(
-                settings, to=to, registry=registry, password=registry_token
-            )
-
-    @uncached_function
-    async def prune_staging(
-        self,
-        *,
-        keep: Annotated[
-            int | None, Doc("Keep this many newest staging tags (default: staging-keep)")
-        ] = None,
-        keep_newer_than: Annotated[
-            str | None,
-            Doc("Also keep staging tags younger than this, e.g. 7d; empty: no age rule"),
-        ] = None,
-        dry_run: Annotated[bool, Doc("Only list what would be deleted")] = False,
-        registry_token: TokenArg = None,
-        registry: RegistryArg = "",
-    ) -> str:
-        """Delete old staging images; never one that staging-latest or a release uses.
-
-        On ghcr.io deletion goes through GitHub's package API (child manifests of an
-        index included); elsewhere through the OCI API.
-        """
-        with user_errors():
-            settings = (await self.service()).config
-            return await registry_ops.prune_staging_images(
-                settings,
-                keep=keep,
-                keep_newer_than=keep_newer_than,
-                dry_run=dry_run,
-                registry=registry,
-                password=registry_token,
-            )
+            return Registry.of(settings, token=token, api=api)

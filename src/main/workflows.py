@@ -17,6 +17,7 @@ import anyio
 import dagger
 
 from main import smoke
+from main._sdk import FunctionError
 from main.build import build_service
 from main.core.errors import PipelineError
 from main.core.publish import (
@@ -53,9 +54,8 @@ from main.core.report.rules import (
 from main.core.tags import STAGING_LATEST
 from main.core.triggers import publishes_production
 from main.core.validate import CHECKS
-from main.errors import FunctionError
-from main.notify import notify
 from main.publish import local_repository, push_tags, with_credentials
+from main.report import notify
 from main.source import read_revision
 from main.validate import run_checks
 
@@ -63,7 +63,7 @@ if TYPE_CHECKING:
     from main.core.revision import Revision
     from main.core.service import Service
     from main.core.smoke.result import SmokeReport
-    from main.scan_result import Scan
+    from main.scan import Scan
 
 ScanFn = Callable[[dagger.Container, ScanMode], Awaitable["Scan"]]
 

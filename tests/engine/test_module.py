@@ -3,7 +3,7 @@
 import json
 
 from tests.engine.conftest import SAMPLE_SUBPATH, DaggerCall
-from tests.plan.test_registration import PIPELINE_FUNCTIONS
+from tests.support.module_shape import PIPELINE_FUNCTIONS
 
 
 def test_functions_are_listed(dagger: DaggerCall) -> None:

@@ -1,4 +1,4 @@
-"""`dagger call` of promote, rollback and prune-staging: options and one-line errors.
+"""`dagger call registry ...` promote, rollback and prune: options and one-line errors.
 
 The registry functions talk HTTP from the module's container, which cannot reach a
 registry on the test host's loopback; their work against a real registry is covered
@@ -13,13 +13,16 @@ from tests.engine.conftest import SAMPLE_SUBPATH, DaggerCall
 @pytest.mark.parametrize(
     ("function", "options"),
     [
-        ("promote", ["--tag", "--registry-token", "--registry", "--force"]),
-        ("rollback", ["--to", "--registry-token", "--registry"]),
-        ("prune-staging", ["--keep", "--keep-newer-than", "--dry-run", "--registry-token"]),
+        ([], ["--token", "--api"]),
+        (["promote"], ["--tag", "--force"]),
+        (["rollback"], ["--to"]),
+        (["prune"], ["--keep", "--keep-newer-than", "--dry-run"]),
     ],
 )
-def test_options_are_documented(dagger: DaggerCall, function: str, options: list[str]) -> None:
-    result = dagger("call", "--subpath", SAMPLE_SUBPATH, function, "--help")
+def test_options_are_documented(
+    dagger: DaggerCall, function: list[str], options: list[str]
+) -> None:
+    result = dagger("call", "--subpath", SAMPLE_SUBPATH, "registry", *function, "--help")
     assert result.returncode == 0, result.stderr
     for option in options:
         assert option in result.stdout
@@ -28,8 +31,8 @@ def test_options_are_documented(dagger: DaggerCall, function: str, options: list
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (["prune-staging", "--keep-newer-than", "soon"], "'soon' is not an age"),
-        (["rollback", "--registry", "127.0.0.1:5000"], "needs a scheme"),
+        (["registry", "prune", "--keep-newer-than", "soon"], "'soon' is not an age"),
+        (["registry", "--api", "127.0.0.1:5000", "rollback"], "needs a scheme"),
     ],
 )
 def test_bad_arguments_fail_with_one_clear_line(

@@ -1,4 +1,4 @@
-"""The Dagger functions promote, rollback and prune_staging, run in this process.
+"""The registry family (registry promote, rollback, prune), run in this process.
 
 They are plain HTTP from the module's process, so without an engine they run for real
 against the registry: only the two engine round trips they await are answered
@@ -6,20 +6,19 @@ locally (the service's pyproject.toml from disk, and a secret's plaintext from t
 ``setSecret`` call that made it). Errors must reach the user as one traceback-free line.
 """
 
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 
 import dagger
 import httpx
 import pytest
 from dagger import dag
 
+from main._sdk import FunctionError
 from main.core.config import PipelineConfig
-from main.core.errors import PipelineError
 from main.core.registry.client import Registry
 from main.core.tags import STAGING_LATEST
-from main.errors import FunctionError
 from main.pipeline import Pipeline
-from main.registry_ops import prune_staging_images
+from main.registry import Registry as RegistryFamily
 from tests.integration.auth_proxy import ProxyState, auth_front
 from tests.integration.github_api import GithubApi, GithubState
 from tests.integration.http_servers import Log, serving
@@ -64,9 +63,10 @@ async def test_promote_through_the_token_handshake_with_a_secret(front: str, reg
     repo = new_repo("fn")
     async with Registry(registry) as direct:
         staged = await deploy(direct, repo, day=0, version="2.0.0")
-        summary = await pipeline_for(front, repo).promote(
-            registry_token=dag.set_secret("registry-password", "s3cret"), registry=front
+        family = await pipeline_for(front, repo).registry(
+            token=dag.set_secret("registry-password", "s3cret"), api=front
         )
+        summary = await family.promote()
         after = await snapshot(direct, repo)
     assert summary.startswith(f"promoted {repo}:{STAGING_LATEST} ({staged.digest})")
     assert after["latest"] == after["2.0.0"] == staged.digest
@@ -77,30 +77,29 @@ async def test_a_wrong_secret_is_one_line_and_changes_nothing(front: str, regist
     async with Registry(registry) as direct:
         await deploy(direct, repo, day=0)
         before = await snapshot(direct, repo)
+        family = await pipeline_for(front, repo).registry(
+            token=dag.set_secret("registry-password", "wrong"), api=front
+        )
         with pytest.raises(FunctionError, match=r"401 unauthorized.*check the registry user name"):
-            await pipeline_for(front, repo).promote(
-                registry_token=dag.set_secret("registry-password", "wrong"), registry=front
-            )
+            await family.promote()
         assert await snapshot(direct, repo) == before
 
 
 async def test_rollback_and_prune_from_the_functions(registry: str) -> None:
     repo = new_repo("fn-ops")
-    pipeline = pipeline_for(registry, repo)
+    family = await pipeline_for(registry, repo).registry(api=registry)
     async with Registry(registry) as direct:
         first = await deploy(direct, repo, day=0)
         second = await deploy(direct, repo, day=1)
-        rolled = await pipeline.rollback(registry=registry)
+        rolled = await family.rollback()
         assert (await direct.digest(repo, STAGING_LATEST)) == first.digest
         assert f"to {first.tag}" in rolled
-        listed = await pipeline.prune_staging(
-            keep=1, keep_newer_than="", dry_run=True, registry=registry
-        )
+        listed = await family.prune(keep=1, keep_newer_than="", dry_run=True)
         # staging-latest now protects the older image: nothing may go
         assert listed.startswith(f"{repo}: would delete 0 manifest(s)")
         assert f"spared {first.tag}: {first.digest} is also {STAGING_LATEST}" in listed
-        await pipeline.rollback(to=second.tag, registry=registry)
-        pruned = await pipeline.prune_staging(keep=1, keep_newer_than="", registry=registry)
+        await family.rollback(to=second.tag)
+        pruned = await family.prune(keep=1, keep_newer_than="")
         assert pruned.startswith(f"{repo}: deleted 1 manifest(s)")
         assert sorted(await direct.tags(repo)) == sorted([STAGING_LATEST, second.tag])
 
@@ -115,14 +114,14 @@ async def test_rollback_and_prune_from_the_functions(registry: str) -> None:
 )
 async def test_function_errors_are_one_line(registry: str, call: str, expected: str) -> None:
     repo = new_repo("fn-err")
-    pipeline = pipeline_for(registry, repo)
+    family = await pipeline_for(registry, repo).registry(api=registry)
     async with Registry(registry) as direct:
         await deploy(direct, repo, day=0)
         before = await snapshot(direct, repo)
-        calls = {
-            "rollback": lambda: pipeline.rollback(registry=registry),
-            "prune": lambda: pipeline.prune_staging(keep_newer_than="soon", registry=registry),
-            "promote": lambda: pipeline.promote(tag="staging-v9", registry=registry),
+        calls: dict[str, Callable[[], Awaitable[str]]] = {
+            "rollback": lambda: family.rollback(),  # noqa: PLW0108 - one shape per row
+            "prune": lambda: family.prune(keep_newer_than="soon"),
+            "promote": lambda: family.promote(tag="staging-v9"),
         }
         with pytest.raises(FunctionError, match=expected) as caught:
             await calls[call]()
@@ -142,16 +141,10 @@ async def test_prune_of_a_ghcr_image_deletes_through_the_github_api(registry: st
         with serving(GithubApi, log=Log(), state=state) as api:
             settings = PipelineConfig(image=f"ghcr.io/{repo}", github_api_url=api)
             for token in (None, dag.set_secret("token", "ghp_fn")):
-                pruning = prune_staging_images(
-                    settings,
-                    keep=1,
-                    keep_newer_than="",
-                    dry_run=False,
-                    registry=registry,
-                    password=token,
-                )
+                family = RegistryFamily.of(settings, token=token, api=registry)
+                pruning = family.prune(keep=1, keep_newer_than="")
                 if token is None:
-                    with pytest.raises(PipelineError, match=r"ghcr\.io needs a GitHub token"):
+                    with pytest.raises(FunctionError, match=r"ghcr\.io needs a GitHub token"):
                         await pruning
                 else:
                     summary = await pruning

@@ -7,9 +7,9 @@ import dagger
 import pytest
 from dagger import dag
 
+from main._sdk import FunctionError
 from main.core.errors import PipelineError
 from main.core.scan.sarif import build_upload, upload_sarif
-from main.errors import FunctionError
 from tests.integration.github_stub import GitHubStub, github_stub
 from tests.plan.lazy import calls
 from tests.plan.scans import scan_result

@@ -9,7 +9,7 @@ from typing import Any
 from dagger import dag
 
 from main.core.scan.trivy import SEVERITIES
-from main.scan_result import Scan, SeverityCounts
+from main.scan import Scan, SeverityCounts
 
 
 def scan_result(**fields: Any) -> Scan:  # noqa: ANN401 - any of Scan's fields

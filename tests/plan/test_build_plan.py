@@ -4,10 +4,10 @@ import dagger
 import pytest
 from dagger import dag
 
+from main._sdk import FunctionError
 from main.build import build_image
 from main.core.config import validate_config
 from main.core.revision import Revision
-from main.errors import FunctionError
 from main.pipeline import Pipeline
 from main.source import GIT_IMAGE, commit_log, read_revision, service_tree
 from tests.plan.answers import SHA, answer_commit

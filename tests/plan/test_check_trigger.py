@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from dagger import dag
 
-from main.errors import FunctionError
+from main._sdk import FunctionError
 from main.pipeline import Pipeline
 from tests.unit.github_events import HEAD_SHA, dispatch, pull_request
 

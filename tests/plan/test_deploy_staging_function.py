@@ -9,11 +9,11 @@ import dagger
 import pytest
 
 from main import workflows
+from main._sdk import FunctionError
 from main.core.publish import parse_image
 from main.core.report.model import Report
 from main.core.revision import Revision
 from main.core.service import Service
-from main.errors import FunctionError
 from main.pipeline import Pipeline
 from tests.plan.test_check_trigger import event_file
 from tests.unit.github_events import HEAD_SHA, dispatch, pull_request

@@ -3,7 +3,7 @@
 import pytest
 from dagger import dag
 
-from main.notify import NO_WEBHOOK, notify
+from main.report import NO_WEBHOOK, notify
 from tests.unit.reports import failing_report
 
 pytestmark = pytest.mark.anyio

@@ -22,11 +22,11 @@ from main.core.smoke.result import SmokeReport, failed, passed
 from main.core.triggers import Decision
 from main.core.validate import CheckResult
 from main.pipeline import Pipeline
-from main.run_report import RunReport
-from main.scan_result import Scan, SeverityCounts
-from main.smoke_result import SmokeResult, smoke_result
-from main.trigger_decision import TriggerDecision
-from main.validation_result import Validation
+from main.report import RunReport
+from main.scan import Scan, SeverityCounts
+from main.smoke import SmokeResult, smoke_result
+from main.trigger import TriggerDecision
+from main.validate import Validation
 from tests.plan.lazy import calls
 
 T = TypeVar("T")

@@ -5,7 +5,7 @@ import dagger
 import pytest
 from dagger import dag
 
-from main.errors import FunctionError
+from main._sdk import FunctionError
 from main.pipeline import Pipeline
 from tests.plan.answers import SHA, query_error
 from tests.plan.conftest import GIT_URL, pipeline_for_sample

@@ -1,36 +1,58 @@
-"""The guard of every later change: the module registers, and every part is documented."""
+"""The module's public shape, as one table: what `dagger functions` lists and how it behaves.
+
+Every function of every object is a row: its arguments in order, whether the engine's
+function cache may answer it, and whether `dagger check` or `dagger up` finds it. A new
+function is a new row on purpose. Functions that read a ref by name, read live state or
+have effects are uncached ("Never"): a cached answer would describe a branch as it was
+days ago, or claim a push that never happened. Result objects' own renderers are pure
+and keep the default policy.
+"""
+
+import pytest
 
 from tests.plan.registration import ModuleDef
+from tests.support.module_shape import CHECK, FUNCTIONS, UP
 
-# Every function `dagger functions` must list, by stage. A new function is added here on
-# purpose; the blank lines let stages be added on separate branches without conflicts.
-FOUNDATION = {"tree", "version", "config"}
-
-VALIDATE_BUILD_PUBLISH = {
-    "validate",
-    "lint",
-    "typecheck",
-    "test",
-    "lint_containerfile",
-    "build",
-    "tags",
-    "publish",
+# Fields a caller reads without parsing (a superset check: more fields may come).
+FIELDS: dict[str, set[str]] = {
+    "Validation": {"ok", "checks"},
+    "CheckOutcome": {"name", "status", "duration", "output", "commands"},
+    "Scan": {"mode", "blocked", "reason", "counts", "found", "fixable", "unfixed"},
+    "SeverityCounts": {"critical", "high", "medium", "low", "unknown", "total"},
+    "SmokeResult": {"passed", "summary", "startup_seconds", "checks", "logs", "report"},
+    "TriggerDecision": {"event_name", "should_deploy", "ref", "reason", "skip_tests"},
+    "RunReport": {"ok", "failed_stage", "failure_message", "report_json"},
+    "Registry": {"image", "api", "token"},
 }
 
-SCAN = {"scan"}
 
-SMOKE = {"smoke_test", "serve"}
-
-ORCHESTRATION = {"check_trigger", "deploy_staging", "ci"}
-
-REGISTRY = {"promote", "rollback", "prune_staging"}
-
-PIPELINE_FUNCTIONS = FOUNDATION | VALIDATE_BUILD_PUBLISH | SCAN | SMOKE | ORCHESTRATION | REGISTRY
+def test_the_table_lists_every_function(module_def: ModuleDef) -> None:
+    registered = {(obj.name, name) for obj in module_def.objects.values() for name in obj.functions}
+    assert registered == {(obj, fn) for obj, fn, *_ in FUNCTIONS}
 
 
-def test_every_function_registers(module_def: ModuleDef) -> None:
-    pipeline = module_def.objects["Pipeline"]
-    assert set(pipeline.functions) == PIPELINE_FUNCTIONS
+@pytest.mark.parametrize(
+    ("obj", "name", "args", "cache", "role"),
+    FUNCTIONS,
+    ids=[f"{obj}.{name}" for obj, name, *_ in FUNCTIONS],
+)
+def test_each_function_registers_as_the_table_says(  # noqa: PLR0913, PLR0917 - one per table column
+    module_def: ModuleDef, obj: str, name: str, args: list[str], cache: str | None, role: str
+) -> None:
+    function = module_def.objects[obj].functions[name]
+    assert [arg.name for arg in function.args] == args
+    assert function.cache_policy == cache
+    assert function.check == (role == CHECK)
+    assert function.up == (role == UP)
+
+
+@pytest.mark.parametrize("obj", sorted(FIELDS))
+def test_result_objects_carry_their_fields(module_def: ModuleDef, obj: str) -> None:
+    assert FIELDS[obj] <= set(module_def.objects[obj].fields)
+
+
+def test_the_scan_keeps_its_raw_documents_private(module_def: ModuleDef) -> None:
+    assert {"report", "filtered"}.isdisjoint(module_def.objects["Scan"].fields)
 
 
 def test_module_and_objects_are_described(module_def: ModuleDef) -> None:

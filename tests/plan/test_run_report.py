@@ -3,7 +3,7 @@
 import json
 
 from main.core.report.model import Report
-from main.run_report import FAILURE_FILE, JSON_FILE, MARKDOWN_FILE, RunReport
+from main.report import FAILURE_FILE, JSON_FILE, MARKDOWN_FILE, RunReport
 from tests.plan.lazy import find
 from tests.plan.registration import ModuleDef
 from tests.unit.reports import failing_report, passing_report

@@ -16,8 +16,8 @@ import dagger
 import pytest
 from dagger import dag
 
+from main._sdk import FunctionError
 from main.core.scan.trivy import SEVERITIES
-from main.errors import FunctionError
 from main.pipeline import Pipeline
 from main.scan import (
     ALL_SEVERITIES,
@@ -27,11 +27,11 @@ from main.scan import (
     TRIVY_IMAGE,
     TRIVY_VERSION,
     WORK,
+    Scan,
     convert,
     db_cache_key,
     scan_container,
 )
-from main.scan_result import Scan
 from tests.plan.conftest import REPO_ROOT, SAMPLE_SUBPATH
 from tests.plan.lazy import Call, calls, find, names, plain_env, secret_names
 from tests.plan.offline import local_path

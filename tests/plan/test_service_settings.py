@@ -3,7 +3,7 @@ import json
 import pytest
 from dagger import dag
 
-from main.errors import FunctionError
+from main._sdk import FunctionError
 from main.pipeline import Pipeline
 from tests.plan.conftest import REPO_ROOT, pipeline_for_sample
 

@@ -5,9 +5,9 @@ import dagger
 import pytest
 from dagger import dag
 
+from main._sdk import FunctionError
 from main.core.service import load_service
 from main.core.smoke import argv_for
-from main.errors import FunctionError
 from main.pipeline import Pipeline
 from main.smoke import (
     CHECKER_ROOT,

@@ -3,9 +3,9 @@ import dagger
 import pytest
 from dagger import dag
 
+from main._sdk import FunctionError
 from main.core.config import PipelineConfig, validate_config
 from main.core.validate import HADOLINT_REQUIREMENT
-from main.errors import FunctionError
 from main.pipeline import Pipeline
 from main.validate import (
     UV_CACHE,

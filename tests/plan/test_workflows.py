@@ -16,6 +16,7 @@ import pytest
 from dagger import dag
 
 from main import smoke, workflows
+from main._sdk import FunctionError
 from main.core.errors import PipelineError
 from main.core.publish import Published, parse_image
 from main.core.report.model import Report
@@ -24,9 +25,8 @@ from main.core.service import Service, load_service
 from main.core.smoke.result import CheckResult as SmokeCheckResult
 from main.core.smoke.result import Outcome, SmokeReport
 from main.core.validate import CheckResult
-from main.errors import FunctionError
-from main.run_report import finished
-from main.scan_result import Scan, SeverityCounts
+from main.report import finished
+from main.scan import Scan, SeverityCounts
 from tests.plan.scans import scan_result
 
 SAMPLE = Path(__file__).parents[1] / "fixtures" / "sample-service" / "pyproject.toml"

@@ -11,7 +11,9 @@ import sys
 HEAVY = [
     "pydantic",
     "main.workflows",
-    "main.registry_ops",
+    "main.core.registry.promotion",
+    "main.core.scan.sarif",
+    "main.core.smoke.mcp",
     "main.core.registry.client",
     "main.core.smoke.checks",
     "main.core.scan.trivy",

@@ -11,7 +11,7 @@ from main.core.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from main.core.smoke.checks import Deadline, run_smoke
-    from main.core.smoke.cli import argv_for, spec_from_args
+    from main.core.smoke.cli import spec_from_args
     from main.core.smoke.mcp import McpError, McpSession
     from main.core.smoke.result import CheckResult, SmokeReport
     from main.core.smoke.spec import (
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
         HttpCheck,
         SmokeSpec,
         ToolCall,
+        argv_for,
     )
 
 __all__ = [
@@ -43,7 +44,7 @@ __getattr__ = lazy_exports(
     {
         "Deadline": "checks",
         "run_smoke": "checks",
-        "argv_for": "cli",
+        "argv_for": "spec",
         "spec_from_args": "cli",
         "McpError": "mcp",
         "McpSession": "mcp",

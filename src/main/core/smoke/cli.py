@@ -26,7 +26,6 @@ from main.core.smoke.spec import (
     HttpCheck,
     SmokeSpec,
     ToolCall,
-    http_check_mapping,
     parse_http_check,
     parse_tool_call,
 )
@@ -131,31 +130,6 @@ def spec_from_args(argv: Sequence[str] | None = None) -> SmokeSpec:
         )
     except PipelineError as exc:
         parser.error(str(exc))
-
-
-def argv_for(spec: SmokeSpec) -> list[str]:
-    """The command line that makes the checker run ``spec``: the inverse of parsing it.
-
-    The Dagger function builds its client container's command with this, so the
-    container runs exactly what the integration tests run on the host. Options are
-    written ``--name=value`` so that a value starting with ``-`` stays a value.
-    """
-
-    def option(name: str, value: str) -> str:
-        return f"--{name}={value}"
-
-    argv = [spec.url, option("health-path", spec.health_path), option("timeout", str(spec.timeout))]
-    argv += ["--no-mcp"] if spec.mcp_path is None else [option("mcp-path", spec.mcp_path)]
-    if spec.ready_timeout is not None:
-        argv.append(option("ready-timeout", str(spec.ready_timeout)))
-    argv += [option("expect-tool", name) for name in spec.expected_tools]
-    if spec.tool_call is not None:
-        arguments = json.dumps(dict(spec.tool_call.arguments), sort_keys=True)
-        argv += [option("call", spec.tool_call.name), option("call-args", arguments)]
-        if spec.tool_call.expect is not None:
-            argv.append(option("call-expect", spec.tool_call.expect))
-    checks = [json.dumps(http_check_mapping(check), sort_keys=True) for check in spec.checks]
-    return argv + [option("check", check) for check in checks]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Self
 
 from dagger import Doc, field, object_type
 
-from main.decorators import function
+from main._sdk import function
 
 if TYPE_CHECKING:
     from main.core.triggers import Decision

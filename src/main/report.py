@@ -12,14 +12,43 @@ from typing import TYPE_CHECKING, Annotated, Self
 import dagger
 from dagger import Doc, dag, field, object_type
 
-from main.decorators import function
-from main.errors import FunctionError
-from main.lazy import lazy_import
+from main._sdk import FunctionError, function
+from main.core.lazy import lazy_import
 
 if TYPE_CHECKING:
     from main.core.report import model as core_report
+    from main.core.report import notify as core_notify
 else:
+    # pydantic-free but large: loaded when a run reports, not when the module loads.
     core_report = lazy_import("main.core.report.model")
+    core_notify = lazy_import("main.core.report.notify")
+
+NO_WEBHOOK = "no --notify-webhook given"
+
+
+async def notify(
+    report: "core_report.Report",
+    webhook: dagger.Secret | None,
+    kind: str,
+    *,
+    link: str = "",
+) -> "core_report.StageResult":
+    """Post ``report`` to ``webhook`` as a ``kind`` message; the ``notify`` stage result.
+
+    ``link`` is the run's page (e.g. the GitHub Actions run URL) for the message's
+    button; the module cannot see the runner's environment, so the caller passes it.
+    Call :func:`~main.core.report.notify.check_kind` before the run to refuse a bad kind early.
+    """
+    if webhook is None:
+        return core_report.StageResult("notify", "skipped", 0.0, NO_WEBHOOK, blocking=False)
+    clock = core_report.Stopwatch()
+    try:
+        url = (await webhook.plaintext()).strip()
+    except dagger.DaggerError as exc:
+        why = f"{kind}: could not read the webhook secret ({type(exc).__name__})"
+        return clock.stage("notify", "failed", why, blocking=False)
+    return (await core_notify.send(kind, url, report, link=link)).stage()
+
 
 MARKDOWN_FILE = "report.md"
 JSON_FILE = "report.json"

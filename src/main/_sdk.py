@@ -8,10 +8,29 @@ callable with its type intact. ``uncached_function`` also names the intent of
 engine's 7-day function cache.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import ParamSpec, TypeVar
 
 import dagger
+
+# Not re-exported by the SDK's top-level package in 0.21; it is the documented escape
+# hatch ("to fully control logging from user code") in dagger.mod._module.
+from dagger.mod._exceptions import FunctionError
+
+from main.core.errors import PipelineError
+
+__all__ = ["FunctionError", "user_errors"]
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Re-raise :class:`PipelineError` as a traceback-free function error."""
+    try:
+        yield
+    except PipelineError as exc:
+        raise FunctionError(str(exc)) from None
+
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -1,0 +1,169 @@
+"""The registry family: promote, rollback and prune, as one sub-object.
+
+``dagger call registry --token env://GITHUB_TOKEN promote`` states the credentials
+once for the whole family. These functions move tags and delete manifests; no
+container is involved, so they run as plain HTTP from the module's own process
+(``main.core.registry`` does the work). The token arrives as a ``dagger.Secret`` and is
+read here only to authenticate.
+"""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Annotated, Self
+
+import dagger
+from dagger import Doc, field, object_type
+
+from main._sdk import uncached_function, user_errors
+from main.core.errors import PipelineError
+from main.core.lazy import lazy_import
+
+if TYPE_CHECKING:
+    from main.core import image as images
+    from main.core import registry as oci
+    from main.core import tags
+    from main.core.config import PipelineConfig
+    from main.core.registry import ghcr
+else:
+    # httpx and the registry client load when a registry function runs, not with the module.
+    images = lazy_import("main.core.image")
+    oci = lazy_import("main.core.registry")
+    tags = lazy_import("main.core.tags")
+    ghcr = lazy_import("main.core.registry.ghcr")
+
+GHCR_TOKEN_NEEDED = (
+    "deleting on ghcr.io needs a GitHub token: pass registry --token env://GITHUB_TOKEN"  # noqa: S105 - how to pass one
+)
+
+
+@object_type
+class Registry:
+    """The service's image repository, with the credentials to change its tags."""
+
+    image: Annotated[str, Doc("The image repository, e.g. ghcr.io/acme/service")] = field()
+    username: Annotated[str, Doc("User name for the registry (empty: none)")] = field(default="")
+    api: Annotated[str, Doc("Registry API address (empty: https:// + the image's host)")] = field(
+        default=""
+    )
+    github_api_url: Annotated[str, Doc("GitHub REST API root, for deletions on ghcr.io")] = field(
+        default=""
+    )
+    staging_keep: Annotated[int, Doc("Default of prune --keep")] = field(default=10)
+    staging_keep_newer_than: Annotated[str, Doc("Default of prune --keep-newer-than")] = field(
+        default=""
+    )
+    token: Annotated[dagger.Secret | None, Doc("Registry token or password")] = field(default=None)
+
+    @classmethod
+    def of(cls, settings: "PipelineConfig", *, token: dagger.Secret | None, api: str) -> Self:
+        """The family for a service's settings; the image name is checked at once."""
+        images.parse_image(settings.image or "", api)
+        return cls(  # type: ignore[call-arg]
+            image=settings.image or "",
+            username=settings.registry_username or "",
+            api=api,
+            github_api_url=settings.github_api_url,
+            staging_keep=settings.staging_keep,
+            staging_keep_newer_than=settings.staging_keep_newer_than,
+            token=token,
+        )
+
+    @asynccontextmanager
+    async def _connected(
+        self,
+    ) -> AsyncIterator[tuple["oci.Registry", "images.ImageRef", str | None]]:
+        image = images.parse_image(self.image, self.api)
+        secret = await self.token.plaintext() if self.token is not None else None
+        async with oci.Registry(image.base_url, self.username or None, secret) as client:
+            yield client, image, secret
+
+    @uncached_function
+    async def promote(
+        self,
+        *,
+        tag: Annotated[
+            str, Doc("Staging tag to promote: staging-latest or a timestamped staging tag")
+        ] = "staging-latest",
+        force: Annotated[
+            bool, Doc("Replace a version or commit tag that points to a different image")
+        ] = False,
+    ) -> str:
+        """Give a staging image the production tags of its version: latest, version, sha.
+
+        Same repository, identical digest: the manifest is re-tagged, no layer is pulled
+        or pushed. The version and commit come from the image's OCI labels, or from the
+        timestamped staging tag's name. Nothing is written unless every check passes.
+        """
+        with user_errors():
+            async with self._connected() as (client, image, _):
+                promotion = await oci.promote(client, image.repository, tag, force=force)
+                return promotion.summary()
+
+    @uncached_function
+    async def rollback(
+        self,
+        *,
+        to: Annotated[
+            str,
+            Doc("Timestamped staging tag to go back to (default: the deployment before)"),
+        ] = "",
+    ) -> str:
+        """Point staging-latest at an earlier staging image, by default the previous one.
+
+        "Previous" is by the timestamps in the staging tags: the newest one older than
+        the deployment staging-latest points to now, holding a different image.
+        """
+        with user_errors():
+            async with self._connected() as (client, image, _):
+                return (await oci.rollback(client, image.repository, to or None)).summary()
+
+    @uncached_function
+    async def prune(
+        self,
+        *,
+        keep: Annotated[
+            int | None, Doc("Keep this many newest staging tags (default: staging-keep)")
+        ] = None,
+        keep_newer_than: Annotated[
+            str | None,
+            Doc("Also keep staging tags younger than this, e.g. 7d; empty: no age rule"),
+        ] = None,
+        dry_run: Annotated[bool, Doc("Only list what would be deleted")] = False,
+    ) -> str:
+        """Delete old staging images; never one that staging-latest or a release uses.
+
+        On ghcr.io deletion goes through GitHub's package API (child manifests of an
+        index included); elsewhere through the OCI API.
+        """
+        with user_errors():
+            return await self._prune(
+                keep=self.staging_keep if keep is None else keep,
+                age=self.staging_keep_newer_than if keep_newer_than is None else keep_newer_than,
+                dry_run=dry_run,
+            )
+
+    async def _prune(self, *, keep: int, age: str, dry_run: bool) -> str:
+        newer_than = oci.parse_age(age) if age else None
+        async with self._connected() as (client, image, secret):
+            deleter: oci.Deleter = oci.OciDeleter(client)
+            packages = None
+            if image.is_ghcr and not dry_run:
+                if secret is None:
+                    raise PipelineError(GHCR_TOKEN_NEEDED)
+                packages = ghcr.GithubPackages(secret, self.github_api_url)
+                deleter = ghcr.GhcrDeleter(packages)
+            try:
+                pruning = await oci.prune_staging(
+                    client,
+                    image.repository,
+                    deleter,
+                    keep=keep,
+                    newer_than=newer_than,
+                    now=datetime.now(UTC),
+                    dry_run=dry_run,
+                )
+            finally:
+                if packages is not None:
+                    await packages.aclose()
+            return pruning.summary()

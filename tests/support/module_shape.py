@@ -1,0 +1,59 @@
+"""The module's functions as one table, shared by the tiers that check it.
+
+The plan tier checks the offline registration against it; the engine tier checks what
+`dagger functions` lists.
+"""
+
+NEVER, DEFAULT = "Never", None
+CHECK, UP, PLAIN = "check", "up", ""
+DELIVERY = ["registry_token", "registry_username", "local_registry"]
+NOTIFY = ["notify_webhook", "notify_kind", "run_url", "fail"]
+
+# (object, function, arguments in order, cache policy, role)
+FUNCTIONS: list[tuple[str, str, list[str], str | None, str]] = [
+    ("Pipeline", "tree", ["ref"], NEVER, PLAIN),
+    ("Pipeline", "version", ["ref"], NEVER, PLAIN),
+    ("Pipeline", "config", ["ref"], NEVER, PLAIN),
+    ("Pipeline", "lint", ["ref"], NEVER, CHECK),
+    ("Pipeline", "typecheck", ["ref"], NEVER, CHECK),
+    ("Pipeline", "test", ["ref"], NEVER, CHECK),
+    ("Pipeline", "lint_containerfile", ["ref"], NEVER, CHECK),
+    ("Pipeline", "validate", ["ref", "skip_tests"], NEVER, PLAIN),
+    ("Pipeline", "build", ["ref"], NEVER, PLAIN),
+    ("Pipeline", "tags", ["ref", "kind"], NEVER, PLAIN),
+    ("Pipeline", "publish", ["ref", "kind", "registry_token", "local_registry"], NEVER, PLAIN),
+    ("Pipeline", "scan", ["image", "mode", "severities", "ignore_unfixed", "ref"], NEVER, PLAIN),
+    ("Pipeline", "smoke_test", ["image", "url", "ref"], NEVER, PLAIN),
+    ("Pipeline", "serve", ["image", "ref"], NEVER, UP),
+    ("Pipeline", "check_trigger", ["event_name", "event", "label"], NEVER, PLAIN),
+    (
+        "Pipeline",
+        "deploy_staging",
+        ["ref", "skip_tests", "event_name", "event", *DELIVERY, *NOTIFY],
+        NEVER,
+        PLAIN,
+    ),
+    ("Pipeline", "ci", ["ref", *DELIVERY, *NOTIFY], NEVER, PLAIN),
+    ("Pipeline", "registry", ["token", "api"], NEVER, PLAIN),
+    ("Registry", "promote", ["tag", "force"], NEVER, PLAIN),
+    ("Registry", "rollback", ["to"], NEVER, PLAIN),
+    ("Registry", "prune", ["keep", "keep_newer_than", "dry_run"], NEVER, PLAIN),
+    ("Validation", "summary", [], DEFAULT, PLAIN),
+    ("Scan", "json", ["unfiltered"], DEFAULT, PLAIN),
+    ("Scan", "sarif", [], DEFAULT, PLAIN),
+    ("Scan", "table", [], DEFAULT, PLAIN),
+    ("Scan", "markdown", [], DEFAULT, PLAIN),
+    (
+        "Scan",
+        "upload_sarif",
+        ["token", "repository", "commit_sha", "ref", "api_url"],
+        NEVER,
+        PLAIN,
+    ),
+    ("SmokeResult", "markdown", [], DEFAULT, PLAIN),
+    ("TriggerDecision", "json", [], DEFAULT, PLAIN),
+    ("RunReport", "markdown", [], DEFAULT, PLAIN),
+    ("RunReport", "report", [], DEFAULT, PLAIN),
+]
+
+PIPELINE_FUNCTIONS = {name for obj, name, *_ in FUNCTIONS if obj == "Pipeline"}

@@ -23,8 +23,8 @@ from pathlib import Path
 import anyio
 
 from main.core.registry.client import Registry
-from tests.integration.images import layer, push_image
-from tests.integration.processes import registry_server
+from tests.support.images import layer, push_image
+from tests.support.processes import registry_server
 
 MB = 1024 * 1024
 SIZES = {"1 MB": 1 * MB, "200 MB": 200 * MB}

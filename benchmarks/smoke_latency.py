@@ -31,7 +31,7 @@ sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
 from main.core.smoke.checks import Deadline, run_smoke, wait_until_ready  # noqa: E402
 from main.core.smoke.spec import SmokeSpec  # noqa: E402
-from tests.integration.processes import free_port, serving_app  # noqa: E402
+from tests.support.processes import free_port, serving_app  # noqa: E402
 
 DETECTION_BUDGET_MS = 50.0
 SUITE_BUDGET_MS = 100.0

@@ -3,8 +3,9 @@
 import json
 from pathlib import Path
 
-from tests.engine.conftest import SAMPLE_SUBPATH, DaggerCall
-from tests.unit.github_events import HEAD_SHA, pull_request
+from tests.support.constants import SAMPLE_SUBPATH
+from tests.support.engine import DaggerCall
+from tests.support.github_events import HEAD_SHA, pull_request
 
 
 def test_a_saved_pull_request_event_replays(dagger: DaggerCall, tmp_path: Path) -> None:

@@ -2,7 +2,8 @@
 
 import json
 
-from tests.engine.conftest import SAMPLE_SUBPATH, DaggerCall
+from tests.support.constants import SAMPLE_SUBPATH
+from tests.support.engine import DaggerCall
 from tests.support.module_shape import PIPELINE_FUNCTIONS
 
 

@@ -7,7 +7,8 @@ by tests/integration (the same code, in-process). Here: what only the engine sho
 
 import pytest
 
-from tests.engine.conftest import SAMPLE_SUBPATH, DaggerCall
+from tests.support.constants import SAMPLE_SUBPATH
+from tests.support.engine import DaggerCall
 
 
 @pytest.mark.parametrize(

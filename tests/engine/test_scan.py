@@ -7,7 +7,8 @@ its build.
 
 import json
 
-from tests.engine.conftest import SAMPLE_SUBPATH, DaggerCall
+from tests.support.constants import SAMPLE_SUBPATH
+from tests.support.engine import DaggerCall
 
 BASE = "python:3.12-slim"  # the sample service's runtime base
 OLD = "python:3.8.0-slim"  # 2019: fixable findings are certain

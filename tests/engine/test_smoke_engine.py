@@ -7,7 +7,8 @@ listens fails `ready`, and both come back as results, not errors.
 
 import json
 
-from tests.engine.conftest import SAMPLE_SUBPATH, DaggerCall
+from tests.support.constants import SAMPLE_SUBPATH
+from tests.support.engine import DaggerCall
 
 
 def test_an_image_that_does_not_serve_fails_start(dagger: DaggerCall) -> None:

@@ -7,20 +7,12 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.engine.conftest import SAMPLE_SUBPATH, DaggerCall
+from tests.support.constants import SAMPLE_SUBPATH
+from tests.support.engine import DaggerCall, git
 
 # The integration tier's real docker-registry fixture, registered here under its name.
-from tests.integration.conftest import registry  # noqa: F401
-from tests.integration.processes import REPO_ROOT
 
 SAMPLE = ("call", "--subpath", SAMPLE_SUBPATH)
-
-
-def git(*args: str) -> str:
-    done = subprocess.run(
-        ["git", *args], cwd=REPO_ROOT, capture_output=True, text=True, check=True, timeout=30
-    )
-    return done.stdout.strip()
 
 
 def lines(result: subprocess.CompletedProcess[str]) -> list[str]:
@@ -77,7 +69,7 @@ def test_publish_without_a_token_refuses_and_says_how(dagger: DaggerCall) -> Non
 
 def test_publish_to_a_local_registry_pushes_every_tag_on_one_digest(
     dagger: DaggerCall,
-    registry: str,  # noqa: F811 - the fixture imported above
+    registry: str,
 ) -> None:
     port = urlsplit(registry).port
     published = lines(dagger(*SAMPLE, "publish", "--local-registry", f"tcp://localhost:{port}"))

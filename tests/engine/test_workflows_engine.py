@@ -3,8 +3,8 @@
 import json
 from pathlib import Path
 
-from tests.engine.conftest import SAMPLE_SUBPATH, DaggerCall
-from tests.engine.test_validate_build_publish import git
+from tests.support.constants import SAMPLE_SUBPATH
+from tests.support.engine import DaggerCall, git
 
 SAMPLE = ("call", "--subpath", SAMPLE_SUBPATH)
 

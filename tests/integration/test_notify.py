@@ -7,10 +7,10 @@ import pytest
 
 from main.core.report.model import Publication, StageResult
 from main.core.report.notify import KINDS, NotifyResult, build_payload, send
-from tests.integration.processes import free_port
-from tests.integration.webhook_receiver import Answer, Receiver, receiving
-from tests.integration.webhook_shapes import CHECKS, SUCCESS
-from tests.unit.reports import failing_report, passing_report
+from tests.support.processes import free_port
+from tests.support.reports import failing_report, passing_report
+from tests.support.webhook_receiver import Answer, Receiver, receiving
+from tests.support.webhook_shapes import CHECKS, SUCCESS
 
 pytestmark = pytest.mark.anyio
 RUN = "https://github.com/acme/mcp-server/actions/runs/42"

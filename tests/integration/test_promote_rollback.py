@@ -7,8 +7,8 @@ from main.core.http import RetryPolicy
 from main.core.registry.client import Registry
 from main.core.registry.promotion import promote, rollback
 from main.core.tags import STAGING_LATEST
-from tests.integration.images import snapshot
-from tests.integration.staging import deploy, new_repo
+from tests.support.images import snapshot
+from tests.support.staging import deploy, new_repo
 
 pytestmark = pytest.mark.anyio
 FAST = RetryPolicy(retries=1, backoff=0.01)

@@ -21,11 +21,11 @@ from main.core.registry.ghcr import GhcrDeleter, GithubPackages
 from main.core.registry.promotion import promote
 from main.core.registry.pruning import OciDeleter, prune_staging
 from main.core.tags import STAGING_LATEST
-from tests.integration.auth_proxy import ProxyState, auth_front
-from tests.integration.github_api import GithubApi, GithubState
-from tests.integration.http_servers import Log, serving
-from tests.integration.images import exists, layer, push_image, push_index, snapshot
-from tests.integration.staging import START, Deployment, deploy, new_repo
+from tests.support.auth_proxy import ProxyState, auth_front
+from tests.support.github_api import GithubApi, GithubState
+from tests.support.http_servers import Log, serving
+from tests.support.images import exists, layer, push_image, push_index, snapshot
+from tests.support.staging import START, Deployment, deploy, new_repo
 
 pytestmark = pytest.mark.anyio
 FAST = RetryPolicy(retries=1, backoff=0.01)

@@ -15,10 +15,10 @@ from main.core.errors import PipelineError
 from main.core.http import RetryPolicy
 from main.core.registry.client import Registry, RegistryError
 from main.core.registry.promotion import promote
-from tests.integration.auth_proxy import SERVICE, ProxyState, auth_front
-from tests.integration.http_servers import Log, Recorded
-from tests.integration.images import layer, push_image, snapshot
-from tests.integration.staging import deploy, new_repo
+from tests.support.auth_proxy import SERVICE, ProxyState, auth_front
+from tests.support.http_servers import Log, Recorded
+from tests.support.images import layer, push_image, snapshot
+from tests.support.staging import deploy, new_repo
 
 pytestmark = pytest.mark.anyio
 FAST = RetryPolicy(retries=2, backoff=0.01)

@@ -7,8 +7,8 @@ import pytest
 from main.core.http import RetryPolicy
 from main.core.registry.client import Registry, RegistryError
 from main.core.registry.manifests import DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST
-from tests.integration.images import exists, layer, push_image, push_index, snapshot
-from tests.integration.staging import new_repo
+from tests.support.images import exists, layer, push_image, push_index, snapshot
+from tests.support.staging import new_repo
 
 pytestmark = pytest.mark.anyio
 FAST = RetryPolicy(retries=2, backoff=0.01)

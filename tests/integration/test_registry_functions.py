@@ -19,14 +19,14 @@ from main.core.registry.client import Registry
 from main.core.tags import STAGING_LATEST
 from main.pipeline import Pipeline
 from main.registry import Registry as RegistryFamily
-from tests.integration.auth_proxy import ProxyState, auth_front
-from tests.integration.github_api import GithubApi, GithubState
-from tests.integration.http_servers import Log, serving
-from tests.integration.images import snapshot
-from tests.integration.processes import REPO_ROOT
-from tests.integration.staging import deploy, new_repo
-from tests.plan.lazy import calls as selections
-from tests.plan.offline import answer_reads_from_disk
+from tests.support.auth_proxy import ProxyState, auth_front
+from tests.support.constants import REPO_ROOT
+from tests.support.github_api import GithubApi, GithubState
+from tests.support.http_servers import Log, serving
+from tests.support.images import snapshot
+from tests.support.lazy import calls as selections
+from tests.support.offline import answer_reads_from_disk
+from tests.support.staging import deploy, new_repo
 
 pytestmark = pytest.mark.anyio
 SAMPLE = "tests/fixtures/sample-service"

@@ -8,7 +8,8 @@ import pytest
 from mcp.client.session import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 
-from tests.integration.processes import SAMPLE_SERVICE, sample_env, tool
+from tests.support.constants import SAMPLE_SERVICE
+from tests.support.processes import sample_env, tool
 
 
 def test_health_answers_200(sample_server: str) -> None:

@@ -10,9 +10,9 @@ from dagger import dag
 from main._sdk import FunctionError
 from main.core.errors import PipelineError
 from main.core.scan.sarif import build_upload, upload_sarif
-from tests.integration.github_stub import GitHubStub, github_stub
-from tests.plan.lazy import calls
-from tests.plan.scans import scan_result
+from tests.support.github_stub import GitHubStub, github_stub
+from tests.support.lazy import calls
+from tests.support.scans import scan_result
 
 TOKEN = "ghs_test-token-value"  # noqa: S105 - a made-up token the stub expects
 SHA = "0123456789abcdef0123456789abcdef01234567"

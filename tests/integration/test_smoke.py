@@ -11,7 +11,8 @@ from contextlib import contextmanager
 from main.core.smoke.checks import run_smoke
 from main.core.smoke.result import SmokeReport
 from main.core.smoke.spec import SmokeSpec, parse_http_check, parse_tool_call
-from tests.integration.processes import REPO_ROOT, free_port, serving_app
+from tests.support.constants import REPO_ROOT
+from tests.support.processes import free_port, serving_app
 
 SRC = REPO_ROOT / "src"
 MCP_CHECKS = ["mcp.initialize", "mcp.initialized", "mcp.tools_list"]
@@ -21,7 +22,7 @@ MCP_CHECKS = ["mcp.initialize", "mcp.initialized", "mcp.tools_list"]
 def serving(factory: str, *, wait: bool = True) -> Iterator[str]:
     """One of ``smoke_servers``' apps under uvicorn on a free port; yields its URL."""
     with serving_app(
-        f"tests.integration.smoke_servers:{factory}",
+        f"tests.support.smoke_servers:{factory}",
         wait=wait,
         extra_args=["--log-level", "warning"],
         cwd=REPO_ROOT,

@@ -18,9 +18,9 @@ from dagger import dag
 
 from main.pipeline import Pipeline
 from main.smoke import SERVICE_ALIAS
-from tests.integration.processes import REPO_ROOT
-from tests.plan.lazy import calls, find
-from tests.plan.offline import answer_reads_from_disk
+from tests.support.constants import REPO_ROOT
+from tests.support.lazy import calls, find
+from tests.support.offline import answer_reads_from_disk
 
 IMAGE = "ghcr.io/example/sample-service:staging-latest"
 SAMPLE_SUBPATH = "tests/fixtures/sample-service"

@@ -23,7 +23,8 @@ from main.core.validate import (
     check_commands,
     result_of,
 )
-from tests.integration.processes import SAMPLE_SERVICE, sample_env, tool
+from tests.support.constants import SAMPLE_SERVICE
+from tests.support.processes import sample_env, tool
 
 PYTHON_CHECKS: tuple[CheckName, ...] = ("lint", "typecheck", "test")
 BROKEN_MODULE = """import os

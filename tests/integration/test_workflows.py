@@ -13,8 +13,9 @@ from main.core.triggers import (
     PRODUCTION_BRANCH,
     STAGING_BRANCH,
 )
-from tests.integration.processes import REPO_ROOT, tool
-from tests.integration.workflows import (
+from tests.support.constants import REPO_ROOT
+from tests.support.processes import tool
+from tests.support.workflows import (
     DAGGER_VERSION,
     WORKFLOW_DIRS,
     is_dagger,

@@ -10,9 +10,10 @@ from main.core.config import validate_config
 from main.core.revision import Revision
 from main.pipeline import Pipeline
 from main.source import GIT_IMAGE, commit_log, read_revision, service_tree
-from tests.plan.answers import SHA, answer_commit
-from tests.plan.conftest import GIT_URL, pipeline_for_sample
-from tests.plan.lazy import calls, find
+from tests.support.answers import answer_commit
+from tests.support.constants import GIT_URL, SHA
+from tests.support.lazy import calls, find
+from tests.support.pipelines import pipeline_for_sample
 
 LABELS = {
     "org.opencontainers.image.title": "sample-service",

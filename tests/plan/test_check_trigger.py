@@ -2,23 +2,16 @@
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 from dagger import dag
 
 from main._sdk import FunctionError
 from main.pipeline import Pipeline
-from tests.unit.github_events import HEAD_SHA, dispatch, pull_request
+from tests.support.events import event_file
+from tests.support.github_events import HEAD_SHA, dispatch, pull_request
 
 pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("offline_reads")]
-
-
-def event_file(folder: Path, payload: Any, name: str = "event.json") -> Any:  # noqa: ANN401
-    """Write ``payload`` as JSON and give it as the host file `--event ./event.json` names."""
-    text = payload if isinstance(payload, str) else json.dumps(payload)
-    (folder / name).write_text(text, encoding="utf-8")
-    return dag.host().directory(str(folder)).file(name)
 
 
 async def test_a_labeled_pr_replays_to_a_deploy_of_its_head(

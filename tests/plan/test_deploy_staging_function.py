@@ -15,12 +15,11 @@ from main.core.report.model import Report
 from main.core.revision import Revision
 from main.core.service import Service
 from main.pipeline import Pipeline
-from tests.plan.test_check_trigger import event_file
-from tests.unit.github_events import HEAD_SHA, dispatch, pull_request
+from tests.support.constants import SHA
+from tests.support.events import event_file
+from tests.support.github_events import HEAD_SHA, dispatch, pull_request
 
 pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("offline_reads")]
-
-SHA = "abc123def4567890abc123def4567890abc12345"
 
 
 @dataclass

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.plan.conftest import REPO_ROOT
+from tests.support.constants import REPO_ROOT
 
 # What the runtime and the module need from the loaded folder.
 NEEDED = [

@@ -4,7 +4,7 @@ import pytest
 from dagger import dag
 
 from main.report import NO_WEBHOOK, notify
-from tests.unit.reports import failing_report
+from tests.support.reports import failing_report
 
 pytestmark = pytest.mark.anyio
 

@@ -27,7 +27,7 @@ from main.scan import Scan, SeverityCounts
 from main.smoke import SmokeResult, smoke_result
 from main.trigger import TriggerDecision
 from main.validate import Validation
-from tests.plan.lazy import calls
+from tests.support.lazy import calls
 
 T = TypeVar("T")
 COUNTS = {"CRITICAL": 1, "HIGH": 2, "MEDIUM": 3, "LOW": 4, "UNKNOWN": 0}

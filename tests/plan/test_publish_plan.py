@@ -7,9 +7,10 @@ from dagger import dag
 
 from main._sdk import FunctionError
 from main.pipeline import Pipeline
-from tests.plan.answers import SHA, query_error
-from tests.plan.conftest import GIT_URL, pipeline_for_sample
-from tests.plan.lazy import calls, find, plain_env, secret_names, walk
+from tests.support.answers import query_error
+from tests.support.constants import GIT_URL, SHA
+from tests.support.lazy import calls, find, plain_env, secret_names, walk
+from tests.support.pipelines import pipeline_for_sample
 
 DIGEST = "sha256:" + "d" * 64
 TOKEN = "ghp_plaintext-token-value"  # noqa: S105 - a fake value, looked for in the plan

@@ -10,8 +10,8 @@ and keep the default policy.
 
 import pytest
 
-from tests.plan.registration import ModuleDef
 from tests.support.module_shape import CHECK, FUNCTIONS, UP
+from tests.support.registration import ModuleDef
 
 # Fields a caller reads without parsing (a superset check: more fields may come).
 FIELDS: dict[str, set[str]] = {

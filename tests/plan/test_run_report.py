@@ -4,9 +4,9 @@ import json
 
 from main.core.report.model import Report
 from main.report import FAILURE_FILE, JSON_FILE, MARKDOWN_FILE, RunReport
-from tests.plan.lazy import find
-from tests.plan.registration import ModuleDef
-from tests.unit.reports import failing_report, passing_report
+from tests.support.lazy import find
+from tests.support.registration import ModuleDef
+from tests.support.reports import failing_report, passing_report
 
 
 def files(run: RunReport) -> dict[str, str]:

@@ -32,11 +32,11 @@ from main.scan import (
     db_cache_key,
     scan_container,
 )
-from tests.plan.conftest import REPO_ROOT, SAMPLE_SUBPATH
-from tests.plan.lazy import Call, calls, find, names, plain_env, secret_names
-from tests.plan.offline import local_path
-from tests.plan.scans import scan_result
-from tests.trivy_reports import fixture, report, vuln
+from tests.support.constants import REPO_ROOT, SAMPLE_SUBPATH
+from tests.support.lazy import Call, calls, find, names, plain_env, secret_names
+from tests.support.offline import local_path
+from tests.support.scans import scan_result
+from tests.support.trivy_reports import fixture, report, vuln
 
 DAY = date(2026, 11, 26)
 AT = datetime(2026, 11, 26, 8, 30, 1, 123456, tzinfo=UTC)

@@ -5,7 +5,8 @@ from dagger import dag
 
 from main._sdk import FunctionError
 from main.pipeline import Pipeline
-from tests.plan.conftest import REPO_ROOT, pipeline_for_sample
+from tests.support.constants import REPO_ROOT
+from tests.support.pipelines import pipeline_for_sample
 
 pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("offline_reads")]
 

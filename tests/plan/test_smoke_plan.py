@@ -20,10 +20,10 @@ from main.smoke import (
     checker_run,
     module_source,
 )
-from tests.plan.answers import answer_commit
-from tests.plan.conftest import REPO_ROOT, SAMPLE_SUBPATH
-from tests.plan.lazy import calls, find, names, plain_env
-from tests.plan.registration import ModuleDef
+from tests.support.answers import answer_commit
+from tests.support.constants import REPO_ROOT, SAMPLE_SUBPATH
+from tests.support.lazy import calls, find, names, plain_env
+from tests.support.registration import ModuleDef
 
 IMAGE = "ghcr.io/example/sample-service:staging-latest"
 

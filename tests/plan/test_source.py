@@ -4,9 +4,9 @@ from dagger import dag
 from main.core.errors import PipelineError
 from main.pipeline import Pipeline
 from main.source import service_tree
-from tests.plan.conftest import SAMPLE_SUBPATH
-from tests.plan.lazy import calls, names
-from tests.plan.registration import build_module_definition
+from tests.support.constants import SAMPLE_SUBPATH
+from tests.support.lazy import calls, names
+from tests.support.registration import build_module_definition
 
 
 def test_working_tree_is_the_source_narrowed_to_the_service(sample_pipeline: Pipeline) -> None:

@@ -17,9 +17,9 @@ from main.validate import (
     python_environment,
     run_checks,
 )
-from tests.plan.answers import answer_execs, query_error
-from tests.plan.conftest import REPO_ROOT, SAMPLE_SUBPATH
-from tests.plan.lazy import Call, calls, find, names, walk
+from tests.support.answers import answer_execs, query_error
+from tests.support.constants import REPO_ROOT, SAMPLE_SUBPATH
+from tests.support.lazy import Call, calls, find, names, walk
 
 TREE = dag.host().directory(str(REPO_ROOT)).directory(SAMPLE_SUBPATH)
 

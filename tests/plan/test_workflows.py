@@ -27,10 +27,10 @@ from main.core.smoke.result import Outcome, SmokeReport
 from main.core.validate import CheckResult
 from main.report import finished
 from main.scan import Scan, SeverityCounts
-from tests.plan.scans import scan_result
+from tests.support.constants import SHA
+from tests.support.scans import scan_result
 
 SAMPLE = Path(__file__).parents[1] / "fixtures" / "sample-service" / "pyproject.toml"
-SHA = "abc123def4567890abc123def4567890abc12345"
 WHEN = datetime(2025, 10, 15, 14, 30, 52, tzinfo=UTC)
 DIGEST = "sha256:" + "1" * 64
 STAGE_TIME = 0.05

@@ -2,7 +2,7 @@ import pytest
 
 from main.core.config import KNOWN_KEYS, PipelineConfig, load_config, validate_config
 from main.core.errors import PipelineError
-from tests.unit.pyprojects import pyproject_with
+from tests.support.pyprojects import pyproject_with
 
 
 def test_defaults_without_a_table() -> None:

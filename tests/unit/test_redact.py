@@ -4,7 +4,7 @@ import pytest
 
 from main.core.redact import MASK, scrub
 from main.core.report.model import StageResult
-from tests.unit.reports import failing_report
+from tests.support.reports import failing_report
 
 LEAKS = [
     "https://ci-bot:s3cr3t-pass@ghcr.io/v2/",

@@ -4,8 +4,7 @@ import pytest
 
 from main.core.errors import PipelineError
 from main.core.revision import GIT_LOG_FORMAT, Revision, parse_git_log, rfc3339
-
-SHA = "abc123def4567890abc123def4567890abc12345"
+from tests.support.constants import SHA
 
 
 def test_git_log_line_gives_sha_and_utc_commit_time() -> None:

@@ -13,8 +13,8 @@ from main.core.tags import (
     production_tags,
     staging_tags,
 )
+from tests.support.constants import SHA
 
-SHA = "abc123def4567890abc123def4567890abc12345"
 WHEN = datetime(2025, 10, 15, 14, 30, 52, tzinfo=UTC)
 
 

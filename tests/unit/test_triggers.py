@@ -14,7 +14,7 @@ from main.core.triggers import (
     matches_branch_glob,
     publishes_production,
 )
-from tests.unit.github_events import HEAD_SHA, SHA, ZERO, dispatch, pull_request, push
+from tests.support.github_events import HEAD_SHA, SHA, ZERO, dispatch, pull_request, push
 
 # --- push -----------------------------------------------------------------------------
 

@@ -14,9 +14,9 @@ import pytest
 from dagger._exceptions import QueryErrorValue
 
 from main.source import GIT_IMAGE
-from tests.plan.lazy import calls
+from tests.support.constants import SHA
+from tests.support.lazy import calls
 
-SHA = "abc123def4567890abc123def4567890abc12345"
 # 2025-10-15 14:30:52 UTC, the example.
 COMMITTED = 1760538652
 

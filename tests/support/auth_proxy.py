@@ -24,7 +24,7 @@ from typing import Literal
 
 import httpx
 
-from tests.integration.http_servers import Log, Recorded, RecordingHandler, serving
+from tests.support.http_servers import Log, Recorded, RecordingHandler, serving
 
 SERVICE = "test-registry"
 _REPO_PATH = re.compile(r"^/v2/(?P<name>.+?)/(?:manifests|blobs|tags)/")

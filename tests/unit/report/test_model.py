@@ -4,7 +4,7 @@ import pytest
 
 from main.core.errors import PipelineError
 from main.core.report.model import NO_CREDENTIALS, Publication, Report, StageResult, Stopwatch
-from tests.unit.reports import failing_report, passing_report
+from tests.support.reports import failing_report, passing_report
 
 
 def test_a_run_without_failures_is_ok_and_has_no_failure_message() -> None:

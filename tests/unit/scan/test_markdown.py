@@ -1,6 +1,6 @@
 from main.core.scan.markdown import WORST_LIMIT, render_markdown, worst
 from main.core.scan.trivy import evaluate, parse_report
-from tests.trivy_reports import fixture, report, vuln
+from tests.support.trivy_reports import fixture, report, vuln
 
 DEFAULT = ["CRITICAL", "HIGH", "MEDIUM", "LOW"]
 

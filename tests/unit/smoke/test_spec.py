@@ -1,7 +1,6 @@
 import math
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -11,9 +10,8 @@ from main.core.config import load_config
 from main.core.errors import PipelineError
 from main.core.smoke import argv_for, spec_from_args
 from main.core.smoke.spec import SmokeSpec, parse_http_check, parse_tool_call
-from tests.unit.pyprojects import pyproject_with
-
-REPO_ROOT = Path(__file__).parents[2]
+from tests.support.constants import REPO_ROOT
+from tests.support.pyprojects import pyproject_with
 
 
 def test_a_check_needs_only_a_path() -> None:

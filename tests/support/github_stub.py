@@ -17,8 +17,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.integration.github_headers import header_problems
-from tests.integration.http_servers import Log, Recorded, RecordingHandler, serving
+from tests.support.github_headers import header_problems
+from tests.support.http_servers import Log, Recorded, RecordingHandler, serving
 
 PATH = re.compile(r"/repos/(?P<owner>[^/]+)/(?P<repo>[^/]+)/code-scanning/sarifs")
 

@@ -14,7 +14,7 @@ import pytest
 from dagger.client.base import Type
 from dagger.client.gen import Module as ModuleQuery
 
-from tests.plan.lazy import calls
+from tests.support.lazy import calls
 
 
 @dataclass

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from main.core.registry.client import Registry
 from main.core.tags import STAGING_LATEST, staging_tags
-from tests.integration.images import layer, push_image, push_index
+from tests.support.images import layer, push_image, push_index
 
 if TYPE_CHECKING:
     from main.core.registry.manifests import Manifest

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-FIXTURES = Path(__file__).parent / "fixtures" / "trivy"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "trivy"
 
 
 def fixture(name: str) -> str:

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import httpx
 
-REPO_ROOT = Path(__file__).parents[2]
-SAMPLE_SERVICE = REPO_ROOT / "tests" / "fixtures" / "sample-service"
+from tests.support.constants import SAMPLE_SERVICE
 
 
 def tool(name: str) -> str:

@@ -18,8 +18,8 @@ import threading
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
-from tests.integration.github_headers import BAD_AUTHORIZATION, header_problems
-from tests.integration.http_servers import Recorded, RecordingHandler
+from tests.support.github_headers import BAD_AUTHORIZATION, header_problems
+from tests.support.http_servers import Recorded, RecordingHandler
 
 Reply = tuple[int, dict[str, str], bytes]
 

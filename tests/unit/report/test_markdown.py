@@ -1,14 +1,14 @@
 """The job summary's structure, checked by parsing it, not by comparing to a golden file."""
 
 import re
-from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from main.core.report.markdown import MAX_BYTES, MAX_ROWS, TRUNCATED, cap, duration
 from main.core.report.model import Report, StageResult
-from tests.unit.reports import failing_report, passing_report, readme_sample_report
+from tests.support.constants import REPO_ROOT
+from tests.support.reports import failing_report, passing_report, readme_sample_report
 
 UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
 
@@ -145,5 +145,5 @@ def test_any_stage_text_gives_a_four_column_table(
 
 
 def test_the_readme_shows_what_the_code_renders() -> None:
-    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
     assert f"````markdown\n{readme_sample_report().to_markdown()}````" in readme

@@ -7,9 +7,9 @@ from hypothesis import strategies as st
 from main.core.errors import PipelineError
 from main.core.registry.retention import orphaned_children, parse_age, prune_plan, rollback_target
 from main.core.tags import STAGING_LATEST, parse_staging_tag, staging_tags
+from tests.support.constants import SHA
 
 START = datetime(2026, 11, 1, 12, tzinfo=UTC)
-SHA = "abc123def4567890abc123def4567890abc12345"
 
 
 def staged(day: int, sha: str = SHA) -> str:

@@ -1,6 +1,6 @@
 """Broken variants of an MCP service, served by uvicorn for the smoke-test integration tests.
 
-Each factory is an ASGI app (``uvicorn --factory tests.integration.smoke_servers:NAME``).
+Each factory is an ASGI app (``uvicorn --factory tests.support.smoke_servers:NAME``).
 Where the fault is in one place only, the real sample MCP server handles everything
 else, so a test can show that exactly one check fails and names itself.
 """

@@ -16,8 +16,8 @@ from main.core.publish import (
     tags_for,
 )
 from main.core.revision import Revision
+from tests.support.constants import SHA
 
-SHA = "abc123def4567890abc123def4567890abc12345"
 DIGEST = "sha256:" + "1" * 64
 OTHER = "sha256:" + "2" * 64
 REVISION = Revision(sha=SHA, committed_at=datetime(2025, 10, 15, 14, 30, 52, tzinfo=UTC))

@@ -6,7 +6,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from tests.integration.processes import REPO_ROOT
+from tests.support.constants import REPO_ROOT
 
 WORKFLOW_DIRS = (REPO_ROOT / ".github" / "workflows", REPO_ROOT / ".github" / "workflow-templates")
 DAGGER_ACTION = "dagger/dagger-for-github"

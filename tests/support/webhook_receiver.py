@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from tests.integration.http_servers import Log, Recorded, RecordingHandler, serving
+from tests.support.http_servers import Log, Recorded, RecordingHandler, serving
 
 
 @dataclass

@@ -15,7 +15,7 @@ from main.core.scan.trivy import (
     parse_report,
     read_scan_output,
 )
-from tests.trivy_reports import fixture, report, vuln
+from tests.support.trivy_reports import fixture, report, vuln
 
 ALL = list(SEVERITIES)
 DEFAULT = ["CRITICAL", "HIGH", "MEDIUM", "LOW"]

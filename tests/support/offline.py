@@ -11,7 +11,7 @@ from pathlib import Path
 import dagger
 import pytest
 
-from tests.plan.lazy import calls
+from tests.support.lazy import calls
 
 
 def local_path(obj: dagger.Directory | dagger.File) -> Path:

@@ -13,12 +13,11 @@ import dagger
 
 from main.build import build_service
 from main.core.errors import PipelineError
+from main.core.image import ImageRef, parse_image
 from main.core.publish import (
-    ImageRepository,
     Published,
     local_registry_host,
     one_digest,
-    parse_image,
     parse_published,
     push_failure,
     registry_username,
@@ -32,15 +31,13 @@ if TYPE_CHECKING:
 
 
 def with_credentials(
-    image: dagger.Container, repository: ImageRepository, username: str, token: dagger.Secret
+    image: dagger.Container, repository: ImageRef, username: str, token: dagger.Secret
 ) -> dagger.Container:
     """The image with the registry login attached, for its registry host only."""
     return image.with_registry_auth(repository.host, username, token)
 
 
-async def local_repository(
-    repository: ImageRepository, registry: dagger.Service
-) -> ImageRepository:
+async def local_repository(repository: ImageRef, registry: dagger.Service) -> ImageRef:
     """``repository``'s path on the local registry ``registry``, as ``push_tags`` needs it.
 
     Pass the same service to ``push_tags(registry_service=...)``: the address names
@@ -52,7 +49,7 @@ async def local_repository(
 
 async def push_tags(
     image: dagger.Container,
-    repository: ImageRepository,
+    repository: ImageRef,
     tags: list[str],
     *,
     registry_service: dagger.Service | None = None,

@@ -20,10 +20,9 @@ from main import smoke
 from main._sdk import FunctionError
 from main.build import build_service
 from main.core.errors import PipelineError
+from main.core.image import ImageRef, parse_image
 from main.core.publish import (
-    ImageRepository,
     Published,
-    parse_image,
     registry_username,
     tags_for,
 )
@@ -76,7 +75,7 @@ class Target:
     tree: dagger.Directory
     ref: str
     revision: "Revision"
-    repository: ImageRepository
+    repository: ImageRef
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import pytest
 
 from main import workflows
 from main._sdk import FunctionError
-from main.core.publish import parse_image
+from main.core.image import parse_image
 from main.core.report.model import Report
 from main.core.revision import Revision
 from main.core.service import Service

@@ -18,7 +18,8 @@ from dagger import dag
 from main import smoke, workflows
 from main._sdk import FunctionError
 from main.core.errors import PipelineError
-from main.core.publish import Published, parse_image
+from main.core.image import parse_image
+from main.core.publish import Published
 from main.core.report.model import Report
 from main.core.revision import Revision
 from main.core.service import Service, load_service

@@ -4,11 +4,9 @@ import pytest
 
 from main.core.errors import PipelineError
 from main.core.publish import (
-    ImageRepository,
     Published,
     local_registry_host,
     one_digest,
-    parse_image,
     parse_published,
     push_failure,
     registry_username,
@@ -21,48 +19,6 @@ from tests.support.constants import SHA
 DIGEST = "sha256:" + "1" * 64
 OTHER = "sha256:" + "2" * 64
 REVISION = Revision(sha=SHA, committed_at=datetime(2025, 10, 15, 14, 30, 52, tzinfo=UTC))
-
-
-@pytest.mark.parametrize(
-    ("image", "host", "path"),
-    [
-        ("ghcr.io/example/sample-service", "ghcr.io", "example/sample-service"),
-        ("localhost:5000/api", "localhost:5000", "api"),
-        ("localhost/api", "localhost", "api"),
-        ("registry.example.com:8443/a/b/c", "registry.example.com:8443", "a/b/c"),
-        ("library/python", "docker.io", "library/python"),
-        ("python", "docker.io", "python"),
-    ],
-)
-def test_registry_host_is_split_as_docker_does(image: str, host: str, path: str) -> None:
-    assert parse_image(image) == ImageRepository(host=host, path=path)
-
-
-def test_a_repository_prints_as_the_address_tags_are_added_to() -> None:
-    assert str(parse_image("ghcr.io/example/sample-service")) == "ghcr.io/example/sample-service"
-    assert str(parse_image("python")) == "docker.io/python"
-
-
-@pytest.mark.parametrize(
-    "image",
-    ["ghcr.io/Acme/API", "ghcr.io/acme/api:1.0", "ghcr.io/acme/api@sha256:00", "ghcr.io//x"],
-)
-def test_a_tag_digest_or_capital_in_the_image_is_refused(image: str) -> None:
-    with pytest.raises(PipelineError, match="is not a repository name"):
-        parse_image(image)
-
-
-@pytest.mark.parametrize("image", [None, ""])
-def test_no_image_says_where_to_set_it(image: str | None) -> None:
-    with pytest.raises(PipelineError, match=r"set image in \[tool.pipeline\] or pass --image"):
-        parse_image(image)
-
-
-def test_a_local_registry_keeps_the_path() -> None:
-    repository = parse_image("ghcr.io/example/sample-service")
-    assert str(repository.at("localhost:5000")) == "localhost:5000/example/sample-service"
-    with pytest.raises(PipelineError, match="not a registry address"):
-        repository.at("http://localhost:5000")
 
 
 @pytest.mark.parametrize(

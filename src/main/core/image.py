@@ -1,60 +1,96 @@
-"""Where an image lives: the registry's API address and the repository path in it.
+"""Where an image lives: one reference type and one parser for every stage.
 
-``ghcr.io/acme/service`` is repository ``acme/service`` on ``https://ghcr.io``. A local
-registry usually speaks plain HTTP, which the image name cannot say, so the caller may
-give the API address explicitly (``http://127.0.0.1:5000``).
+Publishing, promotion, rollback, pruning and deployment all name the same repository,
+so they must agree on what an image name means. The rules are Docker's:
+
+- the first component is a registry host when it has a ``.`` or a ``:`` or is
+  ``localhost``; otherwise the name is a Docker Hub path, and a one-component Docker
+  Hub name is an official image (``python`` is ``docker.io/library/python``);
+- a repository path is lower case (OCI); GitHub owners are case-insensitive and
+  ``ghcr.io/${{ github.repository }}`` often has capitals, so the name is lowered,
+  the way ``docker/metadata-action`` does, rather than refused;
+- a tag or digest is refused: these functions name their tags themselves.
+
+A local registry usually speaks plain HTTP, which the name cannot say, so the caller may
+give the API address explicitly (``http://registry.lan:5000``).
 """
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 
 from main.core.errors import PipelineError
 
 GHCR = "ghcr.io"
 DOCKER_HUB = "docker.io"
-_DOCKER_HUB_API = "https://registry-1.docker.io"
+DOCKER_HUB_API = "https://registry-1.docker.io"
+LOCALHOST = "localhost"
+_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_PATH = re.compile(rf"{_COMPONENT}(?:/{_COMPONENT})*")
+_HOST = re.compile(r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::\d{1,5})?|\[[0-9a-f:]+\](?::\d{1,5})?")
+_SCHEMES = ("https://", "http://")
 
 
 @dataclass(frozen=True, slots=True)
 class ImageRef:
-    """An image repository: registry host, API base URL and repository path."""
+    """An image repository: registry host, repository path and, if given, its API address."""
 
     host: str
-    base_url: str
     repository: str
+    api: str = ""
+
+    @property
+    def base_url(self) -> str:
+        """The registry's API root: the explicit address, else HTTPS on the host."""
+        if self.api:
+            return self.api
+        return DOCKER_HUB_API if self.host == DOCKER_HUB else f"https://{self.host}"
 
     @property
     def is_ghcr(self) -> bool:
         """Whether deletes go through GitHub's package API rather than the OCI API."""
         return self.host == GHCR
 
+    def at(self, host: str) -> "ImageRef":
+        """The same repository on another registry host (a local one, for a laptop run)."""
+        return replace(self, host=_checked_host(host), api="")
+
     def __str__(self) -> str:
-        """The image name as a person writes it."""
+        """``host/repository``, the form a tag is appended to."""
         return f"{self.host}/{self.repository}"
 
 
 def split_host(name: str) -> tuple[str, str] | None:
-    """``(host, path)`` when ``name`` starts with a registry host; ``None`` for Docker Hub.
-
-    Docker's rule: the first component is a host when it has a ``.`` or a ``:`` or is
-    ``localhost`` (and something follows it); otherwise the whole name is a Docker Hub path.
-    """
+    """``(host, path)`` when ``name`` starts with a registry host; ``None`` for Docker Hub."""
     first, _, rest = name.partition("/")
-    if rest and ("." in first or ":" in first or first == "localhost"):
+    if rest and ("." in first or ":" in first or first == LOCALHOST):
         return first, rest
     return None
 
 
-def parse_image(image: str, registry: str = "") -> ImageRef:
-    """Split ``host/path`` into host and repository; ``registry`` overrides the API URL.
+def _checked_host(host: str) -> str:
+    if not _HOST.fullmatch(host.lower()):
+        msg = f"{host!r} is not a registry address: give host[:port], e.g. localhost:5000"
+        raise PipelineError(msg)
+    return host.lower()
 
-    A first component without a dot, a colon or ``localhost`` is a Docker Hub path,
-    as in ``docker pull``. A tag or digest on the image is refused: these functions
-    work on a repository and name their tags themselves.
+
+def _checked_api(registry: str) -> str:
+    if not registry.startswith(_SCHEMES):
+        msg = f"--api {registry!r} needs a scheme: http://HOST:PORT or https://HOST"
+        raise PipelineError(msg)
+    return registry.rstrip("/")
+
+
+def parse_image(image: str | None, registry: str = "") -> ImageRef:
+    """The repository ``image`` names; ``registry`` overrides the API address.
 
     Raises:
-        PipelineError: for an empty image, one with a tag or digest, or a bad ``registry``.
+        PipelineError: for no image, a tag or digest, a name that is not a repository
+            path, or an API address without a scheme.
     """
-    name = image.strip().removeprefix("https://").removeprefix("http://")
+    name = (image or "").strip()
+    for scheme in _SCHEMES:
+        name = name.removeprefix(scheme)
     if not name:
         msg = "no image repository: set image in [tool.pipeline] or pass --image"
         raise PipelineError(msg)
@@ -62,15 +98,15 @@ def parse_image(image: str, registry: str = "") -> ImageRef:
         msg = f"image {image!r} has a tag or digest: give just the repository, e.g. ghcr.io/o/s"
         raise PipelineError(msg)
     if split := split_host(name):
-        host, repository = split
-        base_url = f"https://{host}"
+        host, path = _checked_host(split[0]), split[1].lower()
     else:
-        host, repository, base_url = DOCKER_HUB, name, _DOCKER_HUB_API
-        if "/" not in repository:
-            repository = f"library/{repository}"
-    if registry:
-        if not registry.startswith(("http://", "https://")):
-            msg = f"--registry {registry!r} needs a scheme: http://HOST:PORT or https://HOST"
-            raise PipelineError(msg)
-        base_url = registry.rstrip("/")
-    return ImageRef(host=host, base_url=base_url, repository=repository.lower())
+        host, path = DOCKER_HUB, name.lower()
+        if "/" not in path:
+            path = f"library/{path}"
+    if not _PATH.fullmatch(path):
+        msg = (
+            f"image {image!r} is not a repository name: use host/owner/name with letters, "
+            "digits and . _ - between them, e.g. ghcr.io/acme/my-service"
+        )
+        raise PipelineError(msg)
+    return ImageRef(host=host, repository=path, api=_checked_api(registry) if registry else "")

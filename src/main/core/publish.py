@@ -10,16 +10,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from main.core.errors import PipelineError
-from main.core.image import DOCKER_HUB, GHCR, split_host
+from main.core.image import GHCR, LOCALHOST
 from main.core.revision import Revision
 from main.core.tags import production_tags, staging_tags
 
 # GitHub ignores the user name when the password is a token; any non-empty name works.
 GHCR_USERNAME = "pipeline"
 TOKEN_HINT = "--registry-token env://GITHUB_TOKEN"  # noqa: S105 - how to pass it, not a secret
-_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
-_PATH = re.compile(rf"{_COMPONENT}(?:/{_COMPONENT})*")
-_HOST = re.compile(r"[A-Za-z0-9.-]+(?::\d+)?|\[[0-9A-Fa-f:]+\](?::\d+)?")
 _PUBLISHED = re.compile(
     r"(?P<name>[^@\s]+):(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})@(?P<digest>sha256:[0-9a-f]{64})"
 )
@@ -48,25 +45,6 @@ def tags_for(kind: str, version: str, revision: Revision | None) -> list[str]:
     return production_tags(version, revision.sha)
 
 
-@dataclass(frozen=True, slots=True)
-class ImageRepository:
-    """An image repository split the way ``docker push`` splits it: registry host, path."""
-
-    host: str
-    path: str
-
-    def __str__(self) -> str:
-        """``host/path``, the form a tag is appended to."""
-        return f"{self.host}/{self.path}"
-
-    def at(self, registry: str) -> "ImageRepository":
-        """The same path on another registry (a local one, for a run on a laptop)."""
-        return ImageRepository(host=_checked_host(registry), path=self.path)
-
-
-LOCALHOST = "localhost"
-
-
 def local_registry_host(endpoint: str) -> str:
     """``localhost:PORT`` for the registry service whose Dagger endpoint is ``endpoint``.
 
@@ -85,39 +63,6 @@ def local_registry_host(endpoint: str) -> str:
         msg = f"the local registry's endpoint {endpoint!r} has no port: pass tcp://HOST:PORT"
         raise PipelineError(msg)
     return f"{LOCALHOST}:{int(port)}"
-
-
-def _checked_host(host: str) -> str:
-    if not _HOST.fullmatch(host):
-        msg = f"{host!r} is not a registry address: give host[:port], e.g. localhost:5000"
-        raise PipelineError(msg)
-    return host
-
-
-def parse_image(image: str | None) -> ImageRepository:
-    """Split ``image`` into registry host and path, as Docker does.
-
-    The first component is the registry host when it has a ``.`` or ``:`` or is
-    ``localhost``; otherwise the image lives on Docker Hub (``docker.io``).
-
-    Raises:
-        PipelineError: when no image is configured, or it is not a repository name
-            (upper case, a tag or a digest included, empty parts).
-    """
-    if not image:
-        msg = "no image repository to publish to: set image in [tool.pipeline] or pass --image"
-        raise PipelineError(msg)
-    if split := split_host(image):
-        host, path = _checked_host(split[0]), split[1]
-    else:
-        host, path = DOCKER_HUB, image
-    if not _PATH.fullmatch(path):
-        msg = (
-            f"image {image!r} is not a repository name: use lower-case host/owner/name "
-            "without a tag or digest, e.g. ghcr.io/acme/my-service"
-        )
-        raise PipelineError(msg)
-    return ImageRepository(host=host, path=path)
 
 
 def registry_username(configured: str | None, host: str) -> str:

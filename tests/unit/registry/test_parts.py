@@ -1,4 +1,4 @@
-"""Image addresses, manifests, retry delays and the registry settings."""
+"""Manifests, retry delays and the registry settings."""
 
 import json
 
@@ -7,44 +7,7 @@ import pytest
 from main.core.config import load_config
 from main.core.errors import PipelineError
 from main.core.http import MAX_RETRY_AFTER, RetryPolicy
-from main.core.image import parse_image
 from main.core.registry.manifests import DOCKER_MANIFEST_LIST, OCI_MANIFEST, Manifest, config_labels
-
-
-@pytest.mark.parametrize(
-    ("image", "registry", "expected"),
-    [
-        ("ghcr.io/Acme/Svc", "", ("ghcr.io", "https://ghcr.io", "acme/svc")),
-        (
-            "127.0.0.1:5000/a/b",
-            "http://127.0.0.1:5000/",
-            ("127.0.0.1:5000", "http://127.0.0.1:5000", "a/b"),
-        ),
-        ("localhost/a", "", ("localhost", "https://localhost", "a")),
-        ("acme/svc", "", ("docker.io", "https://registry-1.docker.io", "acme/svc")),
-        ("python", "", ("docker.io", "https://registry-1.docker.io", "library/python")),
-    ],
-)
-def test_images_split_into_api_address_and_repository(
-    image: str, registry: str, expected: tuple[str, str, str]
-) -> None:
-    ref = parse_image(image, registry)
-    assert (ref.host, ref.base_url, ref.repository) == expected
-    assert ref.is_ghcr == (ref.host == "ghcr.io")
-
-
-@pytest.mark.parametrize(
-    ("image", "registry", "expected"),
-    [
-        ("", "", "no image repository"),
-        ("ghcr.io/a/b:1.0", "", "has a tag or digest"),
-        ("ghcr.io/a/b@sha256:00", "", "has a tag or digest"),
-        ("ghcr.io/a/b", "127.0.0.1:5000", "needs a scheme"),
-    ],
-)
-def test_bad_image_addresses_are_refused(image: str, registry: str, expected: str) -> None:
-    with pytest.raises(PipelineError, match=expected):
-        parse_image(image, registry)
 
 
 def test_manifest_bytes_are_kept_exactly_and_read_for_children() -> None:

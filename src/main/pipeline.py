@@ -478,9 +478,12 @@ class Pipeline:
 
         Validate (tests skippable) and build side by side, then scan (warn mode) and smoke
         test side by side, then push the timestamped staging tag and, only when the smoke
-        tests passed, move staging-latest. Without a registry token everything but the
-        push runs and the report lists what would have been pushed.
+        tests passed, push the staging tags: the timestamped one (named by this run's start
+        time, UTC) and then staging-latest. An image that failed its smoke tests gets no
+        tag. Without a registry token everything but the push runs and the report lists
+        what would have been pushed.
         """
+        started = publish_rules.now()  # names the deployment in its staging tag
         trigger = ""
         if event is not None or event_name:
             with user_errors():
@@ -501,7 +504,12 @@ class Pipeline:
         )
         with user_errors():  # stage failures are in the report; only input errors raise
             result = await workflows.deploy_staging(
-                target, delivery, self._scanner(ref), skip_tests=skip_tests, trigger=trigger
+                target,
+                delivery,
+                self._scanner(ref),
+                skip_tests=skip_tests,
+                started=started,
+                trigger=trigger,
             )
         return report.finished(result, fail=fail)
 

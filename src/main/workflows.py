@@ -11,6 +11,7 @@ stage, with one line.
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -276,16 +277,22 @@ async def validate_and_build(
     return image
 
 
-async def deploy_staging(
+async def deploy_staging(  # noqa: PLR0913 - the run's inputs, keyword-only
     target: Target,
     delivery: Delivery,
     scan: ScanFn,
     *,
     skip_tests: bool,
+    started: datetime,
     trigger: str = "",
 ) -> Report:
-    """Validate, build, scan (warn) and smoke test, publish; staging-latest only after smoke."""
-    tags = tags_for("staging", target.service.version, target.revision)  # refuses before any stage
+    """Validate, build, scan (warn) and smoke test, then publish only what passed them all.
+
+    ``started`` (UTC) names the deployment in the timestamped tag. Both staging tags are
+    pushed only after the smoke tests passed, so every ``staging-v...`` tag is a
+    deployment that passed and rollback can never choose an image that failed them.
+    """
+    tags = tags_for("staging", target.service.version, target.revision, started)  # refuses first
     run = Run(new_report(STAGING, target, trigger).with_values(tags=tuple(tags)))
     image = await validate_and_build(run, target, skip_tests=skip_tests)
     if image is None:
@@ -331,9 +338,16 @@ async def publish_staging(
     delivery: Delivery,
     tags: list[str],
 ) -> None:
-    """The timestamped tag once validation and build passed; staging-latest after smoke."""
+    """The timestamped tag, then staging-latest, once every blocking stage passed.
+
+    An image that failed its smoke tests gets no tag at all: it stays reproducible with
+    `dagger call serve --ref SHA`, and the registry's staging history holds only
+    deployments that passed.
+    """
     stages = ("publish", STAGING_LATEST)
-    why = run.blocker(ignoring=(SMOKE_TEST,)) or ("build failed" if image is None else "")
+    why = run.blocker() or ("build failed" if image is None else "")
+    if failed(run.report.stages, SMOKE_TEST):
+        why = "smoke tests failed: no staging tag names this image, staging-latest stays"
     if why or image is None:
         hold_back(run, target, tags, why, *stages)
         return
@@ -347,8 +361,6 @@ async def publish_staging(
     reason = ""
     if stage.status != "passed":
         reason = "the timestamped tag was not pushed"
-    elif failed(run.report.stages, SMOKE_TEST):
-        reason = "smoke tests failed: staging-latest stays where it was"
     if reason:
         run.record(skipped(STAGING_LATEST, reason))
         held = (f"{target.repository}:{STAGING_LATEST}",)

@@ -52,8 +52,10 @@ def started(monkeypatch: pytest.MonkeyPatch) -> Started:
         _scan: workflows.ScanFn,
         *,
         skip_tests: bool,
+        started: datetime,
         trigger: str = "",
     ) -> Report:
+        assert started.tzinfo is not None  # the deployment time names the tag, in UTC
         runs.refs.append(target.ref)
         runs.skip_tests.append(skip_tests)
         runs.triggers.append(trigger)

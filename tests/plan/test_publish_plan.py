@@ -1,4 +1,5 @@
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import anyio
 import dagger
@@ -6,6 +7,7 @@ import pytest
 from dagger import dag
 
 from main._sdk import FunctionError
+from main.core import publish as publish_rules
 from main.pipeline import Pipeline
 from tests.support.answers import query_error
 from tests.support.constants import GIT_URL, SHA
@@ -17,7 +19,15 @@ TOKEN = "ghp_plaintext-token-value"  # noqa: S105 - a fake value, looked for in 
 IMAGE = "ghcr.io/example/sample-service"
 STAGING = ["staging-v0.1.0-20251015-143052-abc123d", "staging-latest"]
 
-pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("offline_reads")]
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("offline_reads", "deployed_at")]
+
+
+@pytest.fixture
+def deployed_at(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The seed's example: a deployment at 2025-10-15 14:30:52 UTC names its staging tag."""
+    monkeypatch.setattr(
+        publish_rules, "now", lambda: datetime(2025, 10, 15, 14, 30, 52, tzinfo=UTC)
+    )
 
 
 @dataclass

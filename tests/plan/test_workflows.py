@@ -145,12 +145,18 @@ def scanner(rec: Recorder) -> workflows.ScanFn:
 
 TOKEN = workflows.Delivery(token=dag.set_secret("token", "s3cr3t"), username="bot")
 NO_TOKEN = workflows.Delivery()
-TIMESTAMPED = "staging-v0.1.0-20251015-143052-abc123d"
+# The run starts long after the commit: the staging tag names the deployment, not the commit.
+STARTED = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+TIMESTAMPED = "staging-v0.1.0-20260102-030405-abc123d"
 
 
 async def staging(rec: Recorder, delivery: workflows.Delivery, **kwargs: bool) -> Report:
     return await workflows.deploy_staging(
-        target(), delivery, scanner(rec), skip_tests=kwargs.get("skip_tests", False)
+        target(),
+        delivery,
+        scanner(rec),
+        skip_tests=kwargs.get("skip_tests", False),
+        started=STARTED,
     )
 
 
@@ -182,18 +188,36 @@ async def test_staging_runs_side_by_side_and_moves_latest_after_smoke(recorder: 
 
 
 @pytest.mark.anyio
-async def test_failed_smoke_test_leaves_staging_latest_unpublished(recorder: Recorder) -> None:
+async def test_failed_smoke_test_publishes_no_staging_tag(recorder: Recorder) -> None:
+    # Every staging-v... tag is a deployment that passed: rollback can never pick a broken one.
     recorder.smoke_passes = False
     report = await staging(recorder, TOKEN)
-    assert recorder.pushed == [[TIMESTAMPED]]
+    assert recorder.pushed == []
+    assert status(report)["publish"] == "skipped"
     assert status(report)["staging-latest"] == "skipped"
     assert not report.ok
     assert report.failed_stage == "smoke-test"
     assert report.failure_message.startswith("deploy-staging failed at smoke-test")
     assert report.publication is not None
-    assert report.publication.not_pushed == ("ghcr.io/example/sample-service:staging-latest",)
+    assert report.publication.not_pushed == (
+        f"ghcr.io/example/sample-service:{TIMESTAMPED}",
+        "ghcr.io/example/sample-service:staging-latest",
+    )
+    assert "smoke" in report.publication.reason
     assert report.smoke is not None
     assert report.smoke.checks[0].error == "/health answered 500"
+
+
+@pytest.mark.anyio
+async def test_the_staging_tag_is_the_deployment_time_not_the_commit_time(
+    recorder: Recorder,
+) -> None:
+    first = await staging(recorder, TOKEN)
+    again = await workflows.deploy_staging(
+        target(), TOKEN, scanner(recorder), skip_tests=False, started=STARTED.replace(hour=9)
+    )
+    assert first.tags[0] == TIMESTAMPED  # 2026-01-02 03:04:05, the commit is from 2025
+    assert again.tags[0] == "staging-v0.1.0-20260102-090405-abc123d"  # one tag per deployment
 
 
 @pytest.mark.anyio
@@ -311,7 +335,9 @@ async def test_a_local_registry_is_pushed_to_through_localhost(
 async def test_a_version_without_a_tag_form_stops_before_any_stage(recorder: Recorder) -> None:
     epoch = replace(target(), service=replace(service(), version="1!2.0"))
     with pytest.raises(PipelineError, match="epoch"):
-        await workflows.deploy_staging(epoch, TOKEN, scanner(recorder), skip_tests=False)
+        await workflows.deploy_staging(
+            epoch, TOKEN, scanner(recorder), skip_tests=False, started=STARTED
+        )
     with pytest.raises(PipelineError, match="epoch"):
         await workflows.ci(epoch, TOKEN, scanner(recorder))
     assert recorder.events == []

@@ -84,10 +84,18 @@ def test_a_push_failure_names_the_tag_and_what_already_moved() -> None:
 
 
 def test_tags_for_the_issue_example() -> None:
-    assert tags_for("staging", "0.1.0", REVISION) == [
+    deployed = datetime(2025, 10, 15, 14, 30, 52, tzinfo=UTC)
+    assert tags_for("staging", "0.1.0", REVISION, deployed) == [
         "staging-v0.1.0-20251015-143052-abc123d",
         "staging-latest",
     ]
+
+
+def test_the_staging_timestamp_is_the_deployment_not_the_commit() -> None:
+    later = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
+    assert tags_for("staging", "0.1.0", REVISION, later)[0] == (
+        "staging-v0.1.0-20260304-050607-abc123d"
+    )
     assert tags_for("production", "0.1.0", REVISION) == ["latest", "0.1.0", SHA]
 
 

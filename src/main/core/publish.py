@@ -8,6 +8,7 @@ tag failed and which tags already moved, so a person knows exactly what to clean
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from main.core.errors import PipelineError
 from main.core.image import GHCR, LOCALHOST
@@ -25,11 +26,21 @@ _PUBLISHED = re.compile(
 TAG_KINDS = ("staging", "production")
 
 
-def tags_for(kind: str, version: str, revision: Revision | None) -> list[str]:
+def now() -> datetime:
+    """The time a deployment starts, in UTC (the one clock staging tags read)."""
+    return datetime.now(UTC)
+
+
+def tags_for(
+    kind: str, version: str, revision: Revision | None, deployed_at: datetime | None = None
+) -> list[str]:
     """The tags an image of ``revision`` gets: staging or production (``core/tags.py``).
 
-    Staging tags take the commit time, not the clock, so a re-run of the same commit
-    names the same image (and ``tags`` can be cached like any pure function).
+    The staging tag's timestamp is the deployment's (``deployed_at``, the run's start,
+    default :func:`now`):
+    each deployment gets its own tag and the tags order deployments, which rollback and
+    retention rely on. The image's ``created`` label stays the commit time, so builds
+    remain reproducible and cached: the tag is a name, not part of the image.
 
     Raises:
         PipelineError: for an unknown kind, or when there is no commit to name.
@@ -41,7 +52,7 @@ def tags_for(kind: str, version: str, revision: Revision | None) -> list[str]:
         msg = "tags name a commit, and there is no git history here: run in a git checkout"
         raise PipelineError(msg)
     if kind == "staging":
-        return staging_tags(version, revision.sha, revision.committed_at)
+        return staging_tags(version, revision.sha, deployed_at or now())
     return production_tags(version, revision.sha)
 
 

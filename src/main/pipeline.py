@@ -592,4 +592,4 @@ class Pipeline:
         """
         with user_errors():
             settings = (await self.service()).config
-            return Registry.of(settings, token=token, api=api)
+            return Registry.of(settings, token=token, api=api, tree=self.tree())

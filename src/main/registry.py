@@ -13,14 +13,16 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Self
 
 import dagger
-from dagger import Doc, field, object_type
+from dagger import Doc, dag, field, object_type
 
+from main import scan
 from main._sdk import uncached_function, user_errors
 from main.core.errors import PipelineError
 from main.core.lazy import lazy_import
 
 if TYPE_CHECKING:
     from main.core import image as images
+    from main.core import publish as publish_rules
     from main.core import registry as oci
     from main.core import tags
     from main.core.config import PipelineConfig
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
 else:
     # httpx and the registry client load when a registry function runs, not with the module.
     images = lazy_import("main.core.image")
+    publish_rules = lazy_import("main.core.publish")
     oci = lazy_import("main.core.registry")
     tags = lazy_import("main.core.tags")
     ghcr = lazy_import("main.core.registry.ghcr")
@@ -42,6 +45,9 @@ class Registry:
     """The service's image repository, with the credentials to change its tags."""
 
     image: Annotated[str, Doc("The image repository, e.g. ghcr.io/acme/service")] = field()
+    tree: Annotated[
+        dagger.Directory, Doc("The service's files (its .trivyignore, for the scan)")
+    ] = field()
     username: Annotated[str, Doc("User name for the registry (empty: none)")] = field(default="")
     api: Annotated[str, Doc("Registry API address (empty: https:// + the image's host)")] = field(
         default=""
@@ -54,19 +60,39 @@ class Registry:
         default=""
     )
     token: Annotated[dagger.Secret | None, Doc("Registry token or password")] = field(default=None)
+    scan_severities: Annotated[list[str], Doc("Severities the production scan counts")] = field(
+        default=list
+    )
+    ignore_unfixed: Annotated[bool, Doc("Whether the scan leaves out unfixed findings")] = field(
+        default=True
+    )
+    trivyignore: Annotated[str, Doc("The service's Trivy ignore file")] = field(
+        default=".trivyignore"
+    )
 
     @classmethod
-    def of(cls, settings: "PipelineConfig", *, token: dagger.Secret | None, api: str) -> Self:
+    def of(
+        cls,
+        settings: "PipelineConfig",
+        *,
+        token: dagger.Secret | None,
+        api: str,
+        tree: dagger.Directory,
+    ) -> Self:
         """The family for a service's settings; the image name is checked at once."""
         images.parse_image(settings.image or "", api)
         return cls(  # type: ignore[call-arg]
             image=settings.image or "",
+            tree=tree,
             username=settings.registry_username or "",
             api=api,
             github_api_url=settings.github_api_url,
             staging_keep=settings.staging_keep,
             staging_keep_newer_than=settings.staging_keep_newer_than,
             token=token,
+            scan_severities=list(settings.scan_severities),
+            ignore_unfixed=settings.ignore_unfixed,
+            trivyignore=settings.trivyignore,
         )
 
     @asynccontextmanager
@@ -88,17 +114,53 @@ class Registry:
         force: Annotated[
             bool, Doc("Replace a version or commit tag that points to a different image")
         ] = False,
+        skip_scan: Annotated[
+            bool,
+            Doc("Promote without the production scan (never the default; said in the output)"),
+        ] = False,
     ) -> str:
         """Give a staging image the production tags of its version: latest, version, sha.
 
-        Same repository, identical digest: the manifest is re-tagged, no layer is pulled
-        or pushed. The version and commit come from the image's OCI labels, or from the
-        timestamped staging tag's name. Nothing is written unless every check passes.
+        Production allows no fixable vulnerability, so the exact digest behind the tag is
+        scanned first with the production policy (block mode, the service's severities
+        and ignore file); a finding stops the promotion before anything moves. Then the
+        manifest is re-tagged, same repository, identical digest: no layer is pushed.
+        The version and commit come from the image's OCI labels, or from the timestamped
+        staging tag's name. Nothing is written unless every check passes.
         """
         with user_errors():
             async with self._connected() as (client, image, _):
-                promotion = await oci.promote(client, image.repository, tag, force=force)
-                return promotion.summary()
+                digest = await client.digest(image.repository, tag)
+                if skip_scan:
+                    scanned = "production scan skipped on request (--skip-scan)"
+                else:
+                    scanned = await self._production_scan(image, digest)
+                promotion = await oci.promote(
+                    client, image.repository, tag, force=force, expect_digest=digest
+                )
+                return f"{promotion.summary()}\n{scanned}"
+
+    async def _production_scan(self, image: "images.ImageRef", digest: str) -> str:
+        """Scan ``image@digest`` in block mode; raise with the verdict when it blocks."""
+        address = f"{image}@{digest}"
+        container = dag.container()
+        if self.token is not None:
+            username = publish_rules.registry_username(self.username or None, image.host)
+            container = container.with_registry_auth(image.host, username, self.token)
+        scanned_at = datetime.now(UTC)
+        ignore = await scan.read_ignore_file(self.tree, self.trivyignore, scanned_at.date())
+        result = await scan.run_scan(
+            container.from_(address),
+            mode="block",
+            severities=self.scan_severities,
+            ignore_unfixed=self.ignore_unfixed,
+            ignore=ignore,
+            scanned_at=scanned_at,
+        )
+        if result.blocked:
+            msg = f"promote refused: the production scan of {address} blocks: {result.reason}"
+            raise PipelineError(msg)
+        return f"production scan of {digest}: {result.reason}"
 
     @uncached_function
     async def rollback(

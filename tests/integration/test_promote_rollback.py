@@ -138,3 +138,14 @@ async def test_rollback_to_where_it_already_points_moves_nothing(registry: str) 
         only = await deploy(client, repo, day=0)
         done = await rollback(client, repo, only.tag)
     assert "nothing moved" in done.summary()
+
+
+async def test_promote_refuses_a_tag_that_moved_after_it_was_scanned(registry: str) -> None:
+    repo = new_repo("moved")
+    async with Registry(registry) as client:
+        scanned = await deploy(client, repo, day=0, version="5.0.0")
+        await deploy(client, repo, day=1, version="5.0.0")  # staging-latest moves on
+        before = await snapshot(client, repo)
+        with pytest.raises(PipelineError, match=r"moved to .* after .* was checked"):
+            await promote(client, repo, expect_digest=scanned.digest)
+        assert await snapshot(client, repo) == before

@@ -7,18 +7,21 @@ locally (the service's pyproject.toml from disk, and a secret's plaintext from t
 """
 
 from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
 
 import dagger
 import httpx
 import pytest
 from dagger import dag
 
+from main import scan as scan_recipes
 from main._sdk import FunctionError
 from main.core.config import PipelineConfig
 from main.core.registry.client import Registry
 from main.core.tags import STAGING_LATEST
 from main.pipeline import Pipeline
 from main.registry import Registry as RegistryFamily
+from main.scan import Scan
 from tests.support.auth_proxy import ProxyState, auth_front
 from tests.support.constants import REPO_ROOT
 from tests.support.github_api import GithubApi, GithubState
@@ -26,6 +29,7 @@ from tests.support.http_servers import Log, serving
 from tests.support.images import snapshot
 from tests.support.lazy import calls as selections
 from tests.support.offline import answer_reads_from_disk
+from tests.support.scans import scan_result
 from tests.support.staging import deploy, new_repo
 
 pytestmark = pytest.mark.anyio
@@ -41,6 +45,32 @@ def offline_engine(monkeypatch: pytest.MonkeyPatch) -> None:
         return str(made.args["plaintext"])
 
     monkeypatch.setattr(dagger.Secret, "plaintext", plaintext)
+
+
+@dataclass
+class ScanRecorder:
+    """The engine's scan, answered here: which image address it pulled, and a verdict."""
+
+    findings: int = 0
+    pulled: list[str] = field(default_factory=list)
+    modes: list[str] = field(default_factory=list)
+
+
+@pytest.fixture(autouse=True)
+def scans(monkeypatch: pytest.MonkeyPatch) -> ScanRecorder:
+    """Promote scans the exact digest in block mode; only the engine's scan run is recorded."""
+    recorder = ScanRecorder()
+
+    async def run_scan(image: dagger.Container, *, mode: str, **_: object) -> Scan:
+        (pull,) = [call for call in selections(image) if call.name == "from"]
+        recorder.pulled.append(str(pull.args["address"]))
+        recorder.modes.append(mode)
+        blocked = recorder.findings > 0
+        reason = f"{recorder.findings} fixable finding(s) left" if blocked else "no findings"
+        return scan_result(mode=mode, blocked=blocked, reason=reason)
+
+    monkeypatch.setattr(scan_recipes, "run_scan", run_scan)
+    return recorder
 
 
 @pytest.fixture
@@ -70,6 +100,39 @@ async def test_promote_through_the_token_handshake_with_a_secret(front: str, reg
         after = await snapshot(direct, repo)
     assert summary.startswith(f"promoted {repo}:{STAGING_LATEST} ({staged.digest})")
     assert after["latest"] == after["2.0.0"] == staged.digest
+
+
+async def test_promote_scans_the_exact_digest_and_a_finding_blocks_it(
+    registry: str, scans: ScanRecorder
+) -> None:
+    repo = new_repo("fn-scan")
+    scans.findings = 2
+    async with Registry(registry) as direct:
+        staged = await deploy(direct, repo, day=0, version="3.0.0")
+        before = await snapshot(direct, repo)
+        family = await pipeline_for(registry, repo).registry(api=registry)
+        with pytest.raises(FunctionError, match="2 fixable finding") as caught:
+            await family.promote()
+        assert await snapshot(direct, repo) == before  # nothing moved
+    host = httpx.URL(registry).netloc.decode()
+    assert scans.pulled == [f"{host}/{repo}@{staged.digest}"]
+    assert scans.modes == ["block"]
+    assert "promote" in str(caught.value)
+
+
+async def test_skip_scan_is_explicit_and_said_in_the_summary(
+    registry: str, scans: ScanRecorder
+) -> None:
+    repo = new_repo("fn-skip")
+    scans.findings = 5
+    async with Registry(registry) as direct:
+        staged = await deploy(direct, repo, day=0, version="4.0.0")
+        family = await pipeline_for(registry, repo).registry(api=registry)
+        summary = await family.promote(skip_scan=True)
+        after = await snapshot(direct, repo)
+    assert scans.pulled == []
+    assert after["latest"] == staged.digest
+    assert "production scan skipped on request (--skip-scan)" in summary
 
 
 async def test_a_wrong_secret_is_one_line_and_changes_nothing(front: str, registry: str) -> None:
@@ -141,7 +204,9 @@ async def test_prune_of_a_ghcr_image_deletes_through_the_github_api(registry: st
         with serving(GithubApi, log=Log(), state=state) as api:
             settings = PipelineConfig(image=f"ghcr.io/{repo}", github_api_url=api)
             for token in (None, dag.set_secret("token", "ghp_fn")):
-                family = RegistryFamily.of(settings, token=token, api=registry)
+                family = RegistryFamily.of(
+                    settings, token=token, api=registry, tree=dag.directory()
+                )
                 pruning = family.prune(keep=1, keep_newer_than="")
                 if token is None:
                     with pytest.raises(FunctionError, match=r"ghcr\.io needs a GitHub token"):

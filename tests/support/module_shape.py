@@ -35,7 +35,7 @@ FUNCTIONS: list[tuple[str, str, list[str], str | None, str]] = [
     ),
     ("Pipeline", "ci", ["ref", *DELIVERY, *NOTIFY], NEVER, PLAIN),
     ("Pipeline", "registry", ["token", "api"], NEVER, PLAIN),
-    ("Registry", "promote", ["tag", "force"], NEVER, PLAIN),
+    ("Registry", "promote", ["tag", "force", "skip_scan"], NEVER, PLAIN),
     ("Registry", "rollback", ["to"], NEVER, PLAIN),
     ("Registry", "prune", ["keep", "keep_newer_than", "dry_run"], NEVER, PLAIN),
     ("Validation", "summary", [], DEFAULT, PLAIN),

@@ -112,13 +112,19 @@ async def _version_and_sha(
 
 
 async def promote(
-    registry: Registry, repo: str, source_tag: str = STAGING_LATEST, *, force: bool = False
+    registry: Registry,
+    repo: str,
+    source_tag: str = STAGING_LATEST,
+    *,
+    force: bool = False,
+    expect_digest: str | None = None,
 ) -> Promotion:
     """Give the image at ``source_tag`` the production tags of its version.
 
     Production tags are ``latest``, the version and the commit (``production_tags``).
     ``latest`` always moves; a version or commit tag already on a different image is
-    refused unless ``force``, since that would silently replace a release.
+    refused unless ``force``, since that would silently replace a release. With
+    ``expect_digest`` the tag must still name that image (the one a caller scanned).
 
     Raises:
         PipelineError: for a missing tag, unknown version, or a release in the way,
@@ -127,6 +133,12 @@ async def promote(
     """
     tags = await _existing_tags(registry, repo, source_tag)
     manifest = await registry.manifest(repo, source_tag)
+    if expect_digest is not None and manifest.digest != expect_digest:
+        msg = (
+            f"{repo}:{source_tag} moved to {manifest.digest} after {expect_digest} was checked: "
+            "nothing was promoted; run promote again"
+        )
+        raise PipelineError(msg)
     version, sha, version_from = await _version_and_sha(
         registry, repo, source_tag, manifest.digest, tags
     )

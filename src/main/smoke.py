@@ -19,15 +19,20 @@ from dagger import Doc, dag, field, object_type
 
 from main._sdk import function
 from main.core.errors import PipelineError
-from main.core.smoke import markdown as smoke_markdown
-from main.core.smoke import result as smoke_report
-from main.core.smoke.result import CheckResult, SmokeReport, excerpt, failed, passed, skipped
-from main.core.smoke.spec import argv_for
+from main.core.lazy import lazy_import
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from main.core.config import PipelineConfig
+    from main.core.smoke import markdown as smoke_markdown
+    from main.core.smoke import result as smoke_report
+    from main.core.smoke import spec as smoke_spec
+else:
+    # Loaded when a smoke test runs, not when the module loads (core/lazy.py).
+    smoke_markdown = lazy_import("main.core.smoke.markdown")
+    smoke_report = lazy_import("main.core.smoke.result")
+    smoke_spec = lazy_import("main.core.smoke.spec")
 
 
 @object_type
@@ -146,14 +151,15 @@ def checker_run(client: dagger.Container, argv: list[str]) -> dagger.Container:
     )
 
 
-async def read_report(run: dagger.Container) -> SmokeReport:
+async def read_report(run: dagger.Container) -> "smoke_report.SmokeReport":
     """The checker's JSON report; a checker that printed none is a bug worth one clear line."""
     stdout = await run.stdout()
     try:
-        return SmokeReport.from_json(stdout)
+        return smoke_report.SmokeReport.from_json(stdout)
     except PipelineError:
         code, stderr = await run.exit_code(), await run.stderr()
-        msg = f"the smoke checker exited {code} without a report: {excerpt(stderr.strip(), 400)}"
+        said = smoke_report.excerpt(stderr.strip(), 400)
+        msg = f"the smoke checker exited {code} without a report: {said}"
         raise PipelineError(msg) from None
 
 
@@ -162,13 +168,15 @@ def module_source() -> dagger.Directory:
     return dag.current_module().source()
 
 
-async def check_target(url: str, config: "PipelineConfig") -> SmokeReport:
+async def check_target(url: str, config: "PipelineConfig") -> "smoke_report.SmokeReport":
     """Run the checks against an address the client container can reach (``--url``)."""
     client = checker_client(module_source())
-    return await read_report(checker_run(client, argv_for(config.smoke_spec(url))))
+    return await read_report(checker_run(client, smoke_spec.argv_for(config.smoke_spec(url))))
 
 
-async def _start(service: dagger.Service, config: "PipelineConfig") -> tuple[float, CheckResult]:
+async def _start(
+    service: dagger.Service, config: "PipelineConfig"
+) -> "tuple[float, smoke_report.CheckResult]":
     """Start the service within the startup timeout: seconds taken and the ``start`` check."""
     started = time.perf_counter()
     limit = config.startup_timeout
@@ -178,12 +186,12 @@ async def _start(service: dagger.Service, config: "PipelineConfig") -> tuple[flo
     except TimeoutError:
         error = f"the service did not open port {config.port} within {limit:g} s"
     except dagger.QueryError as exc:
-        error = f"the service did not start: {excerpt(str(exc).strip(), 400)}"
+        error = f"the service did not start: {smoke_report.excerpt(str(exc).strip(), 400)}"
     else:
         seconds = time.perf_counter() - started
-        return seconds, passed("start", seconds * 1000, f"port {config.port} open")
+        return seconds, smoke_report.passed("start", seconds * 1000, f"port {config.port} open")
     seconds = time.perf_counter() - started
-    return seconds, failed("start", seconds * 1000, error)
+    return seconds, smoke_report.failed("start", seconds * 1000, error)
 
 
 async def service_logs(image: dagger.Container, config: "PipelineConfig") -> str:
@@ -207,21 +215,26 @@ async def service_logs(image: dagger.Container, config: "PipelineConfig") -> str
         )
         out, err = await replay.stdout(), await replay.stderr()
     except dagger.QueryError as exc:
-        return f"(no logs: replaying the service's command failed: {excerpt(str(exc), 300)})"
+        said = smoke_report.excerpt(str(exc), 300)
+        return f"(no logs: replaying the service's command failed: {said})"
     header = f"(the service's command, replayed for {LOG_REPLAY_SECONDS} s)\n"
     return header + out + err
 
 
-async def check_image(image: dagger.Container, config: "PipelineConfig") -> SmokeReport:
+async def check_image(
+    image: dagger.Container, config: "PipelineConfig"
+) -> "smoke_report.SmokeReport":
     """Run ``image`` as a service, time its start, check it from a bound client container."""
     target = f"http://{SERVICE_ALIAS}:{config.port}"
-    argv = argv_for(config.smoke_spec(target))  # a settings mistake stops us before starting
+    argv = smoke_spec.argv_for(
+        config.smoke_spec(target)
+    )  # a settings mistake stops us before starting
     service = app_service(image, config.port, config.smoke_env)
     seconds, start = await _start(service, config)
     if start.failed:
-        report = SmokeReport(
+        report = smoke_report.SmokeReport(
             target=target,
-            checks=(skipped("ready", "the service did not start"),),
+            checks=(smoke_report.skipped("ready", "the service did not start"),),
             timeout_seconds=config.startup_timeout,
         ).with_start(seconds, start)
     else:

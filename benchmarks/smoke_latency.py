@@ -1,6 +1,6 @@
 """How quickly the smoke checker notices a ready server, and how long a full run takes.
 
-Two budgets from DESIGN.md, measured on real servers on 127.0.0.1:
+Two budgets from docs/architecture.md, measured on real servers on 127.0.0.1:
 
 - detection delay: time from the moment a server becomes healthy until the checker's
   readiness wait returns (budget 50 ms). Two ways of becoming healthy are measured:

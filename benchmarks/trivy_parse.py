@@ -1,6 +1,6 @@
 """How long parsing and judging a 10,000-finding Trivy report takes.
 
-Budget (DESIGN.md): a report with 10,000 findings is parsed and evaluated in under
+Budget (docs/architecture.md): a report with 10,000 findings is parsed and evaluated in under
 0.5 s. A large image with an old base easily reaches thousands of findings, and the
 scan reads the report on every run; the figure also covers the Markdown summary and
 the filtered document that ``trivy convert`` renders, which the scan makes every time.

@@ -100,7 +100,7 @@ async def test_an_unreachable_registry_is_one_clear_line() -> None:
 
 async def test_used_without_async_with_it_leaves_no_connection_open(registry: str) -> None:
     repo = new_repo("client")
-    plain = Registry(registry)  # as DESIGN.md names it: Registry(base_url, user, password)
+    plain = Registry(registry)  # the documented shape: Registry(base_url, user, password)
     pushed = await push_image(plain, repo, "a", layers=[layer(64, repo)])
     assert await plain.retag(repo, "a", "b") == pushed.digest
     assert sorted(await plain.tags(repo)) == ["a", "b"]

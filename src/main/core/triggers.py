@@ -313,7 +313,7 @@ def _ci_pull_request(payload: Mapping[str, Any]) -> CiDecision:
 
 
 def decide_ci(event_name: str, payload: Mapping[str, Any]) -> CiDecision:
-    """Whether a GitHub event runs the CI workflow (DESIGN.md's table).
+    """Whether a GitHub event runs the CI workflow (the README's workflow table).
 
     Runs: pushes to ``feature/**``, ``bugfix/**``, ``chore/**`` and ``release/**``
     (on the pushed sha; ``publishes_production`` for ``release/**``), and pull requests

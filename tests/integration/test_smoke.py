@@ -8,6 +8,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
+
 from main.core.smoke.checks import run_smoke
 from main.core.smoke.result import SmokeReport
 from main.core.smoke.spec import SmokeSpec, parse_http_check, parse_tool_call
@@ -161,12 +163,24 @@ def test_cli_exits_1_with_a_report_when_a_check_fails(sample_server: str) -> Non
     assert report["checks"][2]["http_status"] == 404
 
 
-def test_cli_exits_2_on_bad_arguments_with_one_line() -> None:
-    result = run_cli("ftp://example.org", "--timeout", "1")
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("ftp://example.org", "URL must be absolute http:// or https://"),
+        ("http://[::1", "is malformed"),
+        ("http://x:abc", "is malformed"),
+        (f"http://{'a' * 70}.example", "invalid host"),
+    ],
+)
+def test_cli_exits_2_on_bad_arguments_with_a_report_and_one_line(url: str, said: str) -> None:
+    result = run_cli(url, "--timeout", "1")
     assert result.returncode == 2
-    assert result.stdout == ""
+    report = json.loads(result.stdout)  # callers read stdout as JSON whatever happened
+    assert report["passed"] is False
+    assert said in report["error"]
     assert result.stderr.count("\n") == 1
-    assert "URL must be absolute http:// or https://" in result.stderr
+    assert said in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 # --- broken servers: each failure names its check ------------------------------------

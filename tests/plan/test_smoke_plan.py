@@ -109,8 +109,8 @@ def test_the_checker_is_bound_to_the_service_and_runs_the_cli() -> None:
         "-m",
         "main.core.smoke",
         "http://app:8000",
-        "--health-path=/health",
         "--timeout=60.0",
+        "--health-path=/health",
         "--mcp-path=/mcp",
         "--ready-timeout=30.0",
     ]

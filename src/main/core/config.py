@@ -11,7 +11,14 @@ import shlex
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from main.core.errors import PipelineError
 from main.core.github import API_URL
@@ -75,7 +82,9 @@ class PipelineConfig(BaseModel):
     )
     port: int = Field(default=8000, ge=1, le=65535, description="Port the service listens on.")
     health_path: str = Field(
-        default=DEFAULT_HEALTH_PATH, description="Path answering 200 when healthy."
+        default=DEFAULT_HEALTH_PATH,
+        description="Path answering 200 when healthy; empty when the service has none "
+        "(readiness and liveness then come from MCP: initialize and ping).",
     )
     mcp_path: str = Field(
         default=DEFAULT_MCP_PATH, description="Path of the MCP streamable HTTP endpoint."
@@ -192,7 +201,7 @@ class PipelineConfig(BaseModel):
         """What the smoke checker needs to test this service at ``url``."""
         return SmokeSpec(
             url=url,
-            health_path=self.health_path,
+            health_path=self.health_path or None,
             mcp_path=self.mcp_path if self.smoke_mcp else None,
             timeout=self.startup_timeout + self.smoke_timeout,
             ready_timeout=self.startup_timeout,
@@ -223,7 +232,9 @@ class PipelineConfig(BaseModel):
 
     @field_validator("health_path", "mcp_path")
     @classmethod
-    def _absolute_path(cls, value: str) -> str:
+    def _absolute_path(cls, value: str, info: ValidationInfo) -> str:
+        if info.field_name == "health_path" and value == "":
+            return value  # no health endpoint: MCP itself tells readiness and liveness
         if not value.startswith("/"):
             msg = "must start with '/'"
             raise ValueError(msg)

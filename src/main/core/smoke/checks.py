@@ -20,41 +20,16 @@ from main.core.smoke.mcp import McpError, McpSession
 from main.core.smoke.result import CheckResult, SmokeReport, excerpt, failed, passed, skipped
 from main.core.smoke.spec import HttpCheck, SmokeSpec, ToolCall
 from main.core.smoke.tls import LazyTlsTransport
+from main.core.smoke.wire import CHECK_BODY_LIMIT, EXCERPT_BYTES, Cut, Deadline, Fetched, fetch
+
+__all__ = ["Deadline", "run_smoke"]
 
 # Answers that mean "not ready yet" (a proxy or the app itself warming up): keep waiting.
 WARMING_UP = frozenset({502, 503, 504})
 FIRST_POLL = 0.005
 POLL_CAP = 0.025
-REQUEST_CAP = 10.0
 PROBE_TIMEOUT = 2.0
 T = TypeVar("T")
-
-
-class Deadline:
-    """The one overall time limit, and the per-request limits carved out of it."""
-
-    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
-        """Start counting ``seconds`` from now."""
-        self._clock = clock
-        self.started = clock()
-        self.seconds = seconds
-        self.ends = self.started + seconds
-
-    def elapsed(self) -> float:
-        """Seconds since the run started."""
-        return self._clock() - self.started
-
-    def remaining(self) -> float:
-        """Seconds left, never negative."""
-        return max(0.0, self.ends - self._clock())
-
-    def expired(self) -> bool:
-        """Whether the overall limit has been reached."""
-        return self.remaining() <= 0
-
-    def request_timeout(self) -> float:
-        """How long the next request may take: what is left, at most ``REQUEST_CAP``."""
-        return max(0.001, min(REQUEST_CAP, self.remaining()))
 
 
 def describe(exc: BaseException) -> str:
@@ -79,7 +54,8 @@ def wait_until_ready(
     """
     limit = min(spec.ready_timeout or spec.timeout, spec.timeout)
     ready_by = deadline.started + limit
-    url = spec.base_url + spec.health_path
+    probe = Deadline(limit)
+    url = spec.base_url + (spec.health_path or spec.mcp_path or "/")
     delay = FIRST_POLL
     attempts = 0
     last = "no attempt made"
@@ -87,19 +63,22 @@ def wait_until_ready(
         attempts += 1
         timeout = max(0.001, min(PROBE_TIMEOUT, ready_by - time.monotonic()))
         try:
-            response = client.get(url, timeout=timeout)
-        except httpx.TransportError as exc:
+            if spec.health_path is None:
+                status = _mcp_probe(client, url, probe)
+            else:
+                status = fetch(client, "GET", url, probe, EXCERPT_BYTES, timeout=timeout).status
+        except (httpx.HTTPError, Cut, McpError) as exc:
             # A probe cut short by the deadline says nothing about the server: keep the
             # earlier, real reason (connection refused, TLS error...) for the report.
-            clipped = isinstance(exc, httpx.TimeoutException) and timeout < PROBE_TIMEOUT
+            clipped = isinstance(exc, httpx.TimeoutException | Cut) and timeout < PROBE_TIMEOUT
             if not (clipped and attempts > 1):
                 last = describe(exc)
         else:
-            if response.status_code not in WARMING_UP:
+            if status not in WARMING_UP:
                 startup = deadline.elapsed()
                 detail = f"answered after {startup:.3f} s ({attempts} attempts)"
                 return passed("ready", startup * 1000, detail), startup
-            last = f"HTTP {response.status_code} (warming up)"
+            last = f"HTTP {status} (warming up)"
         left = ready_by - time.monotonic()
         if left <= 0:
             waited = deadline.elapsed()
@@ -109,24 +88,43 @@ def wait_until_ready(
         delay = min(delay * 2, POLL_CAP)
 
 
+def _mcp_probe(client: httpx.Client, url: str, probe: Deadline) -> int:
+    """Readiness of a server without a health endpoint: does ``initialize`` answer?
+
+    A server still starting answers 502/503/504 (or refuses the connection); any other
+    HTTP failure is an answer, so the wait ends and the MCP checks say what is wrong.
+    """
+    session = McpSession(client, url, deadline=probe)
+    try:
+        session.initialize()
+    except McpError as exc:
+        if exc.status is None:
+            raise
+        return exc.status
+    finally:
+        session.close()
+    return 200
+
+
 def check_health(client: httpx.Client, spec: SmokeSpec, deadline: Deadline) -> CheckResult:
-    """GET the health path; only HTTP 200 passes."""
-    url = spec.base_url + spec.health_path
-    response, error, ms = _attempt(lambda: client.get(url, timeout=deadline.request_timeout()))
-    if response is None:
+    """GET the health path; only HTTP 200 passes. Only the start of the body is read."""
+    path = spec.health_path or ""
+    url = spec.base_url + path
+    answer, error, ms = _attempt(lambda: fetch(client, "GET", url, deadline, EXCERPT_BYTES))
+    if answer is None:
         return failed("health", ms, describe(error) if error else "no response")
-    if response.status_code != 200:  # noqa: PLR2004 - the definition of healthy
+    if answer.status != 200:  # noqa: PLR2004 - the definition of healthy
         return failed(
             "health",
             ms,
-            f"expected HTTP 200 from {spec.health_path}, got {response.status_code}",
-            http_status=response.status_code,
-            body=response.text,
+            f"expected HTTP 200 from {path}, got {answer.status}",
+            http_status=answer.status,
+            body=answer.text,
         )
-    return passed("health", ms, f"HTTP 200 from {spec.health_path}")
+    return passed("health", ms, f"HTTP 200 from {path}")
 
 
-def _mcp_failure(name: str, ms: float, exc: McpError | httpx.TransportError) -> CheckResult:
+def _mcp_failure(name: str, ms: float, exc: "_Failure") -> CheckResult:
     if isinstance(exc, McpError):
         return failed(name, ms, str(exc), http_status=exc.status, body=exc.body)
     return failed(name, ms, describe(exc))
@@ -184,15 +182,19 @@ class McpOutcome:
     tools: list[str]
 
 
-_Failure = McpError | httpx.TransportError
+_Failure = McpError | httpx.HTTPError | Cut
 
 
 def _attempt(action: Callable[[], T]) -> tuple[T | None, _Failure | None, float]:
-    """Run one protocol step: its value or the error that stopped it, and its latency."""
+    """Run one step: its value or the error that stopped it, and its latency.
+
+    Any HTTP failure counts (a refused connection, a redirect loop, a body that does
+    not decode), and so does a read the deadline or a size limit cut short.
+    """
     started = time.perf_counter()
     try:
         value = action()
-    except (McpError, httpx.TransportError) as exc:
+    except (McpError, httpx.HTTPError, Cut) as exc:
         return None, exc, (time.perf_counter() - started) * 1000
     return value, None, (time.perf_counter() - started) * 1000
 
@@ -210,12 +212,7 @@ def _server_info(init: dict[str, Any], session: McpSession) -> dict[str, str]:
 def check_mcp(client: httpx.Client, spec: SmokeSpec, deadline: Deadline) -> McpOutcome:
     """Handshake, ``tools/list`` and the optional ``tools/call``; later steps skip on failure."""
     outcome = McpOutcome(checks=[], server={}, tools=[])
-    session = McpSession(
-        client,
-        spec.base_url + (spec.mcp_path or ""),
-        timeout=deadline.request_timeout,
-        expired=deadline.expired,
-    )
+    session = McpSession(client, spec.base_url + (spec.mcp_path or ""), deadline=deadline)
     try:
         init, error, ms = _attempt(session.initialize)
         if init is None or error is not None:
@@ -249,11 +246,29 @@ def check_mcp(client: httpx.Client, spec: SmokeSpec, deadline: Deadline) -> McpO
                 )
             )
 
-        if spec.tool_call is not None:
-            outcome.checks.append(_run_tool_call(session, spec.tool_call))
+        call = spec.tool_call
+        if call is not None:
+            outcome.checks.append(
+                _step(deadline, "mcp.tools_call", lambda: _run_tool_call(session, call))
+            )
+        if spec.health_path is None:
+            outcome.checks.append(_step(deadline, "mcp.ping", lambda: _ping(session)))
     finally:
         session.close()
     return outcome
+
+
+def _step(deadline: Deadline, name: str, run: Callable[[], CheckResult]) -> CheckResult:
+    """Run a check unless the deadline has already passed."""
+    return _timed_out(name, deadline) if deadline.expired() else run()
+
+
+def _ping(session: McpSession) -> CheckResult:
+    """Liveness for a server without a health endpoint: the protocol's own ``ping``."""
+    _, error, ms = _attempt(session.ping)
+    if error is not None:
+        return _mcp_failure("mcp.ping", ms, error)
+    return passed("mcp.ping", ms, "ping answered")
 
 
 def _run_tool_call(session: McpSession, call: ToolCall) -> CheckResult:
@@ -283,10 +298,10 @@ def _json_field(body: str, path: str) -> tuple[bool, Any, str | None]:
     return True, value, None
 
 
-def _examine(check: HttpCheck, response: httpx.Response) -> str | None:
+def _examine(check: HttpCheck, response: Fetched) -> str | None:
     """Why the response does not satisfy the check, or None when it does."""
-    if response.status_code != check.status:
-        return f"expected HTTP {check.status}, got {response.status_code}"
+    if response.status != check.status:
+        return f"expected HTTP {check.status}, got {response.status}"
     body = response.text
     if check.contains is not None and check.contains not in body:
         return f"body does not contain {check.contains!r}"
@@ -306,21 +321,22 @@ def check_http(
     name = f"check.{check.name}"
     url = spec.base_url + check.path
     response, error, ms = _attempt(
-        lambda: client.request(check.method, url, timeout=deadline.request_timeout())
+        lambda: fetch(client, check.method, url, deadline, CHECK_BODY_LIMIT)
     )
     if response is None:
         return failed(name, ms, describe(error) if error else "no response")
     problem = _examine(check, response)
     if problem is not None:
-        return failed(name, ms, problem, http_status=response.status_code, body=response.text)
-    return passed(name, ms, f"{check.method} {check.path} -> HTTP {response.status_code}")
+        return failed(name, ms, problem, http_status=response.status, body=response.text)
+    return passed(name, ms, f"{check.method} {check.path} -> HTTP {response.status}")
 
 
 def _planned(spec: SmokeSpec) -> list[str]:
-    names = ["health"]
+    names = ["health"] if spec.health_path is not None else []
     if spec.mcp_path is not None:
         names += ["mcp.initialize", "mcp.initialized", "mcp.tools_list"]
         names += ["mcp.tools_call"] if spec.tool_call is not None else []
+        names += ["mcp.ping"] if spec.health_path is None else []
     return names + [f"check.{check.name}" for check in spec.checks]
 
 
@@ -328,8 +344,18 @@ def _timed_out(name: str, deadline: Deadline) -> CheckResult:
     return failed(name, 0.0, f"not started: the overall timeout of {deadline.seconds:g} s ran out")
 
 
+def _health_source(spec: SmokeSpec) -> str:
+    if spec.health_path is not None:
+        return f"GET {spec.health_path}"
+    return "MCP: initialize for readiness, ping for liveness (no health endpoint)"
+
+
 def run_smoke(spec: SmokeSpec) -> SmokeReport:
-    """Run every check of ``spec`` once and report; never raises for a broken server."""
+    """Run every check of ``spec`` once and report; never raises for a broken server.
+
+    One deadline bounds the whole run, waiting, reading and resuming included: a check
+    it cuts short fails naming the cut, and the checks after it fail as not started.
+    """
     checks: list[CheckResult] = []
     server: dict[str, str] = {}
     tools: list[str] = []
@@ -343,7 +369,8 @@ def run_smoke(spec: SmokeSpec) -> SmokeReport:
         elif deadline.expired():
             checks += [_timed_out(name, deadline) for name in _planned(spec)]
         else:
-            checks.append(check_health(client, spec, deadline))
+            if spec.health_path is not None:
+                checks.append(check_health(client, spec, deadline))
             if spec.mcp_path is not None:
                 mcp = check_mcp(client, spec, deadline)
                 checks += mcp.checks
@@ -362,4 +389,5 @@ def run_smoke(spec: SmokeSpec) -> SmokeReport:
         timeout_seconds=spec.timeout,
         server=server,
         tools=tuple(tools),
+        health=_health_source(spec),
     )

@@ -37,6 +37,9 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but every mistake is one line (no usage dump) and exit status 2."""
 
     def error(self, message: str) -> NoReturn:
+        # Callers read stdout as JSON whatever happened, so bad usage prints a report too.
+        usage = {"passed": False, "summary": f"bad usage: {message}", "error": message}
+        sys.stdout.write(json.dumps({**usage, "checks": []}, indent=2) + "\n")
         self.exit(EXIT_BAD_ARGUMENTS, f"{self.prog}: error: {message} (see --help)\n")
 
 
@@ -49,6 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("url", metavar="URL", help="base URL of the service, e.g. http://app:8000")
     parser.add_argument(
         "--health-path", default=DEFAULT_HEALTH_PATH, help="path that answers 200 when healthy"
+    )
+    parser.add_argument(
+        "--no-health",
+        action="store_true",
+        help="the server has no health endpoint: readiness from MCP initialize, liveness by ping",
     )
     parser.add_argument(
         "--mcp-path", default=DEFAULT_MCP_PATH, help="path of the MCP streamable HTTP endpoint"
@@ -120,7 +128,7 @@ def spec_from_args(argv: Sequence[str] | None = None) -> SmokeSpec:
         )
         return SmokeSpec(
             url=args.url,
-            health_path=args.health_path,
+            health_path=None if args.no_health else args.health_path,
             mcp_path=None if args.no_mcp else args.mcp_path,
             timeout=args.timeout,
             ready_timeout=args.ready_timeout,

@@ -1,26 +1,53 @@
-"""Just enough of an MCP client over streamable HTTP to prove a server speaks the protocol.
+"""An MCP client over streamable HTTP that follows the transport, not one server.
 
-The official SDK would be the natural client, but the checker must run in a bare
-client container with httpx only, and a smoke test wants to see the wire: which status,
-which content type, what body. A request is a JSON-RPC POST; the server answers with
-JSON or with an SSE stream that carries the reply among other messages. The session id
-from ``initialize`` and the negotiated protocol version go back on every later request.
-Standard library and httpx only.
+The official SDKs would be the natural client, but the checker must run in a bare
+client container with httpx only, and a smoke test wants to see the wire. What the
+streamable HTTP transport (MCP 2025-11-25) allows, and so what real servers send:
+
+- a request is a JSON-RPC POST; the answer is JSON or an SSE stream;
+- an SSE stream may open with a *priming* event (an id and empty data, so a client can
+  resume), carry server notifications and requests before the response, and close
+  before the response: then the client resumes with ``GET`` and ``Last-Event-ID``;
+- ``405`` on ``GET`` means the server offers no standalone stream, which is allowed;
+- stateful servers issue an ``Mcp-Session-Id`` that later requests send back;
+  stateless ones issue none;
+- the server may answer ``initialize`` with an older protocol version; a client that
+  supports it continues, and sends the negotiated ``MCP-Protocol-Version`` afterwards.
+
+SSE is parsed as the HTML living standard defines it (``id``, ``event``, ``retry``,
+comments, multi-line ``data``); an event whose data is empty, like a priming event,
+carries no JSON-RPC message and is read past. Every read is
+bounded by the caller's deadline and by size (``wire``). Standard library and httpx.
 """
 
 import contextlib
 import itertools
 import json
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
+from main.core.smoke.wire import (
+    EXCERPT_BYTES,
+    REPLY_LIMIT,
+    Cut,
+    Deadline,
+    lines,
+    read_body,
+    text_of,
+)
+
 PROTOCOL_VERSION = "2025-11-25"
+SUPPORTED_VERSIONS = ("2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05")
 CLIENT_INFO = {"name": "pipeline-smoke", "version": "1"}
 SESSION_HEADER = "mcp-session-id"
 VERSION_HEADER = "MCP-Protocol-Version"
-BODY_LIMIT = 64 * 1024
+LAST_EVENT_HEADER = "Last-Event-ID"
+RESUMES = 3  # reconnects per request: a server that keeps dropping the stream is broken
+RETRY_CAP = 1.0  # seconds: a server's `retry:` hint is honoured up to this
 
 
 class McpError(Exception):
@@ -33,37 +60,57 @@ class McpError(Exception):
         self.body = body
 
 
-def _read_bounded(response: httpx.Response) -> str:
-    """The start of a streamed body, at most ``BODY_LIMIT`` bytes, decoded leniently."""
-    chunks: list[bytes] = []
-    size = 0
-    for chunk in response.iter_bytes():
-        chunks.append(chunk)
-        size += len(chunk)
-        if size >= BODY_LIMIT:
-            break
-    return b"".join(chunks)[:BODY_LIMIT].decode(response.encoding or "utf-8", errors="replace")
+@dataclass(frozen=True, slots=True)
+class SseEvent:
+    """One dispatched server-sent event."""
+
+    data: str
+    event: str = "message"
+    id: str | None = None
 
 
-def sse_messages(lines: Iterator[str]) -> Iterator[tuple[str, str]]:
-    """``(event, data)`` of each server-sent event, per the SSE line format."""
-    event, data = "message", list[str]()
-    for line in lines:
+@dataclass
+class SseState:
+    """What outlives one event: the last event id and the server's reconnection hint."""
+
+    last_id: str | None = None
+    retry_ms: int | None = None
+
+
+def sse_events(source: Iterator[str], state: SseState) -> Iterator[SseEvent]:
+    """Events from SSE lines, per the HTML living standard's parsing rules.
+
+    ``state`` keeps the last event id (also from events that are not dispatched, like a
+    priming event) and the ``retry`` hint, for a resume.
+    """
+    data: list[str] = []
+    event = ""
+    for line in source:
         if not line:
             if data:
-                yield event, "\n".join(data)
-            event, data = "message", list[str]()
-        elif line.startswith(":"):
+                yield SseEvent("\n".join(data), event or "message", state.last_id)
+            data, event = [], ""
             continue
-        else:
-            name, _, value = line.partition(":")
-            value = value.removeprefix(" ")
-            if name == "data":
-                data.append(value)
-            elif name == "event":
-                event = value
-    if data:
-        yield event, "\n".join(data)
+        if line.startswith(":"):
+            continue  # a comment (servers send them as keep-alives)
+        name, colon, value = line.partition(":")
+        if colon and value.startswith(" "):
+            value = value[1:]
+        if name == "data":
+            data.append(value)
+        elif name == "event":
+            event = value
+        elif name == "id" and "\0" not in value:
+            state.last_id = value
+        elif name == "retry" and value.isascii() and value.isdigit():
+            state.retry_ms = int(value)
+    # The stream ended: an event without its closing blank line is not dispatched.
+
+
+def sse_messages(source: Iterator[str]) -> Iterator[tuple[str, str]]:
+    """``(event, data)`` of each dispatched event: the simple view of a stream."""
+    for event in sse_events(source, SseState()):
+        yield event.event, event.data
 
 
 def _reply_to(message: object, request_id: int) -> dict[str, Any] | None:
@@ -83,44 +130,50 @@ def _result(reply: dict[str, Any]) -> dict[str, Any]:
         else:
             detail = repr(error)
         msg = f"server answered a JSON-RPC error {detail}"
-        raise McpError(msg, body=json.dumps(reply))
+        raise McpError(msg, body=json.dumps(reply)[:EXCERPT_BYTES])
     result = reply.get("result")
     if not isinstance(result, dict):
         msg = "reply has no result object"
-        raise McpError(msg, body=json.dumps(reply))
+        raise McpError(msg, body=json.dumps(reply)[:EXCERPT_BYTES])
     return result
 
 
-class McpSession:
-    """One MCP session over an ``httpx.Client``; ``timeout`` gives each request's limit.
+def _kind(response: httpx.Response) -> str:
+    kind: str = response.headers.get("content-type", "")
+    return kind.split(";", maxsplit=1)[0].strip().lower()
 
-    ``timeout`` is called before every request so that the caller's overall deadline
-    bounds each one; ``expired`` is checked between SSE lines so that a server
-    trickling events cannot hold the run past that deadline either.
+
+def _excerpt(response: httpx.Response, deadline: Deadline) -> str:
+    """The start of a failing answer, for the report; never more than the excerpt size."""
+    try:
+        return text_of(read_body(response, deadline, EXCERPT_BYTES), response)
+    except (Cut, httpx.HTTPError):
+        return ""
+
+
+class McpSession:
+    """One MCP session over an ``httpx.Client``, bounded by one deadline.
+
+    ``deadline`` bounds every request, every read and every resume; a server that
+    trickles, never ends its stream or keeps dropping it cannot hold the run past it.
     """
 
-    def __init__(
-        self,
-        client: httpx.Client,
-        url: str,
-        *,
-        timeout: Callable[[], float],
-        expired: Callable[[], bool] = lambda: False,
-    ) -> None:
+    def __init__(self, client: httpx.Client, url: str, *, deadline: Deadline) -> None:
         """Talk to the MCP endpoint at ``url`` (absolute, or relative to the client's base)."""
         self._client = client
         self._url = url
-        self._timeout = timeout
-        self._expired = expired
+        self._deadline = deadline
         self._ids = itertools.count(1)
         self.session_id: str | None = None
         self.protocol_version: str | None = None
+        self.resumed = 0
 
-    def _headers(self) -> dict[str, str]:
+    def _headers(self, *, stream_only: bool = False) -> dict[str, str]:
         headers = {
-            "Accept": "application/json, text/event-stream",
-            "Content-Type": "application/json",
+            "Accept": "text/event-stream" if stream_only else "application/json, text/event-stream"
         }
+        if not stream_only:
+            headers["Content-Type"] = "application/json"
         if self.session_id is not None:
             headers[SESSION_HEADER] = self.session_id
         if self.protocol_version is not None:
@@ -128,7 +181,7 @@ class McpSession:
         return headers
 
     def initialize(self) -> dict[str, Any]:
-        """The handshake: offer our protocol version, keep the session id and the answer."""
+        """The handshake: offer our protocol version, accept any version we support."""
         params = {
             "protocolVersion": PROTOCOL_VERSION,
             "capabilities": {},
@@ -138,7 +191,15 @@ class McpSession:
         version = result.get("protocolVersion")
         if not isinstance(version, str) or not version:
             msg = "initialize result has no protocolVersion"
-            raise McpError(msg, status=response.status_code, body=json.dumps(result))
+            raise McpError(
+                msg, status=response.status_code, body=json.dumps(result)[:EXCERPT_BYTES]
+            )
+        if version not in SUPPORTED_VERSIONS:
+            msg = (
+                f"the server chose protocol version {version!r}, which this client does not "
+                f"speak (it supports {', '.join(SUPPORTED_VERSIONS)})"
+            )
+            raise McpError(msg, status=response.status_code)
         self.session_id = response.headers.get(SESSION_HEADER)
         self.protocol_version = version
         return result
@@ -146,24 +207,36 @@ class McpSession:
     def notify(self, method: str) -> int:
         """Send a notification; the server acknowledges with 202 (or another 2xx)."""
         payload = {"jsonrpc": "2.0", "method": method}
-        response = self._client.post(
-            self._url, json=payload, headers=self._headers(), timeout=self._timeout()
-        )
-        if not response.is_success:
-            msg = f"notification {method} answered HTTP {response.status_code}"
-            raise McpError(msg, status=response.status_code, body=response.text)
-        return response.status_code
+        with self._client.stream(
+            "POST",
+            self._url,
+            json=payload,
+            headers=self._headers(),
+            timeout=self._deadline.request_timeout(),
+        ) as response:
+            if not response.is_success:
+                msg = f"notification {method} answered HTTP {response.status_code}"
+                raise McpError(
+                    msg, status=response.status_code, body=_excerpt(response, self._deadline)
+                )
+            return response.status_code
 
     def request(self, method: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         """Send a request and return its ``result``, from a JSON or an SSE reply."""
         return self._request(method, params)[0]
+
+    def ping(self) -> None:
+        """The protocol's own liveness check: ``ping`` answers with an empty result."""
+        self.request("ping")
 
     def close(self) -> None:
         """End the session politely (best effort: a server may not support DELETE)."""
         if self.session_id is None:
             return
         with contextlib.suppress(httpx.HTTPError):
-            self._client.delete(self._url, headers=self._headers(), timeout=min(self._timeout(), 2))
+            self._client.delete(
+                self._url, headers=self._headers(), timeout=min(self._deadline.request_timeout(), 2)
+            )
         self.session_id = None
 
     def _request(
@@ -173,59 +246,107 @@ class McpSession:
         payload: dict[str, Any] = {"jsonrpc": "2.0", "id": request_id, "method": method}
         if params is not None:
             payload["params"] = params
-        with self._client.stream(
-            "POST", self._url, json=payload, headers=self._headers(), timeout=self._timeout()
-        ) as response:
-            if not response.is_success:
-                msg = f"{method} answered HTTP {response.status_code}"
-                raise McpError(msg, status=response.status_code, body=_read_bounded(response))
-            kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
-            if kind == "text/event-stream":
-                reply = self._from_events(response, request_id, method)
-            elif kind == "application/json":
-                reply = self._from_json(response, request_id, method)
-            else:
-                msg = (
-                    f"{method} answered with content type {kind or 'none'!r}, "
-                    "expected application/json or text/event-stream"
-                )
-                raise McpError(msg, status=response.status_code, body=_read_bounded(response))
-            return _result(reply), response
+        try:
+            with self._client.stream(
+                "POST",
+                self._url,
+                json=payload,
+                headers=self._headers(),
+                timeout=self._deadline.request_timeout(),
+            ) as response:
+                if not response.is_success:
+                    msg = f"{method} answered HTTP {response.status_code}"
+                    body = _excerpt(response, self._deadline)
+                    raise McpError(msg, status=response.status_code, body=body)
+                kind = _kind(response)
+                if kind == "application/json":
+                    return _result(self._from_json(response, request_id, method)), response
+                if kind != "text/event-stream":
+                    msg = (
+                        f"{method} answered with content type {kind or 'none'!r}, "
+                        "expected application/json or text/event-stream"
+                    )
+                    body = _excerpt(response, self._deadline)
+                    raise McpError(msg, status=response.status_code, body=body)
+                state = SseState()
+                reply = self._reply_in(response, request_id, state)
+                if reply is None:
+                    reply = self._resume(method, request_id, state, response.status_code)
+                return _result(reply), response
+        except Cut as exc:
+            msg = f"{method}: {exc}"
+            raise McpError(msg) from None
 
     def _from_json(self, response: httpx.Response, request_id: int, method: str) -> dict[str, Any]:
-        body = _read_bounded(response)
+        body = text_of(read_body(response, self._deadline, REPLY_LIMIT, strict=True), response)
         try:
             message = json.loads(body)
-        except json.JSONDecodeError as exc:
-            msg = f"{method} reply is not JSON ({exc.msg} at char {exc.pos})"
-            raise McpError(msg, status=response.status_code, body=body) from None
+        except (json.JSONDecodeError, RecursionError) as exc:
+            where = (
+                f" ({exc.msg} at char {exc.pos})" if isinstance(exc, json.JSONDecodeError) else ""
+            )
+            msg = f"{method} reply is not JSON{where}"
+            raise McpError(msg, status=response.status_code, body=body[:EXCERPT_BYTES]) from None
         reply = _reply_to(message, request_id)
         if reply is None:
             msg = f"{method} reply holds no response to request id {request_id}"
-            raise McpError(msg, status=response.status_code, body=body)
+            raise McpError(msg, status=response.status_code, body=body[:EXCERPT_BYTES])
         return reply
 
-    def _from_events(
-        self, response: httpx.Response, request_id: int, method: str
-    ) -> dict[str, Any]:
-        seen: list[str] = []
+    def _reply_in(
+        self, response: httpx.Response, request_id: int, state: SseState
+    ) -> dict[str, Any] | None:
+        """The response to ``request_id`` from an SSE stream; None when the stream ended.
 
-        def lines() -> Iterator[str]:
-            for line in response.iter_lines():
-                if self._expired():
-                    return
-                yield line
-
-        for _, data in sse_messages(lines()):
-            seen.append(data)
+        Server notifications and requests that come first are read past: a smoke test
+        has nothing to say to them, and the transport allows them before the response.
+        """
+        for event in sse_events(lines(response, self._deadline, REPLY_LIMIT), state):
+            if not event.data.strip():
+                continue  # a priming event (an id to resume from) carries no message
             try:
-                message = json.loads(data)
-            except json.JSONDecodeError as exc:
-                msg = f"{method} event data is not JSON ({exc.msg} at char {exc.pos})"
-                raise McpError(msg, status=response.status_code, body=data) from None
+                message = json.loads(event.data)
+            except (json.JSONDecodeError, RecursionError):
+                msg = f"an event in the reply to request {request_id} is not JSON"
+                raise McpError(
+                    msg, status=response.status_code, body=event.data[:EXCERPT_BYTES]
+                ) from None
             reply = _reply_to(message, request_id)
             if reply is not None:
                 return reply
-        why = "the overall timeout ran out" if self._expired() else "the stream ended"
-        msg = f"{method}: {why} before a response to request id {request_id}"
-        raise McpError(msg, status=response.status_code, body="\n".join(seen))
+        return None
+
+    def _resume(self, method: str, request_id: int, state: SseState, status: int) -> dict[str, Any]:
+        """Reconnect with ``GET`` + ``Last-Event-ID`` until the response comes or we give up."""
+        if state.last_id is None:
+            msg = (
+                f"{method}: the stream ended before the response to request {request_id}, "
+                "and gave no event id to resume from"
+            )
+            raise McpError(msg, status=status)
+        for _ in range(RESUMES):
+            if state.retry_ms:
+                time.sleep(min(state.retry_ms / 1000, RETRY_CAP, self._deadline.remaining()))
+            if self._deadline.expired():
+                break
+            headers = self._headers(stream_only=True) | {LAST_EVENT_HEADER: state.last_id}
+            self.resumed += 1
+            with self._client.stream(
+                "GET", self._url, headers=headers, timeout=self._deadline.request_timeout()
+            ) as response:
+                if response.status_code == 405:  # noqa: PLR2004 - "no stream here", per spec
+                    msg = (
+                        f"{method}: the stream ended before the response, and the server "
+                        "offers no stream to resume (GET answered 405)"
+                    )
+                    raise McpError(msg, status=405)
+                if not response.is_success or _kind(response) != "text/event-stream":
+                    msg = f"{method}: resuming the stream answered HTTP {response.status_code}"
+                    body = _excerpt(response, self._deadline)
+                    raise McpError(msg, status=response.status_code, body=body)
+                reply = self._reply_in(response, request_id, state)
+                if reply is not None:
+                    return reply
+        why = "the overall timeout ran out" if self._deadline.expired() else f"{RESUMES} resumes"
+        msg = f"{method}: no response to request {request_id} after {why}"
+        raise McpError(msg, status=status)

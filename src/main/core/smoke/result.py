@@ -111,6 +111,7 @@ class SmokeReport:
     server: dict[str, str] = field(default_factory=dict)
     tools: tuple[str, ...] = ()
     logs: str = ""
+    health: str = ""  # what told health: the health path, or MCP itself
 
     @property
     def passed(self) -> bool:
@@ -159,6 +160,7 @@ class SmokeReport:
             "timeout_seconds": self.timeout_seconds,
             "server": dict(self.server),
             "tools": list(self.tools),
+            "health": self.health,
             "checks": [check.to_dict() for check in self.checks],
         }
         if self.logs:
@@ -194,4 +196,5 @@ class SmokeReport:
             server={str(k): str(v) for k, v in dict(data.get("server") or {}).items()},
             tools=tuple(str(name) for name in data.get("tools") or ()),
             logs=str(data.get("logs", "")),
+            health=str(data.get("health", "")),
         )

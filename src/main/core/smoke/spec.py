@@ -13,10 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
+
 from main.core.errors import PipelineError
 
 DEFAULT_HEALTH_PATH = "/health"
 DEFAULT_MCP_PATH = "/mcp"
+MAX_LABEL = 63  # DNS: a host label is at most 63 characters
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 HTTP_CHECK_KEYS = ("name", "method", "path", "status", "json-path", "equals", "contains")
 TOOL_CALL_KEYS = ("name", "arguments", "expect")
@@ -56,7 +59,7 @@ class SmokeSpec:
     """Everything one smoke run needs; built by the CLI or the Dagger function."""
 
     url: str
-    health_path: str = DEFAULT_HEALTH_PATH
+    health_path: str | None = DEFAULT_HEALTH_PATH  # None: the server has no health endpoint
     mcp_path: str | None = DEFAULT_MCP_PATH
     timeout: float = 30.0
     ready_timeout: float | None = None
@@ -67,7 +70,14 @@ class SmokeSpec:
     def __post_init__(self) -> None:
         """Refuse a spec that could only fail for reasons unrelated to the server."""
         check_url(self.url)
-        check_path("--health-path", self.health_path)
+        if self.health_path is not None:
+            check_path("--health-path", self.health_path)
+        elif self.mcp_path is None:
+            msg = (
+                "with neither a health path nor MCP there is nothing to check: "
+                "give --health-path, or leave MCP on"
+            )
+            raise PipelineError(msg)
         if self.mcp_path is not None:
             check_path("--mcp-path", self.mcp_path)
         check_seconds("--timeout", self.timeout)
@@ -92,10 +102,26 @@ class SmokeSpec:
 
 
 def check_url(url: str) -> None:
-    """Refuse anything but an absolute http(s) URL with a host."""
-    parts = urlsplit(url)
-    if parts.scheme not in {"http", "https"} or not parts.netloc:
-        msg = f"URL must be absolute http:// or https://, got {url!r} (e.g. http://app:8000)"
+    """Refuse anything but an absolute http(s) URL with a host that httpx can request.
+
+    Parsed the way the request will parse it (httpx), so that a malformed address
+    (``http://[::1``, ``http://x:abc``, a host label over 63 characters) is a usage
+    error now, never a crash mid-run.
+    """
+    example = "(e.g. http://app:8000)"
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+        parsed = httpx.URL(url)
+    except (ValueError, httpx.InvalidURL) as exc:
+        msg = f"URL {url!r} is malformed: {exc} {example}"
+        raise PipelineError(msg) from None
+    if parts.scheme not in {"http", "https"} or not parsed.host:
+        msg = f"URL must be absolute http:// or https://, got {url!r} {example}"
+        raise PipelineError(msg)
+    labels = parsed.host.strip("[]").split(".")
+    if any(len(label) > MAX_LABEL for label in labels) or port == 0:
+        msg = f"URL {url!r} has an invalid host or port {example}"
         raise PipelineError(msg)
 
 
@@ -215,7 +241,10 @@ def argv_for(spec: SmokeSpec) -> list[str]:
     def option(name: str, value: str) -> str:
         return f"--{name}={value}"
 
-    argv = [spec.url, option("health-path", spec.health_path), option("timeout", str(spec.timeout))]
+    argv = [spec.url, option("timeout", str(spec.timeout))]
+    argv += (
+        ["--no-health"] if spec.health_path is None else [option("health-path", spec.health_path)]
+    )
     argv += ["--no-mcp"] if spec.mcp_path is None else [option("mcp-path", spec.mcp_path)]
     if spec.ready_timeout is not None:
         argv.append(option("ready-timeout", str(spec.ready_timeout)))

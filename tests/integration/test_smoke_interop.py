@@ -17,6 +17,7 @@ from main.core.smoke.result import SmokeReport
 from main.core.smoke.spec import SmokeSpec, parse_tool_call
 from main.core.smoke.wire import Deadline
 from tests.support.constants import REPO_ROOT
+from tests.support.interop_servers import MANY_TOOLS
 from tests.support.processes import free_port, running, serving_app
 
 TYPESCRIPT = REPO_ROOT / "tests" / "fixtures" / "mcp-servers" / "typescript"
@@ -136,3 +137,11 @@ def test_the_resume_really_happens_on_a_new_get() -> None:
         session.close()
     assert session.resumed == 1
     assert result["content"][0]["text"] == "handed over: y"
+
+
+def test_a_tools_list_over_64_kib_parses() -> None:
+    # The old client cut replies at 64 KiB and failed healthy servers with many tools.
+    with python_server("many_tools") as base:
+        report = smoke(base, health=True, call={"name": "tool_299", "arguments": {"text": "z"}})
+    assert_passed(report, expected=WITH_HEALTH)
+    assert len(report.tools) > MANY_TOOLS

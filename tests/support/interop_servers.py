@@ -83,3 +83,20 @@ def json_replies() -> Starlette:
 def stateless() -> Starlette:
     """No session: every request stands alone and no Mcp-Session-Id is issued."""
     return _app(_sample_server(), stateless_http=True)
+
+
+MANY_TOOLS = 300
+
+
+def many_tools() -> Starlette:
+    """A healthy server whose tools/list reply is far over 64 KiB (about 300 KiB)."""
+    server = _sample_server()
+    for number in range(MANY_TOOLS):
+
+        def tool(text: str) -> str:
+            return text
+
+        tool.__name__ = f"tool_{number:03d}"
+        tool.__doc__ = f"Tool {number}: " + "a long description of what it does. " * 25
+        server.tool()(tool)
+    return _app(server)

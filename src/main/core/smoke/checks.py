@@ -66,7 +66,7 @@ def wait_until_ready(
             if spec.health_path is None:
                 status = _mcp_probe(client, url, probe)
             else:
-                status = fetch(client, "GET", url, probe, EXCERPT_BYTES, timeout=timeout).status
+                status = _status(client, url, timeout)
         except (httpx.HTTPError, Cut, McpError) as exc:
             # A probe cut short by the deadline says nothing about the server: keep the
             # earlier, real reason (connection refused, TLS error...) for the report.
@@ -86,6 +86,12 @@ def wait_until_ready(
             return failed("ready", waited * 1000, error), None
         time.sleep(min(delay, left))
         delay = min(delay * 2, POLL_CAP)
+
+
+def _status(client: httpx.Client, url: str, timeout: float) -> int:
+    """Only the status of a GET: a readiness probe never waits for, or reads, a body."""
+    with client.stream("GET", url, timeout=timeout) as response:
+        return response.status_code
 
 
 def _mcp_probe(client: httpx.Client, url: str, probe: Deadline) -> int:

@@ -1,12 +1,14 @@
 """Notifications against a real HTTP receiver on 127.0.0.1 that records every request."""
 
 import json
+import time
 from collections.abc import Iterator
 
 import pytest
 
 from main.core.report.model import Publication, StageResult
 from main.core.report.notify import KINDS, NotifyResult, build_payload, send
+from tests.support.hostile_server import hostile
 from tests.support.processes import free_port
 from tests.support.reports import failing_report, passing_report
 from tests.support.webhook_receiver import Answer, Receiver, receiving
@@ -147,3 +149,22 @@ async def test_the_webhook_url_never_appears_in_an_error(receiver: Receiver) -> 
     result = await send("slack", url, passing_report())
     assert url not in result.error
     assert "***" in result.error
+
+
+async def test_a_trickling_webhook_is_cut_at_its_deadline() -> None:
+    with hostile() as (base, _):
+        started = time.monotonic()
+        result = await send("slack", f"{base}/trickle", failing_report(), wait_seconds=1.0)
+        took = time.monotonic() - started
+    assert not result.delivered
+    assert "did not answer within 1 s" in result.error
+    assert took < 3.0  # one deadline for the whole exchange, not one per byte
+
+
+async def test_a_host_that_does_not_encode_is_a_recorded_failure() -> None:
+    # Fails while the URL is parsed: no lookup, no traffic leaves the machine.
+    result = await send("discord", "https://xn--.example/api/webhooks/1/x", failing_report())
+    assert not result.delivered
+    assert "webhook request failed" in result.error
+    assert result.stage().status == "failed"
+    assert not result.stage().blocking

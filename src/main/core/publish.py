@@ -14,6 +14,7 @@ from main.core.errors import PipelineError
 from main.core.image import GHCR, LOCALHOST
 from main.core.revision import Revision
 from main.core.tags import production_tags, staging_tags
+from main.core.text import clip
 
 # GitHub ignores the user name when the password is a token; any non-empty name works.
 GHCR_USERNAME = "pipeline"
@@ -158,6 +159,6 @@ def one_digest(published: Sequence[Published]) -> str:
 
 def push_failure(tag: str, error: str, pushed: Sequence[str]) -> str:
     """One line naming the failed tag, the registry's reason and what already moved."""
-    reason = " ".join(error.split())[:300] or "no reason given"
+    reason = clip(error, 300) or "no reason given"
     moved = ", ".join(pushed) if pushed else "none"
     return f"pushing tag {tag!r} failed: {reason}; tags already pushed: {moved}"

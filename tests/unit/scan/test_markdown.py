@@ -17,7 +17,7 @@ def test_lists_the_worst_findings_with_versions_and_links() -> None:
     assert rows[0].startswith("| severity |")
     assert rows[1] == (
         "| CRITICAL | [CVE-2026-0001](https://avd.aquasec.com/nvd/cve-2026-0001) | libssl3 "
-        "| 3.0.15-1~deb12u1 → 3.0.16-1~deb12u1 "
+        "| 3.0.15-1\\~deb12u1 → 3.0.16-1\\~deb12u1 "
         "| openssl: a made-up flaw \\| with a pipe in its title |"
     )
     assert rows[2].startswith("| HIGH | [GHSA-aaaa-bbbb-cccc]")

@@ -15,8 +15,8 @@ from main.core.report.model import (
     ScanSummary,
     SmokeSummary,
     StageResult,
-    one_line,
 )
+from main.core.text import markdown_code, markdown_inline
 
 MAX_BYTES = 64 * 1024
 MAX_ROWS = 40
@@ -25,24 +25,14 @@ MARKS = {"passed": "✅", "failed": "❌", "warned": "⚠️", "skipped": "⏭�
 TRUNCATED = "_(truncated: the full report is in report.json)_"
 
 
-def fit(text: str, limit: int) -> str:
-    """``text`` cut to ``limit`` characters, with an ellipsis when cut."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def _bounded_line(text: str, limit: int) -> str:
-    return fit(one_line(text), limit)
-
-
 def cell(text: str, limit: int = MAX_CELL) -> str:
-    """Text safe inside a table cell: one line, bounded, pipes and angle brackets escaped."""
-    flat = _bounded_line(text, limit)
-    return flat.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+    """Text safe inside a table cell or line: scrubbed, one line, bounded, no syntax."""
+    return markdown_inline(text, limit)
 
 
 def code(text: str) -> str:
-    """Inline code, one line and bounded; backticks become quotes so the span holds."""
-    return "`" + _bounded_line(text, MAX_CELL).replace("`", "'").replace("|", "\\|") + "`"
+    """Inline code, scrubbed, one line and bounded, holding any backtick or pipe."""
+    return markdown_code(text, MAX_CELL)
 
 
 def duration(seconds: float) -> str:
@@ -61,7 +51,7 @@ def _bounded(rows: list[str], what: str) -> list[str]:
 
 
 def _title(report: Report) -> str:
-    subject = f"{report.service} {report.version}".strip()
+    subject = cell(f"{report.service} {report.version}".strip())
     if report.ok:
         return f"## ✅ {report.workflow} passed: {subject}"
     return f"## ❌ {report.workflow} failed at {report.failed_stage}: {subject}"

@@ -15,18 +15,15 @@ from typing import Any, Literal, Self, cast, get_args
 
 from main.core.errors import PipelineError
 from main.core.redact import scrub, scrub_values
+from main.core.text import clip
 
 StageStatus = Literal["passed", "failed", "warned", "skipped"]
 STATUSES: tuple[StageStatus, ...] = get_args(StageStatus)
 ScanMode = Literal["warn", "block"]
 SEVERITIES = ("CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN")
 SCHEMA = "pipeline-report/1"
+DETAIL_CAP = 1000  # a stage detail is one line; the report keeps at most this much
 NO_CREDENTIALS = "no registry credentials: pass --registry-token to push"
-
-
-def one_line(text: str) -> str:
-    """Collapse whitespace (newlines too) into single spaces: details are one line."""
-    return " ".join(text.split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +163,7 @@ class Report:
         if self.ok:
             return ""
         first = self.failed[0]
-        why = one_line(first.detail) or "failed"
+        why = clip(first.detail, DETAIL_CAP) or "failed"
         more = len(self.failed) - 1
         also = f" (and {more} more failed stage{'s' * (more > 1)})" if more else ""
         return scrub(f"{self.workflow} failed at {first.name}: {why}{also}")
@@ -264,4 +261,4 @@ class Stopwatch:
         self, name: str, status: StageStatus, detail: str = "", *, blocking: bool = True
     ) -> StageResult:
         """A stage result whose duration is the time elapsed so far."""
-        return StageResult(name, status, self.seconds(), one_line(detail), blocking)
+        return StageResult(name, status, self.seconds(), clip(detail, DETAIL_CAP), blocking)

@@ -18,12 +18,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, cast, get_args
 
+import anyio
 import httpx
 
 from main.core.errors import PipelineError
 from main.core.redact import scrub, scrub_values
-from main.core.report.markdown import MARKS, duration, fit
-from main.core.report.model import Report, StageResult, one_line
+from main.core.report.markdown import MARKS, duration
+from main.core.report.model import Report, StageResult
+from main.core.text import chat_markdown, clip, cut, no_mentions, slack_text
 
 NotifyKind = Literal["slack", "discord", "teams"]
 KINDS: tuple[NotifyKind, ...] = get_args(NotifyKind)
@@ -81,7 +83,7 @@ def stage_lines(report: Report) -> list[str]:
     lines = []
     for stage in report.stages:
         took = "" if stage.status == "skipped" else f" ({duration(stage.duration_seconds)})"
-        detail = f": {one_line(stage.detail)}" if stage.detail else ""
+        detail = f": {clip(stage.detail, SLACK_FIELD)}" if stage.detail else ""
         lines.append(f"{MARKS[stage.status]} {stage.name}{took}{detail}")
     return lines or ["no stage ran"]
 
@@ -114,9 +116,8 @@ def facts(report: Report) -> list[tuple[str, str]]:
 # --- Slack ----------------------------------------------------------------------------
 
 
-def slack_escape(text: str) -> str:
-    """Slack mrkdwn needs ``&``, ``<`` and ``>`` escaped (they start links and mentions)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+def _slack_field(name: str, value: str) -> str:
+    return cut(f"*{slack_text(name, 200)}*\n{slack_text(value, SLACK_FIELD)}", SLACK_FIELD)
 
 
 def slack_payload(report: Report, *, link: str = "") -> dict[str, Any]:
@@ -125,17 +126,19 @@ def slack_payload(report: Report, *, link: str = "") -> dict[str, Any]:
     fields = [
         {
             "type": "mrkdwn",
-            "text": fit(f"*{slack_escape(name)}*\n{slack_escape(value)}", SLACK_FIELD),
+            "text": cut(
+                f"*{slack_text(name, 200)}*\n{slack_text(value, SLACK_FIELD)}", SLACK_FIELD
+            ),
         }
         for name, value in facts(report)[:SLACK_FIELDS]
     ]
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": fit(title, SLACK_HEADER)}},
+        {"type": "header", "text": {"type": "plain_text", "text": slack_text(title, SLACK_HEADER)}},
         {
             "type": "section",
             "text": {
                 "type": "mrkdwn",
-                "text": fit(slack_escape("\n".join(stage_lines(report))), SLACK_SECTION),
+                "text": slack_text("\n".join(stage_lines(report)), SLACK_SECTION),
             },
         },
     ]
@@ -145,7 +148,7 @@ def slack_payload(report: Report, *, link: str = "") -> dict[str, Any]:
         blocks.append(
             {"type": "context", "elements": [{"type": "mrkdwn", "text": f"<{link}|View the run>"}]}
         )
-    return {"text": title, "blocks": blocks}
+    return {"text": slack_text(title, SLACK_SECTION), "blocks": blocks}
 
 
 # --- Discord --------------------------------------------------------------------------
@@ -159,19 +162,23 @@ def discord_payload(report: Report, *, link: str = "") -> dict[str, Any]:
     """
     title = headline(report)
     footer = f"{report.workflow} · pipeline"
-    room = DISCORD_EMBED_TOTAL - len(fit(title, DISCORD_TITLE)) - len(footer) - DISCORD_STAGES_ROOM
+    shown_title = cut(no_mentions(clip(title, DISCORD_TITLE)), DISCORD_TITLE)
+    room = DISCORD_EMBED_TOTAL - len(shown_title) - len(footer) - DISCORD_STAGES_ROOM
     fields = []
     for name, value in facts(report)[:DISCORD_FIELDS]:
-        shown_name = fit(name, DISCORD_FIELD_NAME)
-        shown_value = fit(value, DISCORD_FIELD_VALUE) or "-"
+        shown_name = clip(name, DISCORD_FIELD_NAME)
+        shown_value = cut(chat_markdown(value, DISCORD_FIELD_VALUE), DISCORD_FIELD_VALUE) or "-"
         size = len(shown_name) + len(shown_value)
         if size > room:
             break
         fields.append({"name": shown_name, "value": shown_value, "inline": "\n" not in value})
         room -= size
     embed: dict[str, Any] = {
-        "title": fit(title, DISCORD_TITLE),
-        "description": fit("\n".join(stage_lines(report)), DISCORD_STAGES_ROOM + room),
+        "title": shown_title,
+        "description": cut(
+            chat_markdown("\n".join(stage_lines(report)), DISCORD_STAGES_ROOM + room),
+            DISCORD_STAGES_ROOM + room,
+        ),
         "color": GREEN if report.ok else RED,
         "fields": fields,
         "footer": {"text": footer},
@@ -179,7 +186,7 @@ def discord_payload(report: Report, *, link: str = "") -> dict[str, Any]:
     if link:
         embed["url"] = link
     return {
-        "content": fit(title, DISCORD_CONTENT),
+        "content": cut(chat_markdown(title, DISCORD_CONTENT), DISCORD_CONTENT),
         "embeds": [embed],
         "allowed_mentions": {"parse": []},
     }
@@ -197,7 +204,7 @@ def teams_payload(report: Report, *, link: str = "") -> dict[str, Any]:
         "body": [
             {
                 "type": "TextBlock",
-                "text": headline(report),
+                "text": chat_markdown(headline(report), TEAMS_TEXT),
                 "weight": "Bolder",
                 "size": "Medium",
                 "color": "Good" if report.ok else "Attention",
@@ -205,13 +212,15 @@ def teams_payload(report: Report, *, link: str = "") -> dict[str, Any]:
             },
             {
                 "type": "TextBlock",
-                "text": fit("\n\n".join(stage_lines(report)), TEAMS_TEXT),
+                "text": cut(
+                    chat_markdown("\n\n".join(stage_lines(report)), TEAMS_TEXT), TEAMS_TEXT
+                ),
                 "wrap": True,
             },
             {
                 "type": "FactSet",
                 "facts": [
-                    {"title": fit(name, 200), "value": fit(value, 1000)}
+                    {"title": clip(name, 200), "value": cut(chat_markdown(value, 1000), 1000)}
                     for name, value in facts(report)[:TEAMS_FACTS]
                 ],
             },
@@ -265,25 +274,43 @@ class NotifyResult:
         )
 
 
-def _answer(response: httpx.Response) -> str:
-    body = one_line(response.text)[:200]
+def _answer(response: httpx.Response, said: str) -> str:
+    body = clip(said, 200)
     return f"webhook answered {response.status_code}" + (f": {body}" if body else "")
 
 
+async def _start_of(response: httpx.Response, limit: int = 4096) -> str:
+    """At most ``limit`` bytes of an answer: a webhook's error text, never a flood."""
+    taken = b""
+    async for chunk in response.aiter_bytes():
+        taken += chunk
+        if len(taken) >= limit:
+            break
+    return taken[:limit].decode(response.encoding or "utf-8", errors="replace")
+
+
 async def _post(url: str, payload: dict[str, Any], wait_seconds: float) -> tuple[int | None, str]:
-    """One POST: the status code, and an error text (empty on a 2xx answer)."""
+    """One POST, all of it within ``wait_seconds``: the status, and an error text.
+
+    The limit covers the whole exchange, not each read, so a webhook that trickles its
+    answer is cut at the deadline. A URL that cannot even be parsed (a host that does
+    not encode as IDNA) is a failed notification like any other, never an exception.
+    """
     if not url.startswith(("https://", "http://")):
         return None, "the webhook URL must start with https://"
     try:
-        async with httpx.AsyncClient(timeout=wait_seconds, follow_redirects=False) as client:
-            response = await client.post(url, json=payload, headers={"User-Agent": USER_AGENT})
-    except httpx.TimeoutException:
+        with anyio.fail_after(wait_seconds):
+            async with httpx.AsyncClient(timeout=wait_seconds, follow_redirects=False) as client:
+                headers = {"User-Agent": USER_AGENT}
+                async with client.stream("POST", url, json=payload, headers=headers) as response:
+                    said = await _start_of(response)
+    except (TimeoutError, httpx.TimeoutException):
         return None, f"webhook did not answer within {wait_seconds:g} s"
     except httpx.ConnectError:
         return None, "could not connect to the webhook host (refused or unreachable)"
-    except (httpx.HTTPError, httpx.InvalidURL) as exc:
+    except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:  # ValueError: bad IDNA
         return None, f"webhook request failed ({type(exc).__name__})"
-    return response.status_code, "" if response.is_success else _answer(response)
+    return response.status_code, "" if response.is_success else _answer(response, said)
 
 
 async def send(
@@ -296,8 +323,8 @@ async def send(
 ) -> NotifyResult:
     """POST the ``kind`` payload for ``report`` to ``url`` once; report, never raise.
 
-    ``wait_seconds`` bounds connecting and each read; there is no retry, so a dead
-    webhook costs one timeout at most.
+    ``wait_seconds`` bounds the whole exchange; there is no retry, so a dead or
+    trickling webhook costs one timeout at most.
     """
     started = time.monotonic()
     status: int | None = None

@@ -7,7 +7,8 @@ stage is skipped and why, and what may be published. The Dagger shell
 
 from collections.abc import Collection, Mapping, Sequence
 
-from main.core.report.model import ScanMode, ScanSummary, StageResult, StageStatus, one_line
+from main.core.report.model import ScanMode, ScanSummary, StageResult, StageStatus
+from main.core.text import clip
 from main.core.validate import CheckResult
 
 DETAIL_LIMIT = 200
@@ -18,9 +19,8 @@ SMOKE_TEST = "smoke-test"
 
 
 def short(text: str, limit: int = DETAIL_LIMIT) -> str:
-    """One line, cut to ``limit`` characters with an ellipsis: a report cell."""
-    line = one_line(text)
-    return line if len(line) <= limit else line[: limit - 1] + "…"
+    """Scrubbed, one line, cut to ``limit`` characters: a report cell (``text.clip``)."""
+    return clip(text, limit)
 
 
 def last_line(text: str) -> str:

@@ -9,6 +9,7 @@ the JSON, the table and the SARIF.
 from typing import Final
 
 from main.core.scan.trivy import SEVERITIES, Finding, ScanReport, Verdict
+from main.core.text import markdown_inline, markdown_link
 
 WORST_LIMIT: Final = 10
 """How many findings the section lists at most."""
@@ -33,14 +34,12 @@ def worst(findings: tuple[Finding, ...], limit: int = WORST_LIMIT) -> list[Findi
 
 
 def _cell(text: str, limit: int = TITLE_LIMIT) -> str:
-    flat = " ".join(text.split()).replace("|", "\\|")
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+    return markdown_inline(text, limit)
 
 
 def _row(finding: Finding) -> str:
     vuln = finding.vulnerability
-    ident = _cell(vuln.id or "?", 40)
-    link = f"[{ident}]({vuln.url})" if vuln.url.startswith("https://") else ident
+    link = markdown_link(vuln.id or "?", vuln.url, 40)
     fixed = _cell(vuln.fixed_version, 40) if vuln.fixed_version else "no fix yet"
     versions = f"{_cell(vuln.installed_version, 40)} → {fixed}"
     cells = [finding.severity, link, _cell(vuln.package, 60), versions, _cell(vuln.title)]

@@ -7,17 +7,24 @@ service took to start, its logs) and renders it. Standard library only.
 
 import json
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from main.core.errors import PipelineError
+from main.core.redact import scrub, scrub_values
 
 Outcome = Literal["passed", "failed", "skipped"]
 EXCERPT_LIMIT = 500
 
 
 def excerpt(text: str, limit: int = EXCERPT_LIMIT) -> str:
-    """The start of a body, bounded so that a 2 MB error page cannot flood a report."""
-    return text if len(text) <= limit else f"{text[:limit]}... ({len(text) - limit} more chars)"
+    """The start of a body, scrubbed, then bounded so a 2 MB error page cannot flood a report.
+
+    Scrubbed before it is cut, so a cut never splits a credential and leaves its tail.
+    """
+    clean = scrub(text)
+    if len(clean) <= limit:
+        return clean
+    return f"{clean[:limit]}... ({len(clean) - limit} more chars)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +154,7 @@ class SmokeReport:
         return replace(self, logs=logs)
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON form printed by the command line."""
+        """The JSON form printed by the command line, every string scrubbed."""
         data: dict[str, Any] = {
             "target": self.target,
             "passed": self.passed,
@@ -165,7 +172,7 @@ class SmokeReport:
         }
         if self.logs:
             data["logs"] = self.logs
-        return data
+        return cast("dict[str, Any]", scrub_values(data))
 
     def to_json(self) -> str:
         """The report as indented JSON."""

@@ -1,0 +1,106 @@
+"""One rule for every text the pipeline renders for people: scrub, flatten, cut, escape.
+
+Stage details, error lines, finding titles and server answers come from tools and
+servers, so they may hold credentials and characters that mean something to Markdown
+or to a chat. Every renderer (the job summary, the JSON report, Slack, Discord, Teams,
+the smoke report) goes through these functions, always in this order:
+
+1. **scrub** (``redact.scrub``) the whole text, so that no cut can split a secret and
+   leave its tail, and no escaping can hide a signed query string from the scrubber;
+2. **flatten** whitespace where one line is wanted;
+3. **cut** to the limit, with an ellipsis;
+4. **escape** for the destination, so the text cannot leave its table cell, heading
+   or code fence, nor become a link, an image, HTML or a mention.
+
+Standard library only (the smoke checker uses it inside a bare container).
+"""
+
+import re
+
+from main.core.redact import scrub
+
+ELLIPSIS = "…"
+# Characters that make Markdown syntax inside a line: emphasis, code spans, links and
+# images, table cells, strike-through. (List and heading markers only count at the
+# start of a line, and the text here never starts one.) Angle brackets become
+# entities, so no HTML tag and no autolink can form.
+_MARKDOWN = re.compile(r"([\\`*_\[\]|~])")
+_BACKTICKS = re.compile(r"`+")
+
+
+def one_line(text: str) -> str:
+    """Whitespace (newlines too) collapsed into single spaces."""
+    return " ".join(text.split())
+
+
+def cut(text: str, limit: int) -> str:
+    """``text`` at most ``limit`` characters, an ellipsis marking a cut."""
+    if len(text) <= limit:
+        return text
+    return text[: max(limit - 1, 0)].rstrip() + ELLIPSIS
+
+
+def clip(text: str, limit: int, secrets: tuple[str, ...] = ()) -> str:
+    """Scrubbed, one line, cut: a detail for a report row or an error line."""
+    return cut(one_line(scrub(text, secrets)), limit)
+
+
+def clip_block(text: str, limit: int, secrets: tuple[str, ...] = ()) -> str:
+    """Scrubbed and cut, line breaks kept: a body excerpt or a log tail."""
+    return cut(scrub(text, secrets), limit)
+
+
+def _markdown_escape(text: str) -> str:
+    return _MARKDOWN.sub(r"\\\1", text).replace("<", "&lt;").replace(">", "&gt;")
+
+
+def markdown_inline(text: str, limit: int) -> str:
+    """Plain text inside a Markdown line, table cell or heading: nothing is syntax."""
+    return _markdown_escape(clip(text, limit))
+
+
+def markdown_code(text: str, limit: int) -> str:
+    """An inline code span that holds whatever backticks or pipes the text has."""
+    line = clip(text, limit).replace("|", "\\|")
+    longest = max((len(run) for run in _BACKTICKS.findall(line)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if line.startswith("`") or line.endswith("`") else ""
+    return f"{fence}{pad}{line}{pad}{fence}"
+
+
+def markdown_fence(text: str, limit: int, info: str = "text") -> list[str]:
+    """A fenced code block no line of ``text`` can close early."""
+    body = clip_block(text, limit).rstrip("\n")
+    longest = max((len(run) for run in _BACKTICKS.findall(body)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [fence + info, body, fence]
+
+
+def slack_text(text: str, limit: int) -> str:
+    """Slack mrkdwn: ``&``, ``<`` and ``>`` escaped, so no link or mention (``<!channel>``)."""
+    return clip_block(text, limit).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def chat_markdown(text: str, limit: int) -> str:
+    """Discord and Teams Markdown: no link, image, mention or formatting from the text."""
+    return no_mentions(_markdown_escape(clip_block(text, limit)))
+
+
+def no_mentions(text: str) -> str:
+    """``@everyone`` and ``@here`` no longer match: a zero-width space after each ``@``."""
+    return text.replace("@", "@\u200b")
+
+
+def markdown_link(label: str, url: str, limit: int) -> str:
+    """``[label](url)`` for an https URL that cannot leave its parentheses; else the label.
+
+    Only links the pipeline itself vouches for (a finding's advisory) are made, and
+    never from a URL with a space or a scheme other than https.
+    """
+    text = markdown_inline(label, limit)
+    if not url.startswith("https://") or any(char.isspace() for char in url):
+        return text
+    safe = scrub(url)
+    for char, code in (("(", "%28"), (")", "%29"), ("<", "%3C"), (">", "%3E"), ("|", "%7C")):
+        safe = safe.replace(char, code)
+    return f"[{text}]({safe})"

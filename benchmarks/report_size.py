@@ -18,6 +18,7 @@ import statistics
 import time
 
 from main.core.report.markdown import MAX_BYTES
+from main.core.report.markdown import render as render_markdown
 from main.core.report.model import (
     Publication,
     Report,
@@ -71,7 +72,7 @@ def main() -> None:
     times = []
     for _ in range(args.runs):
         started = time.perf_counter()
-        markdown = report.to_markdown()
+        markdown = render_markdown(report)
         times.append(time.perf_counter() - started)
     size = len(markdown.encode())
     json_size = len(report.to_json().encode())

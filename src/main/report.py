@@ -16,12 +16,14 @@ from main._sdk import FunctionError, function
 from main.core.lazy import lazy_import
 
 if TYPE_CHECKING:
+    from main.core.report import markdown as core_markdown
     from main.core.report import model as core_report
     from main.core.report import notify as core_notify
 else:
     # pydantic-free but large: loaded when a run reports, not when the module loads.
     core_report = lazy_import("main.core.report.model")
     core_notify = lazy_import("main.core.report.notify")
+    core_markdown = lazy_import("main.core.report.markdown")
 
 NO_WEBHOOK = "no --notify-webhook given"
 
@@ -85,7 +87,7 @@ class RunReport:
     @function
     def markdown(self) -> str:
         """The job summary: stage table with status marks and durations, then sections."""
-        return self.core().to_markdown()
+        return core_markdown.render(self.core())
 
     @function
     def report(self) -> dagger.Directory:
@@ -107,6 +109,6 @@ def finished(report: "core_report.Report", *, fail: bool) -> RunReport:
     report directory, and lets the summary step fail the job from ``failure.txt``.
     """
     if fail and not report.ok:
-        message = f"{report.failure_message}\n\n{report.to_markdown()}"
+        message = f"{report.failure_message}\n\n{core_markdown.render(report)}"
         raise FunctionError(message)
     return RunReport.of(report)

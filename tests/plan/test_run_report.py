@@ -2,6 +2,7 @@
 
 import json
 
+from main.core.report.markdown import render as render_markdown
 from main.core.report.model import Report
 from main.report import FAILURE_FILE, JSON_FILE, MARKDOWN_FILE, RunReport
 from tests.support.lazy import find
@@ -20,7 +21,7 @@ def test_a_failed_run_exports_the_summary_the_record_and_the_one_line_failure() 
     written = files(run)
     assert set(written) == {MARKDOWN_FILE, JSON_FILE, FAILURE_FILE}
     assert written[FAILURE_FILE] == "deploy-staging failed at smoke-test: /health answered 500\n"
-    assert written[MARKDOWN_FILE] == failing_report().to_markdown()
+    assert written[MARKDOWN_FILE] == render_markdown(failing_report())
     assert Report.from_json(written[JSON_FILE]) == failing_report()
     assert json.loads(written[JSON_FILE])["ok"] is False
 

@@ -3,6 +3,7 @@ import json
 import pytest
 
 from main.core.redact import MASK, scrub
+from main.core.report.markdown import render as render_markdown
 from main.core.report.model import StageResult
 from tests.support.reports import failing_report
 
@@ -42,7 +43,7 @@ def test_no_secret_reaches_the_markdown_json_or_failure_message() -> None:
         StageResult("publish", "failed", 1.0, " then ".join(LEAKS))
     )
     report = report.with_values(notes=tuple(LEAKS), trigger=LEAKS[0])
-    rendered = [report.to_markdown(), report.to_json(), report.failure_message]
+    rendered = [render_markdown(report), report.to_json(), report.failure_message]
     for text in rendered:
         for secret in SECRET_PARTS:
             assert secret not in text

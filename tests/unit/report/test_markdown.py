@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from main.core.report.markdown import MAX_BYTES, MAX_ROWS, TRUNCATED, cap, duration
+from main.core.report.markdown import render as render_markdown
 from main.core.report.model import Report, StageResult
 from tests.support.constants import REPO_ROOT
 from tests.support.reports import failing_report, passing_report, readme_sample_report
@@ -31,7 +32,7 @@ def headings(markdown: str) -> list[str]:
 
 
 def test_a_passing_run_reads_title_facts_table_then_sections() -> None:
-    markdown = passing_report().to_markdown()
+    markdown = render_markdown(passing_report())
     assert headings(markdown) == [
         "## ✅ deploy-staging passed: sample-service 0.1.0",
         "### Image",
@@ -49,7 +50,7 @@ def test_a_passing_run_reads_title_facts_table_then_sections() -> None:
 
 
 def test_a_failing_run_leads_with_the_failure() -> None:
-    markdown = failing_report().to_markdown()
+    markdown = render_markdown(failing_report())
     lines = markdown.splitlines()
     assert lines[0] == "## ❌ deploy-staging failed at smoke-test: sample-service 0.1.0"
     assert lines[2] == "> deploy-staging failed at smoke-test: /health answered 500"
@@ -65,7 +66,7 @@ def test_a_failing_run_leads_with_the_failure() -> None:
 
 
 def test_scan_counts_are_listed_by_severity_before_and_after_filtering() -> None:
-    markdown = passing_report().to_markdown()
+    markdown = render_markdown(passing_report())
     rows = table_after(markdown, "| severity | found | after filtering |")
     assert rows == [
         ["CRITICAL", "0", "0"],
@@ -78,7 +79,7 @@ def test_scan_counts_are_listed_by_severity_before_and_after_filtering() -> None
 
 def test_a_warned_stage_is_marked() -> None:
     report = passing_report().with_stage(StageResult("scan", "warned", 1.0, "2 findings"))
-    rows = {row[0]: row for row in table_after(report.to_markdown(), "| stage |")}
+    rows = {row[0]: row for row in table_after(render_markdown(report), "| stage |")}
     assert rows["scan"][1] == "⚠️ warned"
 
 
@@ -86,14 +87,14 @@ def test_pipes_and_newlines_in_details_cannot_break_the_table() -> None:
     report = passing_report().with_stage(
         StageResult("validate", "failed", 1.0, "a | b\n| c |\n<script>x</script>")
     )
-    rows = {row[0]: row for row in table_after(report.to_markdown(), "| stage |")}
+    rows = {row[0]: row for row in table_after(render_markdown(report), "| stage |")}
     assert len(rows["validate"]) == 4
     assert rows["validate"][3] == r"a \| b \| c \| &lt;script&gt;x&lt;/script&gt;"
 
 
 def test_long_lists_are_cut_with_a_note() -> None:
     tags = tuple(f"tag-{i}" for i in range(MAX_ROWS + 25))
-    markdown = passing_report().with_values(tags=tags).to_markdown()
+    markdown = render_markdown(passing_report().with_values(tags=tags))
     assert f"- `tag-{MAX_ROWS - 1}`" in markdown
     assert f"- `tag-{MAX_ROWS}`" not in markdown
     assert "_…and 25 more entries (see report.json)_" in markdown
@@ -104,7 +105,7 @@ def test_a_huge_report_stays_bounded_and_says_what_was_left_out() -> None:
     for i in range(MAX_ROWS * 3):
         report = report.with_stage(StageResult(f"stage-{i}", "passed", 1.0, "x" * 5000))
     report = report.with_values(notes=tuple("n" * 5000 for _ in range(MAX_ROWS)))
-    markdown = report.to_markdown()
+    markdown = render_markdown(report)
     assert len(markdown.encode()) <= MAX_BYTES
     assert len(markdown.encode()) < 1024 * 1024 // 8
     hidden = len(report.stages) - MAX_ROWS
@@ -138,7 +139,7 @@ def test_any_stage_text_gives_a_four_column_table(
     report = Report(workflow="ci", service="svc", version="1", ref="main")
     for name in names:
         report = report.with_stage(StageResult(name, status, 1.5, detail))  # type: ignore[arg-type]
-    markdown = report.to_markdown()
+    markdown = render_markdown(report)
     rows = table_after(markdown, "| stage | status | duration | detail |")
     assert len(rows) == len(report.stages)
     assert all(len(row) == 4 for row in rows)
@@ -146,4 +147,4 @@ def test_any_stage_text_gives_a_four_column_table(
 
 def test_the_readme_shows_what_the_code_renders() -> None:
     readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
-    assert f"````markdown\n{readme_sample_report().to_markdown()}````" in readme
+    assert f"````markdown\n{render_markdown(readme_sample_report())}````" in readme

@@ -3,6 +3,7 @@ import json
 import pytest
 
 from main.core.errors import PipelineError
+from main.core.report.markdown import render as render_markdown
 from main.core.report.model import NO_CREDENTIALS, Publication, Report, StageResult, Stopwatch
 from tests.support.reports import failing_report, passing_report
 
@@ -33,8 +34,8 @@ def test_a_failure_that_does_not_block_keeps_the_run_ok() -> None:
         StageResult("notify", "failed", 0.1, "slack answered 500", blocking=False)
     )
     assert report.ok
-    assert "notify" in report.to_markdown()
-    assert "failed (non-blocking)" in report.to_markdown()
+    assert "notify" in render_markdown(report)
+    assert "failed (non-blocking)" in render_markdown(report)
 
 
 def test_multi_line_details_make_a_one_line_message() -> None:
@@ -116,6 +117,6 @@ def test_a_run_without_credentials_lists_what_it_would_have_pushed() -> None:
     publication = Publication.without_credentials("ghcr.io/acme/app", ["v1-x", "staging-latest"])
     assert publication.pushed == ()
     assert publication.not_pushed == ("ghcr.io/acme/app:v1-x", "ghcr.io/acme/app:staging-latest")
-    markdown = passing_report().with_values(publication=publication).to_markdown()
+    markdown = render_markdown(passing_report().with_values(publication=publication))
     assert f"**not pushed** ({NO_CREDENTIALS}):" in markdown
     assert "- `ghcr.io/acme/app:staging-latest`" in markdown

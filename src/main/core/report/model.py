@@ -2,7 +2,7 @@
 
 ``deploy-staging`` and ``ci`` build the same :class:`Report` as their stages finish,
 whatever fails, so a run always ends with something to read: the job summary
-(:meth:`Report.to_markdown`), a machine-readable record (:meth:`Report.to_json`), a
+(``report.markdown.render``), a machine-readable record (:meth:`Report.to_json`), a
 one-line failure message, and the notifications. The model is plain frozen dataclasses
 (no pydantic, no dagger) because it is built on every run and must import fast.
 """
@@ -172,14 +172,6 @@ class Report:
     def skipped(self) -> tuple[tuple[str, str], ...]:
         """``(stage, why)`` for every skipped stage."""
         return tuple((s.name, s.detail) for s in self.stages if s.status == "skipped")
-
-    # --- rendering ---
-
-    def to_markdown(self) -> str:
-        """The job summary: a stage table with marks and durations, then sections."""
-        from main.core.report.markdown import render  # noqa: PLC0415 - one-way dependency
-
-        return render(self)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict, credentials scrubbed, with the schema name first."""

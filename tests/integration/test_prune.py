@@ -119,6 +119,33 @@ async def test_a_child_shared_with_a_kept_index_survives(registry: str) -> None:
         assert not await exists(client, repo, old_amd.digest)
 
 
+async def test_an_old_tag_on_a_child_of_a_protected_index_is_spared(registry: str) -> None:
+    # An old single-arch staging image, byte-identical to the amd64 child of the index
+    # behind latest and staging-latest: deleting its digest would break that index.
+    repo = new_repo("prune-child")
+    async with Registry(registry) as client:
+        amd = await push_image(client, repo, None, layers=[layer(64, repo + "amd")])
+        arm = await push_image(
+            client, repo, None, layers=[layer(64, repo + "arm")], architecture="arm64"
+        )
+        old_tag = "staging-v0.1.0-20261101-120000-aaaaaaa"
+        new_tag = "staging-v0.1.0-20261102-120000-bbbbbbb"
+        await client.retag(repo, amd.digest, old_tag)
+        release = await push_index(client, repo, new_tag, {"amd64": amd, "arm64": arm})
+        for tag in (STAGING_LATEST, "latest", "0.1.0"):
+            await client.retag(repo, new_tag, tag)
+        before = await snapshot(client, repo)
+        pruning = await prune_staging(
+            client, repo, OciDeleter(client), keep=1, newer_than=None, now=NOW
+        )
+        assert pruning.digests == []
+        assert old_tag in pruning.plan.spared
+        assert "child of" in pruning.plan.spared[old_tag]
+        assert await snapshot(client, repo) == before
+        for child in release.children():
+            assert await exists(client, repo, child)
+
+
 async def test_a_bad_policy_is_refused_before_anything_is_deleted(registry: str) -> None:
     async with Registry(registry) as client:
         week = await a_week(client, new_repo("prune-bad"))

@@ -44,6 +44,10 @@ class ProxyState:
     tag_page: int | None = None
     deletes_allowed: int | None = None  # refuse (403) every DELETE after this many
     refused_tags: set[str] = field(default_factory=set)  # refuse (403) manifest PUTs
+    # Forward the manifest PUT (the registry commits it), then answer 500 anyway.
+    committed_then_failed: set[str] = field(default_factory=set)
+    tag_list: bytes | None = None  # answer every tag list with this body instead
+    next_link: str | None = None  # send every tag list with this Link rel="next"
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def basic_ok(self, header: str | None) -> bool | None:
@@ -87,7 +91,24 @@ class AuthProxy(RecordingHandler):
             return refusal
         if self.state.tag_page is not None and request.path.endswith("/tags/list"):
             return self._tag_page(request, self.state.tag_page)
-        return self._forward(request)
+        return self._forward_with_faults(request)
+
+    def _forward_with_faults(self, request: Recorded) -> tuple[int, dict[str, str], bytes]:
+        """Forward, then bend the answer as the state says (tag lists, committed PUTs)."""
+        if request.path.endswith("/tags/list") and self.state.tag_list is not None:
+            return 200, self._link({"Content-Type": "text/html"}), self.state.tag_list
+        status, headers, body = self._forward(request)
+        if request.path.endswith("/tags/list"):
+            headers = self._link(headers)
+        tag = request.path.rpartition("/")[2]
+        if request.method == "PUT" and tag in self.state.committed_then_failed:
+            return 500, {"Content-Type": "application/json"}, b'{"errors":[{"code":"UNKNOWN"}]}'
+        return status, headers, body
+
+    def _link(self, headers: dict[str, str]) -> dict[str, str]:
+        if self.state.next_link is None:
+            return headers
+        return {**headers, "Link": f'<{self.state.next_link}>; rel="next"'}
 
     def _denial(self, request: Recorded) -> tuple[int, dict[str, str], bytes] | None:
         """403 for a refused tag's manifest PUT, or a DELETE beyond the allowance."""

@@ -64,3 +64,9 @@ def next_page(response: httpx.Response) -> str | None:
     """The absolute URL of the page after ``response``, or ``None`` on the last page."""
     following = response.links.get("next", {}).get("url")
     return str(response.url.join(following)) if following else None
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """Scheme, host and port: what must match before a request may carry credentials."""
+    parsed = httpx.URL(url)
+    return parsed.scheme, parsed.host, parsed.port

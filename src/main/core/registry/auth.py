@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from main.core.http import origin
+
 _PARAM = re.compile(r'([A-Za-z_]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))')
 
 
@@ -60,14 +62,24 @@ class RegistryAuth(httpx.Auth):
 
     requires_response_body = True
 
-    def __init__(self, username: str | None = None, password: str | None = None) -> None:
-        """Remember the credentials; nothing is sent before a registry asks for it."""
+    def __init__(
+        self, username: str | None = None, password: str | None = None, *, home: str = ""
+    ) -> None:
+        """Remember the credentials; nothing is sent before a registry asks for it.
+
+        With ``home`` (the registry's URL), a request to any other scheme, host or port
+        goes out without credentials and is never answered with them.
+        """
+        self._home = origin(home) if home else None
         self._credentials = (username or "", password) if password is not None else None
         self._tokens: dict[str, str] = {}
         self._current: str | None = None
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         """Send, and on a 401 challenge authenticate as asked and send once more."""
+        if self._home is not None and origin(str(request.url)) != self._home:
+            yield request  # another host: it gets nothing of ours
+            return
         if self._current is not None:
             request.headers["Authorization"] = self._current
         response = yield request

@@ -10,6 +10,7 @@ Transient trouble (429, 5xx, a dropped connection) is retried a bounded number o
 times with exponential backoff, honouring ``Retry-After``.
 """
 
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from types import TracebackType
@@ -19,11 +20,12 @@ import anyio
 import httpx
 
 from main.core.errors import PipelineError
-from main.core.http import RetryPolicy, next_page, send_with_retries
+from main.core.http import RetryPolicy, next_page, origin, send_with_retries
 from main.core.registry.auth import RegistryAuth
 from main.core.registry.manifests import ACCEPT, Manifest, config_labels, sha256_digest
 
 TAG_PAGE = 1000
+MAX_TAG_PAGES = 1000  # a million tags: past that a registry is looping, not paging
 CONCURRENT_READS = 8
 T = TypeVar("T")
 
@@ -73,7 +75,7 @@ class Registry:
         self.host = httpx.URL(self.base_url).netloc.decode("ascii")
         self._credentials = password is not None
         self._policy = policy or RetryPolicy()
-        self._auth = RegistryAuth(username, password)
+        self._auth = RegistryAuth(username, password, home=self.base_url)
         self._timeout = timeout
         self._client: httpx.AsyncClient | None = None
 
@@ -115,14 +117,36 @@ class Registry:
     # --- reading --------------------------------------------------------------------
 
     async def tags(self, repo: str) -> list[str]:
-        """Every tag of ``repo``, following the ``Link`` header across pages."""
+        """Every tag of ``repo``, following the ``Link`` header across pages.
+
+        A next page on another scheme, host or port is refused (the credentials are
+        for this registry only), and so is a page seen before or a list longer than
+        ``MAX_TAG_PAGES`` pages: a broken registry ends in one line, not a loop.
+        """
+        what = f"repository {repo}"
         url: str | None = f"/v2/{repo}/tags/list?n={TAG_PAGE}"
         found: list[str] = []
+        seen: set[str] = set()
         while url is not None:
-            response = await self._send("GET", url, what=f"repository {repo}")
-            found.extend(response.json().get("tags") or [])
+            if url in seen or len(seen) >= MAX_TAG_PAGES:
+                why = "returned to a page it had sent" if url in seen else "never ended"
+                msg = f"{self.host}'s tag list for {what} {why}; stopped after {len(seen)} pages"
+                raise RegistryError(msg)
+            seen.add(url)
+            response = await self._send("GET", url, what=what)
+            found.extend(_tag_names(response, self.host, what))
             url = next_page(response)
+            if url is not None and not self.sameorigin(url):
+                msg = (
+                    f"{self.host} sent the next page of {what}'s tags to {origin(url)}; "
+                    "refusing to follow it there with this registry's credentials"
+                )
+                raise RegistryError(msg)
         return found
+
+    def sameorigin(self, url: str) -> bool:
+        """Whether ``url`` is on this registry: same scheme, host and port."""
+        return origin(url) == origin(self.base_url)
 
     async def digest(self, repo: str, tag: str) -> str:
         """The digest ``repo:tag`` points to, read with a HEAD (no manifest download)."""
@@ -276,18 +300,50 @@ class Registry:
 
 
 async def _gather(keys: Iterable[str], read: Callable[[str], Awaitable[T]]) -> dict[str, T]:
-    """``{key: await read(key)}`` with at most ``CONCURRENT_READS`` in flight."""
+    """``{key: await read(key)}`` with at most ``CONCURRENT_READS`` in flight.
+
+    When reads fail, the first failure is raised alone (naming how many others failed),
+    never an exception group: a user gets one line, however many reads broke at once.
+    """
     found: dict[str, T] = {}
+    failures: list[PipelineError] = []
     limiter = anyio.CapacityLimiter(CONCURRENT_READS)
 
     async def one(key: str) -> None:
         async with limiter:
-            found[key] = await read(key)
+            try:
+                found[key] = await read(key)
+            except PipelineError as exc:
+                failures.append(exc)
 
     async with anyio.create_task_group() as group:
         for key in dict.fromkeys(keys):
             group.start_soon(one, key)
+    if failures:
+        first = failures[0]
+        more = f" (and {len(failures) - 1} more reads failed)" if len(failures) > 1 else ""
+        status = first.status if isinstance(first, RegistryError) else None
+        msg = f"{first}{more}"
+        raise RegistryError(msg, status)
     return found
+
+
+def _tag_names(response: httpx.Response, host: str, what: str) -> list[str]:
+    """The ``tags`` of a tag-list answer, which must be what the distribution API sends."""
+    try:
+        body = json.loads(response.content)
+    except (ValueError, RecursionError):
+        body = None
+    tags = body.get("tags", ()) if isinstance(body, dict) else None
+    tags = [] if tags is None or tags == () else tags
+    if not isinstance(body, dict) or not isinstance(tags, list):
+        kind = response.headers.get("content-type", "no content type")
+        msg = f"{host} answered the tag list of {what} with something else than JSON tags ({kind})"
+        raise RegistryError(msg)
+    if not all(isinstance(tag, str) and tag for tag in tags):
+        msg = f"{host} listed tags of {what} that are not names (e.g. {tags[:3]!r})"
+        raise RegistryError(msg)
+    return list(tags)
 
 
 def _what(repo: str, reference: str) -> str:

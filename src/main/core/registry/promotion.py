@@ -6,6 +6,7 @@ read and checked before the first write (source exists, version known, no releas
 version overwritten, target exists), so a mistake leaves the registry as it was.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from main.core.errors import PipelineError
@@ -166,7 +167,9 @@ async def promote(
                 await registry.put_manifest(repo, tag, manifest)
             moves.append(TagMove(tag, before.get(tag), manifest.digest))
     except PipelineError as exc:
-        raise await _undo(registry, repo, moves, previous, exc) from None
+        undone = await _undo(registry, repo, moves, previous, exc)
+        msg = f"{undone}; {await read_back(registry, repo, targets)}"
+        raise PipelineError(msg) from None
     return Promotion(repo, source_tag, manifest.digest, version, version_from, moves)
 
 
@@ -203,6 +206,19 @@ async def _undo(
     return PipelineError("; ".join(parts))
 
 
+async def read_back(registry: Registry, repo: str, tags: Sequence[str]) -> str:
+    """Where ``tags`` really point now, read after a failed write: the words for it.
+
+    A registry (or a proxy before it) may apply a write and still answer with an error,
+    so what the writes meant to do says nothing: only reading the tags back does.
+    """
+    try:
+        now = await registry.digests(repo, tags)
+    except PipelineError as exc:
+        return f"could not read the tags back ({exc}): check {', '.join(tags)} by hand"
+    return "now: " + ", ".join(f"{tag} -> {now[tag]}" for tag in tags)
+
+
 async def rollback(registry: Registry, repo: str, to: str | None = None) -> Rollback:
     """Point ``staging-latest`` at ``to``, or at the deployment before the current one.
 
@@ -224,6 +240,11 @@ async def rollback(registry: Registry, repo: str, to: str | None = None) -> Roll
         # By digest, not by tag: exactly the image that was checked, even if the tag
         # moved meanwhile.
         target = await registry.manifest(repo, choice.target_digest)
-        written = await registry.put_manifest(repo, STAGING_LATEST, target)
+        try:
+            written = await registry.put_manifest(repo, STAGING_LATEST, target)
+        except PipelineError as exc:
+            state = await read_back(registry, repo, [STAGING_LATEST])
+            msg = f"{exc}; rollback stopped; {state} (wanted {choice.target_digest})"
+            raise PipelineError(msg) from None
         move = TagMove(STAGING_LATEST, choice.current_digest, written)
     return Rollback(repo, move, choice.current_tag, choice.target_tag)

@@ -6,13 +6,16 @@ out through a :class:`Deleter`: the OCI API on most registries, GitHub's package
 on GHCR. Child manifests of a deleted index go too unless a surviving image uses them.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from main.core.registry.client import Registry, RegistryError
-from main.core.registry.retention import PrunePlan, orphaned_children, prune_plan
+from main.core.registry.manifests import Manifest
+from main.core.registry.retention import PrunePlan, orphaned_children, prune_plan, spare_needed
+
+MAX_INDEX_DEPTH = 4  # an index of indexes of indexes is already unusual
 
 
 class Deleter(Protocol):
@@ -69,6 +72,31 @@ class Pruning:
         return "\n".join(lines)
 
 
+async def _needed_by(
+    registry: Registry, repo: str, surviving: Mapping[str, Manifest]
+) -> dict[str, str]:
+    """Every manifest a surviving manifest needs, however deep: child digest -> its index.
+
+    The kept set of a prune is this closure, not just the digests tags name: a child of
+    the index behind ``latest`` may also be an old staging tag's whole image.
+    """
+    needed: dict[str, str] = {}
+    frontier = dict(surviving)
+    for _ in range(MAX_INDEX_DEPTH):
+        wanted = {
+            child: parent
+            for parent, manifest in frontier.items()
+            for child in manifest.children()
+            if child not in needed and child not in surviving
+        }
+        if not wanted:
+            break
+        needed |= wanted
+        nested = await registry.manifests(repo, list(wanted))
+        frontier = {digest: manifest for digest, manifest in nested.items() if manifest.is_index}
+    return needed
+
+
 async def prune_staging(  # noqa: PLR0913 - the policy's knobs, all keyword-only
     registry: Registry,
     repo: str,
@@ -89,9 +117,12 @@ async def prune_staging(  # noqa: PLR0913 - the policy's knobs, all keyword-only
     digests = await registry.digests(repo, tags)
     plan = prune_plan(digests, keep=keep, newer_than=newer_than, now=now)
     manifests = await registry.manifests(repo, [*plan.delete, *plan.protected])
+    needed = await _needed_by(registry, repo, {d: manifests[d] for d in plan.protected})
+    plan = spare_needed(plan, needed)
+    kept = {d: manifests[d].children() for d in plan.protected}
+    kept |= {d: [] for d in needed}
     children = orphaned_children(
-        {digest: manifests[digest].children() for digest in plan.delete},
-        {digest: manifests[digest].children() for digest in plan.protected},
+        {digest: manifests[digest].children() for digest in plan.delete}, kept
     )
     pruning = Pruning(repo, plan, children, dry_run)
     if not dry_run and pruning.digests:

@@ -159,6 +159,24 @@ def prune_plan(
     return plan
 
 
+def spare_needed(plan: PrunePlan, needed: Mapping[str, str]) -> PrunePlan:
+    """``plan`` without the digests a surviving index still needs.
+
+    ``needed`` maps a digest to the index that needs it (the closure of every surviving
+    tag's manifest: its children, their children). Deleting such a digest would leave
+    ``latest`` or ``staging-latest`` pointing at a broken index, so its tags are spared.
+    """
+    delete: dict[str, list[str]] = {}
+    spared = dict(plan.spared)
+    for digest, tags in plan.delete.items():
+        if digest in needed:
+            for tag in tags:
+                spared[tag] = f"{digest} is a child of {needed[digest]}, which is kept"
+        else:
+            delete[digest] = tags
+    return PrunePlan(delete=delete, kept=plan.kept, spared=spared, protected=plan.protected)
+
+
 def orphaned_children(
     deleted: Mapping[str, list[str]], protected: Mapping[str, list[str]]
 ) -> list[str]:

@@ -168,10 +168,13 @@ async def test_a_write_failing_part_way_puts_replaced_tags_back(
         with pytest.raises(PipelineError, match=r"forbids PUT on .*:latest") as caught:
             await promote(client, repo, force=True)
     message = str(caught.value)
-    assert message.endswith(
-        f"promote stopped; put back: 0.9.0; new tags left on the image: {rebuilt.sha}"
-    )
+    assert f"promote stopped; put back: 0.9.0; new tags left on the image: {rebuilt.sha}" in message
     async with Registry(registry) as direct:
         after = await snapshot(direct, repo)
     assert after["0.9.0"] == after["latest"] == released.digest
     assert after[rebuilt.sha] == rebuilt.digest
+    # ...and the message says so, read back after the failure
+    assert message.endswith(
+        f"now: latest -> {released.digest}, 0.9.0 -> {released.digest}, "
+        f"{rebuilt.sha} -> {rebuilt.digest}"
+    )

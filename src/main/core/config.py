@@ -51,6 +51,9 @@ Commands = Annotated[
 ]
 
 
+MAX_SECONDS = 24 * 3600  # a limit beyond a day is a typo, not patience
+
+
 class PipelineConfig(BaseModel):
     """Settings of one service, as read from ``[tool.pipeline]``."""
 
@@ -90,7 +93,11 @@ class PipelineConfig(BaseModel):
         default=DEFAULT_MCP_PATH, description="Path of the MCP streamable HTTP endpoint."
     )
     startup_timeout: float = Field(
-        default=60.0, gt=0, description="Seconds the service may take to become healthy."
+        default=60.0,
+        gt=0,
+        le=MAX_SECONDS,
+        allow_inf_nan=False,
+        description="Seconds the service may take to become healthy.",
     )
     lint: Commands = Field(default_factory=lambda: ["ruff check .", "ruff format --check ."])
     typecheck: Commands = Field(default_factory=lambda: ["mypy ."])
@@ -149,6 +156,8 @@ class PipelineConfig(BaseModel):
     smoke_timeout: float = Field(
         default=30.0,
         gt=0,
+        le=MAX_SECONDS,
+        allow_inf_nan=False,
         description="Seconds all smoke checks together may take once the service has started.",
     )
     smoke_env: dict[str, str] = Field(

@@ -30,7 +30,9 @@ RELEASE_PATTERN = "release/**"
 BRANCH_PREFIX = "refs/heads/"
 _ZERO_SHA = re.compile(r"0{40}|0{64}")
 # A conservative subset of git's check-ref-format: what branch, tag and sha names use.
+# No shell metacharacters at all, and never a leading '-' (an option to git).
 _GIT_REF = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./-]{0,254}")
+_FULL_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 _TRUE = {"true": True, "false": False}
 
 
@@ -99,10 +101,37 @@ def load_payload(text: str | bytes, *, source: str = "the event file") -> Mappin
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         msg = f"{source} is not JSON ({exc}): pass the webhook payload GitHub wrote for the event"
         raise PipelineError(msg) from None
+    except RecursionError:
+        msg = f"{source} is nested deeper than any GitHub event: pass the payload GitHub wrote"
+        raise PipelineError(msg) from None
     if not isinstance(payload, dict):
         msg = f"{source} holds a JSON {type(payload).__name__}, not the object GitHub writes"
         raise PipelineError(msg)
     return payload
+
+
+def ref_problem(ref: str) -> str | None:
+    """Why ``ref`` is not a name to hand to git, or None when it is one.
+
+    Letters, digits and ``/ . _ -`` only (so no shell or git metacharacter), not
+    starting with ``-``, and what ``git check-ref-format`` refuses on top: ``..``, ``//``,
+    a trailing ``/`` or ``.``, a component starting with ``.`` or ending in ``.lock``.
+    """
+    if not _GIT_REF.fullmatch(ref):
+        return "use letters, digits and / . _ - only, not starting with - . or /"
+    if ".." in ref or "//" in ref or ref.endswith(("/", ".")):
+        return "git refuses '..', '//' and a trailing '/' or '.'"
+    for part in ref.split("/"):
+        if part.startswith(".") or part.endswith(".lock"):
+            return "git refuses a part starting with '.' or ending in '.lock'"
+    return None
+
+
+def _commit(event_name: str, value: str, where: str) -> str:
+    """A commit sha from a payload, which must be a full hex sha and nothing else."""
+    if not _FULL_SHA.fullmatch(value):
+        _malformed(event_name, f"'{where}' is not a full commit sha: {value[:80]!r}")
+    return value
 
 
 def branch_of(ref: str) -> str | None:
@@ -154,7 +183,7 @@ def _pushed_sha(payload: Mapping[str, Any]) -> str | None:
     after = _text("push", payload, "after")
     if payload.get("deleted") is True or _ZERO_SHA.fullmatch(after):
         return None
-    return after
+    return _commit("push", after, "after")
 
 
 def _event_name(event_name: str, payload: object) -> tuple[str, Mapping[str, Any]]:
@@ -188,11 +217,10 @@ def _dispatch(payload: Mapping[str, Any]) -> Decision:
     if raw_ref is not None and not isinstance(raw_ref, str):
         _malformed("workflow_dispatch", "'inputs.ref' must be a string")
     ref = (raw_ref or "").strip() or DISPATCH_DEFAULT_REF
-    if not _GIT_REF.fullmatch(ref) or ".." in ref:
-        msg = (
-            f"workflow_dispatch input ref {ref!r} is not a git branch, tag or commit name: "
-            "use letters, digits and / . _ - only"
-        )
+    problem = ref_problem(ref)
+    if problem is not None:
+        what = "is not a git branch, tag or commit name"
+        msg = f"workflow_dispatch input ref {ref[:80]!r} {what}: {problem}"
         raise PipelineError(msg)
     skip = inputs.get("skip_tests")
     skip_tests = False if skip is None or skip == "" else _flag(skip)
@@ -223,7 +251,11 @@ def _pull_request_parts(payload: Mapping[str, Any]) -> tuple[str, Mapping[str, A
     pull = _mapping("pull_request", payload, "pull_request")
     head = _mapping("pull_request", pull, "head")
     base = _mapping("pull_request", pull, "base")
-    head_sha = _text("pull_request", head, "sha", "pull_request.head.")
+    head_sha = _commit(
+        "pull_request",
+        _text("pull_request", head, "sha", "pull_request.head."),
+        "pull_request.head.sha",
+    )
     base_ref = _text("pull_request", base, "ref", "pull_request.base.")
     return action, pull, head_sha, base_ref
 

@@ -84,9 +84,13 @@ def read_version(pyproject_text: str) -> str:
     if not isinstance(project, dict):
         msg = 'pyproject.toml has no [project] table: add one with version = "0.1.0"'
         raise PipelineError(msg)
+    dynamic = project.get("dynamic", [])
+    if not isinstance(dynamic, list) or not all(isinstance(name, str) for name in dynamic):
+        msg = f'[project].dynamic must be a list of field names, e.g. ["readme"], got {dynamic!r}'
+        raise PipelineError(msg)
     version = project.get("version")
     if version is None:
-        if "version" in project.get("dynamic", []):
+        if "version" in dynamic:
             msg = (
                 "pyproject.toml declares a dynamic version; the pipeline tags images "
                 'from a static one: set [project].version = "X.Y.Z"'

@@ -19,6 +19,9 @@ _AGE_PART = re.compile(r"(\d+)([smhdw])")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
+MAX_AGE = timedelta(days=3650)  # ten years: anything longer is a typo
+
+
 def parse_age(text: str) -> timedelta:
     """``7d``, ``12h``, ``30m``, ``2w``, ``90s`` or combinations such as ``1d12h``.
 
@@ -30,8 +33,14 @@ def parse_age(text: str) -> timedelta:
         msg = f"{text!r} is not an age: write it like 7d, 12h, 30m, 2w or 1d12h"
         raise PipelineError(msg)
     age = timedelta()
-    for number, unit in _AGE_PART.findall(compact):
-        age += timedelta(**{_UNITS[unit]: int(number)})
+    try:
+        for number, unit in _AGE_PART.findall(compact):
+            age += timedelta(**{_UNITS[unit]: int(number)})
+    except OverflowError:
+        age = timedelta.max
+    if age > MAX_AGE:
+        msg = f"{text!r} is longer than {MAX_AGE.days // 365} years: write a shorter age"
+        raise PipelineError(msg)
     return age
 
 

@@ -163,12 +163,45 @@ def _load(data: str | bytes) -> Any:  # noqa: ANN401 - JSON is Any until validat
         raise PipelineError(msg)
     try:
         return json.loads(text)
+    except RecursionError:
+        msg = "the Trivy report is nested deeper than any Trivy report: not a Trivy report"
+        raise PipelineError(msg) from None
     except json.JSONDecodeError as exc:
         msg = (
             f"the Trivy report is not JSON ({exc.msg} at line {exc.lineno} column {exc.colno}): "
             "run trivy with --format json"
         )
         raise PipelineError(msg) from None
+
+
+# Where Trivy puts what, by the exact key it writes; a key that differs only in case,
+# or findings anywhere else, means the document came from something else.
+_TOP_KEYS = ("SchemaVersion", "Results", "ArtifactName", "ArtifactType", "Metadata")
+_RESULT_KEYS = ("Target", "Vulnerabilities", "Class", "Type")
+
+
+def _not_trivy(why: str) -> PipelineError:
+    return PipelineError(f"not a Trivy report ({why}): pass the JSON of trivy --format json")
+
+
+def _check_keys(mapping: dict[str, Any], known: tuple[str, ...], where: str) -> None:
+    folded = {key.lower(): key for key in known}
+    for key in mapping:
+        if key not in known and key.lower() in folded:
+            msg = f"{where} has {key!r} where Trivy writes {folded[key.lower()]!r}"
+            raise _not_trivy(msg)
+
+
+def _check_shape(document: dict[str, Any]) -> None:
+    """Refuse what Trivy never writes, so that misplaced findings cannot read as none."""
+    _check_keys(document, _TOP_KEYS, "the document")
+    if "Vulnerabilities" in document or "vulnerabilities" in document:
+        msg = "findings at the top level; Trivy lists them under Results[]"
+        raise _not_trivy(msg)
+    results = document.get("Results")
+    for index, result in enumerate(results if isinstance(results, list) else ()):
+        if isinstance(result, dict):  # the model reports a wrong type with its place
+            _check_keys(result, _RESULT_KEYS, f"Results[{index}]")
 
 
 def _check_schema(document: Any) -> None:  # noqa: ANN401 - checked right here
@@ -210,6 +243,7 @@ def parse_report(data: str | bytes) -> ScanReport:
     """
     document = _load(data)
     _check_schema(document)
+    _check_shape(document)
     try:
         report = Report.model_validate(document)
     except ValidationError as exc:

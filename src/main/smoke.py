@@ -109,7 +109,13 @@ SERVICE_ALIAS = "app"
 PIP_CACHE = "pipeline-smoke-pip"
 CHECKER_ROOT = "/checker"
 LOG_REPLAY_SECONDS = 10
+LOG_KILL_AFTER = 5  # a service that ignores SIGINT is killed this much later
 RUN_ID_VARIABLE = "PIPELINE_SMOKE_RUN"
+
+
+def replay_timeout() -> list[str]:
+    """``timeout`` that interrupts the replay, then kills a service that ignores SIGINT."""
+    return ["timeout", "-k", str(LOG_KILL_AFTER), "-s", "INT", str(LOG_REPLAY_SECONDS)]
 
 
 def run_id() -> str:
@@ -209,7 +215,15 @@ async def service_logs(image: dagger.Container, config: "PipelineConfig") -> str
             with_env(image, config.smoke_env)
             .with_env_variable(RUN_ID_VARIABLE, run_id())
             .with_exec(
-                ["timeout", "-s", "INT", str(LOG_REPLAY_SECONDS), *command],
+                [
+                    "timeout",
+                    "-k",
+                    str(LOG_KILL_AFTER),
+                    "-s",
+                    "INT",
+                    str(LOG_REPLAY_SECONDS),
+                    *command,
+                ],
                 expect=dagger.ReturnType.ANY,
             )
         )

@@ -104,6 +104,7 @@ UV_CACHE_VOLUME = "pipeline-uv"
 VENV = "/opt/venv"
 WORKDIR = "/src"
 DEPENDENCY_FILES = ["pyproject.toml", "uv.lock"]
+IMAGE_PYTHON = "python3"  # the interpreter on the image's PATH
 
 
 def python_with_uv(image: str) -> dagger.Container:
@@ -116,7 +117,9 @@ def python_with_uv(image: str) -> dagger.Container:
         # The cache volume and the image are different filesystems: copy, do not link.
         .with_env_variable("UV_LINK_MODE", "copy")
         .with_env_variable("UV_PROJECT_ENVIRONMENT", VENV)
-        # Use the image's Python: the service chose it; never download another one.
+        # Use the image's Python (python-image is the choice), whatever .python-version
+        # pins, and never download another one: there is no network for it anyway.
+        .with_env_variable("UV_PYTHON", IMAGE_PYTHON)
         .with_env_variable("UV_PYTHON_DOWNLOADS", "never")
         .with_env_variable("NO_COLOR", "1")
         .with_workdir(WORKDIR)

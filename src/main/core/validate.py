@@ -51,7 +51,9 @@ def sync_argv(extras: Sequence[str] | None, *, install_project: bool) -> list[st
 
     Without the project, the command needs only ``pyproject.toml`` and the lock, so
     its layer stays cached while source files change; the second sync, after the
-    sources are copied, only installs the project itself.
+    sources are copied, only installs the project itself, and ``--inexact`` so that it
+    keeps the ``validate-tools`` installed between the two (an exact sync removes
+    everything the lock does not name).
     """
     argv = ["uv", "sync"]
     if extras is None:
@@ -59,8 +61,7 @@ def sync_argv(extras: Sequence[str] | None, *, install_project: bool) -> list[st
     else:
         for extra in extras:
             argv += ["--extra", extra]
-    if not install_project:
-        argv.append("--no-install-project")
+    argv.append("--inexact" if install_project else "--no-install-project")
     return argv
 
 

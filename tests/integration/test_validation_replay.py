@@ -1,0 +1,83 @@
+"""Replay the validation container's recorded commands here, with the same uv.
+
+No engine runs here, but the plan records every exec and environment variable in
+order. Replaying them on a copy of a service (the working folder standing in for the
+container's /src, a temporary venv for /venv) catches what only a real run shows:
+a second ``uv sync`` removing the validate-tools, or a ``.python-version`` the image's
+interpreter does not match.
+"""
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import dagger
+import pytest
+from dagger import dag
+
+from main.core.config import validate_config
+from main.validate import VENV, WORKDIR, python_environment
+from tests.support.constants import SAMPLE_SERVICE
+from tests.support.lazy import calls, plain_env
+from tests.support.processes import tool
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("uv", path=str(Path(tool("ruff")).parent)) is None,
+    reason="uv is not installed in the venv (scripts/install installs it)",
+)
+
+
+def replay(
+    config: dict[str, object], service: Path, venv: Path
+) -> list[tuple[list[str], int, str]]:
+    """Run the environment's execs in order; each argv, exit code and output."""
+    container = python_environment(dagger_dir(service), validate_config(config))
+    uv_dir = str(Path(tool("ruff")).parent)
+    env = {**os.environ, **plain_env(container)}
+    env["UV_PROJECT_ENVIRONMENT"] = str(venv)
+    env["UV_CACHE_DIR"] = str(venv.parent / "uv-cache")
+    env["PATH"] = f"{venv}/bin:{uv_dir}:{os.environ['PATH']}"
+    env.pop("VIRTUAL_ENV", None)
+    done = []
+    for call in calls(container):
+        if call.name != "withExec":
+            continue
+        argv = [str(arg).replace(VENV, str(venv)) for arg in call.args["args"]]
+        run = subprocess.run(
+            argv, cwd=service, env=env, capture_output=True, text=True, timeout=300, check=False
+        )
+        done.append((argv, run.returncode, run.stdout + run.stderr))
+        assert run.returncode == 0, f"{argv} exited {run.returncode}: {run.stderr[-800:]}"
+    return done
+
+
+def dagger_dir(service: Path) -> dagger.Directory:
+    return dag.host().directory(str(service))
+
+
+def copy_of_sample(tmp: Path, python_version: str | None = None) -> Path:
+    service = tmp / "service"
+    shutil.copytree(SAMPLE_SERVICE, service)
+    if python_version is not None:
+        (service / ".python-version").write_text(python_version + "\n", encoding="utf-8")
+    return service
+
+
+def test_validate_tools_survive_the_second_sync(tmp_path: Path) -> None:
+    service = copy_of_sample(tmp_path)
+    # pyflakes is in none of the sample's extras: only validate-tools brings it.
+    replay({"validate-tools": ["pyflakes"]}, service, tmp_path / "venv")
+    assert (tmp_path / "venv" / "bin" / "pyflakes").exists(), "the second sync removed it"
+
+
+def test_a_python_version_file_the_image_does_not_have_is_not_fatal(tmp_path: Path) -> None:
+    # The image's interpreter is the one to use (python-image); .python-version may pin
+    # another the image lacks, and downloads are off inside the container.
+    service = copy_of_sample(tmp_path, "3.99")
+    replay({}, service, tmp_path / "venv")
+    assert (tmp_path / "venv" / "bin" / "python").exists()
+
+
+def test_the_replay_runs_where_the_container_would() -> None:
+    assert WORKDIR == "/src"  # the replay's working folder stands in for it

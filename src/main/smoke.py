@@ -131,8 +131,14 @@ def with_env(container: dagger.Container, env: "Mapping[str, str]") -> dagger.Co
 
 
 def app_service(image: dagger.Container, port: int, env: "Mapping[str, str]") -> dagger.Service:
-    """The image as a service, run like ``docker run`` would (entrypoint + default command)."""
-    return with_env(image, env).with_exposed_port(port).as_service(use_entrypoint=True)
+    """The image as a service, run like ``docker run`` would (entrypoint + default command).
+
+    The image's own Dockerfile HEALTHCHECK is dropped: the engine would wait for it
+    before the service counts as started, so a long interval would be measured as
+    startup time (or fail the start). The smoke suite is the health check here.
+    """
+    runnable = with_env(image.without_docker_healthcheck(), env)
+    return runnable.with_exposed_port(port).as_service(use_entrypoint=True)
 
 
 def checker_client(module_source: dagger.Directory) -> dagger.Container:

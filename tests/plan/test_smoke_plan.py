@@ -65,15 +65,16 @@ def test_the_image_runs_as_a_service_with_its_port_and_environment() -> None:
     assert [c.name for c in chain] == [
         "container",
         "from",
+        "withoutDockerHealthcheck",
         "withEnvVariable",
         "withEnvVariable",
         "withExposedPort",
         "asService",
     ]
     assert chain[1].args["address"] == IMAGE
-    assert [(c.args["name"], c.args["value"]) for c in chain[2:4]] == [("A", "1"), ("B", "2")]
-    assert chain[4].args["port"] == 8123
-    assert chain[5].args["useEntrypoint"] is True
+    assert [(c.args["name"], c.args["value"]) for c in chain[3:5]] == [("A", "1"), ("B", "2")]
+    assert chain[5].args["port"] == 8123
+    assert chain[6].args["useEntrypoint"] is True
 
 
 def test_the_checker_is_python_slim_with_httpx_and_this_module() -> None:
@@ -101,6 +102,8 @@ def test_the_checker_is_bound_to_the_service_and_runs_the_cli() -> None:
     binding = find(run, "withServiceBinding")[0]
     assert binding.args["alias"] == "app"
     assert names(binding.args["service"])[-2:] == ["withExposedPort", "asService"]
+    # the image's HEALTHCHECK would be waited for at start: the smoke suite replaces it
+    assert "withoutDockerHealthcheck" in names(binding.args["service"])
     assert find(binding.args["service"], "withExposedPort")[0].args["port"] == 8000
 
     check = find(run, "withExec")[-1]

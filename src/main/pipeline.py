@@ -510,6 +510,14 @@ class Pipeline:
                 skip_tests=skip_tests,
                 started=started,
                 trigger=trigger,
+                reproduce=run_rules.reproduction(
+                    run_rules.STAGING,
+                    sha=target.revision.sha,
+                    ref=ref,
+                    subpath=self.subpath,
+                    skip_tests=skip_tests,
+                    event_name=event_name if event is not None else "",
+                ),
             )
         return report.finished(result, fail=fail)
 
@@ -563,7 +571,10 @@ class Pipeline:
             run_url=run_url,
         )
         with user_errors():  # stage failures are in the report; only input errors raise
-            result = await workflows.ci(target, delivery, self._scanner(ref))
+            reproduce = run_rules.reproduction(
+                run_rules.CI, sha=target.revision.sha, ref=ref, subpath=self.subpath
+            )
+            result = await workflows.ci(target, delivery, self._scanner(ref), reproduce=reproduce)
         return report.finished(result, fail=fail)
 
     # --- the registry family ------------------------------------------------------------

@@ -285,6 +285,7 @@ async def deploy_staging(  # noqa: PLR0913 - the run's inputs, keyword-only
     skip_tests: bool,
     started: datetime,
     trigger: str = "",
+    reproduce: str = "",
 ) -> Report:
     """Validate, build, scan (warn) and smoke test, then publish only what passed them all.
 
@@ -293,7 +294,9 @@ async def deploy_staging(  # noqa: PLR0913 - the run's inputs, keyword-only
     deployment that passed and rollback can never choose an image that failed them.
     """
     tags = tags_for("staging", target.service.version, target.revision, started)  # refuses first
-    run = Run(new_report(STAGING, target, trigger).with_values(tags=tuple(tags)))
+    run = Run(
+        new_report(STAGING, target, trigger).with_values(tags=tuple(tags), reproduce=reproduce)
+    )
     image = await validate_and_build(run, target, skip_tests=skip_tests)
     if image is None:
         run.record(
@@ -374,10 +377,10 @@ async def publish_staging(
     )
 
 
-async def ci(target: Target, delivery: Delivery, scan: ScanFn) -> Report:
+async def ci(target: Target, delivery: Delivery, scan: ScanFn, *, reproduce: str = "") -> Report:
     """Validate, build and scan (block); production tags only for release/** refs."""
     tags = tags_for("production", target.service.version, target.revision)  # refuses first
-    run = Run(new_report(CI, target, "").with_values(tags=tuple(tags)))
+    run = Run(new_report(CI, target, "").with_values(tags=tuple(tags), reproduce=reproduce))
     image = await validate_and_build(run, target, skip_tests=False)
     if image is None:
         run.record(skipped("scan", "build failed"))

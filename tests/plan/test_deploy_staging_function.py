@@ -27,6 +27,7 @@ class Started:
     """The runs the pipeline started: the ref each worked on and its options."""
 
     refs: list[str] = field(default_factory=list)
+    reproduce: list[str] = field(default_factory=list)
     skip_tests: list[bool] = field(default_factory=list)
     triggers: list[str] = field(default_factory=list)
 
@@ -54,7 +55,9 @@ def started(monkeypatch: pytest.MonkeyPatch) -> Started:
         skip_tests: bool,
         started: datetime,
         trigger: str = "",
+        reproduce: str = "",
     ) -> Report:
+        runs.reproduce.append(reproduce)
         assert started.tzinfo is not None  # the deployment time names the tag, in UTC
         runs.refs.append(target.ref)
         runs.skip_tests.append(skip_tests)
@@ -94,6 +97,11 @@ async def test_a_dispatch_passes_its_ref_and_skip_tests(
     await sample_pipeline.deploy_staging(event_name="workflow_dispatch", event=event)
     assert started.refs == ["release/2.0"]
     assert started.skip_tests == [True]
+    # the summary ends with the replay of that very event
+    assert started.reproduce[0].endswith(
+        "dagger call --subpath tests/fixtures/sample-service deploy-staging "
+        "--event-name workflow_dispatch --event ./event.json"
+    )
 
 
 async def test_an_event_that_does_not_deploy_runs_nothing_and_says_why(
@@ -131,8 +139,9 @@ async def test_ci_needs_no_event_and_takes_its_ref(
 ) -> None:
     seen: list[str] = []
 
-    async def ci(target: workflows.Target, *_: object) -> Report:
+    async def ci(target: workflows.Target, *_: object, reproduce: str) -> Report:
         seen.append(target.ref)
+        assert reproduce.startswith("dagger call --subpath tests/fixtures/sample-service ci --ref ")
         return workflows.new_report("ci", target, "")
 
     monkeypatch.setattr(workflows, "ci", ci)

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from main.core.report.markdown import MAX_BYTES, MAX_ROWS, TRUNCATED, cap, duration
 from main.core.report.markdown import render as render_markdown
 from main.core.report.model import Report, StageResult
+from main.core.report.rules import reproduction
 from tests.support.constants import REPO_ROOT
 from tests.support.reports import failing_report, passing_report, readme_sample_report
 
@@ -148,3 +149,16 @@ def test_any_stage_text_gives_a_four_column_table(
 def test_the_readme_shows_what_the_code_renders() -> None:
     readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
     assert f"````markdown\n{render_markdown(readme_sample_report())}````" in readme
+
+
+def test_the_summary_ends_with_the_exact_command_to_reproduce_the_run() -> None:
+    sha = "4f2d8c1e9b7a6d5c3e2f1a0b9c8d7e6f5a4b3c2d"
+    command = reproduction("deploy-staging", sha=sha, ref="develop", skip_tests=True)
+    assert command == f"dagger call deploy-staging --ref {sha} --skip-tests  # develop"
+    report = failing_report().with_values(reproduce=command)
+    markdown = render_markdown(report)
+    assert markdown.rstrip().endswith(f"{command}\n```")
+    assert "### Reproduce locally" in markdown
+    # even a report cut to fit GitHub's limit keeps its last section
+    huge = report.with_values(notes=tuple("n" * 400 for _ in range(400)))
+    assert render_markdown(huge).rstrip().endswith(f"{command}\n```")

@@ -16,7 +16,7 @@ from main.core.report.model import (
     SmokeSummary,
     StageResult,
 )
-from main.core.text import markdown_code, markdown_inline
+from main.core.text import markdown_code, markdown_fence, markdown_inline
 
 MAX_BYTES = 64 * 1024
 MAX_ROWS = 40
@@ -168,4 +168,14 @@ def render(report: Report) -> str:
     lines += [" · ".join(_facts(report)), "", *_stages(report.stages)]
     lines += _image(report) + _scan(report.scan) + _smoke(report.smoke)
     lines += _skipped(report) + _notes(report)
-    return cap(scrub("\n".join(lines) + "\n"))
+    ending = _reproduce(report)
+    body = cap(scrub("\n".join(lines) + "\n"), MAX_BYTES - len(ending.encode()))
+    return body + ending
+
+
+def _reproduce(report: Report) -> str:
+    """The closing section: the exact command that runs this again locally."""
+    if not report.reproduce:
+        return ""
+    block = markdown_fence(report.reproduce, 2000, info="sh")
+    return "\n".join(["", "### Reproduce locally", "", *block]) + "\n"

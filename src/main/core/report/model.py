@@ -125,6 +125,8 @@ class Report:
     scan: ScanSummary | None = None
     smoke: SmokeSummary | None = None
     notes: tuple[str, ...] = ()
+    reproduce: str = ""
+    """The command that runs this exactly again on a laptop (the summary ends with it)."""
 
     # --- building ---
 
@@ -219,6 +221,7 @@ class Report:
                 scan=ScanSummary(**scan) if scan else None,
                 smoke=_smoke(smoke) if smoke else None,
                 notes=tuple(data.get("notes", ())),
+                reproduce=data.get("reproduce", ""),
             )
         except (KeyError, TypeError) as exc:
             msg = f"not a pipeline report: {exc}"

@@ -91,3 +91,28 @@ def publish_blocker(stages: Sequence[StageResult], *, ignoring: Collection[str] 
 def failed(stages: Sequence[StageResult], name: str) -> bool:
     """Whether the stage called ``name`` ran and failed."""
     return any(stage.name == name and stage.status == "failed" for stage in stages)
+
+
+def reproduction(  # noqa: PLR0913 - what makes a run, each said once
+    workflow: str,
+    *,
+    sha: str,
+    ref: str,
+    subpath: str = ".",
+    skip_tests: bool = False,
+    event_name: str = "",
+) -> str:
+    """The ``dagger call`` that runs this workflow again, exactly, on a laptop.
+
+    A commit by its full sha (a branch may have moved since), the same flags, and for a
+    run decided by a GitHub event, the event replayed from its saved payload.
+    """
+    call = "dagger call" + ("" if subpath in {"", "."} else f" --subpath {subpath}")
+    if event_name:
+        return (
+            f"# save the run's $GITHUB_EVENT_PATH as event.json, then:\n"
+            f"{call} {workflow} --event-name {event_name} --event ./event.json"
+        )
+    note = f"  # {ref}" if ref and ref != sha else ""
+    flags = " --skip-tests" if skip_tests else ""
+    return f"{call} {workflow} --ref {sha}{flags}{note}"

@@ -207,18 +207,7 @@ class McpSession:
     def notify(self, method: str) -> int:
         """Send a notification; the server acknowledges with 202 (or another 2xx)."""
         payload = {"jsonrpc": "2.0", "method": method}
-        with self._client.stream(
-            "POST",
-            self._url,
-            json=payload,
-            headers=self._headers(),
-            timeout=self._deadline.request_timeout(),
-        ) as response:
-            if not response.is_success:
-                msg = f"notification {method} answered HTTP {response.status_code}"
-                raise McpError(
-                    msg, status=response.status_code, body=_excerpt(response, self._deadline)
-                )
+        with self._posting(payload, f"notification {method}") as response:
             return response.status_code
 
     def request(self, method: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -247,17 +236,7 @@ class McpSession:
         if params is not None:
             payload["params"] = params
         try:
-            with self._client.stream(
-                "POST",
-                self._url,
-                json=payload,
-                headers=self._headers(),
-                timeout=self._deadline.request_timeout(),
-            ) as response:
-                if not response.is_success:
-                    msg = f"{method} answered HTTP {response.status_code}"
-                    body = _excerpt(response, self._deadline)
-                    raise McpError(msg, status=response.status_code, body=body)
+            with self._posting(payload, method) as response:
                 kind = _kind(response)
                 if kind == "application/json":
                     return _result(self._from_json(response, request_id, method)), response
@@ -276,6 +255,22 @@ class McpSession:
         except Cut as exc:
             msg = f"{method}: {exc}"
             raise McpError(msg) from None
+
+    @contextlib.contextmanager
+    def _posting(self, payload: dict[str, Any], what: str) -> Iterator[httpx.Response]:
+        """POST one JSON-RPC message; its streamed answer, which must be a 2xx."""
+        with self._client.stream(
+            "POST",
+            self._url,
+            json=payload,
+            headers=self._headers(),
+            timeout=self._deadline.request_timeout(),
+        ) as response:
+            if not response.is_success:
+                msg = f"{what} answered HTTP {response.status_code}"
+                body = _excerpt(response, self._deadline)
+                raise McpError(msg, status=response.status_code, body=body)
+            yield response
 
     def _from_json(self, response: httpx.Response, request_id: int, method: str) -> dict[str, Any]:
         body = text_of(read_body(response, self._deadline, REPLY_LIMIT, strict=True), response)

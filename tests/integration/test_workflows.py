@@ -39,6 +39,8 @@ def test_the_expected_workflows_exist() -> None:
         ".github/workflows/ci.yml",
         ".github/workflow-templates/ci.yml",
         ".github/workflow-templates/deploy-staging.yml",
+        ".github/workflow-templates/prune-staging.yml",
+        ".github/workflow-templates/promote-rollback.yml",
     }
 
 
@@ -157,3 +159,20 @@ def test_a_dispatch_checks_out_the_ref_it_deploys() -> None:
     ref = checkout["with"]["ref"]
     assert "github.event_name == 'workflow_dispatch'" in ref
     assert f"inputs.ref || '{DISPATCH_DEFAULT_REF}'" in ref
+
+
+@pytest.mark.parametrize(
+    ("name", "operation"),
+    [("prune-staging.yml", "prune"), ("promote-rollback.yml", '"$ACTION"')],
+)
+def test_lifecycle_templates_call_the_registry_family_with_least_permissions(
+    name: str, operation: str
+) -> None:
+    [job] = jobs(load(TEMPLATES / name)).values()
+    assert job["permissions"] == {"contents": "read", "packages": "write"}
+    [step] = [s for s in job["steps"] if is_dagger(s)]
+    call = step["with"]["call"].split()
+    assert call[:7] == ["--source", ".", "--repo", ".", "registry", "--token", "env://GITHUB_TOKEN"]
+    assert call[7] == operation
+    assert step["env"]["GITHUB_TOKEN"] == "${{ secrets.GITHUB_TOKEN }}"  # noqa: S105
+    assert "${{" not in step["with"]["call"], "inputs reach the call as env, not expansions"

@@ -10,7 +10,7 @@ stage, with one line.
 """
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -378,8 +378,14 @@ async def publish_staging(
 
 
 async def ci(target: Target, delivery: Delivery, scan: ScanFn, *, reproduce: str = "") -> Report:
-    """Validate, build and scan (block); production tags only for release/** refs."""
+    """Validate, build and scan (block); production tags only for release/** refs.
+
+    Validation runs the ``ci-test`` commands (the full suite) where staging runs the
+    fast ``test`` subset.
+    """
     tags = tags_for("production", target.service.version, target.revision)  # refuses first
+    service = replace(target.service, config=target.service.config.for_ci())
+    target = replace(target, service=service)
     run = Run(new_report(CI, target, "").with_values(tags=tuple(tags), reproduce=reproduce))
     image = await validate_and_build(run, target, skip_tests=False)
     if image is None:

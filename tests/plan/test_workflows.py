@@ -17,6 +17,7 @@ from dagger import dag
 
 from main import smoke, workflows
 from main._sdk import FunctionError
+from main.core.config import PipelineConfig
 from main.core.errors import PipelineError
 from main.core.image import parse_image
 from main.core.publish import Published
@@ -47,6 +48,7 @@ class Recorder:
     smoke_passes: bool = True
     build_fails: bool = False
     findings: int = 0
+    test_commands: list[list[str]] = field(default_factory=list)
 
     async def stage(self, name: str) -> None:
         """Record a stage's start and end around a short pause, as a real stage would."""
@@ -91,7 +93,10 @@ def scan_object(recorder: Recorder, mode: str) -> Scan:
 def recorder(monkeypatch: pytest.MonkeyPatch) -> Recorder:
     rec = Recorder()
 
-    async def run_checks(*_: object, skip_tests: bool) -> list[CheckResult]:
+    async def run_checks(
+        _tree: object, config: PipelineConfig, *_: object, skip_tests: bool
+    ) -> list[CheckResult]:
+        rec.test_commands.append(list(config.test))
         await rec.stage("validate")
         results = []
         for name in ("lint", "typecheck", "test", "lint-containerfile"):
@@ -341,3 +346,15 @@ async def test_a_version_without_a_tag_form_stops_before_any_stage(recorder: Rec
     with pytest.raises(PipelineError, match="epoch"):
         await workflows.ci(epoch, TOKEN, scanner(recorder))
     assert recorder.events == []
+
+
+@pytest.mark.anyio
+async def test_ci_runs_the_full_test_suite_and_staging_the_fast_subset(
+    recorder: Recorder,
+) -> None:
+    await staging(recorder, NO_TOKEN)
+    await workflows.ci(target("feature/x"), NO_TOKEN, scanner(recorder))
+    staging_tests, ci_tests = recorder.test_commands
+    assert staging_tests == service().config.test  # the fast subset: not slow
+    assert ci_tests == service().config.ci_test  # the seed's CI: unit and integration
+    assert staging_tests != ci_tests

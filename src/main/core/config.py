@@ -9,7 +9,7 @@ names the key, because a CI log is read in a hurry.
 import difflib
 import shlex
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     BaseModel,
@@ -101,7 +101,14 @@ class PipelineConfig(BaseModel):
     )
     lint: Commands = Field(default_factory=lambda: ["ruff check .", "ruff format --check ."])
     typecheck: Commands = Field(default_factory=lambda: ["mypy ."])
-    test: Commands = Field(default_factory=lambda: ["pytest -q -m 'not slow'"])
+    test: Commands = Field(
+        default_factory=lambda: ["pytest -q -m 'not slow'"],
+        description="Tests deploy-staging runs: the fast subset.",
+    )
+    ci_test: Commands = Field(
+        default_factory=lambda: ["pytest -q"],
+        description="Tests ci runs: the full suite (unit and integration), as the seed's CI does.",
+    )
     scan_severities: list[Severity] = Field(
         default_factory=_all_severities,
         min_length=1,
@@ -274,6 +281,10 @@ class PipelineConfig(BaseModel):
                 msg = "empty command"
                 raise ValueError(msg)
         return value
+
+    def for_ci(self) -> Self:
+        """These settings as ``ci`` runs them: its own, fuller test commands."""
+        return self.model_copy(update={"test": list(self.ci_test)})
 
     def argv(self, kind: Literal["lint", "typecheck", "test"]) -> list[list[str]]:
         """The configured command lines of one validation kind, split for ``exec``."""

@@ -1,5 +1,6 @@
 """The Dagger object users call: thin wiring from arguments to stages and the core."""
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Self
 
@@ -554,13 +555,32 @@ class Pipeline:
         notify_kind: NotifyKindArg = "slack",
         run_url: RunUrlArg = "",
         fail: FailArg = True,
+        code_scanning_token: Annotated[
+            dagger.Secret | None,
+            Doc("Upload the scan to GitHub code scanning with this token (security-events: write)"),
+        ] = None,
+        github_repository: Annotated[
+            str, Doc("OWNER/NAME the code-scanning upload goes to ($GITHUB_REPOSITORY)")
+        ] = "",
+        github_ref: Annotated[
+            str, Doc("Full git ref the upload belongs to ($GITHUB_REF, e.g. refs/pull/42/merge)")
+        ] = "",
     ) -> RunReport:
         """The code-quality workflow: validate, build, scan (blocking); release/** publishes.
 
-        Only a release/** branch whose every stage passed pushes latest, {version} and
-        {sha}; every other ref builds and checks without pushing.
+        Validation runs the ci-test commands (the full suite). Only a release/** branch
+        whose every stage passed pushes latest, {version} and {sha}; every other ref
+        builds and checks without pushing. With --code-scanning-token the scan's SARIF
+        goes to the repository's Security tab (a non-blocking stage).
         """
         target = await self._target(ref, local_registry)
+        scanning = None
+        if code_scanning_token is not None:
+            with user_errors():
+                if not github_repository or not github_ref:
+                    msg = "--code-scanning-token needs --github-repository and --github-ref"
+                    raise PipelineError(msg)
+            scanning = workflows.CodeScanning(code_scanning_token, github_repository, github_ref)
         delivery = self._delivery(
             target,
             token=registry_token,
@@ -574,6 +594,7 @@ class Pipeline:
             reproduce = run_rules.reproduction(
                 run_rules.CI, sha=target.revision.sha, ref=ref, subpath=self.subpath
             )
+            delivery = replace(delivery, code_scanning=scanning)
             result = await workflows.ci(target, delivery, self._scanner(ref), reproduce=reproduce)
         return report.finished(result, fail=fail)
 

@@ -80,6 +80,15 @@ class Target:
 
 
 @dataclass(frozen=True)
+class CodeScanning:
+    """Where ci sends its scan: GitHub code scanning of one repository, at one ref."""
+
+    token: dagger.Secret
+    repository: str
+    ref: str
+
+
+@dataclass(frozen=True)
 class Delivery:
     """How a run may push and tell: credentials, a local registry, a webhook."""
 
@@ -89,6 +98,7 @@ class Delivery:
     webhook: dagger.Secret | None = None
     notify_kind: str = "slack"
     run_url: str = ""
+    code_scanning: CodeScanning | None = None
 
     @property
     def can_push(self) -> bool:
@@ -160,13 +170,14 @@ async def build_stage(target: Target) -> tuple[dagger.Container | None, StageRes
 
 async def scan_stage_of(
     image: dagger.Container, mode: ScanMode, scan: ScanFn
-) -> tuple[StageResult, ScanSummary | None]:
-    """Run the scan; its stage and summary (a scanner crash is a failed stage)."""
+) -> tuple[StageResult, ScanSummary | None, "Scan | None"]:
+    """Run the scan; its stage, summary and result (a scanner crash is a failed stage)."""
     clock = Stopwatch()
     try:
         result = await scan(image, mode)
     except STAGE_ERRORS as exc:
-        return clock.stage("scan", "failed", failure_text(exc), blocking=mode == "block"), None
+        stage = clock.stage("scan", "failed", failure_text(exc), blocking=mode == "block")
+        return stage, None, None
     summary = scan_summary(
         mode,
         result.found.mapping(),
@@ -174,7 +185,29 @@ async def scan_stage_of(
         blocked=result.blocked,
         reason=result.reason,
     )
-    return scan_stage(summary, clock.seconds()), summary
+    return scan_stage(summary, clock.seconds()), summary, result
+
+
+async def code_scanning_stage(
+    result: "Scan | None", target: Target, delivery: Delivery
+) -> StageResult | None:
+    """Upload the scan's SARIF to GitHub code scanning; never blocks the run.
+
+    The Security tab is a view of the scan, not a gate: the scan stage already decided.
+    """
+    scanning = delivery.code_scanning
+    if scanning is None:
+        return None
+    if result is None:
+        return skipped("code-scanning", "no scan result to upload", blocking=False)
+    clock = Stopwatch()
+    try:
+        upload = await result.upload_sarif(
+            scanning.token, scanning.repository, target.revision.sha, scanning.ref
+        )
+    except STAGE_ERRORS as exc:
+        return clock.stage("code-scanning", "failed", failure_text(exc), blocking=False)
+    return clock.stage("code-scanning", "passed", f"SARIF upload {upload}", blocking=False)
 
 
 def smoke_summary(report: "SmokeReport") -> SmokeSummary:
@@ -314,7 +347,8 @@ async def scan_and_smoke(run: Run, image: dagger.Container, target: Target, scan
     smoked: list[tuple[StageResult, SmokeSummary | None]] = []
 
     async def scan_it() -> None:
-        scanned.append(await scan_stage_of(image, "warn", scan))
+        stage, summary, _ = await scan_stage_of(image, "warn", scan)
+        scanned.append((stage, summary))
 
     async def smoke_it() -> None:
         smoked.append(await smoke_stage(image, target))
@@ -391,9 +425,12 @@ async def ci(target: Target, delivery: Delivery, scan: ScanFn, *, reproduce: str
     if image is None:
         run.record(skipped("scan", "build failed"))
     else:
-        stage, summary = await scan_stage_of(image, "block", scan)
+        stage, summary, result = await scan_stage_of(image, "block", scan)
         run.record(stage)
         run.update(scan=summary)
+        uploaded = await code_scanning_stage(result, target, delivery)
+        if uploaded is not None:
+            run.record(uploaded)
     await publish_production(run, image, target, delivery, tags)
     return await run.finish(delivery)
 

@@ -134,7 +134,11 @@ def test_templates_use_the_agreed_call_shape(path: Path, function: str) -> None:
     assert "--fail=false" in call
     assert call[call.index("--registry-token") + 1] == "env://GITHUB_TOKEN"
     assert step["env"]["GITHUB_TOKEN"] == "${{ secrets.GITHUB_TOKEN }}"  # noqa: S105
-    assert job["permissions"] == {"contents": "read", "packages": "write"}
+    expected = {"contents": "read", "packages": "write"}
+    if function == "ci":  # only ci uploads to code scanning
+        expected["security-events"] = "write"
+        assert call[call.index("--code-scanning-token") + 1] == "env://GITHUB_TOKEN"
+    assert job["permissions"] == expected
 
 
 def test_this_repository_runs_every_tier_and_the_module_on_its_sample() -> None:

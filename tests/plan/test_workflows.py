@@ -358,3 +358,38 @@ async def test_ci_runs_the_full_test_suite_and_staging_the_fast_subset(
     assert staging_tests == service().config.test  # the fast subset: not slow
     assert ci_tests == service().config.ci_test  # the seed's CI: unit and integration
     assert staging_tests != ci_tests
+
+
+@pytest.mark.anyio
+async def test_ci_uploads_the_scan_to_code_scanning_without_blocking(
+    recorder: Recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    uploads: list[dict[str, str]] = []
+
+    async def upload_sarif(
+        self: Scan, token: dagger.Secret, repository: str, commit_sha: str, ref: str
+    ) -> str:
+        del self, token
+        uploads.append({"repository": repository, "commit_sha": commit_sha, "ref": ref})
+        return "upload-7"
+
+    monkeypatch.setattr(Scan, "upload_sarif", upload_sarif)
+    scanning = workflows.CodeScanning(
+        token=dag.set_secret("gh", "t0ken"), repository="acme/svc", ref="refs/heads/feature/x"
+    )
+    delivery = workflows.Delivery(code_scanning=scanning)
+    report = await workflows.ci(target("feature/x"), delivery, scanner(recorder))
+    assert uploads == [{"repository": "acme/svc", "commit_sha": SHA, "ref": "refs/heads/feature/x"}]
+    stage = next(s for s in report.stages if s.name == "code-scanning")
+    assert (stage.status, stage.blocking) == ("passed", False)
+    assert "upload-7" in stage.detail
+
+    async def refused(*_: object, **__: object) -> str:
+        msg = "GitHub refused the SARIF upload (403)"
+        raise PipelineError(msg)
+
+    monkeypatch.setattr(Scan, "upload_sarif", refused)
+    report = await workflows.ci(target("feature/x"), delivery, scanner(recorder))
+    stage = next(s for s in report.stages if s.name == "code-scanning")
+    assert (stage.status, stage.blocking) == ("failed", False)
+    assert report.ok, "the Security tab is a view: its upload never fails the run"

@@ -300,6 +300,7 @@ class Pipeline:
                 ),
                 ignore=ignore,
                 scanned_at=now,
+                db_repositories=list(settings.trivy_db_repositories),
             )
 
     @uncached_function

@@ -69,6 +69,9 @@ class Registry:
     trivyignore: Annotated[str, Doc("The service's Trivy ignore file")] = field(
         default=".trivyignore"
     )
+    trivy_db_repositories: Annotated[
+        list[str], Doc("Where the scan's vulnerability DB comes from, mirrors first")
+    ] = field(default=list)
 
     @classmethod
     def of(
@@ -93,6 +96,7 @@ class Registry:
             scan_severities=list(settings.scan_severities),
             ignore_unfixed=settings.ignore_unfixed,
             trivyignore=settings.trivyignore,
+            trivy_db_repositories=list(settings.trivy_db_repositories),
         )
 
     @asynccontextmanager
@@ -156,6 +160,7 @@ class Registry:
             ignore_unfixed=self.ignore_unfixed,
             ignore=ignore,
             scanned_at=scanned_at,
+            db_repositories=self.trivy_db_repositories,
         )
         if result.blocked:
             msg = f"promote refused: the production scan of {address} blocks: {result.reason}"

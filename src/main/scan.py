@@ -17,7 +17,7 @@ registry is involved and the scanned bytes are exactly the built ones.
 """
 
 from datetime import date, datetime
-from typing import Annotated, Final, Self
+from typing import TYPE_CHECKING, Annotated, Final, Self
 
 import dagger
 from dagger import Doc, dag, field, object_type
@@ -25,7 +25,18 @@ from dagger import Doc, dag, field, object_type
 from main._sdk import function, uncached_function, user_errors
 from main.core.errors import PipelineError
 from main.core.github import API_URL
+from main.core.lazy import lazy_import
 from main.core.scan.ignore import IgnoreRules, parse_ignore_file
+
+if TYPE_CHECKING:
+    from main.core.scan import markdown as scan_markdown
+    from main.core.scan import sarif as code_scanning
+    from main.core.scan import trivy as trivy_rules
+else:
+    # pydantic and httpx load when a scan runs, not with the module (core/lazy.py).
+    scan_markdown = lazy_import("main.core.scan.markdown")
+    code_scanning = lazy_import("main.core.scan.sarif")
+    trivy_rules = lazy_import("main.core.scan.trivy")
 
 
 @object_type
@@ -101,15 +112,11 @@ class Scan:
     @function
     def sarif(self) -> dagger.File:
         """The findings left after filtering as SARIF 2.1.0, by ``trivy convert``."""
-        from main.scan import convert  # noqa: PLC0415 - main.scan imports this module
-
         return convert(self.filtered, "sarif")
 
     @function
     async def table(self) -> str:
         """The findings left after filtering as Trivy's table, by ``trivy convert``."""
-        from main.scan import convert  # noqa: PLC0415 - main.scan imports this module
-
         return await convert(self.filtered, "table").contents()
 
     @function
@@ -136,27 +143,22 @@ class Scan:
         workflow needs no separate upload step. Fails with one line on a rejected or
         oversize (over 10 MB compressed) upload.
         """
-        from main.core.scan.sarif import build_upload, upload_sarif  # noqa: PLC0415
-
         with user_errors():
             sarif = await self.sarif().contents()
-            upload = build_upload(
+            upload = code_scanning.build_upload(
                 sarif.encode(),
                 repository=repository,
                 commit_sha=commit_sha,
                 ref=ref,
                 api_url=api_url,
             )
-            receipt = await upload_sarif(upload, await token.plaintext())
+            receipt = await code_scanning.upload_sarif(upload, await token.plaintext())
             return receipt.id
 
     def failure(self) -> str:
         """The message a blocked scan fails with: the verdict and the Markdown summary."""
         return f"security scan {self.reason}\n\n{self.summary}"
 
-
-# main.core.scan.trivy is imported where it is used: it needs pydantic, which `dagger call`
-# of any other function should not pay for (see BENCHMARKS.md).
 
 TRIVY_VERSION: Final = "0.74.0"
 TRIVY_IMAGE: Final = (
@@ -166,6 +168,7 @@ TRIVY_IMAGE: Final = (
 """Pinned by tag and digest: the scanner is part of the supply chain it checks."""
 
 CACHE_DIR: Final = "/trivy-cache"
+FILTERED_REPORT: Final = "trivy-report-filtered.json"
 WORK: Final = "/scan"
 IMAGE_TAR: Final = f"{WORK}/image.tar"
 REPORT: Final = f"{WORK}/report.json"
@@ -178,13 +181,30 @@ SCAN_SCRIPT: Final = (
     'if [ -s "$TRIVY_CACHE_DIR/db/trivy.db" ]; then set -- "$@" --skip-db-update; fi\n'
     'if [ -s "$TRIVY_CACHE_DIR/java-db/trivy-java.db" ]; then '
     'set -- "$@" --skip-java-db-update; fi\n'
-    'exec trivy "$@"\n'
+    # A DB registry that rate-limits (429) or stumbles (5xx) is tried again, with
+    # backoff; Trivy itself falls back along the --db-repository list first.
+    "attempt=1\n"
+    "while :; do\n"
+    '  trivy "$@" 2>/tmp/trivy.err; status=$?; cat /tmp/trivy.err >&2\n'
+    '  [ "$status" -eq 0 ] && exit 0\n'
+    '  [ "$attempt" -ge "${PIPELINE_SCAN_ATTEMPTS:-3}" ] && exit "$status"\n'
+    # Plain alternatives: the image's busybox grep (musl regex) knows no \\b.
+    "  grep -qiE 'toomanyrequests|too many requests|429|50[0-4]' /tmp/trivy.err"
+    ' || exit "$status"\n'
+    '  echo "trivy: the DB registry is busy; trying again (attempt $((attempt + 1)))" >&2\n'
+    "  sleep $((attempt * ${PIPELINE_SCAN_BACKOFF:-10})); attempt=$((attempt + 1))\n"
+    "done\n"
 )
 
 MODES: Final = ("block", "warn")
 
 ALL_SEVERITIES: Final = "CRITICAL,HIGH,MEDIUM,LOW,UNKNOWN"
 """The scan keeps every severity; the policy filters afterwards, in core."""
+
+
+def db_options(repositories: list[str]) -> list[str]:
+    """Trivy's ``--db-repository`` option for a list of mirrors (tried in order)."""
+    return ["--db-repository", ",".join(repositories)]
 
 
 def db_cache_key(day: date) -> str:
@@ -197,7 +217,9 @@ def trivy() -> dagger.Container:
     return dag.container().from_(TRIVY_IMAGE).with_env_variable("TRIVY_NO_PROGRESS", "true")
 
 
-def scan_container(image: dagger.Container, scanned_at: datetime) -> dagger.Container:
+def scan_container(
+    image: dagger.Container, scanned_at: datetime, db_repositories: list[str] | None = None
+) -> dagger.Container:
     """Trivy after scanning ``image``'s tarball into ``REPORT``; its exit code is kept.
 
     ``scanned_at`` (UTC) picks the day's DB volume and marks the exec as this run's: the
@@ -232,6 +254,7 @@ def scan_container(image: dagger.Container, scanned_at: datetime) -> dagger.Cont
                 REPORT,
                 "--exit-code",
                 "0",
+                *db_options(db_repositories or list(trivy_rules.DB_REPOSITORIES)),
             ],
             expect=dagger.ReturnType.ANY,
         )
@@ -263,6 +286,7 @@ async def run_scan(  # noqa: PLR0913 - the policy's parts, each a keyword
     ignore_unfixed: bool,
     ignore: IgnoreRules,
     scanned_at: datetime,
+    db_repositories: list[str] | None = None,
 ) -> Scan:
     """Scan ``image`` once and judge the report; never raises on findings.
 
@@ -272,19 +296,16 @@ async def run_scan(  # noqa: PLR0913 - the policy's parts, each a keyword
     Raises:
         PipelineError: for an unknown mode or severity, or a failed scan.
     """
-    from main.core.scan.markdown import render_markdown  # noqa: PLC0415
-    from main.core.scan.trivy import evaluate, filter_document, read_scan_output  # noqa: PLC0415
-
     block = parse_mode(mode) == "block"
-    scanned = scan_container(image, scanned_at)
+    scanned = scan_container(image, scanned_at, db_repositories)
     exit_code = await scanned.exit_code()
     output = None
     if exit_code == 0 and await scanned.directory(WORK).exists("report.json"):
         output = await scanned.file(REPORT).contents()
     stderr = await scanned.stderr()
-    report = read_scan_output(exit_code, output, stderr)
+    report = trivy_rules.read_scan_output(exit_code, output, stderr)
     assert output is not None  # noqa: S101 - read_scan_output raised otherwise
-    verdict = evaluate(
+    verdict = trivy_rules.evaluate(
         report, block=block, severities=severities, ignore_unfixed=ignore_unfixed, ignore=ignore
     )
     # mypy does not see through @object_type's dataclass transform in 0.21's stubs.
@@ -299,8 +320,10 @@ async def run_scan(  # noqa: PLR0913 - the policy's parts, each a keyword
         ignored=verdict.ignored,
         expired_ignores=list(ignore.expired),
         report=scanned.file(REPORT),
-        filtered=dag.file("trivy-report-filtered.json", filter_document(output, verdict)),
-        summary=render_markdown(report, verdict),
+        filtered=dag.file(
+            "trivy-report-filtered.json", trivy_rules.filter_document(output, verdict)
+        ),
+        summary=scan_markdown.render_markdown(report, verdict),
     )
 
 

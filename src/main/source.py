@@ -14,10 +14,15 @@ import dagger
 from dagger import dag
 
 from main.core.errors import PipelineError
+from main.core.lazy import lazy_import
 from main.core.revision import GIT_LOG_FORMAT, Revision, parse_git_log
 
 if TYPE_CHECKING:
+    from main.core import service as services
     from main.core.service import Service
+else:
+    # pydantic takes ~0.2 s to import: only a function that reads the settings pays it.
+    services = lazy_import("main.core.service")
 
 # alpine/git: the git CLI and nothing else (~50 MB); pinned so the read is reproducible.
 GIT_IMAGE = "alpine/git:v2.47.2"
@@ -123,9 +128,5 @@ async def read_service(
     overrides: dict[str, object],
 ) -> "Service":
     """Read and validate the service's ``pyproject.toml`` from its folder."""
-    # Imported here: pydantic takes ~0.2 s to import, and `dagger functions` or a
-    # function that needs no settings should not pay for it (see BENCHMARKS.md).
-    from main.core.service import load_service  # noqa: PLC0415
-
     text = await tree.file(PYPROJECT).contents() if await tree.exists(PYPROJECT) else None
-    return load_service(text, location=subpath or ".", overrides=overrides)
+    return services.load_service(text, location=subpath or ".", overrides=overrides)

@@ -23,6 +23,7 @@ from pydantic import (
 from main.core.errors import PipelineError
 from main.core.github import API_URL
 from main.core.registry.retention import parse_age
+from main.core.scan.trivy import DB_REPOSITORIES
 from main.core.smoke.spec import (
     DEFAULT_HEALTH_PATH,
     DEFAULT_MCP_PATH,
@@ -152,6 +153,12 @@ class PipelineConfig(BaseModel):
     )
 
     # --- scan settings ---
+    trivy_db_repositories: list[str] = Field(
+        default_factory=lambda: list(DB_REPOSITORIES),
+        min_length=1,
+        description="Where Trivy downloads its vulnerability DB, in order (mirrors first); "
+        "a rate-limited or failing one falls back to the next.",
+    )
     trivyignore: str = Field(
         default=".trivyignore",
         min_length=1,

@@ -28,6 +28,9 @@ SEVERITIES: Final = ("CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN")
 
 SCHEMA_VERSION: Final = 2
 
+DB_REPOSITORIES: Final = ("mirror.gcr.io/aquasec/trivy-db:2", "ghcr.io/aquasecurity/trivy-db:2")
+"""Where the vulnerability DB comes from by default, in order: Trivy falls back along it."""
+
 # Trivy's --ignore-unfixed is a shorthand for ignoring these statuses; a finding with no
 # FixedVersion has no fix whatever its status says.
 UNFIXED_STATUSES: Final = frozenset({"affected", "will_not_fix", "fix_deferred", "end_of_life"})

@@ -11,7 +11,9 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from tests.support.http_servers import QuietServer
 
 MIB = 1024 * 1024
 HUGE_BODY = 100 * MIB
@@ -19,10 +21,8 @@ HUGE_LINE = 400 * MIB
 PIECE = 64 * 1024
 
 
-class HostileServer(ThreadingHTTPServer):
+class HostileServer(QuietServer):
     """Counts the body bytes each path sent before the client stopped reading."""
-
-    daemon_threads = True
 
     def __init__(self) -> None:
         """Listen on a free loopback port."""

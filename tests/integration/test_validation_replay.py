@@ -28,11 +28,19 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def replay(
-    config: dict[str, object], service: Path, venv: Path
-) -> list[tuple[list[str], int, str]]:
-    """Run the environment's execs in order; each argv, exit code and output."""
+Runs = list[tuple[list[str], int, str]]
+
+
+def replay(config: dict[str, object], service: Path, venv: Path) -> Runs:
+    """Run the environment's steps in order; each exec's argv, exit code and output.
+
+    ``withDirectory`` copies what the container would get: with ``include``, only the
+    matching files (so a first step that lacks a file it needs fails here as well);
+    without, the whole service. The execs run in that growing copy.
+    """
     container = python_environment(dagger_dir(service), validate_config(config))
+    work = venv.parent / "work"
+    work.mkdir()
     uv_dir = str(Path(tool("ruff")).parent)
     env = {**os.environ, **plain_env(container)}
     env["UV_PROJECT_ENVIRONMENT"] = str(venv)
@@ -41,15 +49,30 @@ def replay(
     env.pop("VIRTUAL_ENV", None)
     done = []
     for call in calls(container):
+        if call.name == "withDirectory" and call.args.get("path") == WORKDIR:
+            copy_into(service, work, call.args.get("include"))
         if call.name != "withExec":
             continue
         argv = [str(arg).replace(VENV, str(venv)) for arg in call.args["args"]]
         run = subprocess.run(
-            argv, cwd=service, env=env, capture_output=True, text=True, timeout=300, check=False
+            argv, cwd=work, env=env, capture_output=True, text=True, timeout=300, check=False
         )
         done.append((argv, run.returncode, run.stdout + run.stderr))
         assert run.returncode == 0, f"{argv} exited {run.returncode}: {run.stderr[-800:]}"
     return done
+
+
+def copy_into(source: Path, target: Path, include: list[str] | None) -> None:
+    """Copy ``source`` into ``target``: everything, or only what ``include`` matches."""
+    if include is None:
+        shutil.copytree(source, target, dirs_exist_ok=True)
+        return
+    for pattern in include:
+        for found in source.glob(pattern):
+            if found.is_file():
+                destination = target / found.relative_to(source)
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(found, destination)
 
 
 def dagger_dir(service: Path) -> dagger.Directory:
@@ -81,3 +104,35 @@ def test_a_python_version_file_the_image_does_not_have_is_not_fatal(tmp_path: Pa
 
 def test_the_replay_runs_where_the_container_would() -> None:
     assert WORKDIR == "/src"  # the replay's working folder stands in for it
+
+
+def with_path_dependency(tmp: Path) -> Path:
+    """The sample service depending on a local package by path ([tool.uv.sources])."""
+    service = copy_of_sample(tmp)
+    helper = service / "libs" / "helper"
+    (helper / "src" / "helper").mkdir(parents=True)
+    (helper / "src" / "helper" / "__init__.py").write_text("VALUE = 42\n", encoding="utf-8")
+    (helper / "pyproject.toml").write_text(
+        '[project]\nname = "helper"\nversion = "0.1.0"\n'
+        '[build-system]\nrequires = ["uv_build>=0.8.4,<0.14"]\nbuild-backend = "uv_build"\n',
+        encoding="utf-8",
+    )
+    pyproject = service / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8")
+    text = text.replace('    "uvicorn>=0.30",\n', '    "uvicorn>=0.30",\n    "helper",\n', 1)
+    text += '\n[tool.uv.sources]\nhelper = { path = "libs/helper" }\n'
+    pyproject.write_text(text, encoding="utf-8")
+    return service
+
+
+def test_a_path_dependency_is_installed_with_the_sources(tmp_path: Path) -> None:
+    service = with_path_dependency(tmp_path)
+    replay({}, service, tmp_path / "venv")
+    shown = subprocess.run(
+        [str(tmp_path / "venv" / "bin" / "python"), "-c", "import helper; print(helper.VALUE)"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=30,
+    )
+    assert shown.stdout.strip() == "42", shown.stderr

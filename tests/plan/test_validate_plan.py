@@ -8,6 +8,7 @@ from main.core.config import PipelineConfig, validate_config
 from main.core.validate import HADOLINT_REQUIREMENT
 from main.pipeline import Pipeline
 from main.validate import (
+    DEPENDENCY_FILES,
     UV_CACHE,
     UV_CACHE_VOLUME,
     UV_IMAGE,
@@ -20,6 +21,9 @@ from main.validate import (
 from tests.support.answers import answer_execs, query_error
 from tests.support.constants import REPO_ROOT, SAMPLE_SUBPATH
 from tests.support.lazy import Call, calls, find, names, walk
+
+ONLY_THIRD_PARTY = ["--no-install-workspace", "--no-install-local"]
+FIRST_SYNC = ["uv", "sync", "--all-extras", "--no-install-project", *ONLY_THIRD_PARTY]
 
 TREE = dag.host().directory(str(REPO_ROOT)).directory(SAMPLE_SUBPATH)
 
@@ -38,8 +42,12 @@ def index(chain: list[Call], name: str, **args: object) -> int:
 
 def test_dependencies_install_before_the_sources_are_copied() -> None:
     chain = calls(python_environment(TREE, PipelineConfig()))
-    lock_copy = index(chain, "withDirectory", path=WORKDIR, include=["pyproject.toml", "uv.lock"])
-    install = index(chain, "withExec", args=["uv", "sync", "--all-extras", "--no-install-project"])
+    lock_copy = index(chain, "withDirectory", path=WORKDIR, include=DEPENDENCY_FILES)
+    install = index(
+        chain,
+        "withExec",
+        args=FIRST_SYNC,
+    )
     source_copy = index(chain, "withDirectory", path=WORKDIR, include=None)
     project = index(chain, "withExec", args=["uv", "sync", "--all-extras", "--inexact"])
     assert lock_copy < install < source_copy < project
@@ -61,7 +69,9 @@ def test_uv_comes_pinned_and_installs_through_a_cache_volume() -> None:
     assert cache.arg_chain("cache")[-1].args["key"] == UV_CACHE_VOLUME
     mount = index(chain, "withMountedCache")
     assert mount < index(
-        chain, "withExec", args=["uv", "sync", "--all-extras", "--no-install-project"]
+        chain,
+        "withExec",
+        args=FIRST_SYNC,
     )
 
 
@@ -73,7 +83,9 @@ def test_tools_path_and_python_choice_follow_the_configuration() -> None:
     chain = calls(env)
     assert chain[1].args["address"] == "python:3.13-slim"
     install = index(
-        chain, "withExec", args=["uv", "sync", "--extra", "dev", "--no-install-project"]
+        chain,
+        "withExec",
+        args=["uv", "sync", "--extra", "dev", "--no-install-project", *ONLY_THIRD_PARTY],
     )
     tools = index(
         chain, "withExec", args=["uv", "pip", "install", "--python", f"{VENV}/bin/python", "ruff"]
@@ -148,7 +160,7 @@ async def test_a_broken_environment_is_a_result_not_a_crash(
     failure = query_error(
         "exit code 1",
         _type="EXEC_ERROR",
-        cmd=["uv", "sync", "--all-extras", "--no-install-project"],
+        cmd=["uv", "sync", "--all-extras", "--no-install-project", *ONLY_THIRD_PARTY],
         exitCode=1,
         stdout="",
         stderr="No solution found when resolving dependencies",
@@ -166,7 +178,7 @@ async def test_a_broken_environment_is_a_result_not_a_crash(
         ("lint", "error"),
         ("lint-containerfile", "passed"),
     ]
-    assert "uv sync --all-extras --no-install-project exited 1" in results[0].output
+    assert f"{' '.join(FIRST_SYNC)} exited 1" in results[0].output
     assert "No solution found" in results[0].output
 
 

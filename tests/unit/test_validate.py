@@ -19,6 +19,8 @@ from main.core.validate import (
     verdict,
 )
 
+ONLY_THIRD_PARTY = ["--no-install-workspace", "--no-install-local"]
+
 
 def test_the_four_checks_in_report_order() -> None:
     assert CHECKS == ("lint", "typecheck", "test", "lint-containerfile")
@@ -44,6 +46,7 @@ def test_dependencies_install_without_the_project_first() -> None:
         "sync",
         "--all-extras",
         "--no-install-project",
+        *ONLY_THIRD_PARTY,
     ]
     assert sync_argv(["dev", "docs"], install_project=True) == [
         "uv",

@@ -61,7 +61,12 @@ def sync_argv(extras: Sequence[str] | None, *, install_project: bool) -> list[st
     else:
         for extra in extras:
             argv += ["--extra", extra]
-    argv.append("--inexact" if install_project else "--no-install-project")
+    if install_project:
+        argv.append("--inexact")
+    else:
+        # Only third-party dependencies here: the project, workspace members and path
+        # dependencies need their sources, which the second step brings.
+        argv += ["--no-install-project", "--no-install-workspace", "--no-install-local"]
     return argv
 
 

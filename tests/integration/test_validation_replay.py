@@ -136,3 +136,15 @@ def test_a_path_dependency_is_installed_with_the_sources(tmp_path: Path) -> None
         timeout=30,
     )
     assert shown.stdout.strip() == "42", shown.stderr
+
+
+def test_a_generated_path_source_can_be_left_to_the_index(tmp_path: Path) -> None:
+    # This repository's own case: [tool.uv.sources] points dagger-io at ./sdk, which only
+    # an engine generates. uv-sources = false installs the same package from the index.
+    service = copy_of_sample(tmp_path)
+    pyproject = service / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8")
+    text += '\n[tool.uv.sources]\nuvicorn = { path = "generated/uvicorn", editable = true }\n'
+    pyproject.write_text(text, encoding="utf-8")
+    replay({"uv-sources": False}, service, tmp_path / "venv")
+    assert list((tmp_path / "venv").glob("lib/python*/site-packages/uvicorn"))

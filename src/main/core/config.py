@@ -137,6 +137,14 @@ class PipelineConfig(BaseModel):
             "extras (uv's default dependency groups, such as dev, always come along)."
         ),
     )
+    uv_sources: bool = Field(
+        default=True,
+        description=(
+            "Honour [tool.uv.sources] when validating; false installs every package from the "
+            "index instead, for a path source that is generated elsewhere (a Dagger "
+            "module's sdk/ folder)."
+        ),
+    )
     validate_tools: list[str] = Field(
         default_factory=list,
         description=(

@@ -46,7 +46,9 @@ def check_commands(config: "PipelineConfig", name: CheckName) -> list[list[str]]
     return config.argv(name)
 
 
-def sync_argv(extras: Sequence[str] | None, *, install_project: bool) -> list[str]:
+def sync_argv(
+    extras: Sequence[str] | None, *, install_project: bool, sources: bool = True
+) -> list[str]:
     """``uv sync`` for validation: the chosen extras (all when ``None``).
 
     Without the project, the command needs only ``pyproject.toml`` and the lock, so
@@ -55,7 +57,7 @@ def sync_argv(extras: Sequence[str] | None, *, install_project: bool) -> list[st
     keeps the ``validate-tools`` installed between the two (an exact sync removes
     everything the lock does not name).
     """
-    argv = ["uv", "sync"]
+    argv = ["uv", "sync"] + ([] if sources else ["--no-sources"])
     if extras is None:
         argv.append("--all-extras")
     else:

@@ -613,7 +613,8 @@ class Pipeline:
             str,
             Doc(
                 "Registry API address when the image name cannot say it (default: https:// + "
-                "image host); reachable from the module's container, so not 127.0.0.1"
+                "image host). It must be reachable from the module's container: not "
+                "127.0.0.1, but the host's LAN address or host.docker.internal"
             ),
         ] = "",
     ) -> Registry:

@@ -72,9 +72,8 @@ class ComposeProject:
         The environment file is sourced rather than passed with ``--env-file`` so that the
         service's own ``.env`` next to the Compose file keeps working.
         """
-        compose = ["docker", "compose"] if flavor == "v2" else ["docker-compose"]
         argv = [
-            *compose,
+            *_compose(flavor),
             "--project-name",
             self.project,
             "--file",
@@ -85,9 +84,38 @@ class ComposeProject:
         ]
         return f"{self.enter()} && set -a && . ./{ENV_FILE} && set +a && {shlex.join(argv)}"
 
+    def validate_command(self, flavor: Flavor, compose_file: str) -> str:
+        """A shell line letting Compose parse ``compose_file`` and list its services."""
+        argv = [
+            *_compose(flavor),
+            "--project-name",
+            self.project,
+            "--file",
+            compose_file,
+            "config",
+            "--services",
+        ]
+        return f"{self.enter()} && {shlex.join(argv)}"
+
+    def state_command(self) -> str:
+        """A shell line printing the service's container state (:data:`INSPECT_FORMAT`)."""
+        labels = [
+            f"label=com.docker.compose.project={self.project}",
+            f"label=com.docker.compose.service={self.service}",
+        ]
+        listing = ["docker", "ps", "--all", "--quiet", "--no-trunc"]
+        for label in labels:
+            listing += ["--filter", label]
+        inspect = ["docker", "inspect", "--format", INSPECT_FORMAT]
+        return f'ids=$({shlex.join(listing)}) && [ -n "$ids" ] && {shlex.join(inspect)} $ids'
+
     def enter(self) -> str:
         """``cd`` into the project directory (Compose resolves relative paths from there)."""
         return f"cd {_remote_path(self.directory)}"
+
+
+def _compose(flavor: Flavor) -> list[str]:
+    return ["docker", "compose"] if flavor == "v2" else ["docker-compose"]
 
 
 def _remote_path(path: str) -> str:

@@ -165,24 +165,15 @@ class ComposeOverSsh:
         await self._run(f"cat > {partial} && mv -f {partial} {target}", stdin=text)
 
     async def upload(self) -> None:
-        """Upload the Compose file after Compose itself accepted it and found the service."""
-        await self._write(compose.COMPOSE_FILE + ".next", self.compose_text)
-        check = self.shell.run(
-            f"{self.project.enter()} && "
-            + shlex.join(
-                [
-                    *(["docker", "compose"] if self._flavor == "v2" else ["docker-compose"]),
-                    "--project-name",
-                    self.project.project,
-                    "--file",
-                    compose.COMPOSE_FILE + ".next",
-                    "config",
-                    "--services",
-                ]
-            ),
-            timeout=COMMAND_TIMEOUT,
-        )
-        done = await check
+        """Upload the Compose file; it replaces the old one once Compose accepted it.
+
+        One round trip: write it beside the old one, let Compose parse it and list its
+        services, and print them; the old file stays until the service is found.
+        """
+        staged = compose.COMPOSE_FILE + ".next"
+        await self._write(staged, self.compose_text)
+        listing = self.project.validate_command(self._flavor, staged)
+        done = await self.shell.run(listing, timeout=COMMAND_TIMEOUT)
         if not done.ok:
             msg = f"Compose refused the Compose file: {clip(' '.join(done.output().split()), 600)}"
             raise DeployError(msg)
@@ -193,10 +184,8 @@ class ComposeOverSsh:
                 f"(it has: {', '.join(services) or 'none'}): set service in [tool.pipeline.deploy]"
             )
             raise DeployError(msg)
-        here, there = (
-            compose.remote_path(self.project.path(compose.COMPOSE_FILE + ".next")),
-            compose.remote_path(self.project.path(compose.COMPOSE_FILE)),
-        )
+        here = compose.remote_path(self.project.path(staged))
+        there = compose.remote_path(self.project.path(compose.COMPOSE_FILE))
         await self._run(f"mv -f {here} {there}")
 
     # --- history ------------------------------------------------------------------------
@@ -227,7 +216,7 @@ class ComposeOverSsh:
         async with timeline.step("up"):
             await self._compose_step(("up", "-d", "--remove-orphans"), "start", deadline)
         async with timeline.step("ready") as note:
-            state = await self._until_ready(deadline, timeout)
+            state = await self._until_ready(image, deadline, timeout)
             note.detail = f"{state.status}, health {state.health}"
 
     async def _compose_step(self, arguments: tuple[str, ...], what: str, deadline: float) -> None:
@@ -243,21 +232,25 @@ class ComposeOverSsh:
             raise RolloutFailed(msg, logs=done.output())
 
     async def _state(self) -> ContainerState | None:
-        ids = (
-            await self.shell.run(self._compose("ps", "-q", self.project.service), timeout=30)
-        ).stdout.split()
-        if not ids:
-            return None
-        done = await self.shell.run(
-            shlex.join(["docker", "inspect", "--format", compose.INSPECT_FORMAT, ids[0]]),
-            timeout=30,
+        # The docker CLI, not Compose: Compose v1 is a Python program that takes half a
+        # second to start, and this runs in a polling loop.
+        done = await self.shell.run(self.project.state_command(), timeout=30)
+        return (
+            compose.parse_state(done.stdout.strip().splitlines()[0])
+            if done.stdout.strip()
+            else None
         )
-        return compose.parse_state(done.stdout.strip()) if done.ok else None
 
-    async def _until_ready(self, deadline: float, timeout: float) -> ContainerState:
+    async def _until_ready(self, image: str, deadline: float, timeout: float) -> ContainerState:
         last: ContainerState | None = None
         while True:
             last = await self._state()
+            if last is not None and last.image and last.image != image:
+                msg = (
+                    f"the service's container runs {last.image}, not {image}: does the Compose "
+                    "file give the service a fixed container_name or another project's container?"
+                )
+                raise RolloutFailed(msg, logs=await self.logs())
             if last is not None and last.ready:
                 return last
             if last is not None and last.failed:

@@ -95,7 +95,7 @@ class _Session:
             return _Attempt(ok=False, error=str(exc), lost=True)
         async with self.timeline.step("smoke") as note:
             report = await self.plan.smoke()
-            note.detail = report.summary()
+            note.detail, note.ok = report.summary(), report.passed
         if report.passed:
             return _Attempt(ok=True, smoke=report)
         try:

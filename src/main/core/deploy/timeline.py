@@ -12,8 +12,9 @@ class StepNote:
     """What a step may say about itself once it is done (e.g. which Compose ran)."""
 
     def __init__(self) -> None:
-        """Nothing said yet."""
+        """Nothing said yet; a step is ok unless it says otherwise or raises."""
         self.detail = ""
+        self.ok = True
 
 
 class Timeline:
@@ -35,4 +36,4 @@ class Timeline:
             reason = clip(one_line(str(exc)) or type(exc).__name__, 300)
             self.steps.append(Step(name, self._clock() - started, ok=False, detail=reason))
             raise
-        self.steps.append(Step(name, self._clock() - started, ok=True, detail=note.detail))
+        self.steps.append(Step(name, self._clock() - started, ok=note.ok, detail=note.detail))

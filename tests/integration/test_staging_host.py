@@ -7,8 +7,10 @@ which listens on the port its environment names, on the host network.
 """
 
 import shlex
+import shutil
 import subprocess
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,12 +19,11 @@ import pytest
 from main.core.smoke.checks import run_smoke
 from main.core.smoke.result import SmokeReport
 from main.core.smoke.spec import SmokeSpec
+from tests.support.dockerd import DockerdError, dockerd
 from tests.support.processes import free_port
 from tests.support.sshd import new_key
 from tests.support.staging_app import MCP_PATH
 from tests.support.staging_host import StagingHost
-
-PINNED_BY = ("override", "env-file")
 
 
 @dataclass(frozen=True)
@@ -94,13 +95,18 @@ def compose_file(host: StagingHost, port: int, *, pinned_by: str) -> str:
 
 
 @pytest.fixture
-def project(staging_host: StagingHost, tmp_path: Path, request: pytest.FixtureRequest) -> Project:
-    """A project with its Compose file uploaded; pinned by an override unless parametrized."""
-    pinned_by: str = getattr(request, "param", "override")
+def project(
+    staging_host: StagingHost, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Project]:
+    """A project with its Compose file uploaded; pinned by an env file unless parametrized."""
+    pinned_by: str = getattr(request, "param", "env-file")
     port = free_port()
     made = Project(staging_host, tmp_path / "app", f"t{uuid.uuid4().hex[:8]}", port, pinned_by)
     made.upload("compose.yml", compose_file(staging_host, port, pinned_by=pinned_by))
-    return made
+    yield made
+    label = f"label=com.docker.compose.project={made.name}"
+    if left := staging_host.docker("ps", "--all", "--quiet", "--filter", label).stdout.split():
+        staging_host.docker("rm", "--force", *left)
 
 
 def up(project: Project, image: str) -> str:
@@ -124,7 +130,6 @@ def test_a_session_reaches_the_test_daemon_which_has_no_network_of_its_own(
     assert compose_version.startswith("1.")
 
 
-@pytest.mark.parametrize("project", PINNED_BY, indirect=True)
 def test_compose_deploys_by_digest_upgrades_and_cleans_up(project: Project) -> None:
     images = project.host.images
     first = up(project, images["v1"])
@@ -140,11 +145,21 @@ def test_compose_deploys_by_digest_upgrades_and_cleans_up(project: Project) -> N
     assert second != first  # a new digest replaces the container
     assert project.inspect(second, "{{.Config.Image}}") == images["v2"]
     assert project.smoke().server == {**report.server, "version": "v2"}
+    label = f"label=com.docker.compose.project={project.name}"
+    containers = project.host.docker("ps", "--all", "--quiet", "--no-trunc", "--filter", label)
+    assert containers.stdout.split() == [second]  # the old one is gone
 
     status, _, err = project.compose("down")
     assert status == 0, err
-    label = f"label=com.docker.compose.project={project.name}"
     assert project.host.docker("ps", "--all", "--quiet", "--filter", label).stdout == ""
+
+
+@pytest.mark.parametrize("project", ["override"], indirect=True)
+def test_an_override_file_pins_the_image_too(project: Project) -> None:
+    container = up(project, project.host.images["v2"])
+    assert project.inspect(container, "{{.State.Status}} {{.Config.Image}}") == (
+        f"running {project.host.images['v2']}"
+    )
 
 
 def test_a_broken_image_runs_but_fails_its_health_check(project: Project) -> None:
@@ -187,3 +202,17 @@ def test_a_key_the_host_does_not_know_is_refused(staging_host: StagingHost, tmp_
     done = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False)
     assert done.returncode == 255
     assert "Permission denied (publickey)" in done.stderr
+
+
+@pytest.mark.usefixtures("staging_host")  # only where the host's parts are installed
+def test_a_daemon_that_cannot_start_says_why(tmp_path: Path) -> None:
+    binary, cli = shutil.which("dockerd"), shutil.which("docker")
+    assert binary is not None
+    assert cli is not None
+    with (
+        pytest.raises(
+            DockerdError, match=r"no-such-driver: dockerd exited with 1: .*not supported"
+        ),
+        dockerd(tmp_path, binary, cli, drivers=("no-such-driver",)),
+    ):
+        pass

@@ -126,7 +126,9 @@ def _argv(binary: str, root: Path, run: Path, driver: str) -> list[str]:
 
 
 @contextmanager
-def dockerd(workdir: Path, binary: str, cli: str) -> Iterator[Dockerd]:
+def dockerd(
+    workdir: Path, binary: str, cli: str, drivers: Sequence[str] = STORAGE_DRIVERS
+) -> Iterator[Dockerd]:
     """Run a daemon with its data under ``workdir``; on exit remove every container, stop it.
 
     Tries each storage driver in turn and raises ``DockerdError`` if none starts.
@@ -135,7 +137,7 @@ def dockerd(workdir: Path, binary: str, cli: str) -> Iterator[Dockerd]:
     folders = [workdir, run]
     failures: list[str] = []
     try:
-        for driver in STORAGE_DRIVERS:
+        for driver in drivers:
             log = workdir / f"dockerd-{driver}.log"
             with running(_argv(binary, workdir, run, driver), ready_url=None, log=log) as process:
                 try:

@@ -64,7 +64,11 @@ class StagingHost:
         return self.daemon.run(*args, timeout=timeout)
 
     def ssh_argv(self, *command: str, known_hosts: Path | None = None) -> list[str]:
-        """The ssh command line that runs ``command`` on the host, host key pinned."""
+        """The ssh command line that runs ``command`` on the host, host key pinned.
+
+        ssh joins ``command`` with spaces and the user's login shell parses it on the
+        host, as with any ssh client: quote what must stay one word (``shlex``).
+        """
         return [
             "ssh",
             "-F", "/dev/null",  # no user or system client config changes the test

@@ -25,6 +25,13 @@ FUNCTIONS: list[tuple[str, str, list[str], str | None, str]] = [
     ("Pipeline", "scan", ["image", "mode", "severities", "ignore_unfixed", "ref"], NEVER, PLAIN),
     ("Pipeline", "smoke_test", ["image", "url", "ref"], NEVER, PLAIN),
     ("Pipeline", "serve", ["image", "ref"], NEVER, UP),
+    (
+        "Pipeline",
+        "deploy",
+        ["ssh_key", "image", "rollback", "registry_token", "registry_api", "ref"],
+        NEVER,
+        PLAIN,
+    ),
     ("Pipeline", "check_trigger", ["event_name", "event", "label"], NEVER, PLAIN),
     (
         "Pipeline",
@@ -57,6 +64,7 @@ FUNCTIONS: list[tuple[str, str, list[str], str | None, str]] = [
         PLAIN,
     ),
     ("SmokeResult", "markdown", [], DEFAULT, PLAIN),
+    ("DeployResult", "markdown", [], DEFAULT, PLAIN),
     ("TriggerDecision", "json", [], DEFAULT, PLAIN),
     ("RunReport", "markdown", [], DEFAULT, PLAIN),
     ("RunReport", "report", [], DEFAULT, PLAIN),

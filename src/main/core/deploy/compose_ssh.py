@@ -204,6 +204,14 @@ class ComposeOverSsh:
 
     async def roll_out(self, image: str, timeline: Timeline, timeout: float) -> None:
         """Pin ``image``, pull it, start it, wait until its container is ready."""
+        try:
+            await self._roll_out(image, timeline, timeout)
+        except (RolloutFailed, HostLost):
+            raise
+        except DeployError as exc:  # a file that could not be written: the host did change
+            raise RolloutFailed(str(exc)) from None
+
+    async def _roll_out(self, image: str, timeline: Timeline, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         version = compose.top_level_version(self.compose_text)
         await self._write(

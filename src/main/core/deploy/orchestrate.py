@@ -117,13 +117,17 @@ class _Session:
         )
         await self.target.record(entry)
 
-    async def recover(self, failed: _Attempt, previous: Deployment | None) -> _Recovery:
+    async def recover(self, image: str, failed: _Attempt, previous: Deployment | None) -> _Recovery:
         """After a failed attempt: bring back ``previous``, or stop the broken service."""
         if failed.lost:
             return _Recovery("failed", None, f"{failed.error}; the host's state is unknown")
         if previous is None:
-            async with self.timeline.step("stop"):
-                await self.target.stop()
+            try:
+                async with self.timeline.step("stop"):
+                    await self.target.stop()
+            except DeployError as exc:
+                note = f"no earlier healthy deployment, and stopping the failed one failed: {exc}"
+                return _Recovery("failed", image, failed.error, notes=(note,))
             note = "no earlier healthy deployment on the target: the failed one was stopped"
             return _Recovery("failed", None, failed.error, notes=(note,))
         async with self.timeline.step("rollback") as step:
@@ -163,7 +167,7 @@ class _Session:
             return replace(
                 base, outcome="failed", error=attempt.error, logs=attempt.logs, notes=(note,)
             )
-        recovery = await self.recover(attempt, previous)
+        recovery = await self.recover(release.image, attempt, previous)
         return replace(
             base,
             outcome=recovery.outcome,

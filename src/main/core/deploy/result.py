@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
+from main.core.errors import PipelineError
 from main.core.redact import scrub_values
 from main.core.smoke.result import SmokeReport
 
@@ -112,3 +113,38 @@ class DeployResult:
     def to_json(self) -> str:
         """The result as indented JSON."""
         return json.dumps(self.to_dict(), indent=2)
+
+    @classmethod
+    def from_json(cls, text: str) -> "DeployResult":
+        """Read back what :meth:`to_json` wrote (scrubbed, so no secret comes back).
+
+        Raises:
+            PipelineError: when the text is not a deploy result.
+        """
+        try:
+            data = json.loads(text)
+            return cls(
+                outcome=data["outcome"],
+                target=data["target"],
+                url=data["url"],
+                image=data["image"],
+                tag=data.get("tag", ""),
+                previous=data.get("previous"),
+                running=data.get("running"),
+                error=data.get("error", ""),
+                steps=tuple(Step(**step) for step in data.get("steps", ())),
+                smoke=_smoke(data.get("smoke")),
+                rollback_smoke=_smoke(data.get("rollback_smoke")),
+                logs=data.get("logs", ""),
+                rollback=bool(data.get("rollback", False)),
+                duration_seconds=float(data.get("duration_seconds", 0.0)),
+                notes=tuple(data.get("notes", ())),
+                host_changed=bool(data.get("host_changed", True)),
+            )
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+            msg = f"not a deploy result: {exc}"
+            raise PipelineError(msg) from None
+
+
+def _smoke(data: object) -> SmokeReport | None:
+    return None if data is None else SmokeReport.from_json(json.dumps(data))

@@ -132,7 +132,8 @@ def _smoke(smoke: SmokeSummary | None) -> list[str]:
     return _section("Smoke tests", [started, "", *table])
 
 
-def _deploy(deploy: DeploySummary | None) -> list[str]:
+def deploy_section(deploy: DeploySummary | None) -> list[str]:
+    """The staging deployment's section (also what ``DeployResult.markdown`` shows)."""
     if deploy is None:
         return []
     marks = {"deployed": "✅ **deployed**", "rolled-back": "↩️ **rolled back**"}
@@ -196,7 +197,9 @@ def render(report: Report) -> str:
     if not report.ok:
         lines += [f"> {cell(report.failure_message, 1000)}", ""]
     lines += [" · ".join(_facts(report)), "", *_stages(report.stages)]
-    lines += _image(report) + _scan(report.scan) + _smoke(report.smoke) + _deploy(report.deploy)
+    lines += (
+        _image(report) + _scan(report.scan) + _smoke(report.smoke) + deploy_section(report.deploy)
+    )
     lines += _skipped(report) + _notes(report)
     ending = _reproduce(report)
     body = cap(scrub("\n".join(lines) + "\n"), MAX_BYTES - len(ending.encode()))

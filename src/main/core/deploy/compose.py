@@ -28,6 +28,11 @@ SERVICE_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
 PROJECT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 
+def kept_file(revision: str) -> str:
+    """Where a revision of the Compose file is kept for rollbacks."""
+    return f"compose-{revision}.yml"
+
+
 def top_level_version(compose_text: str) -> str | None:
     """The ``version:`` of a Compose file, which v1 wants repeated in every file it merges."""
     found = _VERSION.search(compose_text)
@@ -108,6 +113,14 @@ class ComposeProject:
             listing += ["--filter", label]
         inspect = ["docker", "inspect", "--format", INSPECT_FORMAT]
         return f'ids=$({shlex.join(listing)}) && [ -n "$ids" ] && {shlex.join(inspect)} $ids'
+
+    def prune_command(self, revisions: set[str]) -> str:
+        """A shell line deleting kept Compose files that no history entry names any more."""
+        keep = "|".join(sorted(kept_file(revision) for revision in revisions)) or "''"
+        return (
+            f'{self.enter()} && for f in compose-*.yml; do case "$f" in {keep}) ;; '
+            '*) rm -f -- "$f" ;; esac; done'
+        )
 
     def enter(self) -> str:
         """``cd`` into the project directory (Compose resolves relative paths from there)."""

@@ -9,6 +9,7 @@ directory shows exactly what the deploy sees.
 
 import asyncio
 import contextlib
+import hashlib
 import shlex
 import time
 from collections.abc import AsyncIterator
@@ -164,11 +165,17 @@ class ComposeOverSsh:
         partial = compose.remote_path(self.project.path(f".{name}.partial"))
         await self._run(f"cat > {partial} && mv -f {partial} {target}", stdin=text)
 
-    async def upload(self) -> None:
+    @property
+    def revision(self) -> str:
+        """The uploaded Compose file's revision: the start of its SHA-256."""
+        return hashlib.sha256(self.compose_text.encode()).hexdigest()[:12]
+
+    async def upload(self) -> str:
         """Upload the Compose file; it replaces the old one once Compose accepted it.
 
-        One round trip: write it beside the old one, let Compose parse it and list its
-        services, and print them; the old file stays until the service is found.
+        One round trip checks it: Compose parses the staged file and lists its services;
+        the old file stays until the service is found. A copy is kept under its revision
+        (``compose-REV.yml``) so a rollback runs the old image with its old file.
         """
         staged = compose.COMPOSE_FILE + ".next"
         await self._write(staged, self.compose_text)
@@ -184,9 +191,30 @@ class ComposeOverSsh:
                 f"(it has: {', '.join(services) or 'none'}): set service in [tool.pipeline.deploy]"
             )
             raise DeployError(msg)
-        here = compose.remote_path(self.project.path(staged))
-        there = compose.remote_path(self.project.path(compose.COMPOSE_FILE))
-        await self._run(f"mv -f {here} {there}")
+        here = self._remote(staged)
+        kept = self._remote(compose.kept_file(self.revision))
+        there = self._remote(compose.COMPOSE_FILE)
+        await self._run(f"cp -f {here} {kept} && mv -f {here} {there}")
+        return self.revision
+
+    def _remote(self, name: str) -> str:
+        return compose.remote_path(self.project.path(name))
+
+    async def _use_config(self, config: str) -> str:
+        """Put revision ``config`` of the Compose file in place; its text (for the override).
+
+        A revision the host no longer keeps (or none) leaves the file in place as it is.
+        """
+        current = self._remote(compose.COMPOSE_FILE)
+        if config:
+            kept = self._remote(compose.kept_file(config))
+            done = await self.shell.run(
+                f"cat {kept} && cp -f {kept} {current}", timeout=COMMAND_TIMEOUT
+            )
+            if done.ok:
+                return done.stdout
+        done = await self.shell.run(f"cat {current}", timeout=COMMAND_TIMEOUT)
+        return done.stdout if done.ok else self.compose_text
 
     # --- history ------------------------------------------------------------------------
 
@@ -196,24 +224,26 @@ class ComposeOverSsh:
         return parse_history(await self._run(f"cat {path} 2>/dev/null || true"))
 
     async def record(self, entry: Deployment) -> None:
-        """Append one entry (the lock makes read-modify-write safe)."""
-        entries = await self.history()
-        await self._write(compose.HISTORY_FILE, render_history([*entries, entry]))
+        """Append one entry (the lock makes read-modify-write safe); forget unused files."""
+        entries = [*await self.history(), entry]
+        await self._write(compose.HISTORY_FILE, render_history(entries))
+        kept = parse_history(render_history(entries))
+        await self._run(self.project.prune_command({e.config for e in kept if e.config}))
 
     # --- rollout ------------------------------------------------------------------------
 
-    async def roll_out(self, image: str, timeline: Timeline, timeout: float) -> None:
+    async def roll_out(self, image: str, config: str, timeline: Timeline, timeout: float) -> None:
         """Pin ``image``, pull it, start it, wait until its container is ready."""
         try:
-            await self._roll_out(image, timeline, timeout)
+            await self._roll_out(image, config, timeline, timeout)
         except (RolloutFailed, HostLost):
             raise
         except DeployError as exc:  # a file that could not be written: the host did change
             raise RolloutFailed(str(exc)) from None
 
-    async def _roll_out(self, image: str, timeline: Timeline, timeout: float) -> None:
+    async def _roll_out(self, image: str, config: str, timeline: Timeline, timeout: float) -> None:
         deadline = time.monotonic() + timeout
-        version = compose.top_level_version(self.compose_text)
+        version = compose.top_level_version(await self._use_config(config))
         await self._write(
             compose.OVERRIDE_FILE, compose.override_text(self.project.service, image, version)
         )

@@ -25,6 +25,7 @@ class Deployment:
     action: Action
     healthy: bool
     by: str = ""  # who deployed: a runner, a laptop user
+    config: str = ""  # the service description it ran with (the Compose file's revision)
 
     def to_line(self) -> str:
         """One JSON line, keys sorted so that the file diffs well."""
@@ -47,6 +48,7 @@ def _entry(line: str) -> Deployment | None:
             action=data["action"] if data.get("action") in _ACTIONS else "deploy",
             healthy=data["healthy"] is True,
             by=str(data.get("by", "")),
+            config=str(data.get("config", "")),
         )
     except KeyError:
         return None

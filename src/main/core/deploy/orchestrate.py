@@ -34,6 +34,7 @@ class Release:
     image: str  # repository@sha256:...
     tag: str = ""
     ref: str = ""
+    config: str = ""  # the service description's revision on the target (set by the deploy)
 
     def __post_init__(self) -> None:
         """Refuse a tag: what runs must be exactly what was scanned and smoke-tested."""
@@ -78,6 +79,11 @@ class _Recovery:
     notes: tuple[str, ...] = ()
 
 
+def _release_of(entry: Deployment) -> Release:
+    """What to run to get ``entry`` back: its image with its own service description."""
+    return Release(entry.image, entry.tag, entry.ref, entry.config)
+
+
 class _Session:
     """One deployment in progress: the target, its plan and the timeline being written."""
 
@@ -85,10 +91,12 @@ class _Session:
         """Hold what every step needs."""
         self.target, self.plan, self.timeline = target, plan, timeline
 
-    async def attempt(self, image: str) -> _Attempt:
-        """Roll ``image`` out and smoke it live; every way it can fail becomes an answer."""
+    async def attempt(self, release: Release) -> _Attempt:
+        """Roll ``release`` out and smoke it live; every way it can fail becomes an answer."""
         try:
-            await self.target.roll_out(image, self.timeline, self.plan.timeout)
+            await self.target.roll_out(
+                release.image, release.config, self.timeline, self.plan.timeout
+            )
         except RolloutFailed as exc:
             return _Attempt(ok=False, error=str(exc), logs=exc.logs)
         except HostLost as exc:
@@ -114,6 +122,7 @@ class _Session:
             action=action,
             healthy=healthy,
             by=self.plan.by,
+            config=release.config,
         )
         await self.target.record(entry)
 
@@ -132,10 +141,10 @@ class _Session:
             return _Recovery("failed", None, failed.error, notes=(note,))
         async with self.timeline.step("rollback") as step:
             step.detail = previous.image
-            back = await self.attempt(previous.image)
+            release = _release_of(previous)
+            back = await self.attempt(release)
         if back.lost:
             return _Recovery("failed", None, f"{failed.error}; then {back.error}", back.smoke)
-        release = Release(previous.image, previous.tag, previous.ref)
         await self.record(release, "auto-rollback", healthy=back.ok)
         if back.ok:
             return _Recovery("rolled-back", previous.image, failed.error, back.smoke)
@@ -146,7 +155,7 @@ class _Session:
         self, release: Release, previous: Deployment | None, action: Action
     ) -> DeployResult:
         """Attempt ``release``; record it; recover when it failed."""
-        attempt = await self.attempt(release.image)
+        attempt = await self.attempt(release)
         base = DeployResult(
             outcome="deployed",
             target=self.target.describe(),
@@ -195,8 +204,9 @@ async def deploy(
     started = clock()
     timeline = Timeline(clock)
     async with target.connected(timeline), _locked(target, plan, timeline):
-        async with timeline.step("upload"):
-            await target.upload()
+        async with timeline.step("upload") as note:
+            note.detail = await target.upload()
+        release = replace(release, config=note.detail)
         previous = current(await target.history())
         result = await _Session(target, plan, timeline).run(release, previous, "deploy")
     return replace(result, steps=tuple(timeline.steps), duration_seconds=clock() - started)
@@ -226,7 +236,7 @@ async def roll_back(
                 f"({len(history)} entries in its history)"
             )
             raise DeployError(msg)
-        release = Release(back.image, back.tag, back.ref)
+        release = _release_of(back)
         result = await _Session(target, plan, timeline).run(release, now, "rollback")
     return replace(result, steps=tuple(timeline.steps), duration_seconds=clock() - started)
 

@@ -29,8 +29,12 @@ class DeployTarget(Protocol):
         """Hold the target's deploy lock; raises DeployError if another holder keeps it."""
         ...
 
-    async def upload(self) -> None:
-        """Put the service description in place, validated; DeployError if it is wrong."""
+    async def upload(self) -> str:
+        """Put the service description in place, validated; DeployError if it is wrong.
+
+        Returns its revision: the name under which the target keeps it, so that a
+        rollback runs the old image with the description it was healthy with.
+        """
         ...
 
     async def history(self) -> list[Deployment]:
@@ -41,8 +45,11 @@ class DeployTarget(Protocol):
         """Append one deployment to the target's history."""
         ...
 
-    async def roll_out(self, image: str, timeline: Timeline, timeout: float) -> None:
-        """Run ``image`` (a digest reference) and wait until it is ready.
+    async def roll_out(self, image: str, config: str, timeline: Timeline, timeout: float) -> None:
+        """Run ``image`` (a digest reference) with description ``config``; wait until ready.
+
+        ``config`` is a revision :meth:`upload` returned, now or in an earlier deployment;
+        empty, or one the target no longer keeps, means the current description.
 
         Raises:
             RolloutFailed: the image did not become ready (the caller rolls back).

@@ -41,9 +41,9 @@ def upgraded(staging_host: StagingHost) -> Iterator[Staged]:
     project.down()
 
 
-def run(project: Staged, variant: str, **plan: float) -> DeployResult:
+def run(project: Staged, variant: str, *, timeout: float = 30.0) -> DeployResult:
     release = Release(project.host.images[variant], tag=variant, ref="test")
-    return asyncio.run(deploy(project.target(), release, project.plan(**plan)))
+    return asyncio.run(deploy(project.target(), release, project.plan(timeout=timeout)))
 
 
 def steps(result: DeployResult) -> list[str]:

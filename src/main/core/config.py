@@ -22,6 +22,7 @@ from pydantic import (
 
 from main.core.errors import PipelineError
 from main.core.github import API_URL
+from main.core.load.settings import LoadSettings
 from main.core.registry.retention import parse_age
 from main.core.scan.trivy import DB_REPOSITORIES
 from main.core.smoke.spec import (
@@ -244,6 +245,10 @@ class PipelineConfig(BaseModel):
         )
 
     # --- deploy-staging / ci settings ---
+    load: LoadSettings = Field(
+        default_factory=LoadSettings,
+        description="[tool.pipeline.load]: the load test deploy-staging runs when enabled.",
+    )
 
     # --- registry operation settings ---
     staging_keep: int = Field(
@@ -310,16 +315,28 @@ class PipelineConfig(BaseModel):
 KNOWN_KEYS = tuple(_kebab(name) for name in PipelineConfig.model_fields)
 
 
+def _known_keys(parents: list[str]) -> tuple[str, ...]:
+    """The keys of ``[tool.pipeline]`` or of a table inside it (``load``)."""
+    model: type[BaseModel] = PipelineConfig
+    for parent in parents:
+        inner = model.model_fields[parent.replace("-", "_")].annotation
+        if not (isinstance(inner, type) and issubclass(inner, BaseModel)):
+            break
+        model = inner
+    return tuple(_kebab(name) for name in model.model_fields)
+
+
 def _describe(error: Mapping[str, Any]) -> str:
     location = [str(part) for part in error["loc"]]
     key = location[0] if location else "?"
     where = f"{TABLE}.{'.'.join(location)}" if location else TABLE
     if error["type"] == "extra_forbidden":
-        hint = difflib.get_close_matches(_kebab(key), KNOWN_KEYS, n=1)
+        *parents, key = location or ["?"]
+        table = f"[tool.pipeline.{'.'.join(parents)}]" if parents else TABLE
+        known = _known_keys(parents)
+        hint = difflib.get_close_matches(_kebab(key), known, n=1)
         suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
-        return (
-            f"{TABLE} has an unknown key '{key}'{suggestion}; known keys: {', '.join(KNOWN_KEYS)}"
-        )
+        return f"{table} has an unknown key '{key}'{suggestion}; known keys: {', '.join(known)}"
     message = str(error["msg"]).removeprefix("Value error, ")
     return f"{where}: {message} (got {error.get('input')!r})"
 

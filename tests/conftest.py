@@ -3,6 +3,7 @@
 import shutil
 import subprocess
 from collections.abc import Iterator
+from contextlib import ExitStack
 
 import pytest
 from dagger import dag
@@ -15,6 +16,7 @@ from tests.support.offline import answer_reads_from_disk
 from tests.support.pipelines import pipeline_for_sample
 from tests.support.processes import registry_server, serving_app
 from tests.support.registration import ModuleDef, build_module_definition
+from tests.support.staging_host import HostUnavailable, StagingHost, staging_host
 
 
 @pytest.fixture
@@ -68,6 +70,17 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         pytest.skip("docker-registry is not installed (scripts/test installs it with apt-get)")
     with registry_server(tmp_path_factory.mktemp("registry"), binary) as base:
         yield base
+
+
+@pytest.fixture(scope="session", name="staging_host")
+def staging_host_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StagingHost]:
+    """A real staging host: sshd, a private dockerd and a registry with the test images."""
+    with ExitStack() as stack:
+        try:
+            host = stack.enter_context(staging_host(tmp_path_factory.mktemp("staging-host")))
+        except HostUnavailable as exc:
+            pytest.skip(f"staging host: {exc.reason}")
+        yield host
 
 
 # --- engine tier: the real Dagger CLI ----------------------------------------------------------

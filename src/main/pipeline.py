@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING, Annotated, Self
 import dagger
 from dagger import DefaultPath, Doc, Ignore, field, object_type
 
-from main import load, report, scan, smoke, validate
+from main import deploy, load, report, scan, smoke, validate
 from main._sdk import FunctionError, uncached_check, uncached_function, up, user_errors
 from main.core.errors import PipelineError
 from main.core.lazy import lazy_import
+from main.deploy import DeployResult
 from main.load import LoadTestResult
 from main.registry import Registry
 from main.report import RunReport
@@ -462,6 +463,58 @@ class Pipeline:
         if image is None:
             image = await self.build(ref)
         return smoke.app_service(image, settings.port, settings.smoke_env)
+
+    # --- deploy to the staging host -----------------------------------------------------
+
+    @uncached_function
+    async def deploy(  # noqa: PLR0913 - a deployment's inputs, keyword-only
+        self,
+        *,
+        ssh_key: Annotated[
+            dagger.Secret,
+            Doc("Private SSH key of the deploy user, as a secret: env://STAGING_SSH_KEY"),
+        ],
+        image: Annotated[
+            str,
+            Doc("Published image: a tag of the service image, or REPOSITORY@sha256:..."),
+        ] = "staging-latest",
+        rollback: Annotated[
+            bool, Doc("Go back to the previous healthy deployment instead (--image unused)")
+        ] = False,
+        registry_token: Annotated[
+            dagger.Secret | None,
+            Doc("Registry token: resolves the tag, moves staging-latest after a rollback"),
+        ] = None,
+        registry_api: Annotated[
+            str, Doc("Registry API address when the image name cannot say it")
+        ] = "",
+        ref: RefArg = "",
+    ) -> DeployResult:
+        """Run a published image on the staging host, smoke-test it live, roll back if it fails.
+
+        The host, its pinned host key, the Compose file and service, and the public URL
+        come from [tool.pipeline.deploy]. The image is deployed by digest (a tag is
+        resolved first), so what runs is exactly what was scanned and smoke-tested. If
+        the rollout or the live smoke test fails, the previous healthy image is brought
+        back, smoke-tested again, staging-latest follows it, and the result says so
+        (passed = false). The host keeps the history and a lock: two deployments never
+        interleave, and --rollback works from any machine.
+        """
+        with user_errors():
+            service = await self.service(ref)
+            request = deploy.Request(
+                config=service.config,
+                tree=self.tree(ref),
+                ssh_key=ssh_key,
+                image=image,
+                rollback=rollback,
+                ref=ref,
+                by=f"dagger call deploy ({ref or 'working tree'})",
+            )
+            access = deploy.RegistryAccess(
+                registry_token, service.config.registry_username, registry_api
+            )
+            return await deploy.run(request, access)
 
     # --- deploy-staging and ci ----------------------------------------------------------
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import dagger
 
+from main import deploy as deploying
 from main import smoke
 from main._sdk import FunctionError
 from main.build import build_service
@@ -33,13 +34,13 @@ from main.core.report.model import (
     Report,
     ScanMode,
     ScanSummary,
-    SmokeCheck,
     SmokeSummary,
     StageResult,
     Stopwatch,
 )
 from main.core.report.rules import (
     CI,
+    DEPLOY,
     SMOKE_TEST,
     STAGING,
     check_stage,
@@ -48,7 +49,6 @@ from main.core.report.rules import (
     publish_blocker,
     scan_stage,
     scan_summary,
-    short,
     skipped,
 )
 from main.core.tags import STAGING_LATEST
@@ -56,13 +56,13 @@ from main.core.triggers import publishes_production
 from main.core.validate import CHECKS
 from main.publish import local_repository, push_tags, with_credentials
 from main.report import notify
+from main.sections import deploy_summary, smoke_summary
 from main.source import read_revision
 from main.validate import run_checks
 
 if TYPE_CHECKING:
     from main.core.revision import Revision
     from main.core.service import Service
-    from main.core.smoke.result import SmokeReport
     from main.scan import Scan
 
 ScanFn = Callable[[dagger.Container, ScanMode], Awaitable["Scan"]]
@@ -99,6 +99,7 @@ class Delivery:
     notify_kind: str = "slack"
     run_url: str = ""
     code_scanning: CodeScanning | None = None
+    ssh_key: dagger.Secret | None = None
 
     @property
     def can_push(self) -> bool:
@@ -208,20 +209,6 @@ async def code_scanning_stage(
     except STAGE_ERRORS as exc:
         return clock.stage("code-scanning", "failed", failure_text(exc), blocking=False)
     return clock.stage("code-scanning", "passed", f"SARIF upload {upload}", blocking=False)
-
-
-def smoke_summary(report: "SmokeReport") -> SmokeSummary:
-    """The report's smoke section from the checker's own report."""
-    checks = tuple(
-        SmokeCheck(
-            name=check.name,
-            passed=not check.failed,
-            latency_ms=round(check.latency_ms, 1),
-            error=short(check.error or ""),
-        )
-        for check in report.checks
-    )
-    return SmokeSummary(checks=checks, startup_seconds=report.startup_seconds)
 
 
 async def smoke_stage(
@@ -338,6 +325,7 @@ async def deploy_staging(  # noqa: PLR0913 - the run's inputs, keyword-only
     else:
         await scan_and_smoke(run, image, target, scan)
     await publish_staging(run, image, target, delivery, tags)
+    await deploy_stage(run, target, delivery)
     return await run.finish(delivery)
 
 
@@ -409,6 +397,55 @@ async def publish_staging(
         publication=Publication(pushed=references(pushed), not_pushed=held, reason=reason),
         digest=pushed[0].digest if pushed else "",
     )
+
+
+def _not_deployable(run: Run, delivery: Delivery) -> str:
+    """Why the published image cannot go to the staging host in this run, or empty."""
+    pushed = run.report.publication.pushed if run.report.publication else ()
+    if not run.report.digest or not any(f":{STAGING_LATEST}@" in ref for ref in pushed):
+        return "staging-latest was not published in this run: the host keeps what it runs"
+    if delivery.local_registry is not None:
+        return "the image went to a local registry, which the staging host cannot pull from"
+    if delivery.ssh_key is None:
+        return (
+            "published, not deployed: no --ssh-key (pass --ssh-key env://STAGING_SSH_KEY "
+            "to deploy to the host in [tool.pipeline.deploy])"
+        )
+    return ""
+
+
+async def deploy_stage(run: Run, target: Target, delivery: Delivery) -> None:
+    """Put staging-latest on the staging host by digest, smoke it live, roll back on failure.
+
+    Only when [tool.pipeline.deploy] configures a host: without one, staging is
+    whoever pulls staging-latest, and the run has no deploy stage at all.
+    """
+    config = target.service.config
+    if config.deploy is None:
+        return
+    why = _not_deployable(run, delivery)
+    if why or delivery.ssh_key is None:
+        run.record(skipped(DEPLOY, why, blocking=False))
+        return
+    clock = Stopwatch()
+    request = deploying.Request(
+        config=config,
+        tree=target.tree,
+        ssh_key=delivery.ssh_key,
+        image=f"{target.repository}@{run.report.digest}",
+        ref=target.revision.sha,
+        by=f"deploy-staging ({target.ref or 'working tree'} at {target.revision.sha[:12]})",
+    )
+    access = deploying.RegistryAccess(delivery.token, delivery.username)
+    try:
+        result, moved = await deploying.execute(request, access)
+    except STAGE_ERRORS as exc:
+        run.record(clock.stage(DEPLOY, "failed", f"{failure_text(exc)}; nothing was changed"))
+        return
+    run.record(clock.stage(DEPLOY, "passed" if result.passed else "failed", result.summary()))
+    run.update(deploy=deploy_summary(result))
+    if moved:
+        run.update(notes=(*run.report.notes, moved))
 
 
 async def ci(target: Target, delivery: Delivery, scan: ScanFn, *, reproduce: str = "") -> Report:

@@ -45,6 +45,13 @@ FUNCTIONS: list[tuple[str, str, list[str], str | None, str]] = [
         NEVER,
         PLAIN,
     ),
+    (
+        "Pipeline",
+        "deploy",
+        ["ssh_key", "image", "rollback", "registry_token", "registry_api", "ref"],
+        NEVER,
+        PLAIN,
+    ),
     ("Pipeline", "check_trigger", ["event_name", "event", "label"], NEVER, PLAIN),
     (
         "Pipeline",
@@ -80,6 +87,7 @@ FUNCTIONS: list[tuple[str, str, list[str], str | None, str]] = [
     ("LoadTestResult", "markdown", [], DEFAULT, PLAIN),
     ("LoadTestResult", "json", [], DEFAULT, PLAIN),
     ("LoadTestResult", "csv", [], DEFAULT, PLAIN),
+    ("DeployResult", "markdown", [], DEFAULT, PLAIN),
     ("TriggerDecision", "json", [], DEFAULT, PLAIN),
     ("RunReport", "markdown", [], DEFAULT, PLAIN),
     ("RunReport", "report", [], DEFAULT, PLAIN),

@@ -1,5 +1,6 @@
 """Start real servers for integration tests: free loopback ports, bounded waits, clean stops."""
 
+import contextlib
 import os
 import shutil
 import socket
@@ -57,15 +58,22 @@ def running(
     ready_url: str | None,
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
+    log: Path | None = None,
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """Run ``argv`` until the block ends; wait for ``ready_url`` first when given."""
-    process = subprocess.Popen(
-        list(argv),
-        cwd=cwd,
-        env=dict(env) if env is not None else None,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    """Run ``argv`` until the block ends; wait for ``ready_url`` first when given.
+
+    A chatty daemon gets a ``log`` file for its stdout and stderr: an unread pipe would
+    fill up and stall it.
+    """
+    with contextlib.ExitStack() as files:
+        output = files.enter_context(log.open("ab")) if log is not None else None
+        process = subprocess.Popen(
+            list(argv),
+            cwd=cwd,
+            env=dict(env) if env is not None else None,
+            stdout=output or subprocess.DEVNULL,
+            stderr=output or subprocess.PIPE,
+        )
     try:
         if ready_url is not None:
             wait_until_answers(ready_url, process)

@@ -20,6 +20,7 @@ from pydantic import (
     field_validator,
 )
 
+from main.core.deploy.settings import DeploySettings
 from main.core.errors import PipelineError
 from main.core.github import API_URL
 from main.core.load.settings import LoadSettings
@@ -244,7 +245,14 @@ class PipelineConfig(BaseModel):
             checks=tuple(parse_http_check(raw) for raw in self.smoke_checks),
         )
 
-    # --- deploy-staging / ci settings ---
+    # --- deploy settings ---
+    deploy: DeploySettings | None = Field(
+        default=None,
+        description="[tool.pipeline.deploy]: the staging host deploy-staging deploys to; "
+        "without it, deploy-staging ends at publishing.",
+    )
+
+    # --- load-test settings ---
     load: LoadSettings = Field(
         default_factory=LoadSettings,
         description="[tool.pipeline.load]: the load test deploy-staging runs when enabled.",
@@ -315,28 +323,28 @@ class PipelineConfig(BaseModel):
 KNOWN_KEYS = tuple(_kebab(name) for name in PipelineConfig.model_fields)
 
 
-def _known_keys(parents: list[str]) -> tuple[str, ...]:
-    """The keys of ``[tool.pipeline]`` or of a table inside it (``load``)."""
-    model: type[BaseModel] = PipelineConfig
-    for parent in parents:
-        inner = model.model_fields[parent.replace("-", "_")].annotation
-        if not (isinstance(inner, type) and issubclass(inner, BaseModel)):
-            break
-        model = inner
-    return tuple(_kebab(name) for name in model.model_fields)
+def _table_of(location: list[str]) -> tuple[str, list[str], tuple[str, ...]]:
+    """The TOML table an error is in, the rest of its location, and that table's keys."""
+    if len(location) > 1:
+        annotation = PipelineConfig.model_fields.get(location[0].replace("-", "_"))
+        nested = getattr(annotation, "annotation", None)
+        for member in getattr(nested, "__args__", (nested,)):
+            if isinstance(member, type) and issubclass(member, BaseModel):
+                keys = tuple(_kebab(name) for name in member.model_fields)
+                return f"[tool.pipeline.{location[0]}]", location[1:], keys
+    return TABLE, location, KNOWN_KEYS
 
 
 def _describe(error: Mapping[str, Any]) -> str:
-    location = [str(part) for part in error["loc"]]
-    key = location[0] if location else "?"
-    where = f"{TABLE}.{'.'.join(location)}" if location else TABLE
+    table, location, known = _table_of([str(part) for part in error["loc"]])
+    key = location[-1] if location else "?"
+    where = f"{table}.{'.'.join(location)}" if location else table
     if error["type"] == "extra_forbidden":
-        *parents, key = location or ["?"]
-        table = f"[tool.pipeline.{'.'.join(parents)}]" if parents else TABLE
-        known = _known_keys(parents)
         hint = difflib.get_close_matches(_kebab(key), known, n=1)
         suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
         return f"{table} has an unknown key '{key}'{suggestion}; known keys: {', '.join(known)}"
+    if error["type"] == "missing":
+        return f"{where} is required"
     message = str(error["msg"]).removeprefix("Value error, ")
     return f"{where}: {message} (got {error.get('input')!r})"
 
@@ -350,7 +358,10 @@ def validate_config(table: Mapping[str, Any]) -> PipelineConfig:
     try:
         return PipelineConfig.model_validate(dict(table), by_alias=True, by_name=False)
     except ValidationError as exc:
-        raise PipelineError(_describe(exc.errors()[0])) from None
+        errors = exc.errors()
+        # A misspelt key explains the "required" error of the key it was meant to be.
+        first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
+        raise PipelineError(_describe(first)) from None
 
 
 def load_config(

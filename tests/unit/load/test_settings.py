@@ -51,17 +51,20 @@ def test_a_full_table_becomes_the_spec_and_limits_of_a_run() -> None:
             "userz = 3",
             r"\[tool.pipeline.load\] has an unknown key 'userz' \(did you mean 'users'\?\)",
         ),
-        ("users = 0", r"\[tool.pipeline\].load.users: Input should be greater than or equal to 1"),
-        ("users = 2.5", r"\[tool.pipeline\].load.users: Input should be a valid integer"),
-        ("duration = -1", r"\[tool.pipeline\].load.duration: Input should be greater than 0"),
-        ("max-error-rate = 2", r"\[tool.pipeline\].load.max-error-rate: Input should be less"),
+        ("users = 0", r"\[tool.pipeline.load\].users: Input should be greater than or equal to 1"),
+        ("users = 2.5", r"\[tool.pipeline.load\].users: Input should be a valid integer"),
+        ("duration = -1", r"\[tool.pipeline.load\].duration: Input should be greater than 0"),
+        ("max-error-rate = 2", r"\[tool.pipeline.load\].max-error-rate: Input should be less"),
         (
             'on-breach = "maybe"',
-            r"\[tool.pipeline\].load.on-breach: Input should be 'fail' or 'warn'",
+            r"\[tool.pipeline.load\].on-breach: Input should be 'fail' or 'warn'",
         ),
-        ('paths = ["metrics"]', r"load.paths: every path must start with '/'"),
-        ('paths = ["/m", "/m"]', r"load.paths: a path is listed twice"),
-        ('tool = ""', r"load.tool: String should have at least 1 character"),
+        (
+            'paths = ["metrics"]',
+            r"^\[tool.pipeline.load\].paths: every path must start with '/' \(got \['metrics'\]\)",
+        ),
+        ('paths = ["/m", "/m"]', r"^\[tool.pipeline.load\].paths: a path is listed twice"),
+        ('tool = ""', r"^\[tool.pipeline.load\].tool: String should have at least 1 character"),
     ],
 )
 def test_a_bad_key_is_one_line_naming_it(body: str, message: str) -> None:

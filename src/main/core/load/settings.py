@@ -1,7 +1,7 @@
 """The ``[tool.pipeline.load]`` table: whether and how ``deploy-staging`` load-tests.
 
 Validated with the rest of ``[tool.pipeline]`` (``PipelineConfig.load``), so a typo
-in a key is one line naming ``[tool.pipeline].load.KEY`` before anything is built.
+in a key is one line naming ``[tool.pipeline.load].KEY`` before anything is built.
 Unlike the rest of ``core/load`` this module uses pydantic: it is read by the
 pipeline, never by the load generator's container, which gets its settings as
 command-line arguments (:func:`main.core.load.cli.argv_for`).
@@ -90,7 +90,7 @@ class LoadSettings(BaseModel):
     def _paths(cls, value: list[str]) -> list[str]:
         for path in value:
             if not path.startswith("/"):
-                msg = f"every path must start with '/', got {path!r}"
+                msg = "every path must start with '/'"
                 raise ValueError(msg)
         if len(set(value)) != len(value):
             msg = "a path is listed twice"

@@ -12,7 +12,13 @@ from main.core.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from main.core.registry.client import Registry, RegistryError
-    from main.core.registry.promotion import Promotion, Rollback, promote, rollback
+    from main.core.registry.promotion import (
+        Promotion,
+        Rollback,
+        promote,
+        restore_staging_latest,
+        rollback,
+    )
     from main.core.registry.pruning import Deleter, OciDeleter, Pruning, prune_staging
     from main.core.registry.retention import parse_age
 
@@ -27,6 +33,7 @@ __all__ = [
     "parse_age",
     "promote",
     "prune_staging",
+    "restore_staging_latest",
     "rollback",
 ]
 
@@ -38,6 +45,7 @@ __getattr__ = lazy_exports(
         "Promotion": "promotion",
         "Rollback": "promotion",
         "promote": "promotion",
+        "restore_staging_latest": "promotion",
         "rollback": "promotion",
         "Deleter": "pruning",
         "OciDeleter": "pruning",

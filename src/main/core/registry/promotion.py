@@ -248,3 +248,20 @@ async def rollback(registry: Registry, repo: str, to: str | None = None) -> Roll
             raise PipelineError(msg) from None
         move = TagMove(STAGING_LATEST, choice.current_digest, written)
     return Rollback(repo, move, choice.current_tag, choice.target_tag)
+
+
+async def restore_staging_latest(
+    registry: Registry, repo: str, digest: str, *, replacing: str
+) -> TagMove | None:
+    """Point ``staging-latest`` back at ``digest`` after a failed deployment of ``replacing``.
+
+    Only when ``staging-latest`` still names the failed image: if a newer run moved it
+    meanwhile, that run's choice stands and nothing is written (None).
+    """
+    now = await registry.digest(repo, STAGING_LATEST)
+    if now != replacing:
+        return None
+    written = await registry.put_manifest(
+        repo, STAGING_LATEST, await registry.manifest(repo, digest)
+    )
+    return TagMove(STAGING_LATEST, now, written)

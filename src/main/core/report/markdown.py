@@ -11,12 +11,13 @@ from collections.abc import Iterable
 from main.core.redact import scrub
 from main.core.report.model import (
     SEVERITIES,
+    DeploySummary,
     Report,
     ScanSummary,
     SmokeSummary,
     StageResult,
 )
-from main.core.text import markdown_code, markdown_fence, markdown_inline
+from main.core.text import markdown_code, markdown_fence, markdown_inline, markdown_link
 
 MAX_BYTES = 64 * 1024
 MAX_ROWS = 40
@@ -131,6 +132,36 @@ def _smoke(smoke: SmokeSummary | None) -> list[str]:
     return _section("Smoke tests", [started, "", *table])
 
 
+def deploy_section(deploy: DeploySummary | None) -> list[str]:
+    """The staging deployment's section (also what ``DeployResult.markdown`` shows)."""
+    if deploy is None:
+        return []
+    marks = {"deployed": "✅ **deployed**", "rolled-back": "↩️ **rolled back**"}
+    verdict = marks.get(deploy.outcome, "❌ **failed**")
+    where = markdown_link(deploy.url, deploy.url, 300)
+    lines = [
+        f"{verdict} to {cell(deploy.target)} in {deploy.seconds:.1f} s: {where}",
+        "",
+        f"- **image**: {markdown_code(deploy.image, 300)}",
+        f"- **running now**: {markdown_code(deploy.running, 300) if deploy.running else 'nothing'}",
+    ]
+    if deploy.previous:
+        lines.append(f"- **before**: {markdown_code(deploy.previous, 300)}")
+    if deploy.error:
+        lines.append(f"- **why**: {cell(deploy.error, 1000)}")
+    lines += [f"- {cell(note, 500)}" for note in deploy.notes]
+    for title, smoke in (
+        ("live smoke", deploy.live_smoke),
+        ("after rollback", deploy.rollback_smoke),
+    ):
+        if smoke is not None:
+            passed = sum(check.passed for check in smoke.checks)
+            failures = "; ".join(f"{c.name}: {c.error}" for c in smoke.checks if not c.passed)
+            tail = f" ({cell(failures, 500)})" if failures else ""
+            lines.append(f"- **{title}**: {passed}/{len(smoke.checks)} checks passed{tail}")
+    return _section("Staging deployment", lines)
+
+
 def _skipped(report: Report) -> list[str]:
     items = [f"- **{cell(name)}**: {cell(why) or 'skipped'}" for name, why in report.skipped]
     return _section("Skipped", _bounded(items, "skipped stages"))
@@ -166,7 +197,9 @@ def render(report: Report) -> str:
     if not report.ok:
         lines += [f"> {cell(report.failure_message, 1000)}", ""]
     lines += [" · ".join(_facts(report)), "", *_stages(report.stages)]
-    lines += _image(report) + _scan(report.scan) + _smoke(report.smoke)
+    lines += (
+        _image(report) + _scan(report.scan) + _smoke(report.smoke) + deploy_section(report.deploy)
+    )
     lines += _skipped(report) + _notes(report)
     ending = _reproduce(report)
     body = cap(scrub("\n".join(lines) + "\n"), MAX_BYTES - len(ending.encode()))

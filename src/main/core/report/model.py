@@ -87,6 +87,23 @@ class SmokeSummary:
 
 
 @dataclass(frozen=True, slots=True)
+class DeploySummary:
+    """The staging deployment: where, what, how it ended, and what runs there now."""
+
+    target: str
+    url: str
+    image: str  # the digest reference that was deployed
+    outcome: str  # deployed, rolled-back or failed
+    running: str = ""  # what serves now; empty: nothing, or unknown
+    previous: str = ""
+    error: str = ""
+    seconds: float = 0.0
+    live_smoke: SmokeSummary | None = None
+    rollback_smoke: SmokeSummary | None = None
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Publication:
     """What reached the registry, and what did not and why.
 
@@ -124,6 +141,7 @@ class Report:
     publication: Publication | None = None
     scan: ScanSummary | None = None
     smoke: SmokeSummary | None = None
+    deploy: DeploySummary | None = None
     notes: tuple[str, ...] = ()
     reproduce: str = ""
     """The command that runs this exactly again on a laptop (the summary ends with it)."""
@@ -220,6 +238,7 @@ class Report:
                 publication=_publication(publication) if publication else None,
                 scan=ScanSummary(**scan) if scan else None,
                 smoke=_smoke(smoke) if smoke else None,
+                deploy=_deploy(data["deploy"]) if data.get("deploy") else None,
                 notes=tuple(data.get("notes", ())),
                 reproduce=data.get("reproduce", ""),
             )
@@ -257,3 +276,14 @@ class Stopwatch:
     ) -> StageResult:
         """A stage result whose duration is the time elapsed so far."""
         return StageResult(name, status, self.seconds(), clip(detail, DETAIL_CAP), blocking)
+
+
+def _deploy(data: Mapping[str, Any]) -> DeploySummary:
+    live, back = data.get("live_smoke"), data.get("rollback_smoke")
+    fields = {k: v for k, v in data.items() if k not in {"live_smoke", "rollback_smoke", "notes"}}
+    return DeploySummary(
+        **fields,
+        live_smoke=_smoke(live) if live else None,
+        rollback_smoke=_smoke(back) if back else None,
+        notes=tuple(data.get("notes", ())),
+    )

@@ -24,7 +24,7 @@ import httpx
 from main.core.errors import PipelineError
 from main.core.redact import scrub, scrub_values
 from main.core.report.markdown import MARKS, duration
-from main.core.report.model import Report, StageResult
+from main.core.report.model import DeploySummary, Report, StageResult
 from main.core.text import chat_markdown, clip, cut, no_mentions, slack_text
 
 NotifyKind = Literal["slack", "discord", "teams"]
@@ -110,7 +110,19 @@ def facts(report: Report) -> list[tuple[str, str]]:
         startup = report.smoke.startup_seconds
         took = f", startup {startup:.1f} s" if startup is not None else ", never started"
         pairs.append(("Smoke tests", f"{passed}/{len(report.smoke.checks)} passed{took}"))
+    if report.deploy is not None:
+        pairs.append(("Staging", _deployed(report.deploy)))
     return pairs
+
+
+def _deployed(deploy: DeploySummary) -> str:
+    """What the staging environment runs after this run, in a few words."""
+    if deploy.outcome == "deployed":
+        return f"deployed, live at {deploy.url}"
+    now = f"{deploy.running} runs again" if deploy.running else "nothing runs"
+    if deploy.outcome == "rolled-back":
+        return f"rolled back ({deploy.error}); {now}"
+    return f"deploy failed ({deploy.error}); {now}"
 
 
 # --- Slack ----------------------------------------------------------------------------

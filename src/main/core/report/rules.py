@@ -16,6 +16,7 @@ SKIP_TESTS_REASON = "skipped on request (--skip-tests / skip_tests input)"
 STAGING = "deploy-staging"
 CI = "ci"
 SMOKE_TEST = "smoke-test"
+DEPLOY = "deploy"
 
 
 def short(text: str, limit: int = DETAIL_LIMIT) -> str:

@@ -1,0 +1,163 @@
+"""Deploy outside Dagger: ``python -m main.core.deploy --host HOST ... --image REPO@sha256:...``.
+
+The same deployment the pipeline runs (lock, upload, pull by digest, start, live
+smoke test, automatic rollback), from a laptop or to debug a host. Prints the JSON
+result on stdout and one summary line on stderr. Exit status: 0 deployed and healthy,
+1 failed (rolled back or not: the JSON says what runs now), 2 bad usage.
+"""
+
+import argparse
+import asyncio
+import getpass
+import json
+import socket
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from main.core.deploy.compose import ComposeProject
+from main.core.deploy.compose_ssh import ComposeOverSsh
+from main.core.deploy.errors import DeployError
+from main.core.deploy.orchestrate import Plan, Release, deploy, roll_back
+from main.core.deploy.result import DeployResult
+from main.core.deploy.ssh import SshEndpoint
+from main.core.errors import PipelineError
+from main.core.smoke.checks import run_smoke
+from main.core.smoke.spec import DEFAULT_HEALTH_PATH, DEFAULT_MCP_PATH, SmokeSpec
+
+EXIT_DEPLOYED, EXIT_FAILED, EXIT_BAD_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse whose mistakes are one line, a JSON answer and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        sys.stdout.write(json.dumps({"passed": False, "error": f"bad usage: {message}"}) + "\n")
+        self.exit(EXIT_BAD_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Every option; the required ones are what a deployment cannot guess."""
+    parser = _Parser(
+        prog="python -m main.core.deploy",
+        description=__doc__.split("\n\n")[1] if __doc__ else None,
+    )
+    ssh = parser.add_argument_group("the host")
+    ssh.add_argument("--host", required=True, help="staging host name or address")
+    ssh.add_argument("--port", type=int, default=22, help="SSH port (default 22)")
+    ssh.add_argument("--user", default="deploy", help="SSH user, in the docker group")
+    ssh.add_argument("--identity", required=True, type=Path, help="SSH private key file")
+    ssh.add_argument(
+        "--known-hosts",
+        required=True,
+        type=Path,
+        help="known_hosts file pinning the host key (unknown keys are refused)",
+    )
+    service = parser.add_argument_group("the service")
+    service.add_argument("--compose-file", required=True, type=Path, help="the Compose file")
+    service.add_argument("--service", required=True, help="Compose service whose image is set")
+    service.add_argument("--project", required=True, help="Compose project name on the host")
+    service.add_argument(
+        "--directory", help="directory on the host for the deploy's files (~/.pipeline/PROJECT)"
+    )
+    service.add_argument("--image", help="REPOSITORY@sha256:... to deploy (not with --rollback)")
+    service.add_argument("--tag", default="", help="the tag the image is known by, for history")
+    service.add_argument("--ref", default="", help="the git ref behind the image, for history")
+    service.add_argument(
+        "--rollback", action="store_true", help="go back to the previous healthy deployment"
+    )
+    check = parser.add_argument_group("the live smoke test")
+    check.add_argument("--url", required=True, help="public URL of the service")
+    check.add_argument("--health-path", default=DEFAULT_HEALTH_PATH, help="health path")
+    mcp = check.add_mutually_exclusive_group()
+    mcp.add_argument("--mcp-path", default=DEFAULT_MCP_PATH, help="MCP endpoint path")
+    mcp.add_argument("--no-mcp", action="store_true", help="the service does not speak MCP")
+    check.add_argument(
+        "--ready-timeout", type=float, default=60.0, help="seconds the live URL may take to answer"
+    )
+    bounds = parser.add_argument_group("bounds")
+    bounds.add_argument(
+        "--timeout", type=float, default=300.0, help="seconds from pull to a ready container"
+    )
+    bounds.add_argument(
+        "--lock-timeout", type=float, default=600.0, help="seconds to wait for another deploy"
+    )
+    return parser
+
+
+def _read(option: str, path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        msg = f"{option} {path}: {exc.strerror or exc}"
+        raise PipelineError(msg) from None
+
+
+def _parse(argv: Sequence[str] | None) -> tuple[ComposeOverSsh, Plan, Release | None]:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.rollback == bool(args.image):
+        parser.error("give exactly one of --image REPOSITORY@sha256:... or --rollback")
+    for option, value in (("--timeout", args.timeout), ("--lock-timeout", args.lock_timeout)):
+        if not value >= 0:
+            parser.error(f"{option} must be a number of seconds >= 0")
+    try:
+        spec = SmokeSpec(
+            url=args.url,
+            health_path=args.health_path or None,
+            mcp_path=None if args.no_mcp else args.mcp_path,
+            timeout=args.ready_timeout + 30.0,
+            ready_timeout=args.ready_timeout,
+        )
+        release = None if args.rollback else Release(args.image, args.tag, args.ref)
+        endpoint = SshEndpoint(
+            host=args.host,
+            user=args.user,
+            port=args.port,
+            host_keys=_read("--known-hosts", args.known_hosts),
+            private_key=_read("--identity", args.identity),
+        )
+        project = ComposeProject(
+            directory=args.directory or f"~/.pipeline/{args.project}",
+            project=args.project,
+            service=args.service,
+        )
+        target = ComposeOverSsh(endpoint, project, _read("--compose-file", args.compose_file))
+    except PipelineError as exc:
+        parser.error(str(exc))
+    plan = Plan(
+        url=args.url,
+        smoke=lambda: asyncio.to_thread(run_smoke, spec),
+        by=f"{getpass.getuser()}@{socket.gethostname()}",
+        timeout=args.timeout,
+        lock_timeout=args.lock_timeout,
+    )
+    return target, plan, release
+
+
+async def run(target: ComposeOverSsh, plan: Plan, release: Release | None) -> DeployResult:
+    """Deploy (or roll back); a refusal before any change is a failed result too."""
+    try:
+        if release is None:
+            return await roll_back(target, plan)
+        return await deploy(target, release, plan)
+    except DeployError as exc:
+        return DeployResult(
+            outcome="failed",
+            target=target.describe(),
+            url=plan.url,
+            image="" if release is None else release.image,
+            error=str(exc),
+            rollback=release is None,
+            host_changed=False,
+        )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one deployment; the exit status says how it ended."""
+    target, plan, release = _parse(argv)
+    result = asyncio.run(run(target, plan, release))
+    sys.stdout.write(result.to_json() + "\n")
+    sys.stderr.write(result.summary() + "\n")
+    return EXIT_DEPLOYED if result.passed else EXIT_FAILED

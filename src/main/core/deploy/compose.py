@@ -1,0 +1,184 @@
+"""Docker Compose on the staging host: the files the deploy writes and the commands it runs.
+
+The service's own Compose file is uploaded unchanged; the image is pinned by a second,
+generated file that overrides one service's ``image`` with a digest, so any Compose
+file works without edits, and an environment file sets ``PIPELINE_IMAGE`` to the same
+digest for files that prefer to interpolate it. Both Compose flavours are supported:
+``docker compose`` (v2, on most hosts) and ``docker-compose`` (v1, still on Debian 12),
+which lacks ``up --wait``; readiness is therefore read from the container state by the
+deploy itself, the same way for both.
+"""
+
+import re
+import shlex
+from dataclasses import dataclass
+from typing import Literal
+
+Flavor = Literal["v2", "v1"]
+COMPOSE_FILE = "compose.yml"
+OVERRIDE_FILE = "pipeline.override.yml"
+ENV_FILE = "pipeline.env"
+HISTORY_FILE = "history.jsonl"
+LOCK_FILE = "deploy.lock"
+IMAGE_VARIABLE = "PIPELINE_IMAGE"
+
+_VERSION = re.compile(r"""^version:\s*["']?([0-9][0-9.]*)["']?\s*(?:#.*)?$""", re.MULTILINE)
+# What a service name may be in Compose; anything else would need quoting in YAML.
+SERVICE_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
+PROJECT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+def top_level_version(compose_text: str) -> str | None:
+    """The ``version:`` of a Compose file, which v1 wants repeated in every file it merges."""
+    found = _VERSION.search(compose_text)
+    return found.group(1) if found else None
+
+
+def override_text(service: str, image: str, version: str | None) -> str:
+    """The generated file that pins ``service`` to ``image`` (a digest reference)."""
+    head = f'version: "{version}"\n' if version else ""
+    return (
+        "# Written by pipeline's deploy: pins the image by digest. Do not edit;\n"
+        "# the next deploy rewrites it.\n"
+        f"{head}services:\n  {service}:\n    image: {_quoted(image)}\n"
+    )
+
+
+def env_text(image: str) -> str:
+    """The environment file: the same digest, for Compose files that interpolate it."""
+    return f"{IMAGE_VARIABLE}={image}\n"
+
+
+def _quoted(value: str) -> str:
+    # A digest reference has no quote or backslash, but the YAML must not depend on that.
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+@dataclass(frozen=True, slots=True)
+class ComposeProject:
+    """One Compose project in one directory on the host."""
+
+    directory: str  # absolute, or relative to the SSH user's home
+    project: str
+    service: str
+
+    def path(self, name: str) -> str:
+        """A file of the project, as the remote shell should see it."""
+        return f"{self.directory.rstrip('/')}/{name}"
+
+    def command(self, flavor: Flavor, *arguments: str) -> str:
+        """A shell line running Compose on this project, with the pinned environment loaded.
+
+        The environment file is sourced rather than passed with ``--env-file`` so that the
+        service's own ``.env`` next to the Compose file keeps working.
+        """
+        argv = [
+            *_compose(flavor),
+            "--project-name",
+            self.project,
+            "--file",
+            COMPOSE_FILE,
+            "--file",
+            OVERRIDE_FILE,
+            *arguments,
+        ]
+        return f"{self.enter()} && set -a && . ./{ENV_FILE} && set +a && {shlex.join(argv)}"
+
+    def validate_command(self, flavor: Flavor, compose_file: str) -> str:
+        """A shell line letting Compose parse ``compose_file`` and list its services."""
+        argv = [
+            *_compose(flavor),
+            "--project-name",
+            self.project,
+            "--file",
+            compose_file,
+            "config",
+            "--services",
+        ]
+        return f"{self.enter()} && {shlex.join(argv)}"
+
+    def state_command(self) -> str:
+        """A shell line printing the service's container state (:data:`INSPECT_FORMAT`)."""
+        labels = [
+            f"label=com.docker.compose.project={self.project}",
+            f"label=com.docker.compose.service={self.service}",
+        ]
+        listing = ["docker", "ps", "--all", "--quiet", "--no-trunc"]
+        for label in labels:
+            listing += ["--filter", label]
+        inspect = ["docker", "inspect", "--format", INSPECT_FORMAT]
+        return f'ids=$({shlex.join(listing)}) && [ -n "$ids" ] && {shlex.join(inspect)} $ids'
+
+    def enter(self) -> str:
+        """``cd`` into the project directory (Compose resolves relative paths from there)."""
+        return f"cd {_remote_path(self.directory)}"
+
+
+def _compose(flavor: Flavor) -> list[str]:
+    return ["docker", "compose"] if flavor == "v2" else ["docker-compose"]
+
+
+def _remote_path(path: str) -> str:
+    # "~/x" must stay expandable by the remote shell; everything else is quoted.
+    if path == "~" or path.startswith("~/"):
+        rest = path[2:]
+        return "~" if not rest else "~/" + shlex.quote(rest)
+    return shlex.quote(path)
+
+
+def remote_path(path: str) -> str:
+    """A path quoted for the remote shell, ``~/`` left for it to expand."""
+    return _remote_path(path)
+
+
+DETECT_FLAVOR = (
+    "if docker compose version >/dev/null 2>&1; then echo v2; "
+    "elif command -v docker-compose >/dev/null 2>&1; then echo v1; "
+    "else echo none; fi"
+)
+
+# One line per container: state, health (empty without a healthcheck), exit code, restarts.
+INSPECT_FORMAT = (
+    "{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}} "
+    "{{.State.ExitCode}} {{.RestartCount}} {{.Config.Image}}"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ContainerState:
+    """What ``docker inspect`` says of the service's container."""
+
+    status: str  # created, running, restarting, exited, dead, ...
+    health: str  # healthy, unhealthy, starting, or none
+    exit_code: int
+    restarts: int
+    image: str
+
+    @property
+    def ready(self) -> bool:
+        """Running, and healthy when the image or Compose file declares a healthcheck."""
+        return self.status == "running" and self.health in {"healthy", "none"}
+
+    @property
+    def failed(self) -> str | None:
+        """Why this container will not become ready by waiting longer, or None."""
+        if self.status in {"exited", "dead"}:
+            return f"the container {self.status} with code {self.exit_code}"
+        if self.health == "unhealthy":
+            return "the container's healthcheck reports unhealthy"
+        if self.restarts > 0 and self.status == "restarting":
+            return f"the container keeps restarting ({self.restarts} restarts)"
+        return None
+
+
+def parse_state(line: str) -> ContainerState | None:
+    """Read one line printed with :data:`INSPECT_FORMAT`; None when it is not one."""
+    parts = line.split()
+    if len(parts) < 4:  # noqa: PLR2004 - status, health, exit code, restarts (image optional)
+        return None
+    try:
+        exit_code, restarts = int(parts[2]), int(parts[3])
+    except ValueError:
+        return None
+    image = parts[4] if len(parts) > 4 else ""  # noqa: PLR2004
+    return ContainerState(parts[0], parts[1], exit_code, restarts, image)

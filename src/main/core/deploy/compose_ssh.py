@@ -1,0 +1,290 @@
+"""The Compose-over-SSH target: one Linux host running Docker, the service in a Compose file.
+
+Everything the deploy keeps lives in one directory on the host: the uploaded Compose
+file, the generated override and environment files that pin the digest, the history
+and the lock. A person debugging the host finds the whole state there, and
+``docker compose -p PROJECT -f compose.yml -f pipeline.override.yml ps`` in that
+directory shows exactly what the deploy sees.
+"""
+
+import asyncio
+import contextlib
+import shlex
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+from main.core.deploy import compose
+from main.core.deploy.compose import ComposeProject, ContainerState, Flavor
+from main.core.deploy.errors import DeployError, HostLost, RolloutFailed
+from main.core.deploy.history import Deployment, parse_history, render_history
+from main.core.deploy.ssh import SshEndpoint, SshShell, connect
+from main.core.deploy.timeline import Timeline
+from main.core.text import clip
+
+if TYPE_CHECKING:
+    import asyncssh
+
+COMMAND_TIMEOUT = 120.0  # one remote command that is not a pull: generous, still bounded
+POLL_SECONDS = 0.25
+LOG_LINES = 80
+LOG_LIMIT = 8000
+
+
+class ComposeOverSsh:
+    """A Compose project on a host reached over SSH (see the module docstring)."""
+
+    def __init__(
+        self,
+        endpoint: SshEndpoint,
+        project: ComposeProject,
+        compose_text: str,
+        *,
+        connect_timeout: float = 20.0,
+    ) -> None:
+        """A target; nothing connects until :meth:`connected`."""
+        self.endpoint = endpoint
+        self.project = project
+        self.compose_text = compose_text
+        self.connect_timeout = connect_timeout
+        self._shell: SshShell | None = None
+        self._flavor: Flavor = "v2"
+
+    def describe(self) -> str:
+        """``user@host:port, compose project P``."""
+        return f"{self.endpoint}, compose project {self.project.project}"
+
+    @property
+    def shell(self) -> SshShell:
+        """The open connection; only valid inside :meth:`connected`."""
+        if self._shell is None:
+            msg = "the staging host is not connected"
+            raise HostLost(msg)
+        return self._shell
+
+    @asynccontextmanager
+    async def connected(self, timeline: Timeline) -> AsyncIterator[None]:
+        """Connect, check that Docker Compose exists, create the project directory."""
+        async with contextlib.AsyncExitStack() as stack:
+            async with timeline.step("connect") as note:
+                self._shell = await stack.enter_async_context(
+                    connect(self.endpoint, timeout=self.connect_timeout)
+                )
+                self._flavor = await self._detect_flavor()
+                note.detail = "docker compose" if self._flavor == "v2" else "docker-compose (v1)"
+                await self._run(f"mkdir -p {compose.remote_path(self.project.directory)}")
+            try:
+                yield
+            finally:
+                self._shell = None
+
+    async def _detect_flavor(self) -> Flavor:
+        found = (await self.shell.run(compose.DETECT_FLAVOR, timeout=COMMAND_TIMEOUT)).stdout
+        flavor = found.strip()
+        if flavor == "v2":
+            return "v2"
+        if flavor == "v1":
+            return "v1"
+        msg = (
+            f"{self.endpoint.host} has neither `docker compose` nor `docker-compose` on the "
+            f"PATH of user {self.endpoint.user}: install Docker with the Compose plugin there"
+        )
+        raise DeployError(msg)
+
+    async def _run(
+        self, command: str, *, stdin: str | None = None, timeout: float = COMMAND_TIMEOUT
+    ) -> str:
+        done = await self.shell.run(command, stdin=stdin, timeout=timeout)
+        if not done.ok:
+            msg = f"`{clip(command, 160)}` failed on {self.endpoint.host}: {done.output()}"
+            raise DeployError(msg)
+        return done.stdout
+
+    def _compose(self, *arguments: str) -> str:
+        return self.project.command(self._flavor, *arguments)
+
+    # --- the lock ---------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def locked(self, owner: str, timeout: float) -> AsyncIterator[None]:
+        """Hold ``flock`` on the host while the body runs.
+
+        The lock is held by a remote process that lives as long as our channel: if this
+        process dies or the network drops, the host releases the lock by itself, so a
+        crashed runner never blocks the next deployment.
+        """
+        lock = self.project.path(compose.LOCK_FILE)
+        holder = self.project.path(compose.LOCK_FILE + ".owner")
+        script = (
+            f"printf '%s\\n' \"$1\" > {compose.remote_path(holder)}; "
+            "echo locked; exec cat >/dev/null"
+        )
+        command = (
+            f"command -v flock >/dev/null || {{ echo 'no flock on this host' >&2; exit 127; }}; "
+            f"exec flock -w {max(int(timeout), 0)} {compose.remote_path(lock)} "
+            f"sh -c {shlex.quote(script)} sh {shlex.quote(owner)}"
+        )
+        process = await self.shell.start(command)
+        try:
+            await self._until_locked(process, timeout, holder)
+            yield
+        finally:
+            process.stdin.write_eof()
+            process.close()
+            with contextlib.suppress(asyncio.TimeoutError, OSError):
+                await asyncio.wait_for(process.wait_closed(), 5)
+
+    async def _until_locked(
+        self, process: "asyncssh.SSHClientProcess[str]", timeout: float, holder: str
+    ) -> None:
+        try:
+            line = await asyncio.wait_for(process.stdout.readline(), timeout + 10)
+        except TimeoutError:
+            line = ""
+        if str(line).strip() == "locked":
+            return
+        stderr = await _drain(process)
+        if "no flock" in stderr:
+            msg = f"{self.endpoint.host} has no `flock` (util-linux): install it to deploy there"
+            raise DeployError(msg)
+        who = (await self.shell.run(f"cat {compose.remote_path(holder)}", timeout=10)).stdout
+        msg = (
+            f"another deployment holds the lock on {self.endpoint.host} "
+            f"({who.strip() or 'holder unknown'}) and did not finish within {timeout:.0f} s: "
+            "try again when it is done"
+        )
+        raise DeployError(msg)
+
+    # --- files --------------------------------------------------------------------------
+
+    async def _write(self, name: str, text: str) -> None:
+        # Written beside, then renamed: a dropped connection never leaves half a file.
+        target = compose.remote_path(self.project.path(name))
+        partial = compose.remote_path(self.project.path(f".{name}.partial"))
+        await self._run(f"cat > {partial} && mv -f {partial} {target}", stdin=text)
+
+    async def upload(self) -> None:
+        """Upload the Compose file; it replaces the old one once Compose accepted it.
+
+        One round trip: write it beside the old one, let Compose parse it and list its
+        services, and print them; the old file stays until the service is found.
+        """
+        staged = compose.COMPOSE_FILE + ".next"
+        await self._write(staged, self.compose_text)
+        listing = self.project.validate_command(self._flavor, staged)
+        done = await self.shell.run(listing, timeout=COMMAND_TIMEOUT)
+        if not done.ok:
+            msg = f"Compose refused the Compose file: {clip(' '.join(done.output().split()), 600)}"
+            raise DeployError(msg)
+        services = done.stdout.split()
+        if self.project.service not in services:
+            msg = (
+                f"the Compose file has no service {self.project.service!r} "
+                f"(it has: {', '.join(services) or 'none'}): set service in [tool.pipeline.deploy]"
+            )
+            raise DeployError(msg)
+        here = compose.remote_path(self.project.path(staged))
+        there = compose.remote_path(self.project.path(compose.COMPOSE_FILE))
+        await self._run(f"mv -f {here} {there}")
+
+    # --- history ------------------------------------------------------------------------
+
+    async def history(self) -> list[Deployment]:
+        """The host's history file, oldest first (empty on a new host)."""
+        path = compose.remote_path(self.project.path(compose.HISTORY_FILE))
+        return parse_history(await self._run(f"cat {path} 2>/dev/null || true"))
+
+    async def record(self, entry: Deployment) -> None:
+        """Append one entry (the lock makes read-modify-write safe)."""
+        entries = await self.history()
+        await self._write(compose.HISTORY_FILE, render_history([*entries, entry]))
+
+    # --- rollout ------------------------------------------------------------------------
+
+    async def roll_out(self, image: str, timeline: Timeline, timeout: float) -> None:
+        """Pin ``image``, pull it, start it, wait until its container is ready."""
+        try:
+            await self._roll_out(image, timeline, timeout)
+        except (RolloutFailed, HostLost):
+            raise
+        except DeployError as exc:  # a file that could not be written: the host did change
+            raise RolloutFailed(str(exc)) from None
+
+    async def _roll_out(self, image: str, timeline: Timeline, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        version = compose.top_level_version(self.compose_text)
+        await self._write(
+            compose.OVERRIDE_FILE, compose.override_text(self.project.service, image, version)
+        )
+        await self._write(compose.ENV_FILE, compose.env_text(image))
+        service = self.project.service
+        async with timeline.step("pull"):
+            await self._compose_step(("pull", service), "pull", deadline)
+        async with timeline.step("up"):
+            await self._compose_step(("up", "-d", "--remove-orphans"), "start", deadline)
+        async with timeline.step("ready") as note:
+            state = await self._until_ready(image, deadline, timeout)
+            note.detail = f"{state.status}, health {state.health}"
+
+    async def _compose_step(self, arguments: tuple[str, ...], what: str, deadline: float) -> None:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            msg = f"no time left to {what} the image"
+            raise RolloutFailed(msg)
+        done = await self.shell.run(self._compose(*arguments), timeout=remaining)
+        if not done.ok:
+            msg = (
+                f"compose could not {what} the image: {clip(' '.join(done.output().split()), 600)}"
+            )
+            raise RolloutFailed(msg, logs=done.output())
+
+    async def _state(self) -> ContainerState | None:
+        # The docker CLI, not Compose: Compose v1 is a Python program that takes half a
+        # second to start, and this runs in a polling loop.
+        done = await self.shell.run(self.project.state_command(), timeout=30)
+        return (
+            compose.parse_state(done.stdout.strip().splitlines()[0])
+            if done.stdout.strip()
+            else None
+        )
+
+    async def _until_ready(self, image: str, deadline: float, timeout: float) -> ContainerState:
+        last: ContainerState | None = None
+        while True:
+            last = await self._state()
+            if last is not None and last.image and last.image != image:
+                msg = (
+                    f"the service's container runs {last.image}, not {image}: does the Compose "
+                    "file give the service a fixed container_name or another project's container?"
+                )
+                raise RolloutFailed(msg, logs=await self.logs())
+            if last is not None and last.ready:
+                return last
+            if last is not None and last.failed:
+                raise RolloutFailed(last.failed, logs=await self.logs())
+            if time.monotonic() >= deadline:
+                seen = "no container" if last is None else f"{last.status}, health {last.health}"
+                msg = f"the service did not become ready within {timeout:.0f} s ({seen})"
+                raise RolloutFailed(msg, logs=await self.logs())
+            await asyncio.sleep(POLL_SECONDS)
+
+    async def stop(self) -> None:
+        """Stop and remove the service's container (the rest of the project stays)."""
+        await self._run(self._compose("rm", "--stop", "--force", self.project.service))
+
+    async def logs(self) -> str:
+        """The service's last lines; empty when they cannot be read."""
+        with contextlib.suppress(DeployError):
+            done = await self.shell.run(
+                self._compose("logs", "--no-color", "--tail", str(LOG_LINES), self.project.service),
+                timeout=30,
+            )
+            return clip(done.stdout.strip(), LOG_LIMIT)
+        return ""
+
+
+async def _drain(process: "asyncssh.SSHClientProcess[str]") -> str:
+    with contextlib.suppress(asyncio.TimeoutError, OSError):
+        return str(await asyncio.wait_for(process.stderr.read(), 2))
+    return ""

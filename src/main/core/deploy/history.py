@@ -1,0 +1,82 @@
+"""The deployment history a staging host keeps about itself.
+
+It lives on the host (one JSON object per line), not on the machine that deploys, so
+that rollback works from any laptop or runner: whoever connects next reads what is
+running and what ran before. A line that cannot be read is skipped rather than fatal,
+because a half-written line after a crash must not block the next deployment.
+"""
+
+import json
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+Action = Literal["deploy", "rollback", "auto-rollback"]
+KEEP = 50  # lines kept on the host: enough to go back by hand, small enough to read at once
+
+
+@dataclass(frozen=True, slots=True)
+class Deployment:
+    """One attempt to run an image on the host, and whether it ended healthy."""
+
+    at: str  # UTC, ISO 8601
+    image: str  # repository@sha256:... : what ran, exactly
+    tag: str  # the tag it was asked for by, for people ("staging-latest", "sha-...")
+    ref: str  # the git ref or revision behind it, when known
+    action: Action
+    healthy: bool
+    by: str = ""  # who deployed: a runner, a laptop user
+
+    def to_line(self) -> str:
+        """One JSON line, keys sorted so that the file diffs well."""
+        return json.dumps(asdict(self), sort_keys=True)
+
+
+def _entry(line: str) -> Deployment | None:
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    try:
+        return Deployment(
+            at=str(data["at"]),
+            image=str(data["image"]),
+            tag=str(data.get("tag", "")),
+            ref=str(data.get("ref", "")),
+            action=data["action"] if data.get("action") in _ACTIONS else "deploy",
+            healthy=data["healthy"] is True,
+            by=str(data.get("by", "")),
+        )
+    except KeyError:
+        return None
+
+
+_ACTIONS = ("deploy", "rollback", "auto-rollback")
+
+
+def parse_history(text: str) -> list[Deployment]:
+    """The readable entries of a history file, oldest first."""
+    entries = (_entry(line) for line in text.splitlines() if line.strip())
+    return [entry for entry in entries if entry is not None]
+
+
+def render_history(entries: list[Deployment], keep: int = KEEP) -> str:
+    """The history file's text: the newest ``keep`` entries, oldest first."""
+    return "".join(entry.to_line() + "\n" for entry in entries[-keep:])
+
+
+def current(entries: list[Deployment]) -> Deployment | None:
+    """The last deployment that ended healthy: what should be running now."""
+    return next((entry for entry in reversed(entries) if entry.healthy), None)
+
+
+def before_current(entries: list[Deployment]) -> Deployment | None:
+    """The healthy deployment of another image before the current one: a rollback's target."""
+    now = current(entries)
+    if now is None:
+        return None
+    return next(
+        (entry for entry in reversed(entries) if entry.healthy and entry.image != now.image),
+        None,
+    )

@@ -1,0 +1,240 @@
+"""Deploy, smoke the live URL, roll back by itself: the orchestration, target-agnostic.
+
+The order is the point. The lock comes first, so two deployments to one target never
+interleave. The history is read under the lock, so "the previous good image" is the
+one really running. A failure of the new image, in the rollout or in the live smoke
+test, redeploys the previous good image and smokes it again, and the call still fails:
+a rollback is a recovery, not a success. Every attempt is written to the target's
+history, healthy or not, so the next person (or ``--rollback``) sees what happened.
+"""
+
+import contextlib
+import re
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from main.core.deploy.errors import DeployError, HostLost, RolloutFailed
+from main.core.deploy.history import Action, Deployment, before_current, current
+from main.core.deploy.result import DeployResult, Outcome
+from main.core.deploy.target import DeployTarget
+from main.core.deploy.timeline import Timeline
+from main.core.smoke.result import SmokeReport
+
+DIGEST_REFERENCE = re.compile(r"^[a-z0-9][a-z0-9._:/-]*@sha256:[0-9a-f]{64}$")
+SmokeRunner = Callable[[], Awaitable[SmokeReport]]
+
+
+@dataclass(frozen=True, slots=True)
+class Release:
+    """The image to run, by digest, and the names people know it by."""
+
+    image: str  # repository@sha256:...
+    tag: str = ""
+    ref: str = ""
+
+    def __post_init__(self) -> None:
+        """Refuse a tag: what runs must be exactly what was scanned and smoke-tested."""
+        if not DIGEST_REFERENCE.match(self.image):
+            msg = (
+                f"deploy needs an image by digest (REPOSITORY@sha256:<64 hex>), got "
+                f"{self.image!r}: a tag can move between the scan and the pull"
+            )
+            raise DeployError(msg)
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """How one deployment runs: where it is checked, who runs it, its bounds."""
+
+    url: str
+    smoke: SmokeRunner
+    by: str = ""
+    timeout: float = 300.0  # rollout of one image, until its container is ready
+    lock_timeout: float = 300.0  # waiting for another deployment to finish
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True, slots=True)
+class _Attempt:
+    ok: bool
+    error: str = ""
+    smoke: SmokeReport | None = None
+    logs: str = ""
+    lost: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Recovery:
+    outcome: Outcome
+    running: str | None
+    error: str
+    smoke: SmokeReport | None = None
+    notes: tuple[str, ...] = ()
+
+
+class _Session:
+    """One deployment in progress: the target, its plan and the timeline being written."""
+
+    def __init__(self, target: DeployTarget, plan: Plan, timeline: Timeline) -> None:
+        """Hold what every step needs."""
+        self.target, self.plan, self.timeline = target, plan, timeline
+
+    async def attempt(self, image: str) -> _Attempt:
+        """Roll ``image`` out and smoke it live; every way it can fail becomes an answer."""
+        try:
+            await self.target.roll_out(image, self.timeline, self.plan.timeout)
+        except RolloutFailed as exc:
+            return _Attempt(ok=False, error=str(exc), logs=exc.logs)
+        except HostLost as exc:
+            return _Attempt(ok=False, error=str(exc), lost=True)
+        async with self.timeline.step("smoke") as note:
+            report = await self.plan.smoke()
+            note.detail, note.ok = report.summary(), report.passed
+        if report.passed:
+            return _Attempt(ok=True, smoke=report)
+        try:
+            logs = await self.target.logs()
+        except HostLost:
+            logs = ""
+        return _Attempt(ok=False, error=f"live {report.summary()}", smoke=report, logs=logs)
+
+    async def record(self, release: Release, action: Action, *, healthy: bool) -> None:
+        """One line of the target's history."""
+        entry = Deployment(
+            at=_now(),
+            image=release.image,
+            tag=release.tag,
+            ref=release.ref,
+            action=action,
+            healthy=healthy,
+            by=self.plan.by,
+        )
+        await self.target.record(entry)
+
+    async def recover(self, image: str, failed: _Attempt, previous: Deployment | None) -> _Recovery:
+        """After a failed attempt: bring back ``previous``, or stop the broken service."""
+        if failed.lost:
+            return _Recovery("failed", None, f"{failed.error}; the host's state is unknown")
+        if previous is None:
+            try:
+                async with self.timeline.step("stop"):
+                    await self.target.stop()
+            except DeployError as exc:
+                note = f"no earlier healthy deployment, and stopping the failed one failed: {exc}"
+                return _Recovery("failed", image, failed.error, notes=(note,))
+            note = "no earlier healthy deployment on the target: the failed one was stopped"
+            return _Recovery("failed", None, failed.error, notes=(note,))
+        async with self.timeline.step("rollback") as step:
+            step.detail = previous.image
+            back = await self.attempt(previous.image)
+        if back.lost:
+            return _Recovery("failed", None, f"{failed.error}; then {back.error}", back.smoke)
+        release = Release(previous.image, previous.tag, previous.ref)
+        await self.record(release, "auto-rollback", healthy=back.ok)
+        if back.ok:
+            return _Recovery("rolled-back", previous.image, failed.error, back.smoke)
+        error = f"{failed.error}; the rollback to {previous.image} failed too: {back.error}"
+        return _Recovery("failed", None, error, back.smoke)
+
+    async def run(
+        self, release: Release, previous: Deployment | None, action: Action
+    ) -> DeployResult:
+        """Attempt ``release``; record it; recover when it failed."""
+        attempt = await self.attempt(release.image)
+        base = DeployResult(
+            outcome="deployed",
+            target=self.target.describe(),
+            url=self.plan.url,
+            image=release.image,
+            tag=release.tag,
+            previous=None if previous is None else previous.image,
+            smoke=attempt.smoke,
+            rollback=action == "rollback",
+        )
+        if attempt.ok:
+            await self.record(release, action, healthy=True)
+            return replace(base, running=release.image)
+        if not attempt.lost:
+            await self.record(release, action, healthy=False)
+        if previous is not None and previous.image == release.image:
+            note = "the previous healthy deployment is this same image: nothing to roll back to"
+            return replace(
+                base, outcome="failed", error=attempt.error, logs=attempt.logs, notes=(note,)
+            )
+        recovery = await self.recover(release.image, attempt, previous)
+        return replace(
+            base,
+            outcome=recovery.outcome,
+            running=recovery.running,
+            error=recovery.error,
+            rollback_smoke=recovery.smoke,
+            logs=attempt.logs,
+            notes=recovery.notes,
+        )
+
+
+async def deploy(
+    target: DeployTarget,
+    release: Release,
+    plan: Plan,
+    *,
+    clock: Callable[[], float] = time.monotonic,
+) -> DeployResult:
+    """Deploy ``release`` to ``target``; on failure roll back to the last healthy image.
+
+    Raises:
+        DeployError: before anything changed on the target (unreachable, refused key or
+            host key, bad Compose file, lock held): there is nothing to roll back.
+    """
+    started = clock()
+    timeline = Timeline(clock)
+    async with target.connected(timeline), _locked(target, plan, timeline):
+        async with timeline.step("upload"):
+            await target.upload()
+        previous = current(await target.history())
+        result = await _Session(target, plan, timeline).run(release, previous, "deploy")
+    return replace(result, steps=tuple(timeline.steps), duration_seconds=clock() - started)
+
+
+async def roll_back(
+    target: DeployTarget,
+    plan: Plan,
+    *,
+    clock: Callable[[], float] = time.monotonic,
+) -> DeployResult:
+    """Go back by hand to the healthy deployment before the current one.
+
+    If that image fails its live smoke test, the current one is brought back.
+
+    Raises:
+        DeployError: nothing to go back to, or the target cannot be reached or locked.
+    """
+    started = clock()
+    timeline = Timeline(clock)
+    async with target.connected(timeline), _locked(target, plan, timeline):
+        history = await target.history()
+        now, back = current(history), before_current(history)
+        if back is None:
+            msg = (
+                f"{target.describe()} has no earlier healthy deployment to roll back to "
+                f"({len(history)} entries in its history)"
+            )
+            raise DeployError(msg)
+        release = Release(back.image, back.tag, back.ref)
+        result = await _Session(target, plan, timeline).run(release, now, "rollback")
+    return replace(result, steps=tuple(timeline.steps), duration_seconds=clock() - started)
+
+
+@asynccontextmanager
+async def _locked(target: DeployTarget, plan: Plan, timeline: Timeline) -> AsyncIterator[None]:
+    """``target.locked``, its wait timed as the ``lock`` step."""
+    async with contextlib.AsyncExitStack() as stack:
+        async with timeline.step("lock"):
+            await stack.enter_async_context(target.locked(plan.by or "pipeline", plan.lock_timeout))
+        yield

@@ -1,0 +1,193 @@
+"""SSH to the staging host with a pinned host key and a key held only in memory.
+
+The private key arrives as text (a ``dagger.Secret``'s plaintext, or a file the CLI
+reads) and is handed to asyncssh as a key object: it is never written to disk, never
+put in an environment variable and never part of an error message. The host key is
+pinned: an unknown or changed host key is refused, never trusted on first use, because
+the first connection from a fresh CI runner is exactly when trust-on-first-use is blind.
+"""
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from main.core.deploy.errors import DeployError, HostLost
+from main.core.lazy import lazy_import
+from main.core.text import clip
+
+if TYPE_CHECKING:
+    import asyncssh
+else:
+    asyncssh = lazy_import("asyncssh")
+
+_KEY_TYPES = ("ssh-", "ecdsa-", "sk-")
+OUTPUT_LIMIT = 4000  # characters of a failed command's output kept in an error
+
+
+@dataclass(frozen=True, slots=True)
+class SshEndpoint:
+    """Where to connect and whom to trust. ``repr`` never shows the key."""
+
+    host: str
+    user: str
+    port: int = 22
+    host_keys: str = ""  # known_hosts lines, or bare "ssh-ed25519 AAAA..." keys of this host
+    private_key: str = field(default="", repr=False)
+
+    def __str__(self) -> str:
+        """``user@host:port``: how errors and reports name the host."""
+        return f"{self.user}@{self.host}:{self.port}"
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteResult:
+    """A finished remote command."""
+
+    exit_status: int
+    stdout: str
+    stderr: str
+
+    @property
+    def ok(self) -> bool:
+        """Exit status 0."""
+        return self.exit_status == 0
+
+    def output(self) -> str:
+        """Both streams, for an error message, cut to a readable size."""
+        text = "\n".join(part for part in (self.stderr.strip(), self.stdout.strip()) if part)
+        return clip(text, OUTPUT_LIMIT)
+
+
+def known_hosts_text(endpoint: SshEndpoint) -> str:
+    """The pinned keys as known_hosts lines; a bare key is pinned to this host and port."""
+    pattern = endpoint.host if endpoint.port == 22 else f"[{endpoint.host}]:{endpoint.port}"  # noqa: PLR2004
+    lines = []
+    for raw in endpoint.host_keys.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        lines.append(f"{pattern} {line}" if line.startswith(_KEY_TYPES) else line)
+    return "\n".join(lines) + "\n"
+
+
+def _trusted(endpoint: SshEndpoint) -> "asyncssh.SSHKnownHosts":
+    text = known_hosts_text(endpoint)
+    if not text.strip():
+        msg = (
+            f"no host key is pinned for {endpoint.host}: set host-key in "
+            "[tool.pipeline.deploy] (the line `ssh-keyscan -p PORT HOST` prints, "
+            "checked on a network you trust); unknown hosts are never trusted"
+        )
+        raise DeployError(msg)
+    try:
+        return asyncssh.import_known_hosts(text)
+    except (ValueError, asyncssh.Error) as exc:
+        msg = f"the pinned host key of {endpoint.host} cannot be read ({exc})"
+        raise DeployError(msg) from None
+
+
+def _client_key(endpoint: SshEndpoint) -> "asyncssh.SSHKey":
+    try:
+        return asyncssh.import_private_key(endpoint.private_key)
+    except (asyncssh.KeyImportError, ValueError) as exc:
+        # The exception text never holds key material, but keep to its first clause.
+        reason = str(exc).split("\n", 1)[0]
+        msg = (
+            "the SSH key is not a private key that can be used (an OpenSSH or PEM private "
+            f"key without a passphrase is needed): {reason}"
+        )
+        raise DeployError(msg) from None
+
+
+class SshShell:
+    """Commands on the host over one connection."""
+
+    def __init__(self, connection: "asyncssh.SSHClientConnection", endpoint: SshEndpoint) -> None:
+        """Wrap an open connection; :func:`connect` makes one."""
+        self._connection = connection
+        self.endpoint = endpoint
+
+    async def run(self, command: str, *, stdin: str | None = None, timeout: float) -> RemoteResult:
+        """Run one shell line on the host; a lost connection or a timeout is one line."""
+        try:
+            done = await self._connection.run(
+                command, input=stdin, check=False, timeout=max(timeout, 0.1)
+            )
+        except asyncssh.TimeoutError:
+            msg = (
+                f"{self.endpoint.host} did not finish `{clip(command, 120)}` within {timeout:.0f} s"
+            )
+            raise HostLost(msg) from None
+        except (asyncssh.Error, OSError) as exc:
+            msg = f"lost the SSH connection to {self.endpoint} ({_reason(exc)})"
+            raise HostLost(msg) from None
+        status = done.exit_status if done.exit_status is not None else 255
+        return RemoteResult(status, _text(done.stdout), _text(done.stderr))
+
+    async def start(self, command: str) -> "asyncssh.SSHClientProcess[str]":
+        """A long-running remote process, e.g. the one holding the deploy lock."""
+        try:
+            return await self._connection.create_process(command)
+        except (asyncssh.Error, OSError) as exc:
+            msg = f"lost the SSH connection to {self.endpoint} ({_reason(exc)})"
+            raise HostLost(msg) from None
+
+
+def _text(value: object) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return "" if value is None else str(value)
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return clip(" ".join(text.split()), 300)
+
+
+@asynccontextmanager
+async def connect(endpoint: SshEndpoint, *, timeout: float) -> AsyncIterator[SshShell]:
+    """An SSH connection, refused unless the host proves the pinned key and takes ours."""
+    known_hosts = _trusted(endpoint)
+    key = _client_key(endpoint)
+    try:
+        connection = await asyncssh.connect(
+            endpoint.host,
+            endpoint.port,
+            username=endpoint.user,
+            known_hosts=known_hosts,
+            client_keys=[key],
+            agent_path=None,
+            config=None,
+            password=None,
+            kbdint_auth=False,
+            gss_auth=False,
+            preferred_auth="publickey",
+            connect_timeout=timeout,
+            login_timeout=timeout,
+            keepalive_interval=15,
+        )
+    except asyncssh.HostKeyNotVerifiable:
+        msg = (
+            f"the SSH host key of {endpoint.host}:{endpoint.port} is not the pinned one: "
+            "refusing to connect (if the host was rebuilt, pin its new key in host-key "
+            "after checking it out of band)"
+        )
+        raise DeployError(msg) from None
+    except asyncssh.PermissionDenied:
+        msg = (
+            f"{endpoint.host}:{endpoint.port} refused the SSH key for user {endpoint.user} "
+            f"(is its public key in ~{endpoint.user}/.ssh/authorized_keys?)"
+        )
+        raise DeployError(msg) from None
+    except (TimeoutError, OSError, asyncssh.Error) as exc:
+        msg = f"cannot reach {endpoint.host}:{endpoint.port} over SSH ({_reason(exc)})"
+        raise DeployError(msg) from None
+    try:
+        yield SshShell(connection, endpoint)
+    finally:
+        connection.close()
+        with contextlib.suppress(OSError, asyncio.TimeoutError, asyncssh.Error):
+            await asyncio.wait_for(connection.wait_closed(), 5)

@@ -1,0 +1,58 @@
+"""The deploy target: the small interface the orchestration talks to.
+
+A target is one place a service runs (a Compose project on one host today). The
+orchestration (lock, history, roll out, live smoke, roll back) only ever calls these
+methods, so Kubernetes or ECS can be added as another implementation without touching
+it: a Kubernetes target would keep its history in a ConfigMap, lock with a Lease and
+roll out by patching a Deployment's image to the digest.
+"""
+
+from contextlib import AbstractAsyncContextManager
+from typing import Protocol
+
+from main.core.deploy.history import Deployment
+from main.core.deploy.timeline import Timeline
+
+
+class DeployTarget(Protocol):
+    """One place the service runs, with its own history and lock."""
+
+    def describe(self) -> str:
+        """How reports name the target, e.g. ``deploy@stg:22, compose project mcp``."""
+        ...
+
+    def connected(self, timeline: Timeline) -> AbstractAsyncContextManager[None]:
+        """Reach the target; raises DeployError (nothing changed) when it cannot."""
+        ...
+
+    def locked(self, owner: str, timeout: float) -> AbstractAsyncContextManager[None]:
+        """Hold the target's deploy lock; raises DeployError if another holder keeps it."""
+        ...
+
+    async def upload(self) -> None:
+        """Put the service description in place, validated; DeployError if it is wrong."""
+        ...
+
+    async def history(self) -> list[Deployment]:
+        """The deployments the target remembers, oldest first."""
+        ...
+
+    async def record(self, entry: Deployment) -> None:
+        """Append one deployment to the target's history."""
+        ...
+
+    async def roll_out(self, image: str, timeline: Timeline, timeout: float) -> None:
+        """Run ``image`` (a digest reference) and wait until it is ready.
+
+        Raises:
+            RolloutFailed: the image did not become ready (the caller rolls back).
+        """
+        ...
+
+    async def stop(self) -> None:
+        """Stop the service (a first deployment that failed leaves nothing broken running)."""
+        ...
+
+    async def logs(self) -> str:
+        """The service's last log lines, for a failure report."""
+        ...

@@ -1,0 +1,86 @@
+"""What the deploy writes and runs on the host, as text: override, env file, commands."""
+
+import shlex
+
+import pytest
+
+from main.core.deploy import compose
+from main.core.deploy.compose import ComposeProject, parse_state, remote_path
+
+IMAGE = "ghcr.io/o/app@sha256:" + "a" * 64
+
+
+def test_override_pins_the_service_to_the_digest() -> None:
+    text = compose.override_text("app", IMAGE, None)
+    assert "services:\n  app:\n" in text
+    assert f'image: "{IMAGE}"' in text
+    assert "version" not in text
+
+
+def test_override_repeats_the_files_version_for_compose_v1() -> None:
+    version = compose.top_level_version('# staging\nversion: "3.8"\nservices: {}\n')
+    assert version == "3.8"
+    assert compose.override_text("app", IMAGE, version).count('version: "3.8"') == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["services:\n  app:\n    image: x\n", "x-version: 3\nservices: {}\n", "  version: 3\n"],
+)
+def test_no_top_level_version(text: str) -> None:
+    assert compose.top_level_version(text) is None
+
+
+def test_env_file_names_the_same_digest() -> None:
+    assert compose.env_text(IMAGE) == f"PIPELINE_IMAGE={IMAGE}\n"
+
+
+def test_command_loads_the_env_file_and_stacks_both_files() -> None:
+    project = ComposeProject("~/.pipeline/my app", "mcp", "app")
+    line = project.command("v1", "up", "-d")
+    assert line.startswith("cd ~/'.pipeline/my app' && ")
+    assert ". ./pipeline.env" in line
+    tail = shlex.split(line.split("&& ")[-1])
+    assert tail == [
+        "docker-compose", "--project-name", "mcp", "--file", "compose.yml",
+        "--file", "pipeline.override.yml", "up", "-d",
+    ]  # fmt: skip
+    assert shlex.split(project.command("v2", "ps").split("&& ")[-1])[:2] == ["docker", "compose"]
+
+
+@pytest.mark.parametrize(
+    ("path", "quoted"),
+    [
+        ("~", "~"),
+        ("~/.pipeline/x", "~/.pipeline/x"),
+        ("/srv/a b", "'/srv/a b'"),
+        ("~/$(reboot)", "~/'$(reboot)'"),
+        ("/srv/;rm -rf /", "'/srv/;rm -rf /'"),
+    ],
+)
+def test_remote_paths_are_quoted_but_home_still_expands(path: str, quoted: str) -> None:
+    assert remote_path(path) == quoted
+
+
+@pytest.mark.parametrize(
+    ("line", "ready", "failed"),
+    [
+        ("running none 0 0 img", True, None),
+        ("running healthy 0 0 img", True, None),
+        ("running starting 0 0 img", False, None),
+        ("created none 0 0 img", False, None),
+        ("running unhealthy 0 0 img", False, "the container's healthcheck reports unhealthy"),
+        ("exited none 3 0 img", False, "the container exited with code 3"),
+        ("restarting none 1 4 img", False, "the container keeps restarting (4 restarts)"),
+    ],
+)
+def test_container_state(line: str, ready: bool, failed: str | None) -> None:  # noqa: FBT001
+    state = parse_state(line)
+    assert state is not None
+    assert state.ready is ready
+    assert state.failed == failed
+
+
+@pytest.mark.parametrize("line", ["", "running", "running none x 0", "Error: No such object"])
+def test_unreadable_state(line: str) -> None:
+    assert parse_state(line) is None

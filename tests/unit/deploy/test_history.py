@@ -1,0 +1,71 @@
+"""The host's deployment history: tolerant reading, bounded writing, the rollback target."""
+
+import json
+
+from main.core.deploy.history import (
+    Deployment,
+    before_current,
+    current,
+    parse_history,
+    render_history,
+)
+
+A = "127.0.0.1:5000/app@sha256:" + "a" * 64
+B = "127.0.0.1:5000/app@sha256:" + "b" * 64
+C = "127.0.0.1:5000/app@sha256:" + "c" * 64
+
+
+def entry(image: str, *, healthy: bool, action: str = "deploy", at: str = "t") -> Deployment:
+    return Deployment(at=at, image=image, tag="", ref="", action=action, healthy=healthy)  # type: ignore[arg-type]
+
+
+def test_round_trip_keeps_every_field() -> None:
+    original = [
+        Deployment(
+            "2026-12-03T05:00:00+00:00",
+            A,
+            "staging-latest",
+            "develop",
+            "deploy",
+            healthy=True,
+            by="ci",
+        ),
+        Deployment("2026-12-03T05:01:00+00:00", B, "sha-b", "abc", "auto-rollback", healthy=False),
+    ]
+    assert parse_history(render_history(original)) == original
+
+
+def test_unreadable_lines_are_skipped_not_fatal() -> None:
+    good = entry(A, healthy=True).to_line()
+    text = f'{good}\n{{"at": "t", "image": \n[1, 2]\n{{"image": "x"}}\n\n{good}\n'
+    assert parse_history(text) == [entry(A, healthy=True)] * 2
+
+
+def test_a_crafted_healthy_value_must_be_true_exactly() -> None:
+    text = json.dumps({"at": "t", "image": A, "action": "deploy", "healthy": "yes"})
+    assert parse_history(text)[0].healthy is False
+
+
+def test_render_keeps_only_the_newest() -> None:
+    entries = [entry(A, healthy=True, at=str(n)) for n in range(60)]
+    kept = parse_history(render_history(entries, keep=5))
+    assert [e.at for e in kept] == ["55", "56", "57", "58", "59"]
+
+
+def test_current_is_the_last_healthy_deployment() -> None:
+    history = [entry(A, healthy=True), entry(B, healthy=True), entry(C, healthy=False)]
+    assert current(history) == entry(B, healthy=True)
+    assert current([]) is None
+    assert current([entry(C, healthy=False)]) is None
+
+
+def test_rollback_target_skips_failures_and_the_same_image() -> None:
+    history = [
+        entry(A, healthy=True),
+        entry(C, healthy=False),
+        entry(B, healthy=True),
+        entry(B, healthy=True),
+    ]
+    assert before_current(history) == entry(A, healthy=True)
+    assert before_current([entry(A, healthy=True)]) is None
+    assert before_current([]) is None

@@ -1,0 +1,83 @@
+"""The deploy result: a line that says what runs now, JSON that keeps no secret."""
+
+import json
+
+import pytest
+
+from main.core.deploy.errors import DeployError
+from main.core.deploy.orchestrate import Release
+from main.core.deploy.result import DeployResult, Step
+from main.core.deploy.ssh import SshEndpoint, known_hosts_text
+
+NEW = "127.0.0.1:5000/app@sha256:" + "b" * 64
+OLD = "127.0.0.1:5000/app@sha256:" + "a" * 64
+
+
+def result(**changes: object) -> DeployResult:
+    base: dict[str, object] = {
+        "outcome": "deployed",
+        "target": "root@127.0.0.1:2222, compose project app",
+        "url": "http://127.0.0.1:8080",
+        "image": NEW,
+        "previous": OLD,
+        "running": NEW,
+    }
+    return DeployResult(**{**base, **changes})  # type: ignore[arg-type]
+
+
+def test_summaries_say_what_runs_now() -> None:
+    assert result().summary() == f"deploy PASSED: {NEW} is live at http://127.0.0.1:8080"
+    back = result(outcome="rolled-back", running=OLD, error="live smoke test FAILED: health")
+    assert back.summary() == (
+        f"deploy FAILED and rolled back: live smoke test FAILED: health; {OLD} is running again"
+    )
+    down = result(outcome="failed", running=None, error="the container exited with code 1")
+    assert down.summary().endswith("nothing of this service is running")
+    refused = result(outcome="failed", running=None, error="cannot reach", host_changed=False)
+    assert refused.summary() == "deploy FAILED: cannot reach; nothing on the target was changed"
+    assert result(rollback=True).summary().startswith("rollback PASSED")
+
+
+def test_json_shape_and_step_totals() -> None:
+    steps = (Step("pull", 0.5, ok=True), Step("up", 1.25, ok=True), Step("pull", 0.25, ok=True))
+    data = json.loads(result(steps=steps).to_json())
+    assert data["passed"] is True
+    assert data["rolled_back"] is False
+    assert data["steps"][1] == {"name": "up", "seconds": 1.25, "ok": True, "detail": ""}
+    assert result(steps=steps).seconds("pull") == 0.75
+
+
+def test_credentials_in_an_error_never_reach_the_json() -> None:
+    leaked = result(outcome="failed", error="pull https://user:s3cr3tpass@ghcr.io/v2/ failed")
+    assert "s3cr3tpass" not in leaked.to_json()
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        "127.0.0.1:5000/app:staging-latest",
+        "127.0.0.1:5000/app@sha256:abc",
+        "app@sha256:" + "A" * 64,
+        NEW + " ; reboot",
+        "",
+    ],
+)
+def test_only_a_digest_reference_is_deployed(image: str) -> None:
+    with pytest.raises(DeployError, match="needs an image by digest"):
+        Release(image)
+
+
+def test_a_bare_host_key_is_pinned_to_the_host_and_port() -> None:
+    key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI"
+    on_22 = SshEndpoint("stg", "deploy", 22, f"{key}\n# comment\n")
+    assert known_hosts_text(on_22) == f"stg {key}\n"
+    on_2222 = SshEndpoint("127.0.0.1", "deploy", 2222, f"[other]:22 {key}\n{key}")
+    assert known_hosts_text(on_2222) == f"[other]:22 {key}\n[127.0.0.1]:2222 {key}\n"
+
+
+def test_the_private_key_is_not_in_repr() -> None:
+    endpoint = SshEndpoint(
+        "stg", "deploy", 22, "k", private_key="-----BEGIN OPENSSH PRIVATE KEY-----"
+    )
+    assert "PRIVATE" not in repr(endpoint)
+    assert str(endpoint) == "deploy@stg:22"

@@ -9,7 +9,9 @@ duration only.
 Samples (kind, end time, milliseconds, error) are recorded from Locust's ``request``
 event. In distributed mode each worker sends its samples with Locust's regular worker
 report and, at the end, the rest in a final message the master waits for, so the
-master's figures are computed from every request of every worker.
+master's figures are computed from every request of every worker; the run then ends
+when the last worker stopped (its users run until the stop message reaches them, a
+few milliseconds past the duration), so none of their finished requests is left out.
 
 Importing this module imports Locust, which monkey-patches the standard library for
 gevent (``python -m main.core.load`` does that first thing): ``time.sleep`` here yields
@@ -203,12 +205,12 @@ def run_master(  # noqa: PLR0913 - the run, its workers and where they connect
     except RPCError as exc:  # a taken port, an unknown interface
         msg = f"the load master cannot listen on {bind_host}:{bind_port}: {exc}"
         raise PipelineError(msg) from None
-    finals: set[str] = set()
+    finals: dict[str, float] = {}  # worker id -> when its last samples arrived
     stopped = False
 
     def final(environment: Environment, msg: Any, **_: Any) -> None:  # noqa: ANN401, ARG001
         recorder.absorb(msg.data)
-        finals.add(msg.node_id)
+        finals[msg.node_id] = time.time()
 
     runner.register_message(FINAL_MESSAGE, final)
     environment.events.worker_report.add_listener(  # type: ignore[no-untyped-call]
@@ -230,10 +232,14 @@ def run_master(  # noqa: PLR0913 - the run, its workers and where they connect
             ended = time.time()
             expected = {client.id for client in runner.clients.all}
             runner.send_message(STOP_MESSAGE)
-            _wait_for(lambda: expected <= finals, FINAL_WAIT)
-            missing = len(expected - finals)
+            _wait_for(lambda: expected <= finals.keys(), FINAL_WAIT)
+            missing = len(expected - finals.keys())
             if missing:
                 recorder.note(f"{missing} worker(s) sent no final samples: figures may be short")
+            elif finals:
+                # The workers' users ran until the stop reached them: the run ends when the
+                # last one stopped, so that every request they finished is counted.
+                ended = max(ended, *finals.values())
             _stop(runner)  # Locust's final statistics arrive here, before the CSV is closed
             stopped = True
     finally:

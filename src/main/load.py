@@ -78,8 +78,9 @@ class LoadTestResult:
     report: Annotated[str, Doc("The full result as JSON (the generator's stable shape)")] = field(
         default=""
     )
-    # State for the functions below, not exposed as a field.
+    # State for the functions below and for the caller, not exposed as fields.
     files: dagger.Directory | None = None
+    blocking: bool = False  # breached, and on-breach = fail: the stage fails
 
     @function
     def markdown(self) -> str:
@@ -98,9 +99,9 @@ class LoadTestResult:
 
 
 def load_test_result(
-    result: "load_result.LoadResult", files: dagger.Directory | None
+    result: "load_result.LoadResult", files: dagger.Directory | None, *, on_breach: str = "fail"
 ) -> LoadTestResult:
-    """The Dagger object for a finished run."""
+    """The Dagger object for a finished run; ``on_breach`` decides whether it blocks."""
     kinds = [
         LoadKind(  # type: ignore[call-arg]
             name=name,
@@ -121,6 +122,7 @@ def load_test_result(
         requests=kinds,
         report=result.to_json(),
         files=files,
+        blocking=not result.passed and on_breach == "fail",
     )
 
 
@@ -274,4 +276,4 @@ async def run_load_test(
     """Run the load test and read its result and files back."""
     run = plan(config, settings, image=image, url=url, workers=workers)
     result = await read_result(run)
-    return load_test_result(result, run.directory(OUT))
+    return load_test_result(result, run.directory(OUT), on_breach=settings.on_breach)

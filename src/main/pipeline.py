@@ -384,6 +384,7 @@ class Pipeline:
 
         Settings come from ``[tool.pipeline.load]`` at ``ref``; ``overrides`` are keyed
         by its field names (``users``, ``p95_ms``) and None leaves a setting as it is.
+        The result's ``blocking`` says whether on-breach = fail makes it fail the stage.
         """
         with user_errors():
             config = (await self.service(ref)).config
@@ -437,9 +438,7 @@ class Pipeline:
             "on_breach": on_breach,
         }
         result = await self.load_report(image, url, ref, workers=workers, overrides=overrides)
-        with user_errors():
-            settings = (await self.service(ref)).config.load.overridden(overrides)
-        if not result.passed and settings.on_breach == "fail":
+        if result.blocking:
             raise FunctionError("; ".join(result.breaches) or result.summary)
         return result
 

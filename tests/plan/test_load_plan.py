@@ -62,6 +62,7 @@ def test_the_result_has_figures_markdown_json_and_csv(module_def: ModuleDef) -> 
     assert {"markdown", "json", "csv"} <= set(result.functions)
     assert {"passed", "summary", "breaches", "requests", "report"} <= set(result.fields)
     assert "files" not in result.fields
+    assert "blocking" not in result.fields
     row = module_def.objects["LoadKind"]
     assert {"name", "count", "failures", "rps", "p50_ms", "p95_ms", "p99_ms", "max_ms"} <= set(
         row.fields
@@ -212,6 +213,8 @@ def test_a_finished_run_becomes_the_result_object() -> None:
     )
     made = load_test_result(result, None)
     assert made.passed is False
+    assert made.blocking
+    assert not load_test_result(result, None, on_breach="warn").blocking
     assert made.breaches == ["health p95 30 ms > limit 20 ms"]
     assert made.summary.startswith("load test failed: health p95 30 ms > limit 20 ms;")
     health, call = made.requests

@@ -28,6 +28,7 @@ from locust import User, constant, task
 
 from main.core.load.spec import (
     MCP_INITIALIZE,
+    MCP_KINDS,
     MCP_TOOLS_CALL,
     MCP_TOOLS_LIST,
     LoadSpec,
@@ -137,14 +138,15 @@ class McpUser(User):
 
     def _timed(self, kind: str, call: Callable[[], Any]) -> tuple[bool, Any]:
         """Run one request, fire its event; (succeeded, what it returned)."""
+        request_type = "MCP" if kind in MCP_KINDS else "GET"
         started = time.perf_counter()
         try:
             value = call()
         except Exception as exc:  # noqa: BLE001 - whatever the server does is a failure, never a crash
-            self._fire(kind, "MCP" if kind.startswith("mcp.") else "GET", started, exc)
+            self._fire(kind, request_type, started, exc)
             self._forget_session_after(exc)
             return False, exc
-        self._fire(kind, "MCP" if kind.startswith("mcp.") else "GET", started, None)
+        self._fire(kind, request_type, started, None)
         return True, value
 
     def _get(self, path: str) -> None:

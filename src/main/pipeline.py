@@ -7,11 +7,12 @@ from typing import TYPE_CHECKING, Annotated, Self
 import dagger
 from dagger import DefaultPath, Doc, Ignore, field, object_type
 
-from main import deploy, report, scan, smoke, validate
+from main import deploy, load, report, scan, smoke, validate
 from main._sdk import FunctionError, uncached_check, uncached_function, up, user_errors
 from main.core.errors import PipelineError
 from main.core.lazy import lazy_import
 from main.deploy import DeployResult
+from main.load import LoadTestResult
 from main.registry import Registry
 from main.report import RunReport
 from main.scan import Scan
@@ -367,6 +368,79 @@ class Pipeline:
             if image is None:
                 return smoke.smoke_result(await smoke.check_target(url, settings))
             return smoke.smoke_result(await smoke.check_image(image, settings))
+
+    # --- load test ----------------------------------------------------------------------
+
+    async def load_report(
+        self,
+        image: dagger.Container | None = None,
+        url: str = "",
+        ref: str = "",
+        *,
+        workers: int = 0,
+        overrides: dict[str, object] | None = None,
+    ) -> LoadTestResult:
+        """Load-test without failing on a breach (for deploy-staging, which decides).
+
+        Settings come from ``[tool.pipeline.load]`` at ``ref``; ``overrides`` are keyed
+        by its field names (``users``, ``p95_ms``) and None leaves a setting as it is.
+        The result's ``blocking`` says whether on-breach = fail makes it fail the stage.
+        """
+        with user_errors():
+            config = (await self.service(ref)).config
+            if (image is None) == (not url):
+                msg = "load-test needs exactly one of --image (a built image) or --url"
+                raise PipelineError(msg)
+            settings = config.load.overridden(overrides or {})
+            return await load.run_load_test(config, settings, image=image, url=url, workers=workers)
+
+    @uncached_function
+    async def load_test(  # noqa: PLR0913 - one argument per overridable setting
+        self,
+        image: Annotated[
+            dagger.Container | None,
+            Doc("The built image to load, run as a service; an image address works too"),
+        ] = None,
+        url: Annotated[str, Doc("Load this deployed URL instead, e.g. https://stg.example")] = "",
+        ref: RefArg = "",
+        *,
+        users: Annotated[int | None, Doc("Simulated users (default: [tool.pipeline.load])")] = None,
+        spawn_rate: Annotated[float | None, Doc("Users started per second")] = None,
+        duration: Annotated[float | None, Doc("Seconds of traffic, ramp-up included")] = None,
+        p95_ms: Annotated[float | None, Doc("p95 limit per request kind, ms")] = None,
+        p99_ms: Annotated[float | None, Doc("p99 limit per request kind, ms")] = None,
+        max_error_rate: Annotated[
+            float | None, Doc("Highest failed share per kind, 0 to 1")
+        ] = None,
+        min_rps: Annotated[float | None, Doc("Lowest total requests per second")] = None,
+        workers: Annotated[
+            int, Doc("0: one generator; N: Locust's distributed mode, a master and N workers")
+        ] = 0,
+        on_breach: Annotated[
+            str | None, Doc("fail: a breach fails this call; warn: return the result anyway")
+        ] = None,
+    ) -> LoadTestResult:
+        """Simulated MCP clients (initialize, tools/list, tools/call) and health checks.
+
+        Never cached. Judged per request kind against p95/p99/error-rate limits and on
+        total throughput; with on-breach fail (the default) a breach fails the call with
+        one line per broken limit, so use --on-breach warn to keep the result's
+        markdown, json and csv of a breached run.
+        """
+        overrides: dict[str, object] = {
+            "users": users,
+            "spawn_rate": spawn_rate,
+            "duration": duration,
+            "p95_ms": p95_ms,
+            "p99_ms": p99_ms,
+            "max_error_rate": max_error_rate,
+            "min_rps": min_rps,
+            "on_breach": on_breach,
+        }
+        result = await self.load_report(image, url, ref, workers=workers, overrides=overrides)
+        if result.blocking:
+            raise FunctionError("; ".join(result.breaches) or result.summary)
+        return result
 
     @up
     async def serve(

@@ -19,6 +19,8 @@ HEAVY = [
     "main.core.scan.trivy",
     "main.core.report.model",
     "main.core.config",
+    "main.core.load.cli",
+    "main.core.load.result",
 ]
 
 

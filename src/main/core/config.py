@@ -23,6 +23,7 @@ from pydantic import (
 from main.core.deploy.settings import DeploySettings
 from main.core.errors import PipelineError
 from main.core.github import API_URL
+from main.core.load.settings import LoadSettings
 from main.core.registry.retention import parse_age
 from main.core.scan.trivy import DB_REPOSITORIES
 from main.core.smoke.spec import (
@@ -249,6 +250,12 @@ class PipelineConfig(BaseModel):
         default=None,
         description="[tool.pipeline.deploy]: the staging host deploy-staging deploys to; "
         "without it, deploy-staging ends at publishing.",
+    )
+
+    # --- load-test settings ---
+    load: LoadSettings = Field(
+        default_factory=LoadSettings,
+        description="[tool.pipeline.load]: the load test deploy-staging runs when enabled.",
     )
 
     # --- registry operation settings ---

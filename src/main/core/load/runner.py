@@ -1,0 +1,303 @@
+"""Running the users with Locust in this process: alone, as a master, or as a worker.
+
+The run is bounded by its duration whatever the target does: the runner sleeps for
+the duration, then stops every user at once (Locust kills their greenlets, so a
+request stuck on a hanging server ends there), with a hard limit on the stop itself.
+Requests still in flight at that moment are not counted; the figures cover the stated
+duration only.
+
+Samples (kind, end time, milliseconds, error) are recorded from Locust's ``request``
+event. In distributed mode each worker sends its samples with Locust's regular worker
+report and, at the end, the rest in a final message the master waits for, so the
+master's figures are computed from every request of every worker; the run then ends
+when the last worker stopped (its users run until the stop message reaches them, a
+few milliseconds past the duration), so none of their finished requests is left out.
+
+Importing this module imports Locust, which monkey-patches the standard library for
+gevent (``python -m main.core.load`` does that first thing): ``time.sleep`` here yields
+to the users' greenlets, and greenlets are started through the runner's own pool.
+"""
+
+import csv
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any
+
+from locust.env import Environment
+from locust.exception import RPCError
+from locust.runners import MasterRunner, Runner, WorkerRunner
+from locust.stats import PERCENTILES_TO_REPORT, StatsCSVFileWriter
+
+from main.core.errors import PipelineError
+from main.core.load.result import LoadResult, Sample, summarize
+from main.core.load.spec import HEALTH, MCP_KINDS, LoadSpec, path_kind
+from main.core.load.user import McpUser
+
+STOP_LIMIT = 5.0  # seconds the stop itself may take before the run is cut regardless
+FINAL_WAIT = 10.0  # seconds the master waits for the workers' last samples
+CONNECT_TIMEOUT = 60.0  # seconds the master waits for its workers to connect
+STOP_MESSAGE = "pipeline_stop"
+FINAL_MESSAGE = "pipeline_final"
+REPORT_KEY = "pipeline_samples"
+
+
+class Recorder:
+    """Every request's sample and the users' notes; what a worker still has to send."""
+
+    def __init__(self) -> None:
+        """Start empty."""
+        self.samples: list[Sample] = []
+        self.notes: dict[str, None] = {}
+        self._sent = 0
+        self._sent_notes = 0
+
+    def on_request(
+        self,
+        request_type: str,  # noqa: ARG002 - part of the event
+        name: str,
+        response_time: float,
+        exception: BaseException | None = None,
+        **_: Any,  # noqa: ANN401 - the event's other keywords
+    ) -> None:
+        """Locust's ``request`` event: keep the sample."""
+        error = None if exception is None else str(exception)
+        self.samples.append(Sample(name, time.time(), float(response_time), error))
+
+    def note(self, text: str) -> None:
+        """Keep a remark once."""
+        self.notes.setdefault(text, None)
+
+    def drain(self) -> dict[str, Any]:
+        """What arrived since the last drain, in a form Locust's messages carry."""
+        fresh = self.samples[self._sent :]
+        notes = list(self.notes)[self._sent_notes :]
+        self._sent, self._sent_notes = len(self.samples), len(self.notes)
+        return {"samples": [[s.kind, s.ended, s.ms, s.error] for s in fresh], "notes": notes}
+
+    def absorb(self, data: object) -> None:
+        """Add a worker's drained samples (anything malformed is left out)."""
+        if not isinstance(data, dict):
+            return
+        for row in data.get("samples", []):
+            with suppress(TypeError, ValueError):
+                kind, ended, ms, error = row
+                self.samples.append(
+                    Sample(
+                        str(kind), float(ended), float(ms), None if error is None else str(error)
+                    )
+                )
+        for text in data.get("notes", []):
+            self.note(str(text))
+
+
+def user_class(spec: LoadSpec, recorder: Recorder) -> type[McpUser]:
+    """The user class of this run (one name on every node, so the master can dispatch it)."""
+    return type("McpLoadUser", (McpUser,), {"spec": spec, "notes": recorder, "abstract": False})
+
+
+def kinds(spec: LoadSpec) -> list[str]:
+    """Every kind the run can produce, in report order."""
+    plain = [HEALTH] if spec.health_path is not None else []
+    mcp = list(MCP_KINDS) if spec.mcp_path is not None else []
+    return [*plain, *mcp, *(path_kind(path) for path in spec.paths)]
+
+
+def _environment(spec: LoadSpec, recorder: Recorder) -> Environment:
+    environment = Environment(
+        user_classes=[user_class(spec, recorder)], host=spec.base_url, stop_timeout=0
+    )
+    environment.events.request.add_listener(recorder.on_request)  # type: ignore[no-untyped-call]
+    return environment
+
+
+@contextmanager
+def _csv(environment: Environment, runner: Runner, prefix: str | None) -> Iterator[None]:
+    """Locust's own CSV files (stats, history, failures, exceptions) at ``prefix``."""
+    if prefix is None:
+        yield
+        return
+    Path(prefix).parent.mkdir(parents=True, exist_ok=True)
+    writer = StatsCSVFileWriter(environment, PERCENTILES_TO_REPORT, prefix, full_history=True)
+    greenlet = runner.greenlet.spawn(writer.stats_writer)
+    try:
+        yield
+    finally:
+        greenlet.kill(block=True)
+        writer.close_files()
+        # The writer rewrites its snapshot once a second: write the final one now.
+        for suffix, write in (
+            ("stats", writer.requests_csv),
+            ("failures", writer.failures_csv),
+            ("exceptions", writer.exceptions_csv),
+        ):
+            with Path(f"{prefix}_{suffix}.csv").open("w", encoding="utf-8", newline="") as handle:
+                write(csv.writer(handle))
+
+
+def _stop(runner: Runner) -> None:
+    """Stop every user; past ``STOP_LIMIT`` give up waiting (the process ends anyway)."""
+    runner.greenlet.spawn(runner.quit).join(timeout=STOP_LIMIT)
+
+
+def _result(
+    spec: LoadSpec, recorder: Recorder, started: float, ended: float, workers: int
+) -> LoadResult:
+    return summarize(
+        recorder.samples,
+        target=spec.url,
+        users=spec.users,
+        started=started,
+        ended=ended,
+        kinds=kinds(spec),
+        notes=recorder.notes,
+        workers=workers,
+    )
+
+
+def run_local(spec: LoadSpec, *, csv_prefix: str | None = None) -> LoadResult:
+    """Run every user in this process for the spec's duration; the (unjudged) result."""
+    recorder = Recorder()
+    environment = _environment(spec, recorder)
+    runner = environment.create_local_runner()
+    with _csv(environment, runner, csv_prefix):
+        started = time.time()
+        runner.start(spec.users, spawn_rate=spec.spawn_rate)
+        time.sleep(spec.duration_seconds)
+        ended = time.time()
+        _stop(runner)
+    return _result(spec, recorder, started, ended, 0)
+
+
+def _wait_for(condition: Callable[[], bool], seconds: float) -> bool:
+    limit = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() >= limit:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def run_master(  # noqa: PLR0913 - the run, its workers and where they connect
+    spec: LoadSpec,
+    *,
+    workers: int,
+    bind_host: str = "*",
+    bind_port: int = 5557,
+    csv_prefix: str | None = None,
+    connect_timeout: float = CONNECT_TIMEOUT,
+    on_bound: Callable[[int], None] | None = None,
+) -> LoadResult:
+    """Drive ``workers`` remote workers for the duration; the result from all their samples.
+
+    ``on_bound`` is called with the port once the master listens (port 0 picks one).
+
+    Raises:
+        PipelineError: the port is taken, or the workers did not all connect in time.
+    """
+    recorder = Recorder()
+    environment = _environment(spec, recorder)
+    try:
+        runner: MasterRunner = environment.create_master_runner(bind_host, bind_port)
+    except RPCError as exc:  # a taken port, an unknown interface
+        msg = f"the load master cannot listen on {bind_host}:{bind_port}: {exc}"
+        raise PipelineError(msg) from None
+    finals: dict[str, float] = {}  # worker id -> when its last samples arrived
+    stopped = False
+
+    def final(environment: Environment, msg: Any, **_: Any) -> None:  # noqa: ANN401, ARG001
+        recorder.absorb(msg.data)
+        finals[msg.node_id] = time.time()
+
+    runner.register_message(FINAL_MESSAGE, final)
+    environment.events.worker_report.add_listener(  # type: ignore[no-untyped-call]
+        lambda client_id, data, **_: recorder.absorb(data.get(REPORT_KEY))  # noqa: ARG005
+    )
+    try:
+        if on_bound is not None:
+            on_bound(runner.server.port)
+        if not _wait_for(lambda: len(runner.clients.ready) >= workers, connect_timeout):
+            msg = (
+                f"only {len(runner.clients.ready)} of {workers} load workers connected "
+                f"within {connect_timeout:g} s"
+            )
+            raise PipelineError(msg)
+        with _csv(environment, runner, csv_prefix):
+            started = time.time()
+            runner.start(spec.users, spawn_rate=spec.spawn_rate)
+            time.sleep(spec.duration_seconds)
+            ended = time.time()
+            expected = {client.id for client in runner.clients.all}
+            runner.send_message(STOP_MESSAGE)
+            _wait_for(lambda: expected <= finals.keys(), FINAL_WAIT)
+            missing = len(expected - finals.keys())
+            if missing:
+                recorder.note(f"{missing} worker(s) sent no final samples: figures may be short")
+            elif finals:
+                # The workers' users ran until the stop reached them: the run ends when the
+                # last one stopped, so that every request they finished is counted.
+                ended = max(ended, *finals.values())
+            _stop(runner)  # Locust's final statistics arrive here, before the CSV is closed
+            stopped = True
+    finally:
+        if not stopped:
+            _stop(runner)
+    return _result(spec, recorder, started, ended, workers)
+
+
+def run_worker(spec: LoadSpec, *, master_host: str, master_port: int) -> None:
+    """Serve a master until it says quit: run its users, send every sample back."""
+    recorder = Recorder()
+    environment = _environment(spec, recorder)
+    runner: WorkerRunner = environment.create_worker_runner(master_host, master_port)
+
+    def stop(environment: Environment, **_: Any) -> None:  # noqa: ANN401, ARG001
+        runner.greenlet.spawn(runner.stop).join(timeout=STOP_LIMIT)
+        runner.send_message(FINAL_MESSAGE, recorder.drain())
+
+    runner.register_message(STOP_MESSAGE, stop)
+    environment.events.report_to_master.add_listener(  # type: ignore[no-untyped-call]
+        lambda client_id, data, **_: data.update({REPORT_KEY: recorder.drain()})  # noqa: ARG005
+    )
+    runner.greenlet.join()
+
+
+def run_with_local_workers(
+    spec: LoadSpec, argv: Sequence[str], *, workers: int, csv_prefix: str | None = None
+) -> LoadResult:
+    """A master here and ``workers`` worker processes on this machine (one core each).
+
+    ``argv`` is the spec as command-line arguments; each worker gets it with
+    ``--worker`` and the master's port. Every worker is stopped by its own handle.
+    """
+    processes: list[subprocess.Popen[bytes]] = []
+
+    def start_workers(port: int) -> None:
+        for _ in range(workers):
+            command = [sys.executable, "-m", "main.core.load", *argv, "--worker"]
+            command += ["--master-host=127.0.0.1", f"--master-port={port}"]
+            processes.append(
+                subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603 - our own module, our own arguments
+            )
+
+    try:
+        return run_master(
+            spec,
+            workers=workers,
+            bind_host="127.0.0.1",
+            bind_port=0,
+            csv_prefix=csv_prefix,
+            on_bound=start_workers,
+        )
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=STOP_LIMIT)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()

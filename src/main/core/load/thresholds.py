@@ -1,0 +1,93 @@
+"""Limits a load run must stay within, and the verdict against them.
+
+p95, p99 and the error rate apply to each request kind on its own (a slow
+``tools/call`` must not hide behind fast health checks); the minimum throughput
+applies to the total. Every breach is one line naming the kind, the measure, the
+measured value and the limit: ``mcp.tools_call p95 812 ms > limit 500 ms``.
+
+Beyond the configured limits, a target that answered nothing is never a pass: no
+request finished, or every request failed. Standard library only.
+"""
+
+import math
+from dataclasses import dataclass
+
+from main.core.errors import PipelineError
+from main.core.load.result import LoadResult
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """Each limit is optional; none set judges only whether the target answered at all."""
+
+    p95_ms: float | None = None
+    p99_ms: float | None = None
+    max_error_rate: float | None = None  # a share, 0 to 1
+    min_rps: float | None = None
+
+    def __post_init__(self) -> None:
+        """Refuse a limit no run could be measured against."""
+        for option, value in (
+            ("--p95-ms", self.p95_ms),
+            ("--p99-ms", self.p99_ms),
+            ("--min-rps", self.min_rps),
+        ):
+            if value is not None and not (value > 0 and math.isfinite(value)):
+                msg = f"{option} must be a positive number, got {value!r}"
+                raise PipelineError(msg)
+        rate = self.max_error_rate
+        if rate is not None and not (0 <= rate <= 1):
+            msg = f"--max-error-rate is a share from 0 to 1 (0.01 = 1%), got {rate!r}"
+            raise PipelineError(msg)
+
+
+def number(value: float) -> str:
+    """A figure for a breach line: at most one decimal, no trailing zero."""
+    return f"{round(value, 1):g}"
+
+
+def percent(share: float) -> str:
+    """A share as a percentage with at most two decimals: 0.125 -> 12.5%."""
+    return f"{round(share * 100, 2):g}%"
+
+
+def evaluate(result: LoadResult, thresholds: Thresholds) -> list[str]:
+    """One line per broken limit, kinds in the result's order, the throughput last."""
+    breaches: list[str] = []
+    for kind, stats in result.requests.items():
+        if stats.count == 0:
+            continue
+        for name, limit, measured in (
+            ("p95", thresholds.p95_ms, stats.p95_ms),
+            ("p99", thresholds.p99_ms, stats.p99_ms),
+        ):
+            if limit is not None and measured > limit:
+                breaches.append(f"{kind} {name} {number(measured)} ms > limit {number(limit)} ms")
+        rate = thresholds.max_error_rate
+        if rate is not None and stats.error_rate > rate:
+            breaches.append(
+                f"{kind} error rate {percent(stats.error_rate)} "
+                f"({stats.failures} of {stats.count}) > limit {percent(rate)}"
+            )
+    if thresholds.min_rps is not None and result.total.rps < thresholds.min_rps:
+        breaches.append(
+            f"throughput {number(result.total.rps)} req/s < minimum "
+            f"{number(thresholds.min_rps)} req/s"
+        )
+    return breaches
+
+
+def target_failures(result: LoadResult) -> list[str]:
+    """Why the target cannot pass whatever the limits: it answered nothing usable."""
+    total = result.total
+    if total.count == 0:
+        return [f"target failing: no request finished in {number(result.duration_s)} s"]
+    if total.failures == total.count:
+        first = f" (e.g. {result.errors[0]})" if result.errors else ""
+        return [f"target failing: all {total.count} requests failed{first}"]
+    return []
+
+
+def judge(result: LoadResult, thresholds: Thresholds) -> LoadResult:
+    """The result with its verdict: a failing target first, then every broken limit."""
+    return result.with_breaches([*target_failures(result), *evaluate(result, thresholds)])

@@ -1,0 +1,102 @@
+import json
+import subprocess
+import sys
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from main.core.load.cli import EXIT_BAD_ARGUMENTS, argv_for, main, parse
+from main.core.load.spec import LoadSpec
+from main.core.load.thresholds import Thresholds
+from tests.support.constants import REPO_ROOT
+
+URL = "http://app:8000"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        ([], "the following arguments are required: URL"),
+        ([URL, "--users", "many"], "argument --users: invalid int value: 'many'"),
+        ([URL, "--users", "0"], "--users must be a whole number from 1"),
+        ([URL, "--tool-args", "{a:1}"], "--tool-args is not valid JSON"),
+        ([URL, "--tool-args", "[1]"], "--tool-args must be a JSON object"),
+        ([URL, "--tool", "add", "--no-mcp"], "--tool and --tool-args need MCP"),
+        ([URL, "--max-error-rate", "5"], "--max-error-rate is a share from 0 to 1"),
+        ([URL, "--workers", "2", "--worker"], "not allowed with argument"),
+        ([URL, "--master-port", "70000"], "--master-port must be a TCP port"),
+        (["app:8000"], "URL must be absolute"),
+    ],
+)
+def test_bad_usage_is_one_line_exit_two_and_a_json_document(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(argv)
+    assert caught.value.code == EXIT_BAD_ARGUMENTS
+    out, err = capsys.readouterr()
+    assert message in err
+    assert len(err.strip().splitlines()) == 1
+    document = json.loads(out)
+    assert document["passed"] is False
+    assert document["requests"] == {}
+    assert message in document["breaches"][0]
+
+
+def test_bad_usage_never_loads_locust() -> None:
+    probe = (
+        "import sys\nfrom main.core.load.cli import main\n"
+        "try:\n    main(['--users', 'x'])\nexcept SystemExit:\n    pass\n"
+        "print('locust' in sys.modules, 'gevent' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+        env={"PYTHONPATH": str(REPO_ROOT / "src")},
+    )
+    assert done.stdout.splitlines()[-1].split() == ["False", "False"]
+
+
+paths = st.lists(
+    st.from_regex(r"/[a-z0-9/_.-]{0,12}", fullmatch=True), max_size=3, unique=True
+).filter(lambda found: "/health" not in found)
+limits = st.none() | st.floats(min_value=0.5, max_value=1e5)
+
+
+@given(
+    users=st.integers(1, 500),
+    duration=st.floats(min_value=0.1, max_value=3600),
+    tool=st.none()
+    | st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1),
+    extra=paths,
+    p95=limits,
+    rate=st.none() | st.floats(min_value=0, max_value=1),
+    no_health=st.booleans(),
+)
+def test_the_command_line_carries_a_run_exactly(  # noqa: PLR0913, PLR0917 - one per spec part
+    users: int,
+    duration: float,
+    tool: str | None,
+    extra: list[str],
+    p95: float | None,
+    rate: float | None,
+    no_health: bool,  # noqa: FBT001 - drawn by hypothesis
+) -> None:
+    spec = LoadSpec(
+        url=URL,
+        users=users,
+        duration_seconds=duration,
+        health_path=None if no_health else "/health",
+        tool=tool,
+        tool_arguments={"text": "-- not an option"} if tool else {},
+        paths=tuple(extra) or (() if not no_health else ("/metrics",)),
+        mcp_weight=3,
+    )
+    thresholds = Thresholds(p95_ms=p95, max_error_rate=rate)
+    _, parsed, parsed_limits = parse(argv_for(spec, thresholds))
+    assert parsed == spec
+    assert parsed_limits == thresholds

@@ -1,0 +1,161 @@
+import json
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from main.core.errors import PipelineError
+from main.core.load.result import (
+    MAX_POINTS,
+    STAT_KEYS,
+    KindStats,
+    LoadResult,
+    Sample,
+    interval_for,
+    percentile,
+    summarize,
+)
+
+START = 1_000_000.0
+
+
+def samples(
+    kind: str, times_ms: list[float], *, every: float = 0.01, error: str | None = None
+) -> list[Sample]:
+    return [Sample(kind, START + (i + 1) * every, ms, error) for i, ms in enumerate(times_ms)]
+
+
+def test_nearest_rank_percentiles_of_one_to_a_hundred() -> None:
+    ordered = [float(n) for n in range(1, 101)]
+    assert [percentile(ordered, p) for p in (50, 95, 99, 100)] == [50.0, 95.0, 99.0, 100.0]
+    assert percentile(ordered, 0.1) == 1.0
+
+
+def test_percentiles_of_small_and_empty_runs() -> None:
+    assert percentile([], 95) == 0.0
+    assert percentile([7.0], 50) == 7.0
+    # 95% of 10 requests is 9.5: the 10th is the first that covers it.
+    assert percentile([float(n) for n in range(1, 11)], 95) == 10.0
+    assert percentile([float(n) for n in range(1, 11)], 50) == 5.0
+
+
+@given(st.lists(st.floats(min_value=0, max_value=1e6), min_size=1, max_size=300), st.floats(1, 100))
+def test_a_percentile_is_a_measured_value_covering_its_share(values: list[float], p: float) -> None:
+    ordered = sorted(values)
+    value = percentile(ordered, p)
+    assert value in ordered
+    at_or_below = sum(1 for v in ordered if v <= value)
+    assert at_or_below >= p / 100 * len(ordered) - 1e-9
+    below = sum(1 for v in ordered if v < value)
+    assert below < p / 100 * len(ordered) + 1e-9
+
+
+def test_per_kind_figures_from_samples_known_by_construction() -> None:
+    # 90 fast answers of 10 ms and 10 slow failures of 200 ms, over 2 seconds.
+    fast = samples("health", [10.0] * 90, every=0.02)
+    slow = samples("health", [200.0] * 10, every=0.02, error="GET /health answered HTTP 500")
+    result = summarize(fast + slow, target="http://t", users=3, started=START, ended=START + 2)
+    health = result.requests["health"]
+    assert (health.count, health.failures) == (100, 10)
+    assert health.error_rate == pytest.approx(0.1)
+    assert health.rps == pytest.approx(50.0)
+    assert (health.p50_ms, health.p95_ms, health.p99_ms, health.max_ms) == (10, 200, 200, 200)
+    assert result.total == health
+    assert result.errors == ("health: GET /health answered HTTP 500 (10 times)",)
+
+
+def test_configured_kinds_are_listed_even_without_a_request() -> None:
+    result = summarize(
+        samples("mcp.tools_list", [5.0]),
+        target="http://t",
+        users=1,
+        started=START,
+        ended=START + 1,
+        kinds=["health", "mcp.initialize", "mcp.tools_list"],
+    )
+    assert list(result.requests) == ["health", "mcp.initialize", "mcp.tools_list"]
+    assert result.requests["health"] == KindStats()
+
+
+def test_requests_that_ended_after_the_stop_are_not_counted() -> None:
+    inside = samples("health", [1.0] * 10, every=0.05)  # end at 0.05 .. 0.5 s
+    late = [Sample("health", START + 1.5, 1.0)]
+    result = summarize(inside + late, target="t", users=1, started=START, ended=START + 1)
+    assert result.requests["health"].count == 10
+    assert result.total.rps == pytest.approx(10.0)
+
+
+def test_the_time_series_has_one_point_per_second_with_its_own_p95() -> None:
+    first = [Sample("health", START + 0.5, 10.0) for _ in range(20)]
+    second = [Sample("health", START + 1.5, 100.0, "boom") for _ in range(5)]
+    # a run overshoots its 2 s by 3 ms: no third point for that sliver
+    result = summarize(first + second, target="t", users=1, started=START, ended=START + 2.003)
+    assert [(p.start_s, p.rps, p.p95_ms, p.failures) for p in result.timeline] == [
+        (0.0, 20.0, 10.0, 0),
+        (1.0, pytest.approx(5 / 1.003), 100.0, 5),
+    ]
+
+
+def test_a_long_run_has_at_most_sixty_points() -> None:
+    assert interval_for(30) == 1
+    assert interval_for(60) == 1
+    assert interval_for(61) == 2
+    assert interval_for(3600) == 60
+    result = summarize([], target="t", users=1, started=START, ended=START + 600)
+    assert len(result.timeline) == MAX_POINTS
+    assert result.interval_s == 10
+
+
+def test_error_samples_are_scrubbed_flattened_and_few() -> None:
+    noisy = [
+        Sample("health", START + 0.1, 1.0, f"error {n}\nwith token=ghp_{'a' * 36}")
+        for n in range(8)
+    ]
+    result = summarize(noisy, target="t", users=1, started=START, ended=START + 1)
+    assert len(result.errors) == 5
+    assert all("\n" not in line and "ghp_" not in line for line in result.errors)
+
+
+def test_the_json_has_the_stable_shape_and_reads_back() -> None:
+    result = summarize(
+        samples("mcp.tools_call", [12.345, 20.0]),
+        target="http://app:8000",
+        users=2,
+        started=START,
+        ended=START + 1,
+        notes=["a note", "a note"],
+    ).with_breaches(["mcp.tools_call p95 20 ms > limit 15 ms"])
+    document = json.loads(result.to_json())
+    assert document["passed"] is False
+    assert document["breaches"] == ["mcp.tools_call p95 20 ms > limit 15 ms"]
+    assert set(document["requests"]["mcp.tools_call"]) == set(STAT_KEYS)
+    assert document["requests"]["mcp.tools_call"]["p50_ms"] == 12.35
+    assert document["notes"] == ["a note"]
+    assert {"timeline", "errors", "duration_s", "users", "total"} <= set(document)
+    again = LoadResult.from_json(result.to_json())
+    assert again.breaches == result.breaches
+    assert not again.passed
+    assert again.requests["mcp.tools_call"].count == 2
+    assert again.timeline == result.timeline
+
+
+def test_a_result_is_not_passed_until_judged() -> None:
+    result = summarize([], target="t", users=1, started=START, ended=START + 1)
+    assert not result.passed
+    assert result.with_breaches([]).passed
+    assert LoadResult.from_json(result.with_breaches([]).to_json()).passed
+
+
+@pytest.mark.parametrize(
+    "text", ["", "Traceback (most recent call last):", "[]", '{"passed": true}']
+)
+def test_output_that_is_not_a_report_is_one_clear_line(text: str) -> None:
+    with pytest.raises(PipelineError, match="printed no JSON report"):
+        LoadResult.from_json(text)
+
+
+def test_rates_are_finite_for_an_empty_run() -> None:
+    stats = KindStats.of([], 0, 0.0)
+    assert stats.rps == 0.0
+    assert math.isfinite(stats.error_rate)

@@ -1,0 +1,76 @@
+import pytest
+
+from main.core.load.result import KindStats, LoadResult
+from main.core.load.thresholds import Thresholds, evaluate, judge, number, percent
+
+
+def result(requests: dict[str, KindStats], *, rps: float = 100.0) -> LoadResult:
+    count = sum(stats.count for stats in requests.values())
+    failures = sum(stats.failures for stats in requests.values())
+    total = KindStats(count=count, failures=failures, rps=rps)
+    return LoadResult(target="http://t", users=5, duration_s=10.0, requests=requests, total=total)
+
+
+def stats(count: int = 100, failures: int = 0, p95: float = 50.0, p99: float = 80.0) -> KindStats:
+    return KindStats(count=count, failures=failures, rps=10.0, p50_ms=5, p95_ms=p95, p99_ms=p99)
+
+
+def test_each_kind_is_held_to_each_limit_on_its_own() -> None:
+    measured = result(
+        {
+            "health": stats(p95=3.0, p99=4.0),
+            "mcp.tools_call": stats(failures=5, p95=812.0, p99=1500.4),
+        }
+    )
+    limits = Thresholds(p95_ms=500, p99_ms=1000, max_error_rate=0.01)
+    assert evaluate(measured, limits) == [
+        "mcp.tools_call p95 812 ms > limit 500 ms",
+        "mcp.tools_call p99 1500.4 ms > limit 1000 ms",
+        "mcp.tools_call error rate 5% (5 of 100) > limit 1%",
+    ]
+
+
+def test_a_value_at_the_limit_passes() -> None:
+    measured = result({"health": stats(failures=1, p95=500.0, p99=500.0)}, rps=20.0)
+    limits = Thresholds(p95_ms=500, p99_ms=500, max_error_rate=0.01, min_rps=20)
+    assert evaluate(measured, limits) == []
+
+
+def test_throughput_is_judged_on_the_total() -> None:
+    measured = result({"health": stats(), "mcp.tools_list": stats()}, rps=40.25)
+    assert evaluate(measured, Thresholds(min_rps=100)) == [
+        "throughput 40.2 req/s < minimum 100 req/s"
+    ]
+
+
+def test_a_kind_without_requests_breaks_no_limit() -> None:
+    measured = result({"health": stats(), "mcp.tools_call": KindStats()})
+    assert evaluate(measured, Thresholds(p95_ms=1, max_error_rate=0)) == [
+        "health p95 50 ms > limit 1 ms"
+    ]
+
+
+def test_no_limits_judge_only_whether_the_target_answered() -> None:
+    assert judge(result({"health": stats(failures=99)}), Thresholds()).passed
+    down = judge(result({"health": stats(failures=100)}), Thresholds())
+    assert not down.passed
+    assert down.breaches == ("target failing: all 100 requests failed",)
+    silent = judge(result({"health": KindStats()}), Thresholds(p95_ms=10))
+    assert silent.breaches == ("target failing: no request finished in 10 s",)
+
+
+def test_a_failing_target_comes_before_the_limits_it_also_breaks() -> None:
+    down = judge(result({"health": stats(failures=100)}), Thresholds(max_error_rate=0.5))
+    assert down.breaches[0].startswith("target failing")
+    assert down.breaches[1] == "health error rate 100% (100 of 100) > limit 50%"
+
+
+@pytest.mark.parametrize(
+    ("value", "text"), [(812.0, "812"), (0.04, "0"), (1500.44, "1500.4"), (2.25, "2.2")]
+)
+def test_figures_in_breach_lines(value: float, text: str) -> None:
+    assert number(value) == text
+
+
+def test_shares_in_breach_lines() -> None:
+    assert (percent(0.125), percent(0.01), percent(1 / 3)) == ("12.5%", "1%", "33.33%")

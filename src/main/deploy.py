@@ -20,6 +20,8 @@ from main.core.lazy import lazy_import
 from main.smoke import SmokeResult, smoke_result
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
     from main import sections
     from main.core import deploy as deploying
     from main.core import image as images
@@ -184,6 +186,7 @@ class Request:
     rollback: bool = False
     ref: str = ""
     by: str = "dagger"
+    verify: "Callable[[], Awaitable[str]] | None" = None  # after the live smoke test
 
 
 async def execute(
@@ -217,6 +220,7 @@ async def execute(
         by=request.by,
         timeout=settings.timeout,
         lock_timeout=settings.lock_timeout,
+        verify=request.verify,
     )
     if request.rollback:
         result = await deploying.roll_back(target, plan)

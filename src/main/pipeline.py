@@ -388,8 +388,13 @@ class Pipeline:
         """
         with user_errors():
             config = (await self.service(ref)).config
+            if image is None and not url and config.deploy is not None:
+                url = config.deploy.url  # the staging host's public URL, by default
             if (image is None) == (not url):
-                msg = "load-test needs exactly one of --image (a built image) or --url"
+                msg = (
+                    "load-test needs exactly one of --image (a built image) or --url "
+                    "(the default with a [tool.pipeline.deploy] host: its url)"
+                )
                 raise PipelineError(msg)
             settings = config.load.overridden(overrides or {})
             return await load.run_load_test(config, settings, image=image, url=url, workers=workers)
@@ -602,6 +607,13 @@ class Pipeline:
         notify_kind: NotifyKindArg = "slack",
         run_url: RunUrlArg = "",
         fail: FailArg = True,
+        ssh_key: Annotated[
+            dagger.Secret | None,
+            Doc(
+                "SSH key of the staging host's deploy user (env://STAGING_SSH_KEY): with "
+                "[tool.pipeline.deploy], staging-latest is deployed there and smoke-tested live"
+            ),
+        ] = None,
     ) -> RunReport:
         """Deploy one ref to staging exactly as CI does: the same call on a laptop.
 
@@ -610,7 +622,10 @@ class Pipeline:
         tests passed, push the staging tags: the timestamped one (named by this run's start
         time, UTC) and then staging-latest. An image that failed its smoke tests gets no
         tag. Without a registry token everything but the push runs and the report lists
-        what would have been pushed.
+        what would have been pushed. With a host in [tool.pipeline.deploy] and --ssh-key,
+        staging-latest then runs there by digest, is smoke-tested (and, with
+        [tool.pipeline.load], load-tested) on its public URL, and is rolled back by itself
+        when it fails.
         """
         started = publish_rules.now()  # names the deployment in its staging tag
         trigger = ""
@@ -631,6 +646,7 @@ class Pipeline:
             notify_kind=notify_kind,
             run_url=run_url,
         )
+        delivery = replace(delivery, ssh_key=ssh_key)
         with user_errors():  # stage failures are in the report; only input errors raise
             result = await workflows.deploy_staging(
                 target,
@@ -647,8 +663,15 @@ class Pipeline:
                     skip_tests=skip_tests,
                     event_name=event_name if event is not None else "",
                 ),
+                load=self._load_tester(ref),
             )
         return report.finished(result, fail=fail)
+
+    def _load_tester(self, ref: str) -> "workflows.LoadFn":
+        async def load_url(url: str) -> LoadTestResult:
+            return await self.load_report(url=url, ref=ref)
+
+        return load_url
 
     async def _decide(self, event_name: str, event: dagger.File | None) -> "triggers.Decision":
         if event is None or not event_name:

@@ -34,8 +34,10 @@ from main.core.report.model import (
     Report,
     ScanMode,
     ScanSummary,
+    Section,
     SmokeSummary,
     StageResult,
+    StageStatus,
     Stopwatch,
 )
 from main.core.report.rules import (
@@ -63,9 +65,12 @@ from main.validate import run_checks
 if TYPE_CHECKING:
     from main.core.revision import Revision
     from main.core.service import Service
+    from main.load import LoadTestResult
     from main.scan import Scan
 
 ScanFn = Callable[[dagger.Container, ScanMode], Awaitable["Scan"]]
+LoadFn = Callable[[str], Awaitable["LoadTestResult"]]  # a load test of the URL, never raising
+LOAD_TEST = "load-test"
 
 
 @dataclass(frozen=True)
@@ -306,6 +311,7 @@ async def deploy_staging(  # noqa: PLR0913 - the run's inputs, keyword-only
     started: datetime,
     trigger: str = "",
     reproduce: str = "",
+    load: LoadFn | None = None,
 ) -> Report:
     """Validate, build, scan (warn) and smoke test, then publish only what passed them all.
 
@@ -325,7 +331,7 @@ async def deploy_staging(  # noqa: PLR0913 - the run's inputs, keyword-only
     else:
         await scan_and_smoke(run, image, target, scan)
     await publish_staging(run, image, target, delivery, tags)
-    await deploy_stage(run, target, delivery)
+    await deploy_stage(run, target, delivery, load)
     return await run.finish(delivery)
 
 
@@ -414,11 +420,15 @@ def _not_deployable(run: Run, delivery: Delivery) -> str:
     return ""
 
 
-async def deploy_stage(run: Run, target: Target, delivery: Delivery) -> None:
+async def deploy_stage(
+    run: Run, target: Target, delivery: Delivery, load: LoadFn | None = None
+) -> None:
     """Put staging-latest on the staging host by digest, smoke it live, roll back on failure.
 
     Only when [tool.pipeline.deploy] configures a host: without one, staging is
-    whoever pulls staging-latest, and the run has no deploy stage at all.
+    whoever pulls staging-latest, and the run has no deploy stage at all. With
+    [tool.pipeline.load] enabled, a load test of the live URL follows the smoke test;
+    with on-breach = fail a breach is a failure of the new image, which is rolled back.
     """
     config = target.service.config
     if config.deploy is None:
@@ -427,6 +437,22 @@ async def deploy_stage(run: Run, target: Target, delivery: Delivery) -> None:
     if why or delivery.ssh_key is None:
         run.record(skipped(DEPLOY, why, blocking=False))
         return
+    loads: list[tuple[LoadTestResult, float]] = []
+    testing = load if config.load.enabled else None
+    gate = testing is not None and config.load.on_breach == "fail"
+    url = config.deploy.url
+
+    async def load_test() -> "LoadTestResult":
+        assert testing is not None  # noqa: S101 - only called when a load test is set
+        clock = Stopwatch()
+        loaded = await testing(url)
+        loads.append((loaded, clock.seconds()))
+        return loaded
+
+    async def verify() -> str:
+        loaded = await load_test()
+        return f"load test: {loaded.summary}" if loaded.blocking else ""
+
     clock = Stopwatch()
     request = deploying.Request(
         config=config,
@@ -435,6 +461,7 @@ async def deploy_stage(run: Run, target: Target, delivery: Delivery) -> None:
         image=f"{target.repository}@{run.report.digest}",
         ref=target.revision.sha,
         by=f"deploy-staging ({target.ref or 'working tree'} at {target.revision.sha[:12]})",
+        verify=verify if gate else None,
     )
     access = deploying.RegistryAccess(delivery.token, delivery.username)
     try:
@@ -446,6 +473,17 @@ async def deploy_stage(run: Run, target: Target, delivery: Delivery) -> None:
     run.update(deploy=deploy_summary(result))
     if moved:
         run.update(notes=(*run.report.notes, moved))
+    if testing is not None and not gate and result.passed:
+        await load_test()
+    if loads:
+        load_stage(run, *loads[-1], blocking=gate)
+
+
+def load_stage(run: Run, result: "LoadTestResult", seconds: float, *, blocking: bool) -> None:
+    """The load test's own stage and its section (table and charts) in the summary."""
+    status: StageStatus = "passed" if result.passed else ("failed" if blocking else "warned")
+    run.record(StageResult(LOAD_TEST, status, seconds, result.summary, blocking=blocking))
+    run.update(sections=(*run.report.sections, Section(LOAD_TEST, result.markdown())))
 
 
 async def ci(target: Target, delivery: Delivery, scan: ScanFn, *, reproduce: str = "") -> Report:

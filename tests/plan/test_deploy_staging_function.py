@@ -47,7 +47,7 @@ def started(monkeypatch: pytest.MonkeyPatch) -> Started:
         revision = Revision(sha=SHA, committed_at=datetime(2025, 10, 15, tzinfo=UTC))
         return workflows.Target(service, tree, ref, revision, parse_image(service.config.image))
 
-    async def deploy_staging(
+    async def deploy_staging(  # noqa: PLR0913 - the real one's signature
         target: workflows.Target,
         _delivery: workflows.Delivery,
         _scan: workflows.ScanFn,
@@ -56,7 +56,9 @@ def started(monkeypatch: pytest.MonkeyPatch) -> Started:
         started: datetime,
         trigger: str = "",
         reproduce: str = "",
+        load: workflows.LoadFn | None = None,
     ) -> Report:
+        assert load is not None  # deploy-staging can always load-test the live URL
         runs.reproduce.append(reproduce)
         assert started.tzinfo is not None  # the deployment time names the tag, in UTC
         runs.refs.append(target.ref)

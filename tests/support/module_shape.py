@@ -56,7 +56,7 @@ FUNCTIONS: list[tuple[str, str, list[str], str | None, str]] = [
     (
         "Pipeline",
         "deploy_staging",
-        ["ref", "skip_tests", "event_name", "event", *DELIVERY, *NOTIFY],
+        ["ref", "skip_tests", "event_name", "event", *DELIVERY, *NOTIFY, "ssh_key"],
         NEVER,
         PLAIN,
     ),

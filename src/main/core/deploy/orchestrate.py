@@ -25,6 +25,9 @@ from main.core.smoke.result import SmokeReport
 
 DIGEST_REFERENCE = re.compile(r"^[a-z0-9][a-z0-9._:/-]*@sha256:[0-9a-f]{64}$")
 SmokeRunner = Callable[[], Awaitable[SmokeReport]]
+# An extra check of the live new image after its smoke test (a load test): "" when it
+# passes, else one line saying why the image must be rolled back.
+Verifier = Callable[[], Awaitable[str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +58,7 @@ class Plan:
     by: str = ""
     timeout: float = 300.0  # rollout of one image, until its container is ready
     lock_timeout: float = 300.0  # waiting for another deployment to finish
+    verify: Verifier | None = None  # runs on the new image only, never after a rollback
 
 
 def _now() -> str:
@@ -91,7 +95,7 @@ class _Session:
         """Hold what every step needs."""
         self.target, self.plan, self.timeline = target, plan, timeline
 
-    async def attempt(self, release: Release) -> _Attempt:
+    async def attempt(self, release: Release, *, verify: bool = False) -> _Attempt:
         """Roll ``release`` out and smoke it live; every way it can fail becomes an answer."""
         try:
             await self.target.roll_out(
@@ -104,6 +108,12 @@ class _Session:
         async with self.timeline.step("smoke") as note:
             report = await self.plan.smoke()
             note.detail, note.ok = report.summary(), report.passed
+        if report.passed and verify and self.plan.verify is not None:
+            async with self.timeline.step("verify") as note:
+                why = await self.plan.verify()
+                note.detail, note.ok = why or "passed", not why
+            if why:
+                return _Attempt(ok=False, error=why, smoke=report)
         if report.passed:
             return _Attempt(ok=True, smoke=report)
         try:
@@ -155,7 +165,7 @@ class _Session:
         self, release: Release, previous: Deployment | None, action: Action
     ) -> DeployResult:
         """Attempt ``release``; record it; recover when it failed."""
-        attempt = await self.attempt(release)
+        attempt = await self.attempt(release, verify=True)
         base = DeployResult(
             outcome="deployed",
             target=self.target.describe(),

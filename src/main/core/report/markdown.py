@@ -162,6 +162,14 @@ def deploy_section(deploy: DeploySummary | None) -> list[str]:
     return _section("Staging deployment", lines)
 
 
+def _sections(report: Report) -> list[str]:
+    # Each section brings its own heading (the load test's names its verdict).
+    lines: list[str] = []
+    for section in report.sections:
+        lines += ["", *section.markdown.strip().splitlines()]
+    return lines
+
+
 def _skipped(report: Report) -> list[str]:
     items = [f"- **{cell(name)}**: {cell(why) or 'skipped'}" for name, why in report.skipped]
     return _section("Skipped", _bounded(items, "skipped stages"))

@@ -104,6 +104,18 @@ class DeploySummary:
 
 
 @dataclass(frozen=True, slots=True)
+class Section:
+    """A stage's own Markdown section (e.g. the load test's charts), rendered as it is.
+
+    Its producer already escaped every text it took from outside; the report only adds
+    the heading and keeps the whole summary under its size cap.
+    """
+
+    title: str
+    markdown: str
+
+
+@dataclass(frozen=True, slots=True)
 class Publication:
     """What reached the registry, and what did not and why.
 
@@ -142,6 +154,7 @@ class Report:
     scan: ScanSummary | None = None
     smoke: SmokeSummary | None = None
     deploy: DeploySummary | None = None
+    sections: tuple[Section, ...] = ()
     notes: tuple[str, ...] = ()
     reproduce: str = ""
     """The command that runs this exactly again on a laptop (the summary ends with it)."""
@@ -239,6 +252,7 @@ class Report:
                 scan=ScanSummary(**scan) if scan else None,
                 smoke=_smoke(smoke) if smoke else None,
                 deploy=_deploy(data["deploy"]) if data.get("deploy") else None,
+                sections=tuple(Section(**section) for section in data.get("sections", ())),
                 notes=tuple(data.get("notes", ())),
                 reproduce=data.get("reproduce", ""),
             )

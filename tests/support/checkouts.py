@@ -23,15 +23,19 @@ def plain_copy(folder: Path) -> Path:
     return folder
 
 
-def git_checkout(folder: Path, *, branch: str = "main") -> tuple[Path, str]:
-    """The sample service in a repository of its own, one commit on ``branch``; and its sha."""
-    plain_copy(folder)
+def git_checkout(folder: Path) -> tuple[Path, str]:
+    """The sample service in a repository of its own, one commit on main; and its sha."""
+    return folder, commit_all(plain_copy(folder))
+
+
+def commit_all(folder: Path, *, branch: str = "main") -> str:
+    """Make ``folder`` a repository whose one commit on ``branch`` holds it all; its sha."""
     for args in (["init", "-q", "-b", branch], ["add", "-A"], ["commit", "-q", "-m", "sample"]):
         subprocess.run([*_GIT, *args], cwd=folder, check=True, capture_output=True, timeout=30)
     sha = subprocess.run(
         [*_GIT, "rev-parse", "HEAD"], cwd=folder, check=True, capture_output=True, timeout=30
     )
-    return folder, sha.stdout.decode().strip()
+    return sha.stdout.decode().strip()
 
 
 def worktree_like(folder: Path) -> Path:

@@ -17,7 +17,7 @@ from main.registry import Registry
 from main.report import RunReport
 from main.scan import Scan
 from main.smoke import SmokeResult
-from main.source import IGNORED, read_revision, read_service, service_tree
+from main.source import IGNORED, check_ref, find_history, read_revision, read_service, service_tree
 from main.trigger import TriggerDecision
 from main.validate import Validation
 
@@ -75,10 +75,10 @@ FailArg = Annotated[
 class Pipeline:
     """The pipeline of one service: its files, where they are, and overrides of its settings."""
 
-    source: Annotated[dagger.Directory, Doc("The repository's working tree")] = field()
-    repo: Annotated[dagger.GitRepository | None, Doc("The repository's git history, for --ref")] = (
-        field(default=None)
-    )
+    source: Annotated[dagger.Directory, Doc("The repository's working tree and .git")] = field()
+    repo: Annotated[
+        dagger.GitRepository | None, Doc("Git history given by --repo (none: the source's .git)")
+    ] = field(default=None)
     subpath: Annotated[str, Doc("Folder of the service inside the repository")] = field(default=".")
     image: str | None = None
     registry_username: str | None = None
@@ -95,12 +95,14 @@ class Pipeline:
             dagger.Directory,
             DefaultPath("/"),
             Ignore(IGNORED),
-            Doc("The repository holding the service (default: the current checkout)"),
+            Doc("The repository holding the service, with its .git (default: this checkout)"),
         ],
         repo: Annotated[
             dagger.GitRepository | None,
-            DefaultPath("/"),
-            Doc("The same repository as git, so that --ref can pick a branch, tag or commit"),
+            Doc(
+                "The git history --ref, labels and tags read (default: the .git folder of "
+                "--source); for a worktree or submodule, the repository's path or URL"
+            ),
         ] = None,
         subpath: Annotated[
             str, Doc("Folder of the service inside the repository, e.g. services/api")
@@ -151,7 +153,12 @@ class Pipeline:
     async def service(self, ref: str = "") -> "Service":
         """Name, version and settings of the service at ``ref``, validated."""
         with user_errors():
+            await check_ref(self.source, self.repo, ref)
             return await read_service(self.tree(ref), self.subpath, self._overrides())
+
+    async def _history(self) -> dagger.GitRepository | None:
+        """The git history, derived when first needed: none for a folder without .git."""
+        return await find_history(self.source, self.repo)
 
     @uncached_function
     async def version(self, ref: RefArg = "") -> str:
@@ -231,7 +238,7 @@ class Pipeline:
         """
         service = await self.service(ref)
         with user_errors():
-            revision = await read_revision(self.repo, ref)
+            revision = await read_revision(await self._history(), ref)
             return await build.build_service(self.tree(ref), service, revision)
 
     @uncached_function
@@ -239,7 +246,7 @@ class Pipeline:
         """The image tags for the commit: staging or production, from core/tags.py."""
         service = await self.service(ref)
         with user_errors():
-            revision = await read_revision(self.repo, ref)
+            revision = await read_revision(await self._history(), ref)
             return publish_rules.tags_for(kind, service.version, revision)
 
     @uncached_function
@@ -266,7 +273,7 @@ class Pipeline:
             published = await publish.publish_service(
                 service,
                 self.tree(ref),
-                (self.repo, ref),
+                (await self._history(), ref),
                 kind=kind,
                 token=registry_token,
                 local_registry=local_registry,
@@ -553,7 +560,7 @@ class Pipeline:
         service = await self.service(ref)
         with user_errors():
             return await workflows.resolve_target(
-                service, self.tree(ref), self.repo, ref, local_registry
+                service, self.tree(ref), await self._history(), ref, local_registry
             )
 
     @staticmethod

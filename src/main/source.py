@@ -5,6 +5,13 @@ CI builds a ref; a laptop usually builds the working tree. Both end as one lazy
 Labels and staging tags also need the commit behind those files and its time: the
 SDK gives the sha (``GitRef.commit``) but no commit time, so a small pinned git
 container reads both from a one-commit checkout of the ref.
+
+The history is the ``.git`` folder the source carries, unless ``--repo`` names
+another. It is derived, never loaded up front: a plain folder, an unpacked archive,
+or a worktree or submodule (whose ``.git`` is a file) still runs every function that
+needs no history, and one that does says so in one line. Deriving it from the source
+also means the two cannot disagree, as a default path of its own would for a remote
+module (it resolves in the module's repository, not the caller's).
 """
 
 import re
@@ -15,7 +22,7 @@ from dagger import dag
 
 from main.core.errors import PipelineError
 from main.core.lazy import lazy_import
-from main.core.revision import GIT_LOG_FORMAT, Revision, parse_git_log
+from main.core.revision import GIT_LOG_FORMAT, NO_HISTORY, Revision, parse_git_log
 
 if TYPE_CHECKING:
     from main.core import service as services
@@ -31,9 +38,11 @@ PYPROJECT = "pyproject.toml"
 
 _SHORT_SHA = re.compile(r"[0-9a-f]{7,39}")
 
-# Folders that never belong in a build context or a validation run.
+GIT_DIR = ".git"
+
+# Folders never uploaded with the source. .git is kept, as the history to derive; the
+# tree every stage sees leaves it out (working_tree).
 IGNORED = [
-    ".git",
     "**/.venv",
     "**/__pycache__",
     "**/.mypy_cache",
@@ -53,13 +62,61 @@ def service_tree(
 ) -> dagger.Directory:
     """The service folder of the working tree (``ref`` empty) or of a git ref."""
     # Without .git: the service's files are the build context and the checks' input.
-    tree = _ref(repo, ref).tree(discard_git_dir=True) if ref else source
+    if ref:
+        tree = git_ref(history(source, repo), ref).tree(discard_git_dir=True)
+    else:
+        tree = working_tree(source)
     return tree if subpath in {"", "."} else tree.directory(subpath)
 
 
-def _ref(repo: dagger.GitRepository | None, ref: str) -> dagger.GitRef:
+def working_tree(source: dagger.Directory) -> dagger.Directory:
+    """The source as the stages see it: its files without the git folder."""
+    return source.filter(exclude=[GIT_DIR])
+
+
+def history(source: dagger.Directory, repo: dagger.GitRepository | None) -> dagger.GitRepository:
+    """``--repo`` when given, else the source's own ``.git`` folder, as git (lazy).
+
+    Only the folder itself is made a repository, so a read of the history does not
+    depend on the working tree's files.
+    """
+    return repo if repo is not None else source.directory(GIT_DIR).as_git()
+
+
+async def find_history(
+    source: dagger.Directory, repo: dagger.GitRepository | None
+) -> dagger.GitRepository | None:
+    """The history, or ``None`` when there is none: no ``--repo`` and no ``.git`` folder.
+
+    Asking the engine whether ``.git`` is a folder is one cheap read of a source that
+    is loaded anyway; making a repository of anything else would fail in the engine
+    with git's own words.
+    """
+    if repo is not None:
+        return repo
+    if await source.exists(GIT_DIR, expected_type=dagger.ExistsType.DIRECTORY_TYPE):
+        return history(source, None)
+    return None
+
+
+async def check_ref(source: dagger.Directory, repo: dagger.GitRepository | None, ref: str) -> None:
+    """Refuse, in one line, a ref that cannot be read, before the engine fails on it.
+
+    Raises:
+        PipelineError: for a ref without history, or a short sha.
+    """
+    if ref:
+        git_ref(await find_history(source, repo), ref)
+
+
+def git_ref(repo: dagger.GitRepository | None, ref: str) -> dagger.GitRef:
+    """``ref`` of ``repo``, refused in one line when it cannot be read.
+
+    Raises:
+        PipelineError: for a ref without history, or a short sha.
+    """
     if repo is None:
-        msg = f"--ref {ref!r} needs a git repository: run inside a git checkout or pass --repo"
+        msg = f"--ref {ref!r} needs git history, and {NO_HISTORY}"
         raise PipelineError(msg)
     if is_short_sha(ref):
         # The engine takes only a full sha as a commit; a short one it looks up as a
@@ -109,13 +166,13 @@ async def read_revision(repo: dagger.GitRepository | None, ref: str) -> Revision
         PipelineError: for a ref without a repository, or when git and the SDK disagree.
     """
     if ref:
-        git_ref = _ref(repo, ref)
+        commit = git_ref(repo, ref)
     elif repo is not None:
-        git_ref = repo.head()
+        commit = repo.head()
     else:
         return None
-    sha = await git_ref.commit()
-    revision = parse_git_log(await commit_log(git_ref).stdout())
+    sha = await commit.commit()
+    revision = parse_git_log(await commit_log(commit).stdout())
     if revision.sha != sha:
         msg = f"git reports commit {revision.sha} for the ref the engine resolved to {sha}"
         raise PipelineError(msg)

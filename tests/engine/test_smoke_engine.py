@@ -6,9 +6,15 @@ listens fails `ready`, and both come back as results, not errors.
 """
 
 import json
+from pathlib import Path
 
-from tests.support.constants import SAMPLE_SUBPATH
-from tests.support.engine import DaggerCall
+from tests.support.checkouts import commit_all, plain_copy
+from tests.support.constants import REPO_ROOT, SAMPLE_SUBPATH
+from tests.support.engine import DaggerCall, exported_report, statuses
+
+# The sample's HEALTHCHECK, and the same check first run ten minutes after the start.
+QUICK_HEALTHCHECK = "HEALTHCHECK --interval=10s --timeout=3s --start-period=5s"
+SLOW_HEALTHCHECK = "HEALTHCHECK --interval=10m --timeout=3s --start-period=10m"
 
 
 def test_an_image_that_does_not_serve_fails_start(dagger: DaggerCall) -> None:
@@ -33,3 +39,18 @@ def test_smoke_test_without_image_or_url_is_one_clear_line(dagger: DaggerCall) -
     result = dagger("call", "--subpath", SAMPLE_SUBPATH, "smoke-test")
     assert result.returncode != 0
     assert "smoke-test needs exactly one of --image" in result.stdout + result.stderr
+
+
+def test_an_image_with_a_slow_healthcheck_passes(dagger: DaggerCall, tmp_path: Path) -> None:
+    # 0.21 waits for an image's HEALTHCHECK when it starts a service: with this one the
+    # service would count as starting for ten minutes and fail as "did not open port"
+    # (#12 item 4). The smoke suite is the health check, so the image's is dropped.
+    service = plain_copy(tmp_path / "service")
+    containerfile = service / "Containerfile"
+    text = containerfile.read_text(encoding="utf-8")
+    assert text.count(QUICK_HEALTHCHECK) == 1
+    containerfile.write_text(text.replace(QUICK_HEALTHCHECK, SLOW_HEALTHCHECK), encoding="utf-8")
+    sha = commit_all(service)
+    call = ("-m", str(REPO_ROOT), "call", "--source", str(service), "deploy-staging")
+    report = exported_report(dagger, tmp_path / "out", *call, "--ref", sha, "--skip-tests")
+    assert statuses(report)["smoke-test"] == "passed", report

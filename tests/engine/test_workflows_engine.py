@@ -4,30 +4,17 @@ import json
 from pathlib import Path
 
 from tests.support.constants import SAMPLE_SUBPATH
-from tests.support.engine import DaggerCall, git
+from tests.support.engine import DaggerCall, exported_report, git, statuses
 
 SAMPLE = ("call", "--subpath", SAMPLE_SUBPATH)
-
-
-def exported_report(dagger: DaggerCall, folder: Path, *args: str) -> dict[str, object]:
-    """Run a workflow with --fail=false, export its report folder, and read report.json."""
-    result = dagger(*SAMPLE, *args, "--fail=false", "report", "export", "--path", str(folder))
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert (folder / "report.md").read_text(encoding="utf-8").strip()
-    report: dict[str, object] = json.loads((folder / "report.json").read_text(encoding="utf-8"))
-    return report
-
-
-def statuses(report: dict[str, object]) -> dict[str, str]:
-    stages = report["stages"]
-    assert isinstance(stages, list)
-    return {stage["name"]: stage["status"] for stage in stages}
 
 
 def test_deploy_staging_without_credentials_runs_everything_but_the_push(
     dagger: DaggerCall, tmp_path: Path
 ) -> None:
-    report = exported_report(dagger, tmp_path, "deploy-staging", "--ref", git("rev-parse", "HEAD"))
+    report = exported_report(
+        dagger, tmp_path, *SAMPLE, "deploy-staging", "--ref", git("rev-parse", "HEAD")
+    )
     status = statuses(report)
     assert report["ok"] is True, report
     assert (tmp_path / "failure.txt").read_text(encoding="utf-8") == ""
@@ -43,7 +30,7 @@ def test_deploy_staging_without_credentials_runs_everything_but_the_push(
 def test_ci_on_a_non_release_ref_builds_and_scans_without_pushing(
     dagger: DaggerCall, tmp_path: Path
 ) -> None:
-    report = exported_report(dagger, tmp_path, "ci", "--ref", git("rev-parse", "HEAD"))
+    report = exported_report(dagger, tmp_path, *SAMPLE, "ci", "--ref", git("rev-parse", "HEAD"))
     status = statuses(report)
     assert status["build"] == "passed"
     assert "scan" in status
@@ -58,7 +45,14 @@ def test_an_event_that_does_not_deploy_says_why(dagger: DaggerCall, tmp_path: Pa
         encoding="utf-8",
     )
     report = exported_report(
-        dagger, tmp_path / "out", "deploy-staging", "--event-name", "push", "--event", str(event)
+        dagger,
+        tmp_path / "out",
+        *SAMPLE,
+        "deploy-staging",
+        "--event-name",
+        "push",
+        "--event",
+        str(event),
     )
     assert statuses(report) == {"check-trigger": "skipped"}
     assert report["ok"] is True

@@ -2,6 +2,7 @@
 
 import json
 import subprocess
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -151,6 +152,18 @@ def test_this_repository_runs_every_tier_and_the_module_on_its_sample() -> None:
     assert "--registry-token" not in call, "no credentials: nothing is pushed"
     for job in own.values():
         assert job["permissions"] == {"contents": "read"}
+
+
+def test_this_repository_runs_the_modules_own_checks_on_itself() -> None:
+    # It has no Containerfile: lint-containerfile and build would fail for want of one.
+    job = jobs(load(WORKFLOW_DIRS[0] / "ci.yml"))["self-check"]
+    assert job["strategy"]["matrix"]["check"] == ["lint", "typecheck", "test"]
+    [dagger] = [s for s in job["steps"] if is_dagger(s)]
+    assert dagger["with"]["call"].split() == ['"$CHECK"']
+    assert dagger["env"]["CHECK"] == "${{ matrix.check }}"
+    assert "module" not in dagger["with"], "the module in this checkout checks this checkout"
+    settings = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert {"lint", "typecheck", "test"} <= set(settings["tool"]["pipeline"])
 
 
 def test_a_dispatch_checks_out_the_ref_it_deploys() -> None:

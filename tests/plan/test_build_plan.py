@@ -35,8 +35,9 @@ async def test_build_has_the_five_labels_from_the_commit(git_pipeline: Pipeline)
     assert labels_of(image) == LABELS
     (build,) = find(image, "dockerBuild")
     assert build.args["dockerfile"] == "Containerfile"
-    # The build context is the service folder of the working tree.
-    assert [c.name for c in calls(image)][:4] == ["host", "directory", "directory", "dockerBuild"]
+    # The build context is the service folder of the working tree, without .git.
+    context = ["host", "directory", "filter", "directory", "dockerBuild"]
+    assert [c.name for c in calls(image)][:5] == context
 
 
 @pytest.mark.anyio

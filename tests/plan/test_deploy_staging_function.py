@@ -76,27 +76,27 @@ def started(monkeypatch: pytest.MonkeyPatch) -> Started:
     return runs
 
 
-async def test_a_ref_is_deployed_as_given(sample_pipeline: Pipeline, started: Started) -> None:
-    result = await sample_pipeline.deploy_staging(ref="feature/x", skip_tests=True)
+async def test_a_ref_is_deployed_as_given(git_pipeline: Pipeline, started: Started) -> None:
+    result = await git_pipeline.deploy_staging(ref="feature/x", skip_tests=True)
     assert result.ok
     assert started.refs == ["feature/x"]
     assert started.skip_tests == [True]
 
 
 async def test_the_event_decides_the_ref(
-    sample_pipeline: Pipeline, started: Started, tmp_path: Path
+    git_pipeline: Pipeline, started: Started, tmp_path: Path
 ) -> None:
     event = event_file(tmp_path, pull_request())
-    await sample_pipeline.deploy_staging(event_name="pull_request", event=event)
+    await git_pipeline.deploy_staging(event_name="pull_request", event=event)
     assert started.refs == [HEAD_SHA]
     assert started.triggers[0].startswith("pull_request: ")
 
 
 async def test_a_dispatch_passes_its_ref_and_skip_tests(
-    sample_pipeline: Pipeline, started: Started, tmp_path: Path
+    git_pipeline: Pipeline, started: Started, tmp_path: Path
 ) -> None:
     event = event_file(tmp_path, dispatch({"ref": "release/2.0", "skip_tests": "true"}))
-    await sample_pipeline.deploy_staging(event_name="workflow_dispatch", event=event)
+    await git_pipeline.deploy_staging(event_name="workflow_dispatch", event=event)
     assert started.refs == ["release/2.0"]
     assert started.skip_tests == [True]
     # the summary ends with the replay of that very event
@@ -107,10 +107,10 @@ async def test_a_dispatch_passes_its_ref_and_skip_tests(
 
 
 async def test_an_event_that_does_not_deploy_runs_nothing_and_says_why(
-    sample_pipeline: Pipeline, started: Started, tmp_path: Path
+    git_pipeline: Pipeline, started: Started, tmp_path: Path
 ) -> None:
     event = event_file(tmp_path, pull_request(label="documentation"))
-    result = await sample_pipeline.deploy_staging(event_name="pull_request", event=event)
+    result = await git_pipeline.deploy_staging(event_name="pull_request", event=event)
     assert started.refs == []
     assert result.ok
     report = json.loads(result.report_json)
@@ -119,25 +119,23 @@ async def test_an_event_that_does_not_deploy_runs_nothing_and_says_why(
     assert "documentation" in report["stages"][0]["detail"]
 
 
-async def test_event_name_and_event_go_together(
-    sample_pipeline: Pipeline, started: Started
-) -> None:
+async def test_event_name_and_event_go_together(git_pipeline: Pipeline, started: Started) -> None:
     with pytest.raises(FunctionError, match="--event-name and --event go together"):
-        await sample_pipeline.deploy_staging(event_name="push")
+        await git_pipeline.deploy_staging(event_name="push")
     assert started.refs == []
 
 
 async def test_a_bad_notify_kind_is_refused_before_any_stage(
-    sample_pipeline: Pipeline, started: Started
+    git_pipeline: Pipeline, started: Started
 ) -> None:
     with pytest.raises(FunctionError) as caught:
-        await sample_pipeline.deploy_staging(ref="main", notify_kind="pager")
+        await git_pipeline.deploy_staging(ref="main", notify_kind="pager")
     assert "pager" in str(caught.value)
     assert started.refs == []
 
 
 async def test_ci_needs_no_event_and_takes_its_ref(
-    sample_pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch, started: Started
+    git_pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch, started: Started
 ) -> None:
     seen: list[str] = []
 
@@ -147,7 +145,7 @@ async def test_ci_needs_no_event_and_takes_its_ref(
         return workflows.new_report("ci", target, "")
 
     monkeypatch.setattr(workflows, "ci", ci)
-    result = await sample_pipeline.ci(ref="refs/heads/release/1.0")
+    result = await git_pipeline.ci(ref="refs/heads/release/1.0")
     assert result.ok
     assert seen == ["refs/heads/release/1.0"]
     assert started.refs == []

@@ -178,7 +178,7 @@ async def test_tags_function_gives_the_issue_example(git_pipeline: Pipeline) -> 
 
 
 async def test_tags_without_git_history_is_one_clear_line(sample_pipeline: Pipeline) -> None:
-    with pytest.raises(FunctionError, match="no git history here"):
+    with pytest.raises(FunctionError, match=r"tags name a commit, and the source has no \.git"):
         await sample_pipeline.tags()
 
 

@@ -80,6 +80,5 @@ def test_constructor_reads_the_checkout_without_clutter(module_def: ModuleDef) -
     args = {arg.name: arg for arg in constructor.args}
     assert args["source"].default_path == "/"
     assert args["source"].ignore is not None
-    assert {".git", "**/.venv", "**/__pycache__"} <= set(args["source"].ignore)
-    assert args["repo"].default_path == "/"
+    assert {"**/.venv", "**/__pycache__"} <= set(args["source"].ignore)
     assert {"subpath", "image", "port", "health_path", "mcp_path", "containerfile"} <= set(args)

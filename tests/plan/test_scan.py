@@ -34,7 +34,7 @@ from main.scan import (
 )
 from tests.support.constants import REPO_ROOT, SAMPLE_SUBPATH
 from tests.support.lazy import Call, calls, find, names, plain_env, secret_names
-from tests.support.offline import local_path
+from tests.support.offline import exists_on_disk, text_on_disk
 from tests.support.scans import scan_result
 from tests.support.trivy_reports import fixture, report, vuln
 
@@ -157,13 +157,13 @@ class Scanner:
 
         async def exists(directory: dagger.Directory, path: str, **_: object) -> bool:
             if names(directory)[0] == "host":
-                return (local_path(directory) / path).exists()
+                return exists_on_disk(directory, path)
             assert calls(directory)[-1].args == {"path": WORK}
             return path == "report.json" and scanner.report is not None
 
         async def contents(file: dagger.File, **_: object) -> str:
             if names(file)[0] == "host":
-                return local_path(file).read_text(encoding="utf-8")
+                return text_on_disk(file)
             assert calls(file)[-1].args == {"path": REPORT}
             assert scanner.report is not None
             return scanner.report

@@ -3,7 +3,7 @@ from dagger import dag
 
 from main.core.errors import PipelineError
 from main.pipeline import Pipeline
-from main.source import service_tree
+from main.source import git_ref, service_tree
 from tests.support.constants import SAMPLE_SUBPATH
 from tests.support.lazy import calls, names
 from tests.support.registration import build_module_definition
@@ -11,7 +11,7 @@ from tests.support.registration import build_module_definition
 
 def test_working_tree_is_the_source_narrowed_to_the_service(sample_pipeline: Pipeline) -> None:
     tree = sample_pipeline.tree()
-    assert names(tree) == ["host", "directory", "directory"]
+    assert names(tree) == ["host", "directory", "filter", "directory"]
     assert calls(tree)[-1].args == {"path": SAMPLE_SUBPATH}
 
 
@@ -25,13 +25,12 @@ def test_a_ref_is_read_from_git_not_from_the_working_tree() -> None:
 
 
 def test_root_service_is_not_narrowed() -> None:
-    source = dag.directory()
-    assert service_tree(source, None, ".", "") is source
+    assert names(service_tree(dag.directory(), None, ".", "")) == ["directory", "filter"]
 
 
 def test_a_ref_without_git_is_refused_clearly() -> None:
-    with pytest.raises(PipelineError, match="needs a git repository"):
-        service_tree(dag.directory(), None, ".", "main")
+    with pytest.raises(PipelineError, match="--ref 'main' needs git history, and the source has"):
+        git_ref(None, "main")
 
 
 @pytest.mark.parametrize("ref", ["abc123d", "0f3e9a1c2b4d"])

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from main.core.errors import PipelineError
 from main.core.image import GHCR, LOCALHOST
-from main.core.revision import Revision
+from main.core.revision import NO_HISTORY, Revision
 from main.core.tags import production_tags, staging_tags
 from main.core.text import clip
 
@@ -50,7 +50,7 @@ def tags_for(
         msg = f"--kind {kind!r} is not a tag kind: use staging or production"
         raise PipelineError(msg)
     if revision is None:
-        msg = "tags name a commit, and there is no git history here: run in a git checkout"
+        msg = f"tags name a commit, and {NO_HISTORY}"
         raise PipelineError(msg)
     if kind == "staging":
         return staging_tags(version, revision.sha, deployed_at or now())

@@ -16,6 +16,12 @@ from main.core.errors import PipelineError
 GIT_LOG_FORMAT = "%H %ct"
 _LOG_LINE = re.compile(r"(?P<sha>[0-9a-f]{40}|[0-9a-f]{64}) (?P<seconds>-?\d+)")
 
+# Why there is no history, and what to do: the end of every such refusal.
+NO_HISTORY = (
+    "the source has no .git folder (a plain folder, an archive, a worktree or a submodule): "
+    "pass --repo with the repository's path or URL"
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Revision:

@@ -6,8 +6,11 @@ history file the host keeps.
 """
 
 import asyncio
+import json
 import subprocess
+import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -19,6 +22,7 @@ from main.core.deploy.ssh import SshEndpoint
 from tests.support.deploying import NEVER_HEALTHY, Staged, compose_file
 from tests.support.processes import free_port
 from tests.support.sshd import new_key
+from tests.support.staging_app import MCP_PATH
 from tests.support.staging_host import StagingHost
 
 
@@ -261,6 +265,29 @@ def test_the_cli_refuses_an_unknown_host_key(upgraded: Staged, tmp_path: Path) -
     assert status == 1
     assert body["host_changed"] is False
     assert "is not the pinned one" in err
+    assert upgraded.serving() == "v2"
+
+
+def test_a_load_test_breach_rolls_back(upgraded: Staged) -> None:
+    # The real generator against the live new image, with a p95 limit no server meets.
+    async def load_test() -> str:
+        argv = ["-m", "main.core.load", upgraded.url, "--users", "2", "--duration", "1"]
+        argv += ["--mcp-path", MCP_PATH, "--p95-ms", "0.001"]
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+        )
+        out, _ = await process.communicate()
+        verdict = json.loads(out)
+        return "" if verdict["passed"] else f"load test: {verdict['breaches'][0]}"
+
+    plan = replace(upgraded.plan(), verify=load_test)
+    result = asyncio.run(deploy(upgraded.target(), Release(upgraded.host.images["v1"]), plan))
+    assert result.outcome == "rolled-back"
+    assert result.error.startswith("load test: ")
+    assert "p95" in result.error
+    verify = [step for step in result.steps if step.name == "verify"]
+    assert len(verify) == 1  # the new image only: the rollback is smoke-tested, not loaded
+    assert not verify[0].ok
     assert upgraded.serving() == "v2"
 
 

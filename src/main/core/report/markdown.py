@@ -205,9 +205,8 @@ def render(report: Report) -> str:
     if not report.ok:
         lines += [f"> {cell(report.failure_message, 1000)}", ""]
     lines += [" · ".join(_facts(report)), "", *_stages(report.stages)]
-    lines += (
-        _image(report) + _scan(report.scan) + _smoke(report.smoke) + deploy_section(report.deploy)
-    )
+    lines += _image(report) + _scan(report.scan) + _smoke(report.smoke)
+    lines += deploy_section(report.deploy) + _sections(report)
     lines += _skipped(report) + _notes(report)
     ending = _reproduce(report)
     body = cap(scrub("\n".join(lines) + "\n"), MAX_BYTES - len(ending.encode()))

@@ -1,4 +1,6 @@
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from main.core.load.result import KindStats, LoadResult
 from main.core.load.thresholds import Thresholds, evaluate, judge, number, percent
@@ -74,3 +76,11 @@ def test_figures_in_breach_lines(value: float, text: str) -> None:
 
 def test_shares_in_breach_lines() -> None:
     assert (percent(0.125), percent(0.01), percent(1 / 3)) == ("12.5%", "1%", "33.33%")
+
+
+@given(st.floats(min_value=0, max_value=1e6, allow_nan=False))
+def test_a_breach_figure_agrees_with_the_json_figure(value: float) -> None:
+    # The JSON keeps two decimals: the breach line's figure must follow from that value
+    # alone (59.2549 is 59.25 in the JSON: the line says 59.2, never 59.3).
+    assert number(value) == number(round(value, 2))
+    assert number(59.2549) == "59.2"

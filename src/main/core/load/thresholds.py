@@ -42,8 +42,12 @@ class Thresholds:
 
 
 def number(value: float) -> str:
-    """A figure for a breach line: at most one decimal, no trailing zero."""
-    return f"{round(value, 1):g}"
+    """A figure for a breach line: at most one decimal, no trailing zero.
+
+    Rounded from the two decimals the JSON result keeps, so the line and the JSON never
+    disagree on the last digit (59.2549 is 59.25 there, and 59.2 here, not 59.3).
+    """
+    return f"{round(round(value, 2), 1):g}"
 
 
 def percent(share: float) -> str:

@@ -93,56 +93,49 @@ async def staging_latest(host: StagingHost) -> str:
         return await registry.digest(REPOSITORY, STAGING_LATEST)
 
 
-async def test_deploy_resolves_staging_latest_then_rolls_back_and_moves_it_back(
+async def test_deploy_by_tag_and_digest_roll_back_by_itself_and_by_hand(
     staging_host: StagingHost, project: Staged, tmp_path: Path
 ) -> None:
     folder = service_repo(tmp_path / "service", staging_host, project)
     key = dag.set_secret("staging-ssh-key", staging_host.private_key)
     api = f"http://{staging_host.registry}"
+    images = staging_host.images
+    digest = {variant: ref.split("@", 1)[1] for variant, ref in images.items()}
 
-    await point_staging_latest(staging_host, "v1")
-    first = await pipeline(folder).deploy(ssh_key=key, registry_api=api)
+    first = await pipeline(folder).deploy(ssh_key=key, image=images["v1"])  # by digest
     assert first.passed, first.summary
-    assert first.image == staging_host.images["v1"]  # the tag, resolved to its digest
-    assert project.serving() == "v1"
-    assert [step.name for step in first.steps][-1] == "smoke"
-    assert first.smoke is not None
-    assert first.smoke.passed
+    assert first.staging_latest == ""
+
+    await point_staging_latest(staging_host, "v2")
+    second = await pipeline(folder).deploy(ssh_key=key, registry_api=api)  # staging-latest
+    assert second.passed, second.summary
+    assert second.image == images["v2"]  # the tag, resolved to its digest
+    assert project.serving() == "v2"
+    assert [step.name for step in second.steps][-1] == "smoke"
+    assert second.smoke is not None
+    assert second.smoke.passed
 
     await point_staging_latest(staging_host, "broken")
-    second = await pipeline(folder).deploy(ssh_key=key, registry_api=api)
-    assert not second.passed
-    assert second.rolled_back
-    assert second.running == staging_host.images["v1"]
-    assert project.serving() == "v1"
-    v1_digest = staging_host.images["v1"].split("@", 1)[1]
-    assert second.staging_latest == f"staging-latest moved to {v1_digest}"
-    assert await staging_latest(staging_host) == v1_digest
-    markdown = second.markdown()
+    third = await pipeline(folder).deploy(ssh_key=key, registry_api=api)
+    assert not third.passed
+    assert third.rolled_back
+    assert third.running == images["v2"]
+    assert project.serving() == "v2"
+    assert third.staging_latest == f"staging-latest moved to {digest['v2']}"
+    assert await staging_latest(staging_host) == digest["v2"]
+    markdown = third.markdown()
     assert "rolled back" in markdown
-    assert staging_host.images["broken"] in markdown
-    for text in (second.report, second.summary, markdown, second.logs):
-        assert staging_host.private_key.strip().splitlines()[1] not in text
+    assert images["broken"] in markdown
+    secret_line = staging_host.private_key.strip().splitlines()[1]
+    for text in (third.report, third.summary, markdown, third.logs):
+        assert secret_line not in text
 
-
-async def test_deploy_by_digest_and_by_hand_rollback(
-    staging_host: StagingHost, project: Staged, tmp_path: Path
-) -> None:
-    folder = service_repo(tmp_path / "service", staging_host, project)
-    key = dag.set_secret("staging-ssh-key", staging_host.private_key)
-    for variant in ("v1", "v2"):
-        result = await pipeline(folder).deploy(ssh_key=key, image=staging_host.images[variant])
-        assert result.passed, result.summary
-    back = await pipeline(folder).deploy(ssh_key=key, rollback=True)
+    back = await pipeline(folder).deploy(ssh_key=key, rollback=True, registry_api=api)
     assert back.passed, back.summary
-    assert back.running == staging_host.images["v1"]
+    assert back.running == images["v1"]
     assert project.serving() == "v1"
-    # staging-latest does not name v2 (the image left), so it is not touched.
-    assert back.staging_latest.endswith(": left as it is") or back.staging_latest.startswith(
-        "staging-latest was not moved"
-    )
-    report = json.loads(back.report)
-    assert report["rollback"] is True
+    assert back.staging_latest == f"staging-latest moved to {digest['v1']}"  # it named v2
+    assert json.loads(back.report)["rollback"] is True
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,190 @@
+"""deploy-staging's deploy and load-test stages, run in this process against the real host.
+
+The stages need no container: the deploy runs from the module's process, and the load
+test here is the real generator (``python -m main.core.load``) against the live URL,
+handed to the stage as the load function ``deploy-staging`` would pass.
+"""
+
+import asyncio
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import dagger
+import pytest
+from dagger import dag
+
+from main import workflows
+from main.core.image import parse_image
+from main.core.load.result import LoadResult
+from main.core.report.model import Publication
+from main.core.revision import Revision
+from main.core.service import load_service
+from main.load import LoadTestResult, load_test_result
+from tests.support.deploying import Staged
+from tests.support.lazy import calls as selections
+from tests.support.offline import answer_reads_from_disk
+from tests.support.staging_app import MCP_PATH
+from tests.support.staging_host import StagingHost
+
+pytestmark = pytest.mark.anyio
+SHA = "0" * 40
+
+
+@pytest.fixture(autouse=True)
+def offline_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    answer_reads_from_disk(monkeypatch)
+
+    async def plaintext(self: dagger.Secret) -> str:
+        (made,) = [call for call in selections(self) if call.name == "setSecret"]
+        return str(made.args["plaintext"])
+
+    monkeypatch.setattr(dagger.Secret, "plaintext", plaintext)
+
+
+@pytest.fixture
+def project(staging_host: StagingHost) -> Iterator[Staged]:
+    staged = Staged(staging_host)
+    yield staged
+    staged.down()
+
+
+def target_for(
+    folder: Path, host: StagingHost, project: Staged, load: str = ""
+) -> workflows.Target:
+    folder.mkdir()
+    text = f"""[project]
+name = "staging-app"
+version = "1.0.0"
+
+[tool.pipeline]
+image = "{host.registry}/staging/app"
+mcp-path = "{MCP_PATH}"
+startup-timeout = 5
+
+[tool.pipeline.deploy]
+host = "{host.ssh_host}"
+port = {host.ssh_port}
+user = "{host.user}"
+host-key = "{host.host_key}"
+url = "{project.url}"
+service = "app"
+project = "{project.project}"
+timeout = 30
+{load}"""
+    (folder / "pyproject.toml").write_text(text, encoding="utf-8")
+    (folder / "compose.yml").write_text(project.compose, encoding="utf-8")
+    service = load_service(text)
+    revision = Revision(SHA, datetime(2026, 12, 3, tzinfo=UTC))
+    repository = parse_image(service.config.image)
+    return workflows.Target(
+        service, dag.host().directory(str(folder)), "develop", revision, repository
+    )
+
+
+def published(target: workflows.Target, reference: str) -> workflows.Run:
+    run = workflows.Run(workflows.new_report("deploy-staging", target, ""))
+    digest = reference.split("@", 1)[1]
+    pushed = (f"{target.repository}:staging-latest@{digest}",)
+    run.update(publication=Publication(pushed=pushed), digest=digest)
+    return run
+
+
+def delivery(host: StagingHost) -> workflows.Delivery:
+    return workflows.Delivery(ssh_key=dag.set_secret("staging-ssh-key", host.private_key))
+
+
+def real_load_test(*limits: str, on_breach: str = "fail") -> workflows.LoadFn:
+    async def load(url: str) -> LoadTestResult:
+        argv = [sys.executable, "-m", "main.core.load", url, "--users", "2", "--duration", "1"]
+        argv += ["--mcp-path", MCP_PATH, *limits]
+        done = await asyncio.to_thread(
+            subprocess.run, argv, capture_output=True, text=True, timeout=60, check=False
+        )
+        return load_test_result(LoadResult.from_json(done.stdout), None, on_breach=on_breach)
+
+    return load
+
+
+def stage(run: workflows.Run, name: str) -> tuple[str, str, bool]:
+    (found,) = [s for s in run.report.stages if s.name == name]
+    return found.status, found.detail, found.blocking
+
+
+async def test_without_a_host_there_is_no_deploy_stage(
+    tmp_path: Path, staging_host: StagingHost
+) -> None:
+    project = Staged(staging_host)
+    target = target_for(tmp_path / "s", staging_host, project)
+    config = target.service.config.model_copy(update={"deploy": None})
+    target = replace(target, service=replace(target.service, config=config))
+    run = published(target, staging_host.images["v1"])
+    await workflows.deploy_stage(run, target, delivery(staging_host))
+    assert [s.name for s in run.report.stages] == []
+
+
+async def test_nothing_published_or_no_key_skips_without_failing(
+    tmp_path: Path, staging_host: StagingHost, project: Staged
+) -> None:
+    target = target_for(tmp_path / "s", staging_host, project)
+    nothing = workflows.Run(workflows.new_report("deploy-staging", target, ""))
+    await workflows.deploy_stage(nothing, target, delivery(staging_host))
+    status, detail, blocking = stage(nothing, "deploy")
+    assert (status, blocking) == ("skipped", False)
+    assert detail == "staging-latest was not published in this run: the host keeps what it runs"
+
+    no_key = published(target, staging_host.images["v1"])
+    await workflows.deploy_stage(no_key, target, workflows.Delivery())
+    status, detail, _ = stage(no_key, "deploy")
+    assert status == "skipped"
+    assert detail.startswith("published, not deployed: no --ssh-key")
+    assert project.containers() == []
+
+
+async def test_a_deploy_then_a_load_breach_that_rolls_back(
+    tmp_path: Path, staging_host: StagingHost, project: Staged
+) -> None:
+    target = target_for(
+        tmp_path / "s", staging_host, project, "\n[tool.pipeline.load]\nenabled = true\n"
+    )
+    first = published(target, staging_host.images["v1"])
+    await workflows.deploy_stage(first, target, delivery(staging_host), real_load_test())
+    assert stage(first, "deploy")[0] == "passed", first.report.stages
+    assert stage(first, "load-test")[:1] == ("passed",)
+    assert first.report.deploy is not None
+    assert first.report.deploy.outcome == "deployed"
+    assert "### Load test" in first.report.sections[0].markdown
+
+    second = published(target, staging_host.images["v2"])
+    await workflows.deploy_stage(
+        second, target, delivery(staging_host), real_load_test("--p95-ms", "0.001")
+    )
+    status, detail, blocking = stage(second, "deploy")
+    assert blocking
+    assert status == "failed"
+    assert detail.startswith("deploy FAILED and rolled back: load test: ")
+    assert stage(second, "load-test")[0::2] == ("failed", True)
+    assert second.report.deploy is not None
+    assert second.report.deploy.running == staging_host.images["v1"]
+    assert project.serving() == "v1"
+    assert not second.report.ok
+
+
+async def test_a_load_breach_only_warns_when_asked(
+    tmp_path: Path, staging_host: StagingHost, project: Staged
+) -> None:
+    settings = '\n[tool.pipeline.load]\nenabled = true\non-breach = "warn"\n'
+    target = target_for(tmp_path / "s", staging_host, project, settings)
+    run = published(target, staging_host.images["v1"])
+    await workflows.deploy_stage(
+        run, target, delivery(staging_host), real_load_test("--p95-ms", "0.001", on_breach="warn")
+    )
+    assert stage(run, "deploy")[0] == "passed"
+    status, detail, blocking = stage(run, "load-test")
+    assert (status, blocking) == ("warned", False)
+    assert "p95" in detail
+    assert run.report.ok
+    assert project.serving() == "v1"

@@ -21,6 +21,8 @@ ENV_FILE = "pipeline.env"
 HISTORY_FILE = "history.jsonl"
 LOCK_FILE = "deploy.lock"
 IMAGE_VARIABLE = "PIPELINE_IMAGE"
+EXIT_REFUSED, EXIT_NO_SERVICE = 3, 4  # upload_command's own exit statuses
+_HEREDOC_END = "PIPELINE_END_OF_FILE"
 
 _VERSION = re.compile(r"""^version:\s*["']?([0-9][0-9.]*)["']?\s*(?:#.*)?$""", re.MULTILINE)
 # What a service name may be in Compose; anything else would need quoting in YAML.
@@ -89,18 +91,54 @@ class ComposeProject:
         ]
         return f"{self.enter()} && set -a && . ./{ENV_FILE} && set +a && {shlex.join(argv)}"
 
-    def validate_command(self, flavor: Flavor, compose_file: str) -> str:
-        """A shell line letting Compose parse ``compose_file`` and list its services."""
-        argv = [
-            *_compose(flavor),
-            "--project-name",
-            self.project,
-            "--file",
-            compose_file,
-            "config",
-            "--services",
-        ]
-        return f"{self.enter()} && {shlex.join(argv)}"
+    def upload_command(self, flavor: Flavor, revision: str) -> str:
+        """One shell line: stage the Compose file from stdin, check it, then put it in place.
+
+        Compose parses the staged file and lists its services (printed on stdout); only
+        when the service is among them does the file replace ``compose.yml`` (and a copy
+        is kept under its revision). Exit 3: Compose refused the file; exit 4: no such
+        service. Either way the old file stays.
+        """
+        next_file = COMPOSE_FILE + ".next"
+        staged = shlex.quote(next_file)
+        listing = shlex.join(
+            [*_compose(flavor), "--project-name", self.project, "--file", next_file, "config"]
+        )
+        found = f"printf '%s\\n' \"$services\" | grep -qxF -- {shlex.quote(self.service)}"
+        return (
+            f"{self.enter()} && cat > {staged} && "
+            f"{{ services=$({listing} --services) || exit {EXIT_REFUSED}; }} && "
+            f"printf '%s\\n' \"$services\" && {{ {found} || exit {EXIT_NO_SERVICE}; }} && "
+            f"cp -f {staged} {shlex.quote(kept_file(revision))} && mv -f {staged} {COMPOSE_FILE}"
+        )
+
+    def pin_command(self, files: dict[str, str], restore: str = "") -> str:
+        """One shell line writing small generated files (override, env), each atomically.
+
+        ``restore`` names a kept Compose revision to put back in place first. The texts
+        travel in the command as quoted here-documents: they are generated here and hold
+        no line equal to the delimiter.
+        """
+        parts = [self.enter()]
+        if restore:
+            parts.append(f"cp -f {shlex.quote(kept_file(restore))} {COMPOSE_FILE}")
+        for name, text in files.items():
+            if any(line == _HEREDOC_END for line in text.splitlines()):
+                msg = f"{name} holds the here-document delimiter"
+                raise ValueError(msg)
+            partial = shlex.quote(f".{name}.partial")
+            parts.append(
+                f"cat > {partial} <<'{_HEREDOC_END}'\n{text.rstrip(chr(10))}\n{_HEREDOC_END}\n"
+                f"mv -f {partial} {shlex.quote(name)}"
+            )
+        return " && ".join(parts)
+
+    def record_command(self, keep: set[str]) -> str:
+        """One shell line: the history from stdin replaces the old one; unused files go."""
+        partial = shlex.quote(f".{HISTORY_FILE}.partial")
+        return (
+            f"{self.enter()} && cat > {partial} && mv -f {partial} {HISTORY_FILE} && {_prune(keep)}"
+        )
 
     def state_command(self) -> str:
         """A shell line printing the service's container state (:data:`INSPECT_FORMAT`)."""
@@ -116,15 +154,18 @@ class ComposeProject:
 
     def prune_command(self, revisions: set[str]) -> str:
         """A shell line deleting kept Compose files that no history entry names any more."""
-        keep = "|".join(sorted(kept_file(revision) for revision in revisions)) or "''"
-        return (
-            f'{self.enter()} && for f in compose-*.yml; do case "$f" in {keep}) ;; '
-            '*) rm -f -- "$f" ;; esac; done'
-        )
+        return f"{self.enter()} && {_prune(revisions)}"
 
     def enter(self) -> str:
         """``cd`` into the project directory (Compose resolves relative paths from there)."""
         return f"cd {_remote_path(self.directory)}"
+
+
+def _prune(revisions: set[str]) -> str:
+    # Each name quoted: a revision comes from the host's history file, which anyone with
+    # access to the host could have edited.
+    keep = "|".join(sorted(shlex.quote(kept_file(revision)) for revision in revisions)) or "''"
+    return f'for f in compose-*.yml; do case "$f" in {keep}) ;; *) rm -f -- "$f" ;; esac; done'
 
 
 def _compose(flavor: Flavor) -> list[str]:

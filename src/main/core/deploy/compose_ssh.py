@@ -51,6 +51,7 @@ class ComposeOverSsh:
         self.connect_timeout = connect_timeout
         self._shell: SshShell | None = None
         self._flavor: Flavor = "v2"
+        self._entries: list[Deployment] | None = None
 
     def describe(self) -> str:
         """``user@host:port, compose project P``."""
@@ -72,16 +73,17 @@ class ComposeOverSsh:
                 self._shell = await stack.enter_async_context(
                     connect(self.endpoint, timeout=self.connect_timeout)
                 )
-                self._flavor = await self._detect_flavor()
+                self._flavor = await self._prepare()
                 note.detail = "docker compose" if self._flavor == "v2" else "docker-compose (v1)"
-                await self._run(f"mkdir -p {compose.remote_path(self.project.directory)}")
             try:
                 yield
             finally:
                 self._shell = None
 
-    async def _detect_flavor(self) -> Flavor:
-        found = (await self.shell.run(compose.DETECT_FLAVOR, timeout=COMMAND_TIMEOUT)).stdout
+    async def _prepare(self) -> Flavor:
+        """Which Compose the host has, and the project directory made: one round trip."""
+        directory = compose.remote_path(self.project.directory)
+        found = await self._run(f"{compose.DETECT_FLAVOR}; mkdir -p {directory}")
         flavor = found.strip()
         if flavor == "v2":
             return "v2"
@@ -159,12 +161,6 @@ class ComposeOverSsh:
 
     # --- files --------------------------------------------------------------------------
 
-    async def _write(self, name: str, text: str) -> None:
-        # Written beside, then renamed: a dropped connection never leaves half a file.
-        target = compose.remote_path(self.project.path(name))
-        partial = compose.remote_path(self.project.path(f".{name}.partial"))
-        await self._run(f"cat > {partial} && mv -f {partial} {target}", stdin=text)
-
     @property
     def revision(self) -> str:
         """The uploaded Compose file's revision: the start of its SHA-256."""
@@ -177,58 +173,69 @@ class ComposeOverSsh:
         the old file stays until the service is found. A copy is kept under its revision
         (``compose-REV.yml``) so a rollback runs the old image with its old file.
         """
-        staged = compose.COMPOSE_FILE + ".next"
-        await self._write(staged, self.compose_text)
-        listing = self.project.validate_command(self._flavor, staged)
-        done = await self.shell.run(listing, timeout=COMMAND_TIMEOUT)
-        if not done.ok:
+        command = self.project.upload_command(self._flavor, self.revision)
+        done = await self.shell.run(command, stdin=self.compose_text, timeout=COMMAND_TIMEOUT)
+        if done.exit_status == compose.EXIT_REFUSED:
             msg = f"Compose refused the Compose file: {clip(' '.join(done.output().split()), 600)}"
             raise DeployError(msg)
-        services = done.stdout.split()
-        if self.project.service not in services:
+        if done.exit_status == compose.EXIT_NO_SERVICE:
+            services = done.stdout.split()
             msg = (
                 f"the Compose file has no service {self.project.service!r} "
                 f"(it has: {', '.join(services) or 'none'}): set service in [tool.pipeline.deploy]"
             )
             raise DeployError(msg)
-        here = self._remote(staged)
-        kept = self._remote(compose.kept_file(self.revision))
-        there = self._remote(compose.COMPOSE_FILE)
-        await self._run(f"cp -f {here} {kept} && mv -f {here} {there}")
+        if not done.ok:
+            msg = f"could not upload the Compose file to {self.endpoint.host}: {done.output()}"
+            raise DeployError(msg)
         return self.revision
 
     def _remote(self, name: str) -> str:
         return compose.remote_path(self.project.path(name))
 
-    async def _use_config(self, config: str) -> str:
-        """Put revision ``config`` of the Compose file in place; its text (for the override).
-
-        A revision the host no longer keeps (or none) leaves the file in place as it is.
-        """
+    async def _kept_text(self, config: str) -> str:
+        """The text of Compose revision ``config``; the file in place if it is not kept."""
+        kept = self._remote(compose.kept_file(config))
+        done = await self.shell.run(f"cat {kept}", timeout=COMMAND_TIMEOUT)
+        if done.ok:
+            return done.stdout
         current = self._remote(compose.COMPOSE_FILE)
-        if config:
-            kept = self._remote(compose.kept_file(config))
-            done = await self.shell.run(
-                f"cat {kept} && cp -f {kept} {current}", timeout=COMMAND_TIMEOUT
-            )
-            if done.ok:
-                return done.stdout
         done = await self.shell.run(f"cat {current}", timeout=COMMAND_TIMEOUT)
         return done.stdout if done.ok else self.compose_text
+
+    async def _pin(self, image: str, config: str) -> None:
+        """Put the Compose revision in place and pin the image by digest.
+
+        One round trip; two for an older revision, whose text is read first for its
+        ``version:`` line.
+        """
+        current = not config or config == self.revision
+        text = self.compose_text if current else await self._kept_text(config)
+        version = compose.top_level_version(text)
+        files = {
+            compose.OVERRIDE_FILE: compose.override_text(self.project.service, image, version),
+            compose.ENV_FILE: compose.env_text(image),
+        }
+        await self._run(self.project.pin_command(files, restore=config))
 
     # --- history ------------------------------------------------------------------------
 
     async def history(self) -> list[Deployment]:
         """The host's history file, oldest first (empty on a new host)."""
         path = compose.remote_path(self.project.path(compose.HISTORY_FILE))
-        return parse_history(await self._run(f"cat {path} 2>/dev/null || true"))
+        self._entries = parse_history(await self._run(f"cat {path} 2>/dev/null || true"))
+        return list(self._entries)
 
     async def record(self, entry: Deployment) -> None:
-        """Append one entry (the lock makes read-modify-write safe); forget unused files."""
-        entries = [*await self.history(), entry]
-        await self._write(compose.HISTORY_FILE, render_history(entries))
-        kept = parse_history(render_history(entries))
-        await self._run(self.project.prune_command({e.config for e in kept if e.config}))
+        """Append one entry, forget Compose files no entry names: one round trip.
+
+        The history read under the lock is kept, so nothing can have changed it since.
+        """
+        entries = [*(self._entries if self._entries is not None else await self.history()), entry]
+        text = render_history(entries)
+        self._entries = parse_history(text)
+        keep = {e.config for e in self._entries if e.config}
+        await self._run(self.project.record_command(keep), stdin=text)
 
     # --- rollout ------------------------------------------------------------------------
 
@@ -243,11 +250,7 @@ class ComposeOverSsh:
 
     async def _roll_out(self, image: str, config: str, timeline: Timeline, timeout: float) -> None:
         deadline = time.monotonic() + timeout
-        version = compose.top_level_version(await self._use_config(config))
-        await self._write(
-            compose.OVERRIDE_FILE, compose.override_text(self.project.service, image, version)
-        )
-        await self._write(compose.ENV_FILE, compose.env_text(image))
+        await self._pin(image, config)
         service = self.project.service
         async with timeline.step("pull"):
             await self._compose_step(("pull", service), "pull", deadline)

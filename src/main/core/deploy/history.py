@@ -7,6 +7,7 @@ because a half-written line after a crash must not block the next deployment.
 """
 
 import json
+import re
 from dataclasses import asdict, dataclass
 from typing import Literal
 
@@ -48,13 +49,19 @@ def _entry(line: str) -> Deployment | None:
             action=data["action"] if data.get("action") in _ACTIONS else "deploy",
             healthy=data["healthy"] is True,
             by=str(data.get("by", "")),
-            config=str(data.get("config", "")),
+            config=_revision(data.get("config")),
         )
     except KeyError:
         return None
 
 
 _ACTIONS = ("deploy", "rollback", "auto-rollback")
+_REVISION = re.compile(r"^[0-9a-f]{12}$")
+
+
+def _revision(value: object) -> str:
+    """A Compose revision as the deploy writes it (12 hex digits), else none."""
+    return value if isinstance(value, str) and _REVISION.match(value) else ""
 
 
 def parse_history(text: str) -> list[Deployment]:

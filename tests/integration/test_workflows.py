@@ -1,12 +1,18 @@
 """The GitHub workflows: real linters, the house rules, and the module's trigger rules."""
 
+import html
 import json
+import re
+import shutil
 import subprocess
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from main.core.deploy.result import DeployResult
+from main.core.report.model import DeploySummary
 from main.core.triggers import (
     CI_BRANCH_PATTERNS,
     DEFAULT_LABEL,
@@ -16,13 +22,18 @@ from main.core.triggers import (
 )
 from tests.support.constants import REPO_ROOT
 from tests.support.processes import tool
+from tests.support.reports import DIGEST, IMAGE, passing_report
 from tests.support.workflows import (
     DAGGER_VERSION,
     WORKFLOW_DIRS,
+    call_argv,
+    dagger_step,
     is_dagger,
     jobs,
     load,
     problems,
+    run_step,
+    step,
     workflow_files,
 )
 
@@ -40,6 +51,7 @@ def test_the_expected_workflows_exist() -> None:
         ".github/workflows/ci.yml",
         ".github/workflow-templates/ci.yml",
         ".github/workflow-templates/deploy-staging.yml",
+        ".github/workflow-templates/deploy-host.yml",
         ".github/workflow-templates/prune-staging.yml",
         ".github/workflow-templates/promote-rollback.yml",
     }
@@ -193,3 +205,211 @@ def test_lifecycle_templates_call_the_registry_family_with_least_permissions(
     assert call[7] == operation
     assert step["env"]["GITHUB_TOKEN"] == "${{ secrets.GITHUB_TOKEN }}"  # noqa: S105
     assert "${{" not in step["with"]["call"], "inputs reach the call as env, not expansions"
+
+
+# --- the staging host: the SSH key, the environment URL, the deploy by hand ---------------
+
+KEY = "STAGING_SSH_KEY"
+KEY_FLAG = ["--ssh-key", f"env://{KEY}"]
+FAKE_KEY = (
+    "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjE=\n-----END OPENSSH PRIVATE KEY-----\n"
+)
+URL = "https://staging.example.com/sample"
+TARGET = "deploy@staging.example.com:22, compose project sample-service"
+NEW = f"{IMAGE}@sha256:{'cd' * 32}"
+OLD = f"{IMAGE}@{DIGEST}"
+# Shell an input might carry: after expansion it must stay one argument and never run.
+HOSTILE = 'x" $(touch ran1) `touch ran2`; touch ran3 #'
+
+
+def staging_job() -> dict[str, Any]:
+    return jobs(load(TEMPLATES / "deploy-staging.yml"))["deploy-staging"]
+
+
+def host_job() -> dict[str, Any]:
+    return jobs(load(TEMPLATES / "deploy-host.yml"))["deploy-host"]
+
+
+def needs_jq() -> None:
+    if shutil.which("jq") is None:
+        pytest.skip("jq is not installed (GitHub's runners have it; Debian: apt-get install jq)")
+
+
+def deployed(url: str = URL) -> DeployResult:
+    return DeployResult(outcome="deployed", target=TARGET, url=url, image=NEW, running=NEW)
+
+
+def rolled_back(error: str) -> DeployResult:
+    return DeployResult(
+        outcome="rolled-back",
+        target=TARGET,
+        url=URL,
+        image=NEW,
+        previous=OLD,
+        running=OLD,
+        error=error,
+    )
+
+
+def staging_report(url: str | None) -> str:
+    """deploy-staging's report.json: with a deploy section when a host was deployed to."""
+    report = passing_report()
+    if url is not None:
+        deploy = DeploySummary(target=TARGET, url=url, image=NEW, outcome="deployed", running=NEW)
+        report = report.with_values(deploy=deploy)
+    return report.to_json()
+
+
+def host_result(url: str | None) -> str | None:
+    """deploy-host's result file: none when the call was refused."""
+    return None if url is None else deployed(url).to_json()
+
+
+def test_the_ssh_key_reaches_only_the_dagger_step_of_a_staging_job() -> None:
+    holders = set()
+    for path in FILES:
+        workflow = load(path)
+        assert KEY not in json.dumps(workflow.get("env", {})), f"{path.name}: workflow-wide env"
+        for name, job in jobs(workflow).items():
+            assert KEY not in json.dumps(job.get("env", {})), f"{path.name} {name}: job-wide env"
+            for each in job["steps"]:
+                if KEY not in json.dumps(each):
+                    continue
+                holders.add((path.name, name))
+                assert is_dagger(each), f"{path.name} {name}: a step other than Dagger's"
+                assert each["env"][KEY] == "${{ secrets.STAGING_SSH_KEY }}"
+                assert job["environment"]["name"] == "staging", "the secret is the environment's"
+                call = re.sub(
+                    r"env://STAGING_SSH_KEY|\$\{STAGING_SSH_KEY:\+", "", each["with"]["call"]
+                )
+                assert KEY not in call, "the call names the key for Dagger; it never expands it"
+    assert holders == {("deploy-staging.yml", "deploy-staging"), ("deploy-host.yml", "deploy-host")}
+
+
+@pytest.mark.parametrize(
+    ("secret", "passed"),
+    [(None, False), ("", False), (FAKE_KEY, True)],
+    ids=["secret-unset", "secret-empty", "secret-set"],
+)
+def test_deploy_staging_passes_the_key_only_when_the_secret_is_set(
+    secret: str | None,
+    passed: bool,  # noqa: FBT001 - a parameter of the case
+    tmp_path: Path,
+) -> None:
+    # Dagger's env:// refuses an unset variable, and GitHub gives a missing secret as an
+    # empty one: without the secret the flag must go, not reach Dagger empty.
+    env = {"EVENT_NAME": "push", "GITHUB_EVENT_PATH": "/event.json", "GITHUB_ACTOR": "octocat"}
+    if secret is not None:
+        env[KEY] = secret
+    argv = call_argv(dagger_step(staging_job()), env, tmp_path)
+    assert argv.count("--ssh-key") == int(passed)
+    if passed:
+        at = argv.index("--ssh-key")
+        assert argv[at : at + 2] == KEY_FLAG
+        assert argv.index("deploy-staging") < at < argv.index("report")
+    assert not any("PRIVATE KEY" in arg for arg in argv), "the key's value is never an argument"
+    assert "--fail=false" in argv
+    assert argv[-4:] == ["report", "export", "--path", "pipeline-report"]
+
+
+@pytest.mark.parametrize(
+    ("image", "action"),
+    [("", "deploy"), ("sha-0f3c2a1", "deploy"), (HOSTILE, "deploy"), ("", "rollback")],
+    ids=["staging-latest", "a-tag", "hostile-input", "rollback"],
+)
+def test_deploy_host_calls_deploy_with_its_inputs_as_arguments(
+    image: str, action: str, tmp_path: Path
+) -> None:
+    dagger = dagger_step(host_job())
+    assert dagger["env"]["IMAGE"] == "${{ inputs.image }}"
+    assert dagger["env"]["ROLLBACK"] == "${{ inputs.action == 'rollback' }}"
+    rollback = str(action == "rollback").lower()  # what GitHub makes of that expression
+    argv = call_argv(dagger, {"IMAGE": image, "ROLLBACK": rollback, KEY: FAKE_KEY}, tmp_path)
+    assert argv[:7] == ["--output", "deploy-result.json", "--source", ".", "--repo", ".", "deploy"]
+    assert argv[-1] == "report", "the result's JSON, which the summary step judges"
+    assert argv[argv.index("--ssh-key") + 1] == f"env://{KEY}"
+    assert argv[argv.index("--registry-token") + 1] == "env://GITHUB_TOKEN"
+    assert f"--rollback={rollback}" in argv
+    if image:
+        assert argv[argv.index("--image") + 1] == image
+    else:
+        assert "--image" not in argv, "the module's default: staging-latest"
+    assert list(tmp_path.iterdir()) == [], "nothing an input said was run"
+
+
+def test_deploy_host_is_a_manual_staging_deployment_with_least_permissions() -> None:
+    workflow = load(TEMPLATES / "deploy-host.yml")
+    assert set(workflow["on"]) == {"workflow_dispatch"}
+    inputs = workflow["on"]["workflow_dispatch"]["inputs"]
+    assert inputs["action"]["options"] == ["deploy", "rollback"]
+    assert inputs["action"]["default"] == "deploy"
+    assert inputs["image"]["default"] == ""
+    assert workflow["permissions"] == {}
+    job = host_job()
+    assert job["permissions"] == {"contents": "read", "packages": "write"}
+    assert job["environment"]["name"] == "staging"
+    staging = load(TEMPLATES / "deploy-staging.yml")
+    assert workflow["concurrency"] == staging["concurrency"], "one host: one queue for both"
+
+
+RESULT_FILES = {
+    "deploy-staging.yml": ("pipeline-report/report.json", staging_report),
+    "deploy-host.yml": ("deploy-result.json", host_result),
+}
+
+
+@pytest.mark.parametrize("name", sorted(RESULT_FILES))
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [(URL, URL), (None, ""), (f"{URL}\nevil=1", ""), ("javascript:alert(1)", "")],
+    ids=["deployed", "nothing-deployed", "two-lines", "not-http"],
+)
+def test_the_environment_url_is_the_url_deployed_to(
+    name: str, url: str | None, expected: str, tmp_path: Path
+) -> None:
+    needs_jq()
+    [job] = jobs(load(TEMPLATES / name)).values()
+    assert job["environment"]["url"] == "${{ steps.environment.outputs.url }}"
+    source = step(job, "environment")
+    assert source["if"] == "always()", "a failed deployment still names its environment"
+    path, render = RESULT_FILES[name]
+    text = render(url)
+    if text is not None:
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text, encoding="utf-8")
+    ran = run_step(source, tmp_path)
+    assert ran.returncode == 0, ran.stdout
+    assert ran.output_lines == [f"url={expected}"]
+    assert ran.summary == ""
+
+
+def test_deploy_host_summary_passes_a_healthy_deployment(tmp_path: Path) -> None:
+    needs_jq()
+    result = deployed()
+    (tmp_path / "deploy-result.json").write_text(result.to_json(), encoding="utf-8")
+    ran = run_step(step(host_job(), "Job summary"), tmp_path)
+    assert ran.returncode == 0, ran.stdout
+    assert "::error" not in ran.stdout
+    assert f"<pre>{html.escape(result.summary())}</pre>" in ran.summary
+    assert "&quot;passed&quot;: true" in ran.summary
+
+
+def test_deploy_host_summary_fails_a_rolled_back_deployment_in_one_line(tmp_path: Path) -> None:
+    needs_jq()
+    result = rolled_back("live smoke test FAILED: <img src=x onerror=alert(1)>\n::add-mask::x")
+    (tmp_path / "deploy-result.json").write_text(result.to_json(), encoding="utf-8")
+    ran = run_step(step(host_job(), "Job summary"), tmp_path)
+    assert ran.returncode == 1
+    first = result.summary().splitlines()[0]
+    assert ran.stdout.splitlines() == [f"::error title=Deploy to the staging host failed::{first}"]
+    assert "<img" not in ran.summary, "text from the host is escaped in the summary"
+    assert "&lt;img src=x onerror=alert(1)&gt;" in ran.summary
+    assert "&quot;outcome&quot;: &quot;rolled-back&quot;" in ran.summary
+
+
+def test_deploy_host_summary_fails_without_a_result(tmp_path: Path) -> None:
+    needs_jq()
+    ran = run_step(step(host_job(), "Job summary"), tmp_path)
+    assert ran.returncode == 1
+    assert ran.stdout.startswith("::error title=No deploy result::")
+    assert ran.summary == ""

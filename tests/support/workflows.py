@@ -1,6 +1,14 @@
-"""Read GitHub workflow files as GitHub does (YAML 1.2: `on` stays a key) for the checks."""
+"""GitHub workflow files for the checks: read as GitHub reads them, run as GitHub runs them.
 
+Read as YAML 1.2 (`on` stays a key); their shell runs as the runner runs a `run:` step and
+as the Dagger action pastes `call:` into a bash line.
+"""
+
+import os
 import re
+import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -89,3 +97,73 @@ def _step_problems(where: str, step: dict[str, Any]) -> list[str]:
     if writes_summary(step) and step.get("if") != "always()":
         found.append(f"{label}: the summary step must run if: always()")
     return found
+
+
+# --- running a template's shell the way the runner and the Dagger action do ---------------
+
+RUNNER_BASH = ("bash", "--noprofile", "--norc", "-eo", "pipefail")  # GitHub's `shell: bash`
+
+
+@dataclass(frozen=True)
+class StepRun:
+    """What one `run:` step did: its exit, its log, its outputs and its job summary."""
+
+    returncode: int
+    stdout: str
+    output_lines: list[str]
+    summary: str
+
+
+def step(job: dict[str, Any], key: str) -> dict[str, Any]:
+    """The job's one step with this id or name."""
+    found: list[dict[str, Any]] = [s for s in job["steps"] if key in {s.get("id"), s.get("name")}]
+    [one] = found
+    return one
+
+
+def dagger_step(job: dict[str, Any]) -> dict[str, Any]:
+    found: list[dict[str, Any]] = [s for s in job["steps"] if is_dagger(s)]
+    [one] = found
+    return one
+
+
+def call_argv(dagger: dict[str, Any], env: Mapping[str, str], cwd: Path) -> list[str]:
+    """The arguments `dagger call` gets: the action pastes `call:` into a bash line."""
+    script = "printf '%s\\0' " + dagger["with"]["call"]
+    result = subprocess.run(
+        [*RUNNER_BASH, "-c", script],
+        env={"PATH": os.environ["PATH"], **env},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+    )
+    return result.stdout.split("\0")[:-1]
+
+
+def run_step(script_step: dict[str, Any], cwd: Path) -> StepRun:
+    """Run a `run:` script as the runner does, with fresh output and summary files."""
+    script, output, summary = cwd / "step.sh", cwd / "github_output", cwd / "step_summary"
+    script.write_text(script_step["run"], encoding="utf-8")
+    output.write_text("", encoding="utf-8")
+    summary.write_text("", encoding="utf-8")
+    result = subprocess.run(
+        [*RUNNER_BASH, str(script)],
+        env={
+            "PATH": os.environ["PATH"],
+            "GITHUB_OUTPUT": str(output),
+            "GITHUB_STEP_SUMMARY": str(summary),
+        },
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=30,
+    )
+    return StepRun(
+        returncode=result.returncode,
+        stdout=result.stdout,
+        output_lines=output.read_text(encoding="utf-8").splitlines(),
+        summary=summary.read_text(encoding="utf-8"),
+    )

@@ -500,6 +500,10 @@ class Pipeline:
             str, Doc("Registry API address when the image name cannot say it")
         ] = "",
         ref: RefArg = "",
+        fail: Annotated[
+            bool,
+            Doc("Fail the call when the deploy fails (false: return the result to export it)"),
+        ] = True,
     ) -> DeployResult:
         """Run a published image on the staging host, smoke-test it live, roll back if it fails.
 
@@ -507,9 +511,10 @@ class Pipeline:
         come from [tool.pipeline.deploy]. The image is deployed by digest (a tag is
         resolved first), so what runs is exactly what was scanned and smoke-tested. If
         the rollout or the live smoke test fails, the previous healthy image is brought
-        back, smoke-tested again, staging-latest follows it, and the result says so
-        (passed = false). The host keeps the history and a lock: two deployments never
-        interleave, and --rollback works from any machine.
+        back, smoke-tested again, staging-latest follows it, and the call fails with one
+        line saying what failed and what runs now (--fail=false returns the result
+        instead, passed = false). The host keeps the history and a lock: two deployments
+        never interleave, and --rollback works from any machine.
         """
         with user_errors():
             service = await self.service(ref)
@@ -525,7 +530,10 @@ class Pipeline:
             access = deploy.RegistryAccess(
                 registry_token, service.config.registry_username, registry_api
             )
-            return await deploy.run(request, access)
+            result = await deploy.run(request, access)
+        if fail and not result.passed:
+            raise FunctionError(result.summary)
+        return result
 
     # --- deploy-staging and ci ----------------------------------------------------------
 

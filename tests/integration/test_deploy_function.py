@@ -116,7 +116,13 @@ async def test_deploy_by_tag_and_digest_roll_back_by_itself_and_by_hand(
     assert second.smoke.passed
 
     await point_staging_latest(staging_host, "broken")
-    third = await pipeline(folder).deploy(ssh_key=key, registry_api=api)
+    with pytest.raises(FunctionError) as failed:
+        await pipeline(folder).deploy(ssh_key=key, registry_api=api)
+    assert str(failed.value).startswith("deploy FAILED and rolled back: live smoke test FAILED")
+    assert str(failed.value).endswith(f"{images['v2']} is running again")
+    assert project.serving() == "v2"
+    await point_staging_latest(staging_host, "broken")  # moved back by the failed call
+    third = await pipeline(folder).deploy(ssh_key=key, registry_api=api, fail=False)
     assert not third.passed
     assert third.rolled_back
     assert third.running == images["v2"]

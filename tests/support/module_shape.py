@@ -48,7 +48,7 @@ FUNCTIONS: list[tuple[str, str, list[str], str | None, str]] = [
     (
         "Pipeline",
         "deploy",
-        ["ssh_key", "image", "rollback", "registry_token", "registry_api", "ref"],
+        ["ssh_key", "image", "rollback", "registry_token", "registry_api", "ref", "fail"],
         NEVER,
         PLAIN,
     ),

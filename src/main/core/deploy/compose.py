@@ -116,7 +116,10 @@ class ComposeProject:
 
     def prune_command(self, revisions: set[str]) -> str:
         """A shell line deleting kept Compose files that no history entry names any more."""
-        keep = "|".join(sorted(kept_file(revision) for revision in revisions)) or "''"
+        # Quoted: a revision comes from the history file on the host, which a person may
+        # edit, and a quoted case pattern matches only itself.
+        keep = "|".join(sorted(shlex.quote(kept_file(revision)) for revision in revisions))
+        keep = keep or "''"
         return (
             f'{self.enter()} && for f in compose-*.yml; do case "$f" in {keep}) ;; '
             '*) rm -f -- "$f" ;; esac; done'

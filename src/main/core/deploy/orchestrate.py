@@ -9,7 +9,6 @@ history, healthy or not, so the next person (or ``--rollback``) sees what happen
 """
 
 import contextlib
-import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -17,13 +16,18 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from main.core.deploy.errors import DeployError, HostLost, RolloutFailed
-from main.core.deploy.history import Action, Deployment, before_current, current
+from main.core.deploy.history import (
+    DIGEST_REFERENCE,
+    Action,
+    Deployment,
+    before_current,
+    current,
+)
 from main.core.deploy.result import DeployResult, Outcome
 from main.core.deploy.target import DeployTarget
 from main.core.deploy.timeline import Timeline
 from main.core.smoke.result import SmokeReport
 
-DIGEST_REFERENCE = re.compile(r"^[a-z0-9][a-z0-9._:/-]*@sha256:[0-9a-f]{64}$")
 SmokeRunner = Callable[[], Awaitable[SmokeReport]]
 # An extra check of the live new image after its smoke test (a load test): "" when it
 # passes, else one line saying why the image must be rolled back.

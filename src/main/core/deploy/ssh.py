@@ -9,6 +9,7 @@ the first connection from a fresh CI runner is exactly when trust-on-first-use i
 
 import asyncio
 import contextlib
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ else:
     asyncssh = lazy_import("asyncssh")
 
 _KEY_TYPES = ("ssh-", "ecdsa-", "sk-")
+_BASE64 = re.compile(r"^[A-Za-z0-9+/]+=*$")
 OUTPUT_LIMIT = 4000  # characters of a failed command's output kept in an error
 
 
@@ -69,8 +71,15 @@ def known_hosts_text(endpoint: SshEndpoint) -> str:
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
-        lines.append(f"{pattern} {line}" if line.startswith(_KEY_TYPES) else line)
+        lines.append(f"{pattern} {line}" if _bare_key(line) else line)
     return "\n".join(lines) + "\n"
+
+
+def _bare_key(line: str) -> bool:
+    # "ssh-ed25519 AAAA..." is a bare key; "ssh-gw.example ssh-ed25519 AAAA..." is a
+    # known_hosts line for a host whose name starts like a key type: base64 has no "-".
+    words = line.split()
+    return len(words) > 1 and words[0].startswith(_KEY_TYPES) and bool(_BASE64.match(words[1]))
 
 
 def _trusted(endpoint: SshEndpoint) -> "asyncssh.SSHKnownHosts":

@@ -37,6 +37,9 @@ def argv(tmp_path: Path, *extra: str) -> list[str]:
         (("--image", DIGEST, "--lock-timeout", "inf"), "--lock-timeout must be a number"),
         (("--image", DIGEST, "--lock-timeout", "-1"), "--lock-timeout must be a number"),
         (("--image", DIGEST, "--port", "0"), "--port must be"),
+        # The smoke test's overall bound is derived from it: the message must name what was given.
+        (("--image", DIGEST, "--ready-timeout", "-100"), "--ready-timeout must be"),
+        (("--image", DIGEST, "--ready-timeout", "inf"), "--ready-timeout must be"),
         (("--image", DIGEST, "--port", "65536"), "--port must be"),
         (("--image", DIGEST, "--mcp-path", "/mcp", "--no-mcp"), "not allowed with argument"),
         (("--image", DIGEST, "--health-path", "health"), "--health-path"),

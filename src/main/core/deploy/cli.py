@@ -107,6 +107,8 @@ def _parse(argv: Sequence[str] | None) -> tuple[ComposeOverSsh, Plan, Release | 
         parser.error(f"--timeout must be a number of seconds > 0 and <= {MAX_SECONDS}")
     if not 0 <= args.lock_timeout <= MAX_SECONDS:
         parser.error(f"--lock-timeout must be a number of seconds >= 0 and <= {MAX_SECONDS}")
+    if not 0 < args.ready_timeout <= MAX_SECONDS:  # checked here: the smoke bound derives from it
+        parser.error(f"--ready-timeout must be a number of seconds > 0 and <= {MAX_SECONDS}")
     if not 0 < args.port <= MAX_PORT:
         parser.error(f"--port must be between 1 and {MAX_PORT}")
     try:

@@ -179,6 +179,17 @@ def test_a_failed_first_deploy_leaves_nothing_broken_running(staged: Staged) -> 
         asyncio.run(roll_back(staged.target(), staged.plan()))
 
 
+def test_a_history_that_cannot_be_written_does_not_hide_a_healthy_rollout(staged: Staged) -> None:
+    # Disk full, a read-only folder: the image runs and is healthy, so the call must say so
+    # rather than fail as if nothing on the host had changed.
+    staged.host.ssh(f"mkdir -p {staged.directory}/.history.jsonl.partial")
+    result = run(staged, "v1")
+    assert result.passed, result.summary()
+    assert result.running == staged.host.images["v1"]
+    assert any("history was not written" in note for note in result.notes), result.notes
+    assert staged.serving() == "v1"
+
+
 def refused(project: Staged, **endpoint: str) -> str:
     target = project.target(project.endpoint(**endpoint))
     release = Release(project.host.images["v2"])

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from main.core.deploy.errors import DeployError
+from main.core.deploy.errors import CommandTimedOut, DeployError
 from main.core.deploy.orchestrate import Release, deploy, roll_back
 from main.core.deploy.result import DeployResult
-from main.core.deploy.ssh import SshEndpoint
+from main.core.deploy.ssh import SshEndpoint, connect
 from tests.support.deploying import NEVER_HEALTHY, Staged, compose_file
 from tests.support.processes import free_port
 from tests.support.sshd import new_key
@@ -114,6 +114,48 @@ def test_a_rollout_that_never_becomes_healthy_is_bounded(upgraded: Staged) -> No
     assert upgraded.serving() == "v2"
 
 
+def test_a_compose_up_that_never_returns_rolls_back_like_any_failed_rollout(
+    upgraded: Staged,
+) -> None:
+    # `up -d` waits for a dependency that stays "starting": the command outlives the rollout
+    # deadline over a connection that is fine, so the host is not lost and rolls back.
+    good = upgraded.compose
+    gate = (
+        "  gate:\n"
+        f"    image: {upgraded.host.images['v1']}\n"
+        "    network_mode: host\n"
+        "    environment:\n"
+        f'      PORT: "{free_port()}"\n'
+        f"{NEVER_HEALTHY}"
+    )
+    waits = "    depends_on:\n      gate:\n        condition: service_healthy\n"
+    upgraded.compose = compose_file(upgraded.port) + waits + gate
+    try:
+        result = run(upgraded, "v1", timeout=5)
+    finally:
+        upgraded.compose = good
+    assert result.outcome == "rolled-back", result.summary()
+    assert "within 5 s" in result.error
+    assert result.running == upgraded.host.images["v2"]
+    assert upgraded.serving() == "v2"
+    assert [h.healthy for h in upgraded.history()[-2:]] == [False, True]
+
+
+def test_a_remote_command_past_its_bound_is_killed_not_left_running(upgraded: Staged) -> None:
+    async def overrun() -> tuple[str, str]:
+        async with connect(upgraded.endpoint(), timeout=20) as shell:
+            with pytest.raises(CommandTimedOut) as caught:
+                await shell.run("sleep 271.828", timeout=0.5)
+            # The same connection still works, and the host killed the sleep itself: a
+            # closed channel alone would have left it running.
+            left = await shell.run("ps -eo args | grep -c '^sleep 271[.]828' || true", timeout=20)
+            return str(caught.value), left.stdout.strip()
+
+    message, left = asyncio.run(overrun())
+    assert "did not finish `sleep 271.828` within 0.5 s" in message
+    assert left == "0"
+
+
 def test_rollback_by_hand_goes_to_the_healthy_deployment_before(upgraded: Staged) -> None:
     result = asyncio.run(roll_back(upgraded.target(), upgraded.plan()))
     assert result.passed, result.summary()
@@ -139,6 +181,17 @@ def test_a_failed_first_deploy_leaves_nothing_broken_running(staged: Staged) -> 
     assert "stop" in steps(result)
     with pytest.raises(DeployError, match="has no earlier healthy deployment to roll back to"):
         asyncio.run(roll_back(staged.target(), staged.plan()))
+
+
+def test_a_history_that_cannot_be_written_does_not_hide_a_healthy_rollout(staged: Staged) -> None:
+    # Disk full, a read-only folder: the image runs and is healthy, so the call must say so
+    # rather than fail as if nothing on the host had changed.
+    staged.host.ssh(f"mkdir -p {staged.directory}/.history.jsonl.partial")
+    result = run(staged, "v1")
+    assert result.passed, result.summary()
+    assert result.running == staged.host.images["v1"]
+    assert any("history was not written" in note for note in result.notes), result.notes
+    assert staged.serving() == "v1"
 
 
 def refused(project: Staged, **endpoint: str) -> str:

@@ -31,6 +31,16 @@ def argv(tmp_path: Path, *extra: str) -> list[str]:
         (("--image", DIGEST, "--rollback"), "give exactly one of"),
         (("--image", "127.0.0.1:5000/app:latest"), "needs an image by digest"),
         (("--image", DIGEST, "--timeout", "nan"), "--timeout must be a number of seconds"),
+        # A zero rollout budget would write the pins, fail, and "roll back" with no time either.
+        (("--image", DIGEST, "--timeout", "0"), "--timeout must be a number of seconds"),
+        (("--image", DIGEST, "--timeout", "inf"), "--timeout must be a number of seconds"),
+        (("--image", DIGEST, "--lock-timeout", "inf"), "--lock-timeout must be a number"),
+        (("--image", DIGEST, "--lock-timeout", "-1"), "--lock-timeout must be a number"),
+        (("--image", DIGEST, "--port", "0"), "--port must be"),
+        # The smoke test's overall bound is derived from it: the message must name what was given.
+        (("--image", DIGEST, "--ready-timeout", "-100"), "--ready-timeout must be"),
+        (("--image", DIGEST, "--ready-timeout", "inf"), "--ready-timeout must be"),
+        (("--image", DIGEST, "--port", "65536"), "--port must be"),
         (("--image", DIGEST, "--mcp-path", "/mcp", "--no-mcp"), "not allowed with argument"),
         (("--image", DIGEST, "--health-path", "health"), "--health-path"),
     ],

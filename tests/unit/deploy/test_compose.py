@@ -1,6 +1,8 @@
 """What the deploy writes and runs on the host, as text: override, env file, commands."""
 
 import shlex
+import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -84,3 +86,42 @@ def test_container_state(line: str, ready: bool, failed: str | None) -> None:  #
 @pytest.mark.parametrize("line", ["", "running", "running none x 0", "Error: No such object"])
 def test_unreadable_state(line: str) -> None:
     assert parse_state(line) is None
+
+
+def _prune_in(folder: Path, revisions: set[str]) -> subprocess.CompletedProcess[str]:
+    project = ComposeProject(str(folder), "mcp", "app")
+    return subprocess.run(
+        ["sh", "-c", project.prune_command(revisions)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
+def test_prune_keeps_named_revisions_and_removes_the_rest(tmp_path: Path) -> None:
+    for name in ("compose-aaa.yml", "compose-bbb.yml", "compose.yml"):
+        (tmp_path / name).write_text("x")
+    done = _prune_in(tmp_path, {"aaa"})
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["compose-aaa.yml", "compose.yml"]
+
+
+@pytest.mark.parametrize(
+    "revision",
+    [
+        "x.yml) touch pwned ;; esac; done; : ",
+        "a b",
+        "$(touch pwned)",
+        "*",
+    ],
+)
+def test_a_hand_edited_revision_is_never_shell_code_nor_a_pattern(
+    tmp_path: Path, revision: str
+) -> None:
+    # The revisions come from the history file on the host, which a person may edit.
+    (tmp_path / "compose-aaa.yml").write_text("x")
+    done = _prune_in(tmp_path, {revision})
+    assert done.returncode == 0, done.stderr
+    assert not (tmp_path / "pwned").exists()
+    assert not (tmp_path / "compose-aaa.yml").exists()

@@ -69,3 +69,16 @@ def test_rollback_target_skips_failures_and_the_same_image() -> None:
     assert before_current(history) == entry(A, healthy=True)
     assert before_current([entry(A, healthy=True)]) is None
     assert before_current([]) is None
+
+
+def test_an_entry_whose_image_is_not_a_digest_is_skipped() -> None:
+    # A hand-edited line naming a tag (or shell text) must not become the rollback target:
+    # rolling back to it would stop the deployment halfway with the host already changed.
+    good = entry(A, healthy=True).to_line()
+    lines = [
+        json.dumps({"at": "t", "image": image, "action": "deploy", "healthy": True})
+        for image in ("127.0.0.1:5000/app:latest", "$(reboot)", ["x"], A.upper())
+    ]
+    history = parse_history("\n".join([good, *lines]) + "\n")
+    assert history == [entry(A, healthy=True)]
+    assert current(history) == entry(A, healthy=True)

@@ -21,12 +21,14 @@ from main.core.deploy.compose_ssh import ComposeOverSsh
 from main.core.deploy.errors import DeployError
 from main.core.deploy.orchestrate import Plan, Release, deploy, roll_back
 from main.core.deploy.result import DeployResult
+from main.core.deploy.settings import MAX_SECONDS
 from main.core.deploy.ssh import SshEndpoint
 from main.core.errors import PipelineError
 from main.core.smoke.checks import run_smoke
 from main.core.smoke.spec import DEFAULT_HEALTH_PATH, DEFAULT_MCP_PATH, SmokeSpec
 
 EXIT_DEPLOYED, EXIT_FAILED, EXIT_BAD_USAGE = 0, 1, 2
+MAX_PORT = 65535
 
 
 class _Parser(argparse.ArgumentParser):
@@ -99,9 +101,16 @@ def _parse(argv: Sequence[str] | None) -> tuple[ComposeOverSsh, Plan, Release | 
     args = parser.parse_args(argv)
     if args.rollback == bool(args.image):
         parser.error("give exactly one of --image REPOSITORY@sha256:... or --rollback")
-    for option, value in (("--timeout", args.timeout), ("--lock-timeout", args.lock_timeout)):
-        if not value >= 0:
-            parser.error(f"{option} must be a number of seconds >= 0")
+    # The bounds of [tool.pipeline.deploy]: a zero rollout budget would change the host
+    # and fail, and an infinite one is no bound.
+    if not 0 < args.timeout <= MAX_SECONDS:
+        parser.error(f"--timeout must be a number of seconds > 0 and <= {MAX_SECONDS}")
+    if not 0 <= args.lock_timeout <= MAX_SECONDS:
+        parser.error(f"--lock-timeout must be a number of seconds >= 0 and <= {MAX_SECONDS}")
+    if not 0 < args.ready_timeout <= MAX_SECONDS:  # checked here: the smoke bound derives from it
+        parser.error(f"--ready-timeout must be a number of seconds > 0 and <= {MAX_SECONDS}")
+    if not 0 < args.port <= MAX_PORT:
+        parser.error(f"--port must be between 1 and {MAX_PORT}")
     try:
         spec = SmokeSpec(
             url=args.url,

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from main.core.deploy import compose
 from main.core.deploy.compose import ComposeProject, ContainerState, Flavor
-from main.core.deploy.errors import DeployError, HostLost, RolloutFailed
+from main.core.deploy.errors import CommandTimedOut, DeployError, HostLost, RolloutFailed
 from main.core.deploy.history import Deployment, parse_history, render_history
 from main.core.deploy.ssh import SshEndpoint, SshShell, connect
 from main.core.deploy.timeline import Timeline
@@ -253,19 +253,25 @@ class ComposeOverSsh:
         await self._pin(image, config)
         service = self.project.service
         async with timeline.step("pull"):
-            await self._compose_step(("pull", service), "pull", deadline)
+            await self._compose_step(("pull", service), "pull", deadline, timeout)
         async with timeline.step("up"):
-            await self._compose_step(("up", "-d", "--remove-orphans"), "start", deadline)
+            await self._compose_step(("up", "-d", "--remove-orphans"), "start", deadline, timeout)
         async with timeline.step("ready") as note:
             state = await self._until_ready(image, deadline, timeout)
             note.detail = f"{state.status}, health {state.health}"
 
-    async def _compose_step(self, arguments: tuple[str, ...], what: str, deadline: float) -> None:
+    async def _compose_step(
+        self, arguments: tuple[str, ...], what: str, deadline: float, timeout: float
+    ) -> None:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             msg = f"no time left to {what} the image"
             raise RolloutFailed(msg)
-        done = await self.shell.run(self._compose(*arguments), timeout=remaining)
+        try:
+            done = await self.shell.run(self._compose(*arguments), timeout=remaining)
+        except CommandTimedOut:
+            msg = f"compose could not {what} the image within {timeout:.0f} s"
+            raise RolloutFailed(msg) from None
         if not done.ok:
             msg = (
                 f"compose could not {what} the image: {clip(' '.join(done.output().split()), 600)}"

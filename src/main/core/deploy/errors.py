@@ -18,3 +18,7 @@ class RolloutFailed(DeployError):  # noqa: N818 - reads as what happened, like H
 
 class HostLost(DeployError):  # noqa: N818 - a state of the host, not an error of ours
     """The host stopped answering mid-deployment: its state is unknown."""
+
+
+class CommandTimedOut(DeployError):  # noqa: N818 - reads as what happened, like HostLost
+    """A remote command outlived its bound; it was killed and the connection still works."""

@@ -12,6 +12,9 @@ from dataclasses import asdict, dataclass
 from typing import Literal
 
 Action = Literal["deploy", "rollback", "auto-rollback"]
+# What a deploy runs: an image by digest. A history line naming anything else was edited
+# by hand and is skipped like an unreadable one: it can never be a rollback's target.
+DIGEST_REFERENCE = re.compile(r"^[a-z0-9][a-z0-9._:/-]*@sha256:[0-9a-f]{64}$")
 KEEP = 50  # lines kept on the host: enough to go back by hand, small enough to read at once
 
 
@@ -38,7 +41,7 @@ def _entry(line: str) -> Deployment | None:
         data = json.loads(line)
     except json.JSONDecodeError:
         return None
-    if not isinstance(data, dict):
+    if not isinstance(data, dict) or not DIGEST_REFERENCE.match(str(data.get("image", ""))):
         return None
     try:
         return Deployment(

@@ -9,7 +9,6 @@ history, healthy or not, so the next person (or ``--rollback``) sees what happen
 """
 
 import contextlib
-import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -17,13 +16,18 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from main.core.deploy.errors import DeployError, HostLost, RolloutFailed
-from main.core.deploy.history import Action, Deployment, before_current, current
+from main.core.deploy.history import (
+    DIGEST_REFERENCE,
+    Action,
+    Deployment,
+    before_current,
+    current,
+)
 from main.core.deploy.result import DeployResult, Outcome
 from main.core.deploy.target import DeployTarget
 from main.core.deploy.timeline import Timeline
 from main.core.smoke.result import SmokeReport
 
-DIGEST_REFERENCE = re.compile(r"^[a-z0-9][a-z0-9._:/-]*@sha256:[0-9a-f]{64}$")
 SmokeRunner = Callable[[], Awaitable[SmokeReport]]
 # An extra check of the live new image after its smoke test (a load test): "" when it
 # passes, else one line saying why the image must be rolled back.
@@ -94,6 +98,7 @@ class _Session:
     def __init__(self, target: DeployTarget, plan: Plan, timeline: Timeline) -> None:
         """Hold what every step needs."""
         self.target, self.plan, self.timeline = target, plan, timeline
+        self.notes: list[str] = []  # what went wrong beside the rollout, for the result
 
     async def attempt(self, release: Release, *, verify: bool = False) -> _Attempt:
         """Roll ``release`` out and smoke it live; every way it can fail becomes an answer."""
@@ -134,7 +139,15 @@ class _Session:
             by=self.plan.by,
             config=release.config,
         )
-        await self.target.record(entry)
+        # The host has changed by now: a history that cannot be written (disk full) is a
+        # note on the result, never an error that would read as "nothing was changed".
+        try:
+            await self.target.record(entry)
+        except DeployError as exc:
+            self.notes.append(
+                f"the target's history was not written ({exc}): a later rollback will not "
+                f"know this {action} of {release.image}"
+            )
 
     async def recover(self, image: str, failed: _Attempt, previous: Deployment | None) -> _Recovery:
         """After a failed attempt: bring back ``previous``, or stop the broken service."""
@@ -178,13 +191,17 @@ class _Session:
         )
         if attempt.ok:
             await self.record(release, action, healthy=True)
-            return replace(base, running=release.image)
+            return replace(base, running=release.image, notes=tuple(self.notes))
         if not attempt.lost:
             await self.record(release, action, healthy=False)
         if previous is not None and previous.image == release.image:
             note = "the previous healthy deployment is this same image: nothing to roll back to"
             return replace(
-                base, outcome="failed", error=attempt.error, logs=attempt.logs, notes=(note,)
+                base,
+                outcome="failed",
+                error=attempt.error,
+                logs=attempt.logs,
+                notes=(note, *self.notes),
             )
         recovery = await self.recover(release.image, attempt, previous)
         return replace(
@@ -194,7 +211,7 @@ class _Session:
             error=recovery.error,
             rollback_smoke=recovery.smoke,
             logs=attempt.logs,
-            notes=recovery.notes,
+            notes=(*recovery.notes, *self.notes),
         )
 
 

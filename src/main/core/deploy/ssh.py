@@ -9,12 +9,14 @@ the first connection from a fresh CI runner is exactly when trust-on-first-use i
 
 import asyncio
 import contextlib
+import re
+import shlex
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from main.core.deploy.errors import DeployError, HostLost
+from main.core.deploy.errors import CommandTimedOut, DeployError, HostLost
 from main.core.lazy import lazy_import
 from main.core.text import clip
 
@@ -24,6 +26,9 @@ else:
     asyncssh = lazy_import("asyncssh")
 
 _KEY_TYPES = ("ssh-", "ecdsa-", "sk-")
+_BASE64 = re.compile(r"^[A-Za-z0-9+/]+=*$")
+KILL_GRACE = 3  # seconds a timed-out command has between TERM and KILL
+TIMED_OUT = 124  # the exit status of `timeout` when the command overran
 OUTPUT_LIMIT = 4000  # characters of a failed command's output kept in an error
 
 
@@ -69,8 +74,15 @@ def known_hosts_text(endpoint: SshEndpoint) -> str:
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
-        lines.append(f"{pattern} {line}" if line.startswith(_KEY_TYPES) else line)
+        lines.append(f"{pattern} {line}" if _bare_key(line) else line)
     return "\n".join(lines) + "\n"
+
+
+def _bare_key(line: str) -> bool:
+    # "ssh-ed25519 AAAA..." is a bare key; "ssh-gw.example ssh-ed25519 AAAA..." is a
+    # known_hosts line for a host whose name starts like a key type: base64 has no "-".
+    words = line.split()
+    return len(words) > 1 and words[0].startswith(_KEY_TYPES) and bool(_BASE64.match(words[1]))
 
 
 def _trusted(endpoint: SshEndpoint) -> "asyncssh.SSHKnownHosts":
@@ -111,19 +123,29 @@ class SshShell:
         self.endpoint = endpoint
 
     async def run(self, command: str, *, stdin: str | None = None, timeout: float) -> RemoteResult:
-        """Run one shell line on the host; a lost connection or a timeout is one line."""
+        """Run one shell line on the host; a lost connection or a timeout is one line.
+
+        The host bounds the command itself (``timeout``, which kills its whole process
+        group): closing our side of the channel would leave it running, racing the
+        rollback. Overrunning is :class:`CommandTimedOut`, not :class:`HostLost`: the
+        connection still works.
+        """
+        bound = max(timeout, 0.1)
+        bounded = f"timeout -k {KILL_GRACE} {bound:.1f} sh -c {shlex.quote(command)}"
         try:
-            done = await self._connection.run(
-                command, input=stdin, check=False, timeout=max(timeout, 0.1)
-            )
-        except asyncssh.TimeoutError:
-            msg = (
-                f"{self.endpoint.host} did not finish `{clip(command, 120)}` within {timeout:.0f} s"
-            )
-            raise HostLost(msg) from None
+            process = await self._connection.create_process(bounded, input=stdin)
+            try:
+                done = await process.wait(check=False, timeout=bound + KILL_GRACE + 5)
+            except asyncssh.TimeoutError:
+                process.close()
+                done = None
         except (asyncssh.Error, OSError) as exc:
             msg = f"lost the SSH connection to {self.endpoint} ({_reason(exc)})"
             raise HostLost(msg) from None
+        if done is None or done.exit_status == TIMED_OUT:
+            took = f"{timeout:.3g}"
+            msg = f"{self.endpoint.host} did not finish `{clip(command, 120)}` within {took} s"
+            raise CommandTimedOut(msg)
         status = done.exit_status if done.exit_status is not None else 255
         return RemoteResult(status, _text(done.stdout), _text(done.stderr))
 

@@ -53,6 +53,7 @@ from main.core.report.rules import (
     scan_summary,
     skipped,
 )
+from main.core.revision import NO_HISTORY
 from main.core.tags import STAGING_LATEST
 from main.core.triggers import publishes_production
 from main.core.validate import CHECKS
@@ -140,7 +141,7 @@ async def resolve_target(
         repository = await local_repository(repository, local_registry)
     revision = await read_revision(repo, ref)
     if revision is None:
-        msg = "no git commit to tag the image from: run inside a git checkout or pass --repo"
+        msg = f"no git commit to tag the image from: {NO_HISTORY}"
         raise PipelineError(msg)
     return Target(service, tree, ref, revision, repository)
 

@@ -12,7 +12,7 @@ from main.pipeline import Pipeline
 from tests.support.answers import answer_commit
 from tests.support.constants import GIT_URL, REPO_ROOT
 from tests.support.engine import DaggerCall
-from tests.support.offline import answer_reads_from_disk
+from tests.support.offline import answer_reads_from_disk, answer_secrets_from_calls
 from tests.support.pipelines import pipeline_for_sample
 from tests.support.processes import registry_server, serving_app
 from tests.support.registration import ModuleDef, build_module_definition
@@ -30,6 +30,16 @@ def anyio_backend() -> str:
 @pytest.fixture
 def offline_reads(monkeypatch: pytest.MonkeyPatch) -> None:
     answer_reads_from_disk(monkeypatch)
+
+
+@pytest.fixture
+def offline_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Answer the engine round trips of functions that run in the module's own process.
+
+    The service's files come from disk, a secret's plaintext from the call that made it.
+    """
+    answer_reads_from_disk(monkeypatch)
+    answer_secrets_from_calls(monkeypatch)
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-import dagger
 import pytest
 from dagger import dag
 
@@ -19,24 +18,11 @@ from main.core.registry.client import Registry
 from main.core.tags import STAGING_LATEST
 from main.pipeline import Pipeline
 from tests.support.deploying import Staged
-from tests.support.lazy import calls as selections
-from tests.support.offline import answer_reads_from_disk
 from tests.support.staging_app import MCP_PATH
 from tests.support.staging_host import StagingHost
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("offline_engine")]
 REPOSITORY = "staging/app"
-
-
-@pytest.fixture(autouse=True)
-def offline_engine(monkeypatch: pytest.MonkeyPatch) -> None:
-    answer_reads_from_disk(monkeypatch)
-
-    async def plaintext(self: dagger.Secret) -> str:
-        (made,) = [call for call in selections(self) if call.name == "setSecret"]
-        return str(made.args["plaintext"])
-
-    monkeypatch.setattr(dagger.Secret, "plaintext", plaintext)
 
 
 def service_repo(folder: Path, host: StagingHost, project: Staged, *, compose: bool = True) -> Path:

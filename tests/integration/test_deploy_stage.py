@@ -13,7 +13,6 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-import dagger
 import pytest
 from dagger import dag
 
@@ -25,24 +24,11 @@ from main.core.revision import Revision
 from main.core.service import load_service
 from main.load import LoadTestResult, load_test_result
 from tests.support.deploying import Staged
-from tests.support.lazy import calls as selections
-from tests.support.offline import answer_reads_from_disk
 from tests.support.staging_app import MCP_PATH
 from tests.support.staging_host import StagingHost
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("offline_engine")]
 SHA = "0" * 40
-
-
-@pytest.fixture(autouse=True)
-def offline_engine(monkeypatch: pytest.MonkeyPatch) -> None:
-    answer_reads_from_disk(monkeypatch)
-
-    async def plaintext(self: dagger.Secret) -> str:
-        (made,) = [call for call in selections(self) if call.name == "setSecret"]
-        return str(made.args["plaintext"])
-
-    monkeypatch.setattr(dagger.Secret, "plaintext", plaintext)
 
 
 @pytest.fixture

@@ -28,23 +28,11 @@ from tests.support.github_api import GithubApi, GithubState
 from tests.support.http_servers import Log, serving
 from tests.support.images import snapshot
 from tests.support.lazy import calls as selections
-from tests.support.offline import answer_reads_from_disk
 from tests.support.scans import scan_result
 from tests.support.staging import deploy, new_repo
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("offline_engine")]
 SAMPLE = "tests/fixtures/sample-service"
-
-
-@pytest.fixture(autouse=True)
-def offline_engine(monkeypatch: pytest.MonkeyPatch) -> None:
-    answer_reads_from_disk(monkeypatch)
-
-    async def plaintext(self: dagger.Secret) -> str:
-        (made,) = [call for call in selections(self) if call.name == "setSecret"]
-        return str(made.args["plaintext"])
-
-    monkeypatch.setattr(dagger.Secret, "plaintext", plaintext)
 
 
 @dataclass

@@ -109,3 +109,13 @@ def answer_reads_from_disk(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(dagger.Directory, "exists", exists)
     monkeypatch.setattr(dagger.File, "contents", contents)
+
+
+def answer_secrets_from_calls(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Patch ``Secret.plaintext`` to return what the ``setSecret`` call that made it holds."""
+
+    async def plaintext(self: dagger.Secret) -> str:
+        (made,) = [call for call in calls(self) if call.name == "setSecret"]
+        return str(made.args["plaintext"])
+
+    monkeypatch.setattr(dagger.Secret, "plaintext", plaintext)

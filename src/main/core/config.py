@@ -13,7 +13,6 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     BaseModel,
-    ConfigDict,
     Field,
     ValidationError,
     ValidationInfo,
@@ -23,6 +22,7 @@ from pydantic import (
 from main.core.deploy.settings import DeploySettings
 from main.core.errors import PipelineError
 from main.core.github import API_URL
+from main.core.limits import MAX_SECONDS
 from main.core.load.settings import LoadSettings
 from main.core.registry.retention import parse_age
 from main.core.scan.trivy import DB_REPOSITORIES
@@ -33,15 +33,12 @@ from main.core.smoke.spec import (
     parse_http_check,
     parse_tool_call,
 )
+from main.core.table import SettingsTable, kebab
 from main.core.triggers import DEFAULT_LABEL
 from main.core.versioning import parse_pyproject
 
 Severity = Literal["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"]
 TABLE = "[tool.pipeline]"
-
-
-def _kebab(name: str) -> str:
-    return name.replace("_", "-")
 
 
 def _all_severities() -> list[Severity]:
@@ -54,19 +51,8 @@ Commands = Annotated[
 ]
 
 
-MAX_SECONDS = 24 * 3600  # a limit beyond a day is a typo, not patience
-
-
-class PipelineConfig(BaseModel):
+class PipelineConfig(SettingsTable):
     """Settings of one service, as read from ``[tool.pipeline]``."""
-
-    model_config = ConfigDict(
-        alias_generator=_kebab,
-        populate_by_name=True,
-        extra="forbid",
-        strict=True,
-        frozen=True,
-    )
 
     image: str | None = Field(
         default=None,
@@ -320,7 +306,7 @@ class PipelineConfig(BaseModel):
         return [shlex.split(line) for line in lines]
 
 
-KNOWN_KEYS = tuple(_kebab(name) for name in PipelineConfig.model_fields)
+KNOWN_KEYS = tuple(kebab(name) for name in PipelineConfig.model_fields)
 
 
 def _table_of(location: list[str]) -> tuple[str, list[str], tuple[str, ...]]:
@@ -330,7 +316,7 @@ def _table_of(location: list[str]) -> tuple[str, list[str], tuple[str, ...]]:
         nested = getattr(annotation, "annotation", None)
         for member in getattr(nested, "__args__", (nested,)):
             if isinstance(member, type) and issubclass(member, BaseModel):
-                keys = tuple(_kebab(name) for name in member.model_fields)
+                keys = tuple(kebab(name) for name in member.model_fields)
                 return f"[tool.pipeline.{location[0]}]", location[1:], keys
     return TABLE, location, KNOWN_KEYS
 
@@ -340,7 +326,7 @@ def _describe(error: Mapping[str, Any]) -> str:
     key = location[-1] if location else "?"
     where = f"{table}.{'.'.join(location)}" if location else table
     if error["type"] == "extra_forbidden":
-        hint = difflib.get_close_matches(_kebab(key), known, n=1)
+        hint = difflib.get_close_matches(kebab(key), known, n=1)
         suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
         return f"{table} has an unknown key '{key}'{suggestion}; known keys: {', '.join(known)}"
     if error["type"] == "missing":
@@ -383,5 +369,5 @@ def load_config(
         table = raw
     for name, value in (overrides or {}).items():
         if value is not None:
-            table[_kebab(name)] = value
+            table[kebab(name)] = value
     return validate_config(table)

@@ -21,9 +21,9 @@ from main.core.deploy.compose_ssh import ComposeOverSsh
 from main.core.deploy.errors import DeployError
 from main.core.deploy.orchestrate import Plan, Release, deploy, roll_back
 from main.core.deploy.result import DeployResult
-from main.core.deploy.settings import MAX_SECONDS
 from main.core.deploy.ssh import SshEndpoint
 from main.core.errors import PipelineError
+from main.core.limits import MAX_SECONDS
 from main.core.smoke.checks import run_smoke
 from main.core.smoke.spec import DEFAULT_HEALTH_PATH, DEFAULT_MCP_PATH, SmokeSpec
 

@@ -8,32 +8,21 @@ host is refused with the key's name rather than guessed.
 import re
 from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from main.core.deploy.compose import PROJECT_NAME, SERVICE_NAME
+from main.core.limits import MAX_SECONDS
 from main.core.smoke.spec import check_url
+from main.core.table import SettingsTable
 
-MAX_SECONDS = 24 * 3600
 # A known_hosts line ("host ssh-ed25519 AAAA...") or a bare public key ("ssh-ed25519 AAAA...").
 _HOST_KEY = re.compile(
     r"^(?:\S+\s+)?(?:ssh-[a-z0-9-]+|ecdsa-sha2-[a-z0-9-]+|sk-[a-z0-9@.-]+)\s+[A-Za-z0-9+/]+=*(?:\s.*)?$"
 )
 
 
-def _kebab(name: str) -> str:
-    return name.replace("_", "-")
-
-
-class DeploySettings(BaseModel):
+class DeploySettings(SettingsTable):
     """Where staging runs: a Compose project on one host, reached over SSH."""
-
-    model_config = ConfigDict(
-        alias_generator=_kebab,
-        populate_by_name=True,
-        extra="forbid",
-        strict=True,
-        frozen=True,
-    )
 
     host: str = Field(min_length=1, description="The staging host's name or address.")
     user: str = Field(default="deploy", min_length=1, description="SSH user (in the docker group).")

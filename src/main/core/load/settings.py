@@ -10,27 +10,16 @@ command-line arguments (:func:`main.core.load.cli.argv_for`).
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
 from main.core.errors import PipelineError
 from main.core.load.spec import MAX_DURATION, MAX_USERS, LoadSpec
 from main.core.load.thresholds import Thresholds
+from main.core.table import SettingsTable, kebab
 
 
-def _kebab(name: str) -> str:
-    return name.replace("_", "-")
-
-
-class LoadSettings(BaseModel):
+class LoadSettings(SettingsTable):
     """Settings of the load test, as read from ``[tool.pipeline.load]``."""
-
-    model_config = ConfigDict(
-        alias_generator=_kebab,
-        populate_by_name=True,
-        extra="forbid",
-        strict=True,
-        frozen=True,
-    )
 
     enabled: bool = Field(
         default=False, description="deploy-staging load-tests after the live smoke test."
@@ -135,7 +124,7 @@ class LoadSettings(BaseModel):
             return LoadSettings.model_validate({**self.model_dump(), **given}, by_name=True)
         except ValidationError as exc:
             error = exc.errors()[0]
-            option = "--" + _kebab(str(error["loc"][0])) if error["loc"] else "an option"
+            option = "--" + kebab(str(error["loc"][0])) if error["loc"] else "an option"
             said = str(error["msg"]).removeprefix("Value error, ")
             msg = f"{option}: {said} (got {error.get('input')!r})"
             raise PipelineError(msg) from None

@@ -40,7 +40,8 @@ needs them present), so ``pull`` is Compose checking the digest with the registr
 test images are about 1 MB, so on a real host a pull of new layers comes on top.
 
 Run from the repository root, as root with the staging host's tools installed
-(``scripts/install``): `.venv/bin/python benchmarks/deploy_time.py [--runs 3] [--starts 5]`.
+(``scripts/install``): `.venv/bin/python benchmarks/deploy_time.py [--runs 2] [--starts 4]
+[--trace upgrade]` (about 80 s on an idle 2-core machine with the defaults).
 """
 
 import argparse
@@ -91,11 +92,12 @@ STEPS = ("connect", "lock", "upload", "pull", "up", "ready", "smoke", "rollback"
 # Remote commands by what they run: the cost per kind says which round trips to save.
 KINDS = ("compose", "state poll", "file write", "other")
 SCENARIOS = ("first deploy", "upgrade", "automatic rollback", "roll_back by hand")
-EXPECTED: dict[str, Outcome] = {
-    "first deploy": "deployed",
-    "upgrade": "deployed",
-    "automatic rollback": "rolled-back",
-    "roll_back by hand": "deployed",
+# How each scenario must end, and which test image then runs: else the figure is void.
+EXPECTED: dict[str, tuple[Outcome, str]] = {
+    "first deploy": ("deployed", "v1"),
+    "upgrade": ("deployed", "v2"),
+    "automatic rollback": ("rolled-back", "v2"),
+    "roll_back by hand": ("deployed", "v1"),
 }
 
 
@@ -112,9 +114,18 @@ def command_kind(command: str) -> str:
     return "other"
 
 
+@dataclass(frozen=True)
+class Command:
+    """One remote command a deployment ran, and how long its round trip took."""
+
+    kind: str
+    seconds: float
+    text: str
+
+
 @contextmanager
-def recording(log: list[tuple[str, float]]) -> Iterator[None]:
-    """Time every ``SshShell.run`` into ``log`` as (kind, seconds); restore it on exit."""
+def recording(log: list[Command]) -> Iterator[None]:
+    """Time every ``SshShell.run`` into ``log``; restore it on exit."""
     original = SshShell.run
 
     # SshShell.run's own signature: the timeout is passed on to the remote command.
@@ -129,7 +140,7 @@ def recording(log: list[tuple[str, float]]) -> Iterator[None]:
         try:
             return await original(self, command, stdin=stdin, timeout=timeout)
         finally:
-            log.append((command_kind(command), time.perf_counter() - started))
+            log.append(Command(command_kind(command), time.perf_counter() - started, command))
 
     SshShell.run = timed_run  # type: ignore[method-assign]
     try:
@@ -144,7 +155,7 @@ class Sample:
 
     wall: float
     result: DeployResult
-    commands: list[tuple[str, float]] = field(default_factory=list)
+    commands: list[Command] = field(default_factory=list)
 
     def step(self, name: str) -> float:
         """Seconds of the top-level step ``name`` (a rollback's inner steps are in it)."""
@@ -207,7 +218,7 @@ def compose_up_start(host: StagingHost, image: str) -> float:
     """A hand-written deploy: one ssh command, ``docker-compose up -d``, until healthy."""
     project = f"hand{uuid.uuid4().hex[:8]}"
     port = free_port()
-    folder = f"~/.bench/{project}"
+    folder = f"~/{project}"
     text = compose_file(port).replace("127.0.0.1:1/replaced-by-the-deploy", image)
     write = host.ssh(f"mkdir -p {folder} && cat > {folder}/compose.yml", stdin=text)
     _checked(write, "writing the Compose file")
@@ -220,7 +231,7 @@ def compose_up_start(host: StagingHost, image: str) -> float:
         return ready_after(f"http://127.0.0.1:{port}", start)
     finally:
         Staged(host, project=project).down()
-        host.ssh(f"rm -rf {shlex.quote(folder.removeprefix('~/'))}")
+        host.ssh(f"rm -rf {shlex.quote(project)}")
 
 
 async def unit_costs(project: Staged, runs: int) -> dict[str, list[float]]:
@@ -241,15 +252,21 @@ async def unit_costs(project: Staged, runs: int) -> dict[str, list[float]]:
     return costs
 
 
-def timed(call: Callable[[], Coroutine[Any, Any, DeployResult]], scenario: str) -> Sample:
+def timed(
+    project: Staged, call: Callable[[], Coroutine[Any, Any, DeployResult]], scenario: str
+) -> Sample:
     """Run one deployment, recording its remote commands; check it ended as expected."""
-    log: list[tuple[str, float]] = []
+    log: list[Command] = []
     with recording(log):
         started = time.perf_counter()
         result = asyncio.run(call())
         wall = time.perf_counter() - started
-    if result.outcome != EXPECTED[scenario]:
-        msg = f"{scenario}: expected {EXPECTED[scenario]}, got {result.summary()}"
+    outcome, variant = EXPECTED[scenario]
+    if (result.outcome, result.running) != (outcome, project.host.images[variant]):
+        msg = f"{scenario}: expected {outcome} with {variant} running, got {result.summary()}"
+        raise RuntimeError(msg)
+    if project.serving() != variant:
+        msg = f"{scenario}: {variant} should answer on {project.url}, {project.serving()} does"
         raise RuntimeError(msg)
     return Sample(wall, result, log)
 
@@ -263,7 +280,7 @@ def pipeline_run(host: StagingHost) -> dict[str, Sample]:
 
     try:
         return {
-            scenario: timed(call, scenario)
+            scenario: timed(project, call, scenario)
             for scenario, call in (
                 ("first deploy", lambda: deploy(project.target(), release("v1"), project.plan())),
                 ("upgrade", lambda: deploy(project.target(), release("v2"), project.plan())),
@@ -348,8 +365,9 @@ def _steps_row(scenario: str, runs: list[Sample]) -> str:
 def _commands_row(scenario: str, runs: list[Sample]) -> str:
     cells = []
     for kind in (*KINDS, None):
-        counts = [sum(1 for k, _ in run.commands if kind in {None, k}) for run in runs]
-        seconds = [sum(s for k, s in run.commands if kind in {None, k}) for run in runs]
+        mine = [[c for c in run.commands if kind in {None, c.kind}] for run in runs]
+        counts = [len(commands) for commands in mine]
+        seconds = [sum(c.seconds for c in commands) for commands in mine]
         cells.append(f"{median(counts):.0f} in {median(seconds):.2f} s")
     return f"| {scenario} | {' | '.join(cells)} |"
 
@@ -389,7 +407,16 @@ def clean_shell(host: StagingHost, workdir: Path) -> Iterator[StagingHost]:
         )
 
 
-def measure(hosts: dict[str, StagingHost], runs: int, starts: int) -> None:
+def trace(shells: dict[str, ShellFigures], scenario: str) -> None:
+    """Every remote command of the last run of ``scenario``, in order, with its time."""
+    for shell, figures in shells.items():
+        print(f"\nremote commands of the last {scenario}, {shell}:")
+        for command in figures.samples[-1][scenario].commands:
+            text = " ".join(command.text.split())
+            print(f"  {command.seconds:6.3f} s  {command.kind:<10}  {text[:110]}")
+
+
+def measure(hosts: dict[str, StagingHost], runs: int, starts: int) -> dict[str, ShellFigures]:
     """Warm up, then interleave the references and the pipeline so drift hits all alike."""
     importlib.import_module("asyncssh")  # a CLI call pays this import once; not timed here
     host = next(iter(hosts.values()))
@@ -416,13 +443,19 @@ def measure(hosts: dict[str, StagingHost], runs: int, starts: int) -> None:
     for name, each in hosts.items():
         shells[name].units = asyncio.run(unit_costs(Staged(each), starts))
     report(start, shells)
+    return shells
 
 
 def main() -> None:
     """Parse options, start the staging host, measure."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--runs", type=int, default=3, help="runs of the four deployments")
-    parser.add_argument("--starts", type=int, default=5, help="runs of each reference start")
+    parser.add_argument("--runs", type=int, default=2, help="runs of the four deployments")
+    parser.add_argument("--starts", type=int, default=4, help="runs of each reference start")
+    parser.add_argument(
+        "--trace",
+        choices=SCENARIOS,
+        help="also list the remote commands of this scenario's last run",
+    )
     options = parser.parse_args()
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bench-deploy-") as folder:
@@ -431,7 +464,9 @@ def main() -> None:
                 print(f"staging host ready in {time.perf_counter() - started:.1f} s", flush=True)
                 with clean_shell(host, Path(folder) / "clean") as clean:
                     hosts = {ROOT_SHELL: host, CLEAN_SHELL: clean}
-                    measure(hosts, options.runs, options.starts)
+                    shells = measure(hosts, options.runs, options.starts)
+                    if options.trace:
+                        trace(shells, options.trace)
         except HostUnavailable as exc:
             parser.exit(2, f"cannot run the staging host here: {exc.reason}\n")
     print(f"\n(total {time.perf_counter() - started:.0f} s)")

@@ -460,7 +460,7 @@ def main() -> None:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bench-deploy-") as folder:
         try:
-            with staging_host(Path(folder)) as host:
+            with staging_host(Path(folder), plain_shell=False) as host:
                 print(f"staging host ready in {time.perf_counter() - started:.1f} s", flush=True)
                 with clean_shell(host, Path(folder) / "clean") as clean:
                     hosts = {ROOT_SHELL: host, CLEAN_SHELL: clean}

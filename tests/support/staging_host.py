@@ -137,8 +137,14 @@ def _push(daemon: Dockerd, registry: str, variant: Variant) -> str:
 
 
 @contextmanager
-def staging_host(workdir: Path) -> Iterator[StagingHost]:
-    """Start the host's parts under ``workdir``; on exit remove its containers and stop them."""
+def staging_host(workdir: Path, *, plain_shell: bool = True) -> Iterator[StagingHost]:
+    """Start the host's parts under ``workdir``; on exit remove its containers and stop them.
+
+    With ``plain_shell`` the SSH sessions get an empty home under ``workdir``, as a real
+    host's deploy user would: root's ``~/.bashrc`` here runs ``pyenv init``, which bash
+    reads for every remote command (0.1-0.2 s each), and the deploy's files
+    (``~/.pipeline/...``) then go away with the test's folder instead of piling up.
+    """
     reason = _missing_reason()
     if reason is not None:
         raise HostUnavailable(reason)
@@ -160,6 +166,8 @@ def staging_host(workdir: Path) -> Iterator[StagingHost]:
         registry = registry_url.removeprefix("http://")
         images = {variant.name: _push(daemon, registry, variant) for variant in VARIANTS}
         env = {"DOCKER_HOST": daemon.host, "PATH": SESSION_PATH}
+        if plain_shell:
+            env["HOME"] = str(_fresh(workdir / "home"))
         try:
             server = stack.enter_context(sshd(_fresh(workdir / "ssh"), str(sshd_binary()), env))
         except SshdError as exc:

@@ -97,7 +97,8 @@ class ComposeProject:
         Compose parses the staged file and lists its services (printed on stdout); only
         when the service is among them does the file replace ``compose.yml`` (and a copy
         is kept under its revision). Exit 3: Compose refused the file; exit 4: no such
-        service. Either way the old file stays.
+        service. Either way the old file stays. A revision the host already keeps is not
+        checked again.
         """
         next_file = COMPOSE_FILE + ".next"
         staged = shlex.quote(next_file)
@@ -105,12 +106,17 @@ class ComposeProject:
             [*_compose(flavor), "--project-name", self.project, "--file", next_file, "config"]
         )
         found = f"printf '%s\\n' \"$services\" | grep -qxF -- {shlex.quote(self.service)}"
-        return (
-            f"{self.enter()} && cat > {staged} && "
+        kept = shlex.quote(kept_file(revision))
+        check = (
+            f"cat > {staged} && "
             f"{{ services=$({listing} --services) || exit {EXIT_REFUSED}; }} && "
             f"printf '%s\\n' \"$services\" && {{ {found} || exit {EXIT_NO_SERVICE}; }} && "
-            f"cp -f {staged} {shlex.quote(kept_file(revision))} && mv -f {staged} {COMPOSE_FILE}"
+            f"cp -f {staged} {kept} && mv -f {staged} {COMPOSE_FILE}"
         )
+        # A kept revision was checked when it was first uploaded (its name covers the
+        # file and the service): it only needs to be put back in place.
+        again = f"cp -f {kept} {COMPOSE_FILE}"
+        return f"{self.enter()} && if [ -f {kept} ]; then {again}; else {check}; fi"
 
     def pin_command(self, files: dict[str, str], restore: str = "") -> str:
         """One shell line writing small generated files (override, env), each atomically.
@@ -140,17 +146,25 @@ class ComposeProject:
             f"{self.enter()} && cat > {partial} && mv -f {partial} {HISTORY_FILE} && {_prune(keep)}"
         )
 
-    def state_command(self) -> str:
-        """A shell line printing the service's container state (:data:`INSPECT_FORMAT`)."""
-        labels = [
+    def _containers(self) -> str:
+        """``ids=...``: the service's containers, newest first, found by Compose's labels."""
+        listing = ["docker", "ps", "--all", "--quiet", "--no-trunc"]
+        for label in (
             f"label=com.docker.compose.project={self.project}",
             f"label=com.docker.compose.service={self.service}",
-        ]
-        listing = ["docker", "ps", "--all", "--quiet", "--no-trunc"]
-        for label in labels:
+        ):
             listing += ["--filter", label]
+        return f'ids=$({shlex.join(listing)}) && [ -n "$ids" ]'
+
+    def state_command(self) -> str:
+        """A shell line printing the service's container state (:data:`INSPECT_FORMAT`)."""
         inspect = ["docker", "inspect", "--format", INSPECT_FORMAT]
-        return f'ids=$({shlex.join(listing)}) && [ -n "$ids" ] && {shlex.join(inspect)} $ids'
+        return f"{self._containers()} && {shlex.join(inspect)} $ids"
+
+    def logs_command(self, lines: int) -> str:
+        """A shell line printing the last ``lines`` of the service's newest container."""
+        newest = "$(echo $ids | cut -d' ' -f1)"
+        return f"{self._containers()} && docker logs --tail {int(lines)} {newest} 2>&1"
 
     def prune_command(self, revisions: set[str]) -> str:
         """A shell line deleting kept Compose files that no history entry names any more."""

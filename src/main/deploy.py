@@ -200,6 +200,7 @@ async def execute(
     """
     config = request.config
     settings = deploy_settings(config)
+    compose = await compose_text(request.tree, settings)  # before the key is read at all
     target = deploying.ComposeOverSsh(
         deploying.SshEndpoint(
             host=settings.host,
@@ -211,7 +212,7 @@ async def execute(
         deploying.ComposeProject(
             settings.remote_directory, settings.project_name, settings.service
         ),
-        await compose_text(request.tree, settings),
+        compose,
     )
     spec = config.smoke_spec(settings.url)
     plan = deploying.Plan(

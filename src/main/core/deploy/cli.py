@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from main.core.argv import ValueKeepingParser
 from main.core.deploy.compose import ComposeProject
 from main.core.deploy.compose_ssh import ComposeOverSsh
 from main.core.deploy.errors import DeployError
@@ -31,7 +32,7 @@ EXIT_DEPLOYED, EXIT_FAILED, EXIT_BAD_USAGE = 0, 1, 2
 MAX_PORT = 65535
 
 
-class _Parser(argparse.ArgumentParser):
+class _Parser(ValueKeepingParser):
     """argparse whose mistakes are one line, a JSON answer and exit status 2."""
 
     def error(self, message: str) -> NoReturn:

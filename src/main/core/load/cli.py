@@ -18,6 +18,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
+from main.core.argv import ValueKeepingParser
 from main.core.errors import PipelineError
 from main.core.load.spec import LoadSpec
 from main.core.load.thresholds import Thresholds
@@ -32,7 +33,7 @@ def failure_document(line: str) -> dict[str, Any]:
     return {"passed": False, "breaches": [line], "requests": {}, "summary": line}
 
 
-class _Parser(argparse.ArgumentParser):
+class _Parser(ValueKeepingParser):
     """argparse, but every mistake is one line (no usage dump) and exit status 2."""
 
     def error(self, message: str) -> NoReturn:

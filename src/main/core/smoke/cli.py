@@ -18,6 +18,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
+from main.core.argv import ValueKeepingParser
 from main.core.errors import PipelineError
 from main.core.smoke.checks import run_smoke
 from main.core.smoke.spec import (
@@ -33,7 +34,7 @@ from main.core.smoke.spec import (
 EXIT_PASSED, EXIT_FAILED, EXIT_BAD_ARGUMENTS = 0, 1, 2
 
 
-class _Parser(argparse.ArgumentParser):
+class _Parser(ValueKeepingParser):
     """argparse, but every mistake is one line (no usage dump) and exit status 2."""
 
     def error(self, message: str) -> NoReturn:

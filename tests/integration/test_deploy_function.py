@@ -17,45 +17,14 @@ from main._sdk import FunctionError
 from main.core.registry.client import Registry
 from main.core.tags import STAGING_LATEST
 from main.pipeline import Pipeline
-from tests.support.deploying import Staged
-from tests.support.staging_app import MCP_PATH
+from tests.support.deploying import REPOSITORY, Staged
 from tests.support.staging_host import StagingHost
 
 pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("offline_engine")]
-REPOSITORY = "staging/app"
 
 
-def service_repo(folder: Path, host: StagingHost, project: Staged, *, compose: bool = True) -> Path:
-    """A service repository whose settings name the test host, as a user writes them."""
-    folder.mkdir()
-    (folder / "pyproject.toml").write_text(
-        f"""[project]
-name = "staging-app"
-version = "1.0.0"
-
-[tool.pipeline]
-image = "{host.registry}/{REPOSITORY}"
-mcp-path = "{MCP_PATH}"
-startup-timeout = 5
-smoke-timeout = 20
-
-[tool.pipeline.deploy]
-host = "{host.ssh_host}"
-port = {host.ssh_port}
-user = "{host.user}"
-host-key = "{host.host_key}"
-url = "{project.url}"
-service = "app"
-project = "{project.project}"
-compose-file = "deploy/compose.yml"
-timeout = 30
-""",
-        encoding="utf-8",
-    )
-    if compose:
-        (folder / "deploy").mkdir()
-        (folder / "deploy" / "compose.yml").write_text(project.compose, encoding="utf-8")
-    return folder
+def service_repo(folder: Path, project: Staged, *, compose: bool = True) -> Path:
+    return project.service_repo(folder, compose_file="deploy/compose.yml", compose=compose)
 
 
 @pytest.fixture
@@ -82,7 +51,7 @@ async def staging_latest(host: StagingHost) -> str:
 async def test_deploy_by_tag_and_digest_roll_back_by_itself_and_by_hand(
     staging_host: StagingHost, project: Staged, tmp_path: Path
 ) -> None:
-    folder = service_repo(tmp_path / "service", staging_host, project)
+    folder = service_repo(tmp_path / "service", project)
     key = dag.set_secret("staging-ssh-key", staging_host.private_key)
     api = f"http://{staging_host.registry}"
     images = staging_host.images
@@ -140,7 +109,7 @@ async def test_deploy_by_tag_and_digest_roll_back_by_itself_and_by_hand(
 async def test_a_wrong_image_argument_is_one_line(
     staging_host: StagingHost, project: Staged, tmp_path: Path, image: str, message: str
 ) -> None:
-    folder = service_repo(tmp_path / "service", staging_host, project)
+    folder = service_repo(tmp_path / "service", project)
     key = dag.set_secret("staging-ssh-key", staging_host.private_key)
     with pytest.raises(FunctionError, match=message):
         await pipeline(folder).deploy(ssh_key=key, image=image)
@@ -149,7 +118,7 @@ async def test_a_wrong_image_argument_is_one_line(
 async def test_without_a_compose_file_nothing_is_touched(
     staging_host: StagingHost, project: Staged, tmp_path: Path
 ) -> None:
-    folder = service_repo(tmp_path / "service", staging_host, project, compose=False)
+    folder = service_repo(tmp_path / "service", project, compose=False)
     key = dag.set_secret("staging-ssh-key", staging_host.private_key)
     with pytest.raises(FunctionError) as caught:
         await pipeline(folder).deploy(ssh_key=key, image=staging_host.images["v1"])

@@ -38,37 +38,13 @@ def project(staging_host: StagingHost) -> Iterator[Staged]:
     staged.down()
 
 
-def target_for(
-    folder: Path, host: StagingHost, project: Staged, load: str = ""
-) -> workflows.Target:
-    folder.mkdir()
-    text = f"""[project]
-name = "staging-app"
-version = "1.0.0"
-
-[tool.pipeline]
-image = "{host.registry}/staging/app"
-mcp-path = "{MCP_PATH}"
-startup-timeout = 5
-
-[tool.pipeline.deploy]
-host = "{host.ssh_host}"
-port = {host.ssh_port}
-user = "{host.user}"
-host-key = "{host.host_key}"
-url = "{project.url}"
-service = "app"
-project = "{project.project}"
-timeout = 30
-{load}"""
-    (folder / "pyproject.toml").write_text(text, encoding="utf-8")
-    (folder / "compose.yml").write_text(project.compose, encoding="utf-8")
-    service = load_service(text)
+def target_for(folder: Path, project: Staged, load: str = "") -> workflows.Target:
+    project.service_repo(folder, extra=load)
+    service = load_service(project.pyproject(extra=load))
     revision = Revision(SHA, datetime(2026, 12, 3, tzinfo=UTC))
     repository = parse_image(service.config.image)
-    return workflows.Target(
-        service, dag.host().directory(str(folder)), "develop", revision, repository
-    )
+    tree = dag.host().directory(str(folder))
+    return workflows.Target(service, tree, "develop", revision, repository)
 
 
 def published(target: workflows.Target, reference: str) -> workflows.Run:
@@ -104,7 +80,7 @@ async def test_without_a_host_there_is_no_deploy_stage(
     tmp_path: Path, staging_host: StagingHost
 ) -> None:
     project = Staged(staging_host)
-    target = target_for(tmp_path / "s", staging_host, project)
+    target = target_for(tmp_path / "s", project)
     config = target.service.config.model_copy(update={"deploy": None})
     target = replace(target, service=replace(target.service, config=config))
     run = published(target, staging_host.images["v1"])
@@ -115,7 +91,7 @@ async def test_without_a_host_there_is_no_deploy_stage(
 async def test_nothing_published_or_no_key_skips_without_failing(
     tmp_path: Path, staging_host: StagingHost, project: Staged
 ) -> None:
-    target = target_for(tmp_path / "s", staging_host, project)
+    target = target_for(tmp_path / "s", project)
     nothing = workflows.Run(workflows.new_report("deploy-staging", target, ""))
     await workflows.deploy_stage(nothing, target, delivery(staging_host))
     status, detail, blocking = stage(nothing, "deploy")
@@ -133,9 +109,7 @@ async def test_nothing_published_or_no_key_skips_without_failing(
 async def test_a_deploy_then_a_load_breach_that_rolls_back(
     tmp_path: Path, staging_host: StagingHost, project: Staged
 ) -> None:
-    target = target_for(
-        tmp_path / "s", staging_host, project, "\n[tool.pipeline.load]\nenabled = true\n"
-    )
+    target = target_for(tmp_path / "s", project, "\n[tool.pipeline.load]\nenabled = true\n")
     first = published(target, staging_host.images["v1"])
     await workflows.deploy_stage(first, target, delivery(staging_host), real_load_test())
     assert stage(first, "deploy")[0] == "passed", first.report.stages
@@ -163,7 +137,7 @@ async def test_a_load_breach_only_warns_when_asked(
     tmp_path: Path, staging_host: StagingHost, project: Staged
 ) -> None:
     settings = '\n[tool.pipeline.load]\nenabled = true\non-breach = "warn"\n'
-    target = target_for(tmp_path / "s", staging_host, project, settings)
+    target = target_for(tmp_path / "s", project, settings)
     run = published(target, staging_host.images["v1"])
     await workflows.deploy_stage(
         run, target, delivery(staging_host), real_load_test("--p95-ms", "0.001", on_breach="warn")

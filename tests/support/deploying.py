@@ -22,6 +22,8 @@ from tests.support.processes import free_port
 from tests.support.staging_app import MCP_PATH
 from tests.support.staging_host import StagingHost
 
+REPOSITORY = "staging/app"  # where the test host's registry holds the test images
+
 
 def compose_file(port: int, *, healthcheck: str = "") -> str:
     """The service's Compose file: host networking (no bridge exists), the port by env."""
@@ -117,6 +119,48 @@ class Staged:
         """Remove the project's containers (a test's own clean-up)."""
         for name in self.containers():
             self.host.docker("rm", "--force", name)
+
+    def pyproject(self, *, compose_file: str = "compose.yml", extra: str = "") -> str:
+        """A service's pyproject.toml whose settings name this project on the test host."""
+        host = self.host
+        return f"""[project]
+name = "staging-app"
+version = "1.0.0"
+
+[tool.pipeline]
+image = "{host.registry}/{REPOSITORY}"
+mcp-path = "{MCP_PATH}"
+startup-timeout = 5
+smoke-timeout = 20
+
+[tool.pipeline.deploy]
+host = "{host.ssh_host}"
+port = {host.ssh_port}
+user = "{host.user}"
+host-key = "{host.host_key}"
+url = "{self.url}"
+service = "app"
+project = "{self.project}"
+compose-file = "{compose_file}"
+timeout = 30
+{extra}"""
+
+    def service_repo(
+        self,
+        folder: Path,
+        *,
+        compose_file: str = "compose.yml",
+        extra: str = "",
+        compose: bool = True,
+    ) -> Path:
+        """A service repository for this project, as a user writes it: settings, Compose file."""
+        folder.mkdir()
+        text = self.pyproject(compose_file=compose_file, extra=extra)
+        (folder / "pyproject.toml").write_text(text, encoding="utf-8")
+        if compose:
+            (folder / compose_file).parent.mkdir(parents=True, exist_ok=True)
+            (folder / compose_file).write_text(self.compose, encoding="utf-8")
+        return folder
 
     def cli(
         self, tmp_path: Path, *arguments: str, known_hosts: Path | None = None

@@ -17,8 +17,8 @@ from main._sdk import FunctionError
 from main.core.registry.client import Registry
 from main.core.tags import STAGING_LATEST
 from main.pipeline import Pipeline
-from tests.support.deploying import REPOSITORY, Staged
-from tests.support.staging_host import StagingHost
+from tests.support.deploying import Staged
+from tests.support.staging_host import REPOSITORY, StagingHost
 
 pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("offline_engine")]
 

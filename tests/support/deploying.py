@@ -20,9 +20,7 @@ from main.core.smoke.checks import run_smoke
 from main.core.smoke.spec import SmokeSpec
 from tests.support.processes import free_port
 from tests.support.staging_app import MCP_PATH
-from tests.support.staging_host import StagingHost
-
-REPOSITORY = "staging/app"  # where the test host's registry holds the test images
+from tests.support.staging_host import REPOSITORY, StagingHost
 
 
 def compose_file(port: int, *, healthcheck: str = "") -> str:

@@ -82,3 +82,15 @@ def test_constructor_reads_the_checkout_without_clutter(module_def: ModuleDef) -
     assert args["source"].ignore is not None
     assert {"**/.venv", "**/__pycache__"} <= set(args["source"].ignore)
     assert {"subpath", "image", "port", "health_path", "mcp_path", "containerfile"} <= set(args)
+
+
+def test_the_registry_api_help_says_how_to_reach_a_registry_on_this_machine(
+    module_def: ModuleDef,
+) -> None:
+    # Inside a function 127.0.0.1 is the module's own container (#12 item 8).
+    (api,) = [
+        a for a in module_def.objects["Pipeline"].functions["registry"].args if a.name == "api"
+    ]
+    assert api.description is not None
+    assert "not 127.0.0.1" in api.description
+    assert "host.docker.internal" in api.description

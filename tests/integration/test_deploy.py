@@ -6,9 +6,14 @@ history file the host keeps.
 """
 
 import asyncio
+import contextlib
 import json
+import os
+import signal
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -154,6 +159,56 @@ def test_a_remote_command_past_its_bound_is_killed_not_left_running(upgraded: St
     message, left = asyncio.run(overrun())
     assert "did not finish `sleep 271.828` within 0.5 s" in message
     assert left == "0"
+
+
+def _sshd_sessions(host: StagingHost) -> list[int]:
+    """The processes the test's sshd started for connections (and what they run)."""
+    daemon = int((host.known_hosts.parent / "sshd.pid").read_text().strip())
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            parents[int(stat.parent.name)] = int(fields[1])
+    found, frontier = [], [daemon]
+    while frontier:
+        children = [pid for pid, parent in parents.items() if parent in frontier]
+        found += children
+        frontier = children
+    return found
+
+
+def test_a_connection_lost_mid_rollout_does_not_claim_nothing_runs(upgraded: Staged) -> None:
+    # The deploy's own SSH connection dies while it waits for the new container: what runs
+    # is unknown to it, and its one line must say so rather than "nothing is running".
+    good = upgraded.compose
+    label = f"label=com.docker.compose.project={upgraded.project}"
+
+    def cut_when_the_new_container_runs() -> None:
+        for _ in range(600):
+            listed = upgraded.host.docker("ps", "--filter", label, "--format", "{{.Status}}")
+            if "health: starting" in listed.stdout:  # the new container, never healthy
+                for pid in _sshd_sessions(upgraded.host):
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGKILL)
+                return
+            time.sleep(0.1)
+
+    upgraded.compose = compose_file(upgraded.port, healthcheck=NEVER_HEALTHY)
+    cutter = threading.Thread(target=cut_when_the_new_container_runs)
+    cutter.start()
+    try:
+        result = run(upgraded, "v1", timeout=60)
+    finally:
+        cutter.join()
+        upgraded.compose = good
+    try:
+        assert result.outcome == "failed", result.summary()
+        assert "lost the SSH connection" in result.error
+        assert "nothing of this service is running" not in result.summary()
+        assert "unknown" in result.summary()
+        assert any("unknown" in note for note in result.notes)  # the report shows the notes
+    finally:
+        assert run(upgraded, "v2").passed  # leave the module's project as the others expect
 
 
 def test_rollback_by_hand_goes_to_the_healthy_deployment_before(upgraded: Staged) -> None:

@@ -28,6 +28,7 @@ from main.core.deploy.target import DeployTarget
 from main.core.deploy.timeline import Timeline
 from main.core.smoke.result import SmokeReport
 
+LOST = "the connection was lost mid-way: what runs on the target now is unknown, look there"
 SmokeRunner = Callable[[], Awaitable[SmokeReport]]
 # An extra check of the live new image after its smoke test (a load test): "" when it
 # passes, else one line saying why the image must be rolled back.
@@ -85,6 +86,7 @@ class _Recovery:
     error: str
     smoke: SmokeReport | None = None
     notes: tuple[str, ...] = ()
+    lost: bool = False  # the connection died: what runs now is not known
 
 
 def _release_of(entry: Deployment) -> Release:
@@ -152,7 +154,7 @@ class _Session:
     async def recover(self, image: str, failed: _Attempt, previous: Deployment | None) -> _Recovery:
         """After a failed attempt: bring back ``previous``, or stop the broken service."""
         if failed.lost:
-            return _Recovery("failed", None, f"{failed.error}; the host's state is unknown")
+            return _Recovery("failed", None, failed.error, notes=(LOST,), lost=True)
         if previous is None:
             try:
                 async with self.timeline.step("stop"):
@@ -167,7 +169,8 @@ class _Session:
             release = _release_of(previous)
             back = await self.attempt(release)
         if back.lost:
-            return _Recovery("failed", None, f"{failed.error}; then {back.error}", back.smoke)
+            error = f"{failed.error}; then {back.error}"
+            return _Recovery("failed", None, error, back.smoke, notes=(LOST,), lost=True)
         await self.record(release, "auto-rollback", healthy=back.ok)
         if back.ok:
             return _Recovery("rolled-back", previous.image, failed.error, back.smoke)
@@ -212,6 +215,7 @@ class _Session:
             rollback_smoke=recovery.smoke,
             logs=attempt.logs,
             notes=(*recovery.notes, *self.notes),
+            host_lost=recovery.lost,
         )
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from main.core.deploy.errors import CommandTimedOut, DeployError
+from main.core.deploy.history import Deployment
 from main.core.deploy.orchestrate import Release, deploy, roll_back
 from main.core.deploy.result import DeployResult
 from main.core.deploy.ssh import SshEndpoint, connect
@@ -247,6 +248,25 @@ def test_a_history_that_cannot_be_written_does_not_hide_a_healthy_rollout(staged
     assert result.running == staged.host.images["v1"]
     assert any("history was not written" in note for note in result.notes), result.notes
     assert staged.serving() == "v1"
+
+
+def test_a_failed_rollback_leaves_nothing_broken_running_as_it_says(staged: Staged) -> None:
+    # The history's last good image is gone from the registry (pruned, or the line was
+    # edited by hand): the rollback cannot pull it, and the broken new image must not be
+    # left serving behind a line that says nothing runs.
+    gone = staged.host.images["v1"].split("@")[0] + "@sha256:" + "0" * 64
+    line = Deployment("2026-12-03T00:00:00+00:00", gone, "v0", "", "deploy", healthy=True)
+    wrote = staged.host.ssh(
+        f"mkdir -p {staged.directory} && cat > {staged.directory}/history.jsonl",
+        stdin=line.to_line() + "\n",
+    )
+    assert wrote.returncode == 0, wrote.stderr
+    result = run(staged, "broken")
+    assert result.outcome == "failed"
+    assert f"the rollback to {gone} failed too" in result.error
+    assert result.summary().endswith("nothing of this service is running")
+    assert staged.serving() is None
+    assert staged.containers() == []
 
 
 def refused(project: Staged, **endpoint: str) -> str:

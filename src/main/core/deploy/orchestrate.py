@@ -156,14 +156,7 @@ class _Session:
         if failed.lost:
             return _Recovery("failed", None, failed.error, notes=(LOST,), lost=True)
         if previous is None:
-            try:
-                async with self.timeline.step("stop"):
-                    await self.target.stop()
-            except DeployError as exc:
-                note = f"no earlier healthy deployment, and stopping the failed one failed: {exc}"
-                return _Recovery("failed", image, failed.error, notes=(note,))
-            note = "no earlier healthy deployment on the target: the failed one was stopped"
-            return _Recovery("failed", None, failed.error, notes=(note,))
+            return await self.stop(image, failed.error, "no earlier healthy deployment")
         async with self.timeline.step("rollback") as step:
             step.detail = previous.image
             release = _release_of(previous)
@@ -175,7 +168,20 @@ class _Session:
         if back.ok:
             return _Recovery("rolled-back", previous.image, failed.error, back.smoke)
         error = f"{failed.error}; the rollback to {previous.image} failed too: {back.error}"
-        return _Recovery("failed", None, error, back.smoke)
+        # Either image may be running now, broken: stop it, as after a failed first deploy.
+        stopped = await self.stop(None, error, "the rollback failed too")
+        return replace(stopped, smoke=back.smoke)
+
+    async def stop(self, image: str | None, error: str, why: str) -> _Recovery:
+        """Stop the failed service: nothing broken is left running behind a failed call."""
+        try:
+            async with self.timeline.step("stop"):
+                await self.target.stop()
+        except DeployError as exc:
+            note = f"{why}, and stopping the failed service failed: {exc}"
+            unknown = image is None or isinstance(exc, HostLost)  # no image known to run
+            return _Recovery("failed", image, error, notes=(note,), lost=unknown)
+        return _Recovery("failed", None, error, notes=(f"{why}: the failed service was stopped",))
 
     async def run(
         self, release: Release, previous: Deployment | None, action: Action

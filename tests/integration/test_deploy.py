@@ -25,6 +25,7 @@ from main.core.deploy.history import Deployment
 from main.core.deploy.orchestrate import Release, deploy, roll_back
 from main.core.deploy.result import DeployResult
 from main.core.deploy.ssh import SshEndpoint, connect
+from main.core.errors import PipelineError
 from tests.support.deploying import NEVER_HEALTHY, Staged, compose_file
 from tests.support.processes import free_port
 from tests.support.sshd import new_key
@@ -210,6 +211,22 @@ def test_a_connection_lost_mid_rollout_does_not_claim_nothing_runs(upgraded: Sta
         assert any("unknown" in note for note in result.notes)  # the report shows the notes
     finally:
         assert run(upgraded, "v2").passed  # leave the module's project as the others expect
+
+
+def test_an_extra_check_that_errors_rolls_back_instead_of_escaping(upgraded: Staged) -> None:
+    # The load test after the live smoke test cannot run (its engine call fails): the new
+    # image is unverified, and the call must not end as if nothing on the host changed.
+    async def cannot_run() -> str:
+        msg = "the load generator could not start"
+        raise PipelineError(msg)
+
+    plan = replace(upgraded.plan(), verify=cannot_run)
+    release = Release(upgraded.host.images["v1"], tag="v1", ref="test")
+    result = asyncio.run(deploy(upgraded.target(), release, plan))
+    assert result.outcome == "rolled-back", result.summary()
+    assert "the load generator could not start" in result.error
+    assert upgraded.serving() == "v2"
+    assert [h.healthy for h in upgraded.history()[-2:]] == [False, True]
 
 
 def test_rollback_by_hand_goes_to_the_healthy_deployment_before(upgraded: Staged) -> None:

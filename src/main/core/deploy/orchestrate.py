@@ -26,6 +26,7 @@ from main.core.deploy.history import (
 from main.core.deploy.result import DeployResult, Outcome
 from main.core.deploy.target import DeployTarget
 from main.core.deploy.timeline import Timeline
+from main.core.errors import PipelineError
 from main.core.smoke.result import SmokeReport
 
 LOST = "the connection was lost mid-way: what runs on the target now is unknown, look there"
@@ -117,7 +118,7 @@ class _Session:
             note.detail, note.ok = report.summary(), report.passed
         if report.passed and verify and self.plan.verify is not None:
             async with self.timeline.step("verify") as note:
-                why = await self.plan.verify()
+                why = await self._verify(self.plan.verify)
                 note.detail, note.ok = why or "passed", not why
             if why:
                 return _Attempt(ok=False, error=why, smoke=report)
@@ -128,6 +129,19 @@ class _Session:
         except HostLost:
             logs = ""
         return _Attempt(ok=False, error=f"live {report.summary()}", smoke=report, logs=logs)
+
+    @staticmethod
+    async def _verify(verify: Verifier) -> str:
+        """The extra check's verdict; a check that cannot run has not passed.
+
+        Escaping, its error would end the call as if nothing had changed, with the new
+        image running unverified and unrecorded: it is a reason to roll back instead.
+        """
+        try:
+            return await verify()
+        except Exception as exc:  # noqa: BLE001 - any error: the image was not verified
+            what = str(exc) if isinstance(exc, PipelineError) else f"{type(exc).__name__}: {exc}"
+            return f"the check after the live smoke test could not run: {what}"
 
     async def record(self, release: Release, action: Action, *, healthy: bool) -> None:
         """One line of the target's history."""

@@ -436,6 +436,38 @@ def test_a_load_test_breach_rolls_back(upgraded: Staged) -> None:
     assert upgraded.serving() == "v2"
 
 
+def test_a_deployer_killed_while_holding_the_lock_never_blocks_the_next(
+    upgraded: Staged, tmp_path: Path
+) -> None:
+    # kill -9 mid-rollout: no finally runs, so only the host can release the lock (it dies
+    # with the connection) and the next deploy finds the last good image in the history.
+    good = upgraded.compose
+    upgraded.compose = compose_file(upgraded.port, healthcheck=NEVER_HEALTHY)
+    try:
+        argv = upgraded.cli_argv(tmp_path, "--image", upgraded.host.images["v1"])
+    finally:
+        upgraded.compose = good
+    argv[argv.index("--timeout") + 1] = "120"
+    label = f"label=com.docker.compose.project={upgraded.project}"
+    deployer = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(600):
+            listed = upgraded.host.docker("ps", "--filter", label, "--format", "{{.Status}}")
+            if "health: starting" in listed.stdout or deployer.poll() is not None:
+                break
+            time.sleep(0.1)
+        assert deployer.poll() is None, "the deployer ended before it could be killed"
+    finally:
+        deployer.kill()
+        deployer.wait(timeout=30)
+    release = Release(upgraded.host.images["v2"], tag="v2", ref="test")
+    plan = replace(upgraded.plan(), lock_timeout=20)
+    result = asyncio.run(deploy(upgraded.target(), release, plan))
+    assert result.passed, result.summary()
+    assert result.previous == upgraded.host.images["v2"]
+    assert upgraded.serving() == "v2"
+
+
 def test_two_deploys_at_once_never_interleave(upgraded: Staged) -> None:
     # Last in the file: it leaves either image serving.
     async def both() -> list[DeployResult]:

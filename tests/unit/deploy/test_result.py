@@ -84,7 +84,9 @@ def test_the_private_key_is_not_in_repr() -> None:
 
 
 def test_a_lost_host_is_never_reported_as_running_nothing() -> None:
-    lost = result(outcome="failed", running=None, error="lost the SSH connection", host_lost=True)
+    lost = result(
+        outcome="failed", running=None, error="lost the SSH connection", running_unknown=True
+    )
     assert "nothing of this service is running" not in lost.summary()
     assert "what runs on the target now is unknown" in lost.summary()
-    assert DeployResult.from_json(lost.to_json()).host_lost is True
+    assert DeployResult.from_json(lost.to_json()).running_unknown is True

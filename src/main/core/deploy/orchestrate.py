@@ -30,6 +30,7 @@ from main.core.errors import PipelineError
 from main.core.smoke.result import SmokeReport
 
 LOST = "the connection was lost mid-way: what runs on the target now is unknown, look there"
+ROLLBACK_FAILED = "the rollback failed: what runs on the target now is unknown, look there"
 SmokeRunner = Callable[[], Awaitable[SmokeReport]]
 # An extra check of the live new image after its smoke test (a load test): "" when it
 # passes, else one line saying why the image must be rolled back.
@@ -87,7 +88,7 @@ class _Recovery:
     error: str
     smoke: SmokeReport | None = None
     notes: tuple[str, ...] = ()
-    lost: bool = False  # the connection died: what runs now is not known
+    unknown: bool = False  # what runs now is not known (lost connection, failed rollback)
 
 
 def _release_of(entry: Deployment) -> Release:
@@ -168,34 +169,30 @@ class _Session:
     async def recover(self, image: str, failed: _Attempt, previous: Deployment | None) -> _Recovery:
         """After a failed attempt: bring back ``previous``, or stop the broken service."""
         if failed.lost:
-            return _Recovery("failed", None, failed.error, notes=(LOST,), lost=True)
+            return _Recovery("failed", None, failed.error, notes=(LOST,), unknown=True)
         if previous is None:
-            return await self.stop(image, failed.error, "no earlier healthy deployment")
+            try:
+                async with self.timeline.step("stop"):
+                    await self.target.stop()
+            except DeployError as exc:
+                note = f"no earlier healthy deployment, and stopping the failed one failed: {exc}"
+                return _Recovery("failed", image, failed.error, notes=(note,))
+            note = "no earlier healthy deployment on the target: the failed one was stopped"
+            return _Recovery("failed", None, failed.error, notes=(note,))
         async with self.timeline.step("rollback") as step:
             step.detail = previous.image
             release = _release_of(previous)
             back = await self.attempt(release)
         if back.lost:
             error = f"{failed.error}; then {back.error}"
-            return _Recovery("failed", None, error, back.smoke, notes=(LOST,), lost=True)
+            return _Recovery("failed", None, error, back.smoke, notes=(LOST,), unknown=True)
         await self.record(release, "auto-rollback", healthy=back.ok)
         if back.ok:
             return _Recovery("rolled-back", previous.image, failed.error, back.smoke)
         error = f"{failed.error}; the rollback to {previous.image} failed too: {back.error}"
-        # Either image may be running now, broken: stop it, as after a failed first deploy.
-        stopped = await self.stop(None, error, "the rollback failed too")
-        return replace(stopped, smoke=back.smoke)
-
-    async def stop(self, image: str | None, error: str, why: str) -> _Recovery:
-        """Stop the failed service: nothing broken is left running behind a failed call."""
-        try:
-            async with self.timeline.step("stop"):
-                await self.target.stop()
-        except DeployError as exc:
-            note = f"{why}, and stopping the failed service failed: {exc}"
-            unknown = image is None or isinstance(exc, HostLost)  # no image known to run
-            return _Recovery("failed", image, error, notes=(note,), lost=unknown)
-        return _Recovery("failed", None, error, notes=(f"{why}: the failed service was stopped",))
+        # Either image may run now, or the old one never stopped (the new one failed before
+        # `up`, and the rollback could not write its files): stopping could cause an outage.
+        return _Recovery("failed", None, error, back.smoke, notes=(ROLLBACK_FAILED,), unknown=True)
 
     async def run(
         self, release: Release, previous: Deployment | None, action: Action
@@ -235,7 +232,7 @@ class _Session:
             rollback_smoke=recovery.smoke,
             logs=attempt.logs,
             notes=(*recovery.notes, *self.notes),
-            host_lost=recovery.lost,
+            running_unknown=recovery.unknown,
         )
 
 

@@ -56,7 +56,7 @@ class DeployResult:
     duration_seconds: float = 0.0
     notes: tuple[str, ...] = field(default_factory=tuple)
     host_changed: bool = True  # False: refused before anything on the target changed
-    host_lost: bool = False  # the connection died mid-way: what runs now is not known
+    running_unknown: bool = False  # lost connection, failed rollback: what runs is not known
 
     @property
     def passed(self) -> bool:
@@ -74,7 +74,7 @@ class DeployResult:
             return f"{what} FAILED: {self.error}; nothing on the target was changed"
         if self.outcome == "deployed":
             return f"{what} PASSED: {self.image} is live at {self.url}"
-        if self.host_lost:
+        if self.running_unknown:
             now = "what runs on the target now is unknown: look at the host before deploying again"
         elif self.running:
             now = f"{self.running} is running again"
@@ -100,7 +100,7 @@ class DeployResult:
             "rollback": self.rollback,
             "error": self.error,
             "host_changed": self.host_changed,
-            "host_lost": self.host_lost,
+            "running_unknown": self.running_unknown,
             "duration_seconds": round(self.duration_seconds, 3),
             "steps": [step.to_dict() for step in self.steps],
             "smoke": None if self.smoke is None else self.smoke.to_dict(),
@@ -143,7 +143,7 @@ class DeployResult:
                 duration_seconds=float(data.get("duration_seconds", 0.0)),
                 notes=tuple(data.get("notes", ())),
                 host_changed=bool(data.get("host_changed", True)),
-                host_lost=bool(data.get("host_lost", False)),
+                running_unknown=bool(data.get("running_unknown", False)),
             )
         except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
             msg = f"not a deploy result: {exc}"

@@ -6,9 +6,14 @@ history file the host keeps.
 """
 
 import asyncio
+import contextlib
 import json
+import os
+import signal
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -16,9 +21,11 @@ from pathlib import Path
 import pytest
 
 from main.core.deploy.errors import CommandTimedOut, DeployError
+from main.core.deploy.history import Deployment
 from main.core.deploy.orchestrate import Release, deploy, roll_back
 from main.core.deploy.result import DeployResult
 from main.core.deploy.ssh import SshEndpoint, connect
+from main.core.errors import PipelineError
 from tests.support.deploying import NEVER_HEALTHY, Staged, compose_file
 from tests.support.processes import free_port
 from tests.support.sshd import new_key
@@ -156,6 +163,72 @@ def test_a_remote_command_past_its_bound_is_killed_not_left_running(upgraded: St
     assert left == "0"
 
 
+def _sshd_sessions(host: StagingHost) -> list[int]:
+    """The processes the test's sshd started for connections (and what they run)."""
+    daemon = int((host.known_hosts.parent / "sshd.pid").read_text().strip())
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            parents[int(stat.parent.name)] = int(fields[1])
+    found, frontier = [], [daemon]
+    while frontier:
+        children = [pid for pid, parent in parents.items() if parent in frontier]
+        found += children
+        frontier = children
+    return found
+
+
+def test_a_connection_lost_mid_rollout_does_not_claim_nothing_runs(upgraded: Staged) -> None:
+    # The deploy's own SSH connection dies while it waits for the new container: what runs
+    # is unknown to it, and its one line must say so rather than "nothing is running".
+    good = upgraded.compose
+    label = f"label=com.docker.compose.project={upgraded.project}"
+
+    def cut_when_the_new_container_runs() -> None:
+        for _ in range(600):
+            listed = upgraded.host.docker("ps", "--filter", label, "--format", "{{.Status}}")
+            if "health: starting" in listed.stdout:  # the new container, never healthy
+                for pid in _sshd_sessions(upgraded.host):
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGKILL)
+                return
+            time.sleep(0.1)
+
+    upgraded.compose = compose_file(upgraded.port, healthcheck=NEVER_HEALTHY)
+    cutter = threading.Thread(target=cut_when_the_new_container_runs)
+    cutter.start()
+    try:
+        result = run(upgraded, "v1", timeout=60)
+    finally:
+        cutter.join()
+        upgraded.compose = good
+    try:
+        assert result.outcome == "failed", result.summary()
+        assert "lost the SSH connection" in result.error
+        assert "nothing of this service is running" not in result.summary()
+        assert "unknown" in result.summary()
+        assert any("unknown" in note for note in result.notes)  # the report shows the notes
+    finally:
+        assert run(upgraded, "v2").passed  # leave the module's project as the others expect
+
+
+def test_an_extra_check_that_errors_rolls_back_instead_of_escaping(upgraded: Staged) -> None:
+    # The load test after the live smoke test cannot run (its engine call fails): the new
+    # image is unverified, and the call must not end as if nothing on the host changed.
+    async def cannot_run() -> str:
+        msg = "the load generator could not start"
+        raise PipelineError(msg)
+
+    plan = replace(upgraded.plan(), verify=cannot_run)
+    release = Release(upgraded.host.images["v1"], tag="v1", ref="test")
+    result = asyncio.run(deploy(upgraded.target(), release, plan))
+    assert result.outcome == "rolled-back", result.summary()
+    assert "the load generator could not start" in result.error
+    assert upgraded.serving() == "v2"
+    assert [h.healthy for h in upgraded.history()[-2:]] == [False, True]
+
+
 def test_rollback_by_hand_goes_to_the_healthy_deployment_before(upgraded: Staged) -> None:
     result = asyncio.run(roll_back(upgraded.target(), upgraded.plan()))
     assert result.passed, result.summary()
@@ -192,6 +265,24 @@ def test_a_history_that_cannot_be_written_does_not_hide_a_healthy_rollout(staged
     assert result.running == staged.host.images["v1"]
     assert any("history was not written" in note for note in result.notes), result.notes
     assert staged.serving() == "v1"
+
+
+def test_a_failed_rollback_never_claims_that_nothing_runs(staged: Staged) -> None:
+    # The history's last good image is gone from the registry (pruned, or the line was
+    # edited by hand): the rollback cannot pull it, and the broken new image still serves.
+    gone = staged.host.images["v1"].split("@")[0] + "@sha256:" + "0" * 64
+    line = Deployment("2026-12-03T00:00:00+00:00", gone, "v0", "", "deploy", healthy=True)
+    wrote = staged.host.ssh(
+        f"mkdir -p {staged.directory} && cat > {staged.directory}/history.jsonl",
+        stdin=line.to_line() + "\n",
+    )
+    assert wrote.returncode == 0, wrote.stderr
+    result = run(staged, "broken")
+    assert result.outcome == "failed"
+    assert f"the rollback to {gone} failed too" in result.error
+    assert "nothing of this service is running" not in result.summary()
+    assert "what runs on the target now is unknown" in result.summary()
+    assert staged.serving() == "broken"
 
 
 def refused(project: Staged, **endpoint: str) -> str:
@@ -341,6 +432,38 @@ def test_a_load_test_breach_rolls_back(upgraded: Staged) -> None:
     verify = [step for step in result.steps if step.name == "verify"]
     assert len(verify) == 1  # the new image only: the rollback is smoke-tested, not loaded
     assert not verify[0].ok
+    assert upgraded.serving() == "v2"
+
+
+def test_a_deployer_killed_while_holding_the_lock_never_blocks_the_next(
+    upgraded: Staged, tmp_path: Path
+) -> None:
+    # kill -9 mid-rollout: no finally runs, so only the host can release the lock (it dies
+    # with the connection) and the next deploy finds the last good image in the history.
+    good = upgraded.compose
+    upgraded.compose = compose_file(upgraded.port, healthcheck=NEVER_HEALTHY)
+    try:
+        argv = upgraded.cli_argv(tmp_path, "--image", upgraded.host.images["v1"])
+    finally:
+        upgraded.compose = good
+    argv[argv.index("--timeout") + 1] = "120"
+    label = f"label=com.docker.compose.project={upgraded.project}"
+    deployer = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(600):
+            listed = upgraded.host.docker("ps", "--filter", label, "--format", "{{.Status}}")
+            if "health: starting" in listed.stdout or deployer.poll() is not None:
+                break
+            time.sleep(0.1)
+        assert deployer.poll() is None, "the deployer ended before it could be killed"
+    finally:
+        deployer.kill()
+        deployer.wait(timeout=30)
+    release = Release(upgraded.host.images["v2"], tag="v2", ref="test")
+    plan = replace(upgraded.plan(), lock_timeout=20)
+    result = asyncio.run(deploy(upgraded.target(), release, plan))
+    assert result.passed, result.summary()
+    assert result.previous == upgraded.host.images["v2"]
     assert upgraded.serving() == "v2"
 
 

@@ -164,9 +164,17 @@ timeout = 30
         self, tmp_path: Path, *arguments: str, known_hosts: Path | None = None
     ) -> tuple[int, dict[str, object], str]:
         """``python -m main.core.deploy`` against this project: status, JSON, stderr."""
+        argv = self.cli_argv(tmp_path, *arguments, known_hosts=known_hosts)
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=180, check=False)
+        return done.returncode, json.loads(done.stdout), done.stderr
+
+    def cli_argv(
+        self, tmp_path: Path, *arguments: str, known_hosts: Path | None = None
+    ) -> list[str]:
+        """The command line of ``python -m main.core.deploy`` against this project."""
         compose = tmp_path / f"{self.project}.yml"
         compose.write_text(self.compose)
-        argv = [
+        return [
             sys.executable, "-m", "main.core.deploy",
             "--host", self.host.ssh_host, "--port", str(self.host.ssh_port),
             "--user", self.host.user, "--identity", str(self.host.identity),
@@ -175,5 +183,3 @@ timeout = 30
             "--url", self.url, "--mcp-path", MCP_PATH, "--ready-timeout", "5",
             "--timeout", "30", *arguments,
         ]  # fmt: skip
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=180, check=False)
-        return done.returncode, json.loads(done.stdout), done.stderr

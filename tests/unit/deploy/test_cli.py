@@ -71,3 +71,17 @@ def test_a_missing_required_option(capsys: pytest.CaptureFixture[str]) -> None:
         main(["--host", "h"])
     assert exited.value.code == EXIT_BAD_USAGE
     assert "the following arguments are required" in capsys.readouterr().err
+
+
+def test_a_known_hosts_file_that_pins_nothing_is_bad_usage_naming_the_option(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Not "set host-key in [tool.pipeline.deploy]": on the command line there is no table.
+    args = argv(tmp_path, "--image", DIGEST)
+    (tmp_path / "known_hosts").write_text("# staging host, key to come\n\n")
+    with pytest.raises(SystemExit) as exited:
+        main(args)
+    assert exited.value.code == EXIT_BAD_USAGE
+    err = capsys.readouterr().err
+    assert f"--known-hosts {tmp_path / 'known_hosts'} pins no host key" in err
+    assert "tool.pipeline.deploy" not in err

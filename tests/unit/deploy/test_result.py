@@ -81,3 +81,12 @@ def test_the_private_key_is_not_in_repr() -> None:
     )
     assert "PRIVATE" not in repr(endpoint)
     assert str(endpoint) == "deploy@stg:22"
+
+
+def test_a_lost_host_is_never_reported_as_running_nothing() -> None:
+    lost = result(
+        outcome="failed", running=None, error="lost the SSH connection", running_unknown=True
+    )
+    assert "nothing of this service is running" not in lost.summary()
+    assert "what runs on the target now is unknown" in lost.summary()
+    assert DeployResult.from_json(lost.to_json()).running_unknown is True

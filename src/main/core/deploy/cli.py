@@ -22,7 +22,7 @@ from main.core.deploy.compose_ssh import ComposeOverSsh
 from main.core.deploy.errors import DeployError
 from main.core.deploy.orchestrate import Plan, Release, deploy, roll_back
 from main.core.deploy.result import DeployResult
-from main.core.deploy.ssh import SshEndpoint
+from main.core.deploy.ssh import SshEndpoint, known_hosts_text
 from main.core.errors import PipelineError
 from main.core.limits import MAX_SECONDS
 from main.core.smoke.checks import run_smoke
@@ -136,6 +136,11 @@ def _parse(argv: Sequence[str] | None) -> tuple[ComposeOverSsh, Plan, Release | 
         target = ComposeOverSsh(endpoint, project, _read("--compose-file", args.compose_file))
     except PipelineError as exc:
         parser.error(str(exc))
+    if not known_hosts_text(endpoint).strip():
+        parser.error(
+            f"--known-hosts {args.known_hosts} pins no host key: add the line "
+            "`ssh-keyscan -p PORT HOST` prints, checked on a network you trust"
+        )
     plan = Plan(
         url=args.url,
         smoke=lambda: asyncio.to_thread(run_smoke, spec),

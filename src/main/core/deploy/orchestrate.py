@@ -26,8 +26,11 @@ from main.core.deploy.history import (
 from main.core.deploy.result import DeployResult, Outcome
 from main.core.deploy.target import DeployTarget
 from main.core.deploy.timeline import Timeline
+from main.core.errors import PipelineError
 from main.core.smoke.result import SmokeReport
 
+LOST = "the connection was lost mid-way: what runs on the target now is unknown, look there"
+ROLLBACK_FAILED = "the rollback failed: what runs on the target now is unknown, look there"
 SmokeRunner = Callable[[], Awaitable[SmokeReport]]
 # An extra check of the live new image after its smoke test (a load test): "" when it
 # passes, else one line saying why the image must be rolled back.
@@ -85,6 +88,7 @@ class _Recovery:
     error: str
     smoke: SmokeReport | None = None
     notes: tuple[str, ...] = ()
+    unknown: bool = False  # what runs now is not known (lost connection, failed rollback)
 
 
 def _release_of(entry: Deployment) -> Release:
@@ -115,7 +119,7 @@ class _Session:
             note.detail, note.ok = report.summary(), report.passed
         if report.passed and verify and self.plan.verify is not None:
             async with self.timeline.step("verify") as note:
-                why = await self.plan.verify()
+                why = await self._verify(self.plan.verify)
                 note.detail, note.ok = why or "passed", not why
             if why:
                 return _Attempt(ok=False, error=why, smoke=report)
@@ -126,6 +130,19 @@ class _Session:
         except HostLost:
             logs = ""
         return _Attempt(ok=False, error=f"live {report.summary()}", smoke=report, logs=logs)
+
+    @staticmethod
+    async def _verify(verify: Verifier) -> str:
+        """The extra check's verdict; a check that cannot run has not passed.
+
+        Escaping, its error would end the call as if nothing had changed, with the new
+        image running unverified and unrecorded: it is a reason to roll back instead.
+        """
+        try:
+            return await verify()
+        except Exception as exc:  # noqa: BLE001 - any error: the image was not verified
+            what = str(exc) if isinstance(exc, PipelineError) else f"{type(exc).__name__}: {exc}"
+            return f"the check after the live smoke test could not run: {what}"
 
     async def record(self, release: Release, action: Action, *, healthy: bool) -> None:
         """One line of the target's history."""
@@ -152,7 +169,7 @@ class _Session:
     async def recover(self, image: str, failed: _Attempt, previous: Deployment | None) -> _Recovery:
         """After a failed attempt: bring back ``previous``, or stop the broken service."""
         if failed.lost:
-            return _Recovery("failed", None, f"{failed.error}; the host's state is unknown")
+            return _Recovery("failed", None, failed.error, notes=(LOST,), unknown=True)
         if previous is None:
             try:
                 async with self.timeline.step("stop"):
@@ -167,12 +184,15 @@ class _Session:
             release = _release_of(previous)
             back = await self.attempt(release)
         if back.lost:
-            return _Recovery("failed", None, f"{failed.error}; then {back.error}", back.smoke)
+            error = f"{failed.error}; then {back.error}"
+            return _Recovery("failed", None, error, back.smoke, notes=(LOST,), unknown=True)
         await self.record(release, "auto-rollback", healthy=back.ok)
         if back.ok:
             return _Recovery("rolled-back", previous.image, failed.error, back.smoke)
         error = f"{failed.error}; the rollback to {previous.image} failed too: {back.error}"
-        return _Recovery("failed", None, error, back.smoke)
+        # Either image may run now, or the old one never stopped (the new one failed before
+        # `up`, and the rollback could not write its files): stopping could cause an outage.
+        return _Recovery("failed", None, error, back.smoke, notes=(ROLLBACK_FAILED,), unknown=True)
 
     async def run(
         self, release: Release, previous: Deployment | None, action: Action
@@ -212,6 +232,7 @@ class _Session:
             rollback_smoke=recovery.smoke,
             logs=attempt.logs,
             notes=(*recovery.notes, *self.notes),
+            running_unknown=recovery.unknown,
         )
 
 

@@ -56,6 +56,7 @@ class DeployResult:
     duration_seconds: float = 0.0
     notes: tuple[str, ...] = field(default_factory=tuple)
     host_changed: bool = True  # False: refused before anything on the target changed
+    running_unknown: bool = False  # lost connection, failed rollback: what runs is not known
 
     @property
     def passed(self) -> bool:
@@ -73,11 +74,12 @@ class DeployResult:
             return f"{what} FAILED: {self.error}; nothing on the target was changed"
         if self.outcome == "deployed":
             return f"{what} PASSED: {self.image} is live at {self.url}"
-        now = (
-            f"{self.running} is running again"
-            if self.running
-            else "nothing of this service is running"
-        )
+        if self.running_unknown:
+            now = "what runs on the target now is unknown: look at the host before deploying again"
+        elif self.running:
+            now = f"{self.running} is running again"
+        else:
+            now = "nothing of this service is running"
         if self.outcome == "rolled-back":
             return f"{what} FAILED and rolled back: {self.error}; {now}"
         return f"{what} FAILED: {self.error}; {now}"
@@ -98,6 +100,7 @@ class DeployResult:
             "rollback": self.rollback,
             "error": self.error,
             "host_changed": self.host_changed,
+            "running_unknown": self.running_unknown,
             "duration_seconds": round(self.duration_seconds, 3),
             "steps": [step.to_dict() for step in self.steps],
             "smoke": None if self.smoke is None else self.smoke.to_dict(),
@@ -140,6 +143,7 @@ class DeployResult:
                 duration_seconds=float(data.get("duration_seconds", 0.0)),
                 notes=tuple(data.get("notes", ())),
                 host_changed=bool(data.get("host_changed", True)),
+                running_unknown=bool(data.get("running_unknown", False)),
             )
         except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
             msg = f"not a deploy result: {exc}"

@@ -36,6 +36,7 @@ def deploy_summary(result: DeployResult) -> DeploySummary:
         image=result.image,
         outcome=result.outcome,
         running=result.running or "",
+        running_unknown=result.running_unknown,
         previous=result.previous or "",
         error=short(result.error),
         seconds=round(result.duration_seconds, 3),

@@ -64,3 +64,15 @@ def test_the_report_json_keeps_the_deployment_and_sections() -> None:
     assert again.deploy == report.deploy
     assert again.sections == report.sections
     assert "### Load test ✅ passed" in render(again)
+
+
+def test_what_runs_is_said_unknown_when_it_is() -> None:
+    lost = DeploySummary(
+        target="t", url="https://stg", image=NEW, outcome="failed", running_unknown=True,
+        error="lost the SSH connection to deploy@stg:22",
+    )  # fmt: skip
+    section = render(with_deploy(lost)).split("### Staging deployment", 1)[1]
+    assert "**running now**: unknown (see why below): check the host" in section
+    assert dict(facts(with_deploy(lost)))["Staging"].endswith(
+        "what runs now is unknown: check the host"
+    )

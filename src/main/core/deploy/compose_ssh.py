@@ -125,7 +125,7 @@ class ComposeOverSsh:
         )
         command = (
             f"command -v flock >/dev/null || {{ echo 'no flock on this host' >&2; exit 127; }}; "
-            f"exec flock -w {max(int(timeout), 0)} {compose.remote_path(lock)} "
+            f"exec flock -w {max(round(timeout, 1), 0):g} {compose.remote_path(lock)} "
             f"sh -c {shlex.quote(script)} sh {shlex.quote(owner)}"
         )
         process = await self.shell.start(command)

@@ -132,6 +132,12 @@ def _smoke(smoke: SmokeSummary | None) -> list[str]:
     return _section("Smoke tests", [started, "", *table])
 
 
+def _running(deploy: DeploySummary) -> str:
+    if deploy.running_unknown:
+        return "unknown (see why below): check the host"
+    return markdown_code(deploy.running, 300) if deploy.running else "nothing"
+
+
 def deploy_section(deploy: DeploySummary | None) -> list[str]:
     """The staging deployment's section (also what ``DeployResult.markdown`` shows)."""
     if deploy is None:
@@ -143,7 +149,7 @@ def deploy_section(deploy: DeploySummary | None) -> list[str]:
         f"{verdict} to {cell(deploy.target)} in {deploy.seconds:.1f} s: {where}",
         "",
         f"- **image**: {markdown_code(deploy.image, 300)}",
-        f"- **running now**: {markdown_code(deploy.running, 300) if deploy.running else 'nothing'}",
+        f"- **running now**: {_running(deploy)}",
     ]
     if deploy.previous:
         lines.append(f"- **before**: {markdown_code(deploy.previous, 300)}")

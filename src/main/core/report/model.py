@@ -94,7 +94,8 @@ class DeploySummary:
     url: str
     image: str  # the digest reference that was deployed
     outcome: str  # deployed, rolled-back or failed
-    running: str = ""  # what serves now; empty: nothing, or unknown
+    running: str = ""  # what serves now; empty: nothing (or unknown, below)
+    running_unknown: bool = False  # the connection was lost, or the rollback failed
     previous: str = ""
     error: str = ""
     seconds: float = 0.0

@@ -120,6 +120,8 @@ def _deployed(deploy: DeploySummary) -> str:
     if deploy.outcome == "deployed":
         return f"deployed, live at {deploy.url}"
     now = f"{deploy.running} runs again" if deploy.running else "nothing runs"
+    if deploy.running_unknown:
+        now = "what runs now is unknown: check the host"
     if deploy.outcome == "rolled-back":
         return f"rolled back ({deploy.error}); {now}"
     return f"deploy failed ({deploy.error}); {now}"

@@ -22,7 +22,6 @@ from pydantic import (
 from main.core.deploy.settings import DeploySettings
 from main.core.errors import PipelineError
 from main.core.github import API_URL
-from main.core.limits import MAX_SECONDS
 from main.core.load.settings import LoadSettings
 from main.core.registry.retention import parse_age
 from main.core.scan.trivy import DB_REPOSITORIES
@@ -33,7 +32,7 @@ from main.core.smoke.spec import (
     parse_http_check,
     parse_tool_call,
 )
-from main.core.table import SettingsTable, kebab
+from main.core.table import Seconds, SettingsTable, kebab
 from main.core.triggers import DEFAULT_LABEL
 from main.core.versioning import parse_pyproject
 
@@ -81,11 +80,8 @@ class PipelineConfig(SettingsTable):
     mcp_path: str = Field(
         default=DEFAULT_MCP_PATH, description="Path of the MCP streamable HTTP endpoint."
     )
-    startup_timeout: float = Field(
+    startup_timeout: Seconds = Field(
         default=60.0,
-        gt=0,
-        le=MAX_SECONDS,
-        allow_inf_nan=False,
         description="Seconds the service may take to become healthy.",
     )
     lint: Commands = Field(default_factory=lambda: ["ruff check .", "ruff format --check ."])
@@ -163,11 +159,8 @@ class PipelineConfig(SettingsTable):
     )
 
     # --- smoke-test settings ---
-    smoke_timeout: float = Field(
+    smoke_timeout: Seconds = Field(
         default=30.0,
-        gt=0,
-        le=MAX_SECONDS,
-        allow_inf_nan=False,
         description="Seconds all smoke checks together may take once the service has started.",
     )
     smoke_env: dict[str, str] = Field(

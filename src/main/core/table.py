@@ -6,7 +6,15 @@ must never be silently ignored), values are taken as written (no "30" for 30), a
 read table cannot change afterwards.
 """
 
-from pydantic import BaseModel, ConfigDict
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from main.core.limits import MAX_SECONDS
+
+# A finite number of seconds up to a day: a timeout (more than none), or a wait (maybe none).
+Seconds = Annotated[float, Field(gt=0, le=MAX_SECONDS, allow_inf_nan=False)]
+WaitSeconds = Annotated[float, Field(ge=0, le=MAX_SECONDS, allow_inf_nan=False)]
 
 
 def kebab(name: str) -> str:

@@ -11,9 +11,8 @@ from typing import Self
 from pydantic import Field, field_validator, model_validator
 
 from main.core.deploy.compose import PROJECT_NAME, SERVICE_NAME
-from main.core.limits import MAX_SECONDS
 from main.core.smoke.spec import check_url
-from main.core.table import SettingsTable
+from main.core.table import Seconds, SettingsTable, WaitSeconds
 
 # A known_hosts line ("host ssh-ed25519 AAAA...") or a bare public key ("ssh-ed25519 AAAA...").
 _HOST_KEY = re.compile(
@@ -51,18 +50,12 @@ class DeploySettings(SettingsTable):
         description="Directory on the host for the Compose files, history and lock "
         "(default: ~/.pipeline/PROJECT).",
     )
-    timeout: float = Field(
+    timeout: Seconds = Field(
         default=300.0,
-        gt=0,
-        le=MAX_SECONDS,
-        allow_inf_nan=False,
         description="Seconds the new image may take from pull to a ready container.",
     )
-    lock_timeout: float = Field(
+    lock_timeout: WaitSeconds = Field(
         default=600.0,
-        ge=0,
-        le=MAX_SECONDS,
-        allow_inf_nan=False,
         description="Seconds to wait for another deployment to the same host to finish.",
     )
 

@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -84,3 +86,23 @@ def test_a_breach_figure_agrees_with_the_json_figure(value: float) -> None:
     # alone (59.2549 is 59.25 in the JSON: the line says 59.2, never 59.3).
     assert number(value) == number(round(value, 2))
     assert number(59.2549) == "59.2"
+
+
+def test_a_kind_whose_every_request_failed_fails_the_run_without_any_limit() -> None:
+    # The MCP endpoint answers 404 to everything while health is fine: with no error-rate
+    # limit set (the command line's default), the service must still not pass.
+    measured = result(
+        {
+            "health": stats(),
+            "mcp.initialize": stats(count=7, failures=7),
+            "mcp.tools_list": KindStats(),
+        }
+    )
+    errors = ("mcp.initialize: initialize answered HTTP 404 (7 times)",)
+    judged = judge(replace(measured, errors=errors), Thresholds())
+    assert not judged.passed
+    expected = (
+        "target failing: all 7 mcp.initialize requests failed "
+        "(e.g. initialize answered HTTP 404 (7 times))"
+    )
+    assert judged.breaches == (expected,)

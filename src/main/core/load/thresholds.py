@@ -6,7 +6,8 @@ applies to the total. Every breach is one line naming the kind, the measure, the
 measured value and the limit: ``mcp.tools_call p95 812 ms > limit 500 ms``.
 
 Beyond the configured limits, a target that answered nothing is never a pass: no
-request finished, or every request failed. Standard library only.
+request finished, every request failed, or every request of one kind failed (an MCP
+endpoint answering 404 beside a healthy health check). Standard library only.
 """
 
 import math
@@ -82,14 +83,31 @@ def evaluate(result: LoadResult, thresholds: Thresholds) -> list[str]:
 
 
 def target_failures(result: LoadResult) -> list[str]:
-    """Why the target cannot pass whatever the limits: it answered nothing usable."""
+    """Why the target cannot pass whatever the limits: it answered nothing usable.
+
+    Also per kind: an MCP endpoint that fails every request is broken even when the
+    health checks beside it succeed and no error-rate limit is set.
+    """
     total = result.total
     if total.count == 0:
         return [f"target failing: no request finished in {number(result.duration_s)} s"]
     if total.failures == total.count:
         first = f" (e.g. {result.errors[0]})" if result.errors else ""
         return [f"target failing: all {total.count} requests failed{first}"]
-    return []
+    return [
+        f"target failing: all {stats.count} {kind} requests failed{_example(result, kind)}"
+        for kind, stats in result.requests.items()
+        if stats.count and stats.failures == stats.count
+    ]
+
+
+def _example(result: LoadResult, kind: str) -> str:
+    """`` (e.g. ERROR)`` from the first error line of ``kind``, or nothing."""
+    prefix = f"{kind}: "
+    for line in result.errors:
+        if line.startswith(prefix):
+            return f" (e.g. {line.removeprefix(prefix)})"
+    return ""
 
 
 def judge(result: LoadResult, thresholds: Thresholds) -> LoadResult:

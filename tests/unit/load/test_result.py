@@ -159,3 +159,21 @@ def test_rates_are_finite_for_an_empty_run() -> None:
     stats = KindStats.of([], 0, 0.0)
     assert stats.rps == 0.0
     assert math.isfinite(stats.error_rate)
+
+
+def test_nothing_credential_shaped_from_the_target_or_the_server_reaches_the_json() -> None:
+    # A note quotes what the server listed (a tool name); the target may carry user-info.
+    token = "ghp_" + "b" * 36
+    result = summarize(
+        [],
+        target="http://deploy:hunter2@app:8000",
+        users=1,
+        started=START,
+        ended=START + 1,
+        notes=[f"tools/call calls {token!r}\nthe first listed tool"],
+    )
+    text = result.with_breaches([]).to_json()
+    assert token not in text
+    assert "hunter2" not in text
+    assert json.loads(text)["notes"] == ["tools/call calls '***' the first listed tool"]
+    assert json.loads(text)["target"] == "http://***@app:8000"

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from main.core.errors import PipelineError
+from main.core.redact import scrub
 from main.core.text import clip
 
 MAX_POINTS = 60  # the time series is cut into at most this many intervals
@@ -283,6 +284,8 @@ def summarize(  # noqa: PLR0913 - what a run knows about itself, said once
 
     Samples that ended outside ``[started, ended]`` (a straggler after a hard stop) are
     not counted, so that the throughput is requests per second of the stated duration.
+    The target and the notes are scrubbed like the error lines: a note quotes what the
+    server listed, and a URL may carry user-info; the JSON is exported as it is.
     """
     seconds = max(ended - started, 1e-9)
     kept = [sample for sample in samples if started <= sample.ended <= ended]
@@ -295,7 +298,7 @@ def summarize(  # noqa: PLR0913 - what a run knows about itself, said once
     }
     interval = interval_for(seconds)
     return LoadResult(
-        target=target,
+        target=scrub(target),
         users=users,
         duration_s=seconds,
         requests=requests,
@@ -303,6 +306,6 @@ def summarize(  # noqa: PLR0913 - what a run knows about itself, said once
         interval_s=interval,
         timeline=_timeline(kept, started, seconds, interval),
         errors=_error_lines(kept),
-        notes=tuple(dict.fromkeys(notes)),
+        notes=tuple(dict.fromkeys(clip(note, ERROR_LENGTH) for note in notes)),
         workers=workers,
     )

@@ -106,3 +106,28 @@ def test_a_kind_whose_every_request_failed_fails_the_run_without_any_limit() -> 
         "(e.g. initialize answered HTTP 404 (7 times))"
     )
     assert judged.breaches == (expected,)
+
+
+def test_a_breach_line_never_shows_the_measured_value_equal_to_its_limit() -> None:
+    measured = result({"health": stats(p95=100.04, p99=100.04)}, rps=99.96)
+    limits = Thresholds(p95_ms=100.01, p99_ms=100, min_rps=100)
+    assert evaluate(measured, limits) == [
+        "health p95 100.04 ms > limit 100.01 ms",
+        "health p99 100.04 ms > limit 100 ms",
+        "throughput 99.96 req/s < minimum 100 req/s",
+    ]
+
+
+def test_an_error_rate_just_over_its_limit_shows_the_difference() -> None:
+    measured = result({"health": stats(count=100_000, failures=1001)})
+    assert evaluate(measured, Thresholds(max_error_rate=0.01)) == [
+        "health error rate 1.001% (1001 of 100000) > limit 1%"
+    ]
+
+
+def test_large_figures_are_plain_decimals_never_exponents() -> None:
+    measured = result({"health": stats(p95=2_500_000.0)}, rps=10.0)
+    assert evaluate(measured, Thresholds(p95_ms=1_250_000, min_rps=1e7)) == [
+        "health p95 2500000 ms > limit 1250000 ms",
+        "throughput 10 req/s < minimum 10000000 req/s",
+    ]

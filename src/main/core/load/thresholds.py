@@ -42,18 +42,41 @@ class Thresholds:
             raise PipelineError(msg)
 
 
-def number(value: float) -> str:
-    """A figure for a breach line: at most one decimal, no trailing zero.
+MOST_DECIMALS = 6
 
-    Rounded from the two decimals the JSON result keeps, so the line and the JSON never
-    disagree on the last digit (59.2549 is 59.25 there, and 59.2 here, not 59.3).
+
+def _fixed(value: float, decimals: int) -> str:
+    """``value`` to ``decimals`` places, trailing zeros dropped, never an exponent.
+
+    Up to two places it is rounded from the two decimals the JSON result keeps, so the
+    line and the JSON never disagree on the last digit (59.2549 is 59.25 there, and
+    59.2 here, not 59.3).
     """
-    return f"{round(round(value, 2), 1):g}"
+    rounded = round(round(value, 2), decimals) if decimals <= 2 else round(value, decimals)  # noqa: PLR2004 - the JSON's two decimals
+    return f"{rounded:.{decimals}f}".rstrip("0").rstrip(".")
+
+
+def number(value: float) -> str:
+    """A figure for a line: at most one decimal, no trailing zero, no exponent."""
+    return _fixed(value, 1)
+
+
+def apart(measured: float, limit: float) -> tuple[str, str]:
+    """A measured figure and its limit, with as few decimals as tell them apart.
+
+    One decimal usually does; a p95 of 100.04 against a limit of 100.01 would read
+    ``100 ms > limit 100 ms`` with one, so it gets two.
+    """
+    for decimals in range(1, MOST_DECIMALS + 1):
+        pair = _fixed(measured, decimals), _fixed(limit, decimals)
+        if pair[0] != pair[1]:
+            return pair
+    return pair
 
 
 def percent(share: float) -> str:
     """A share as a percentage with at most two decimals: 0.125 -> 12.5%."""
-    return f"{round(share * 100, 2):g}%"
+    return f"{_fixed(share * 100, 2)}%"
 
 
 def evaluate(result: LoadResult, thresholds: Thresholds) -> list[str]:
@@ -67,18 +90,18 @@ def evaluate(result: LoadResult, thresholds: Thresholds) -> list[str]:
             ("p99", thresholds.p99_ms, stats.p99_ms),
         ):
             if limit is not None and measured > limit:
-                breaches.append(f"{kind} {name} {number(measured)} ms > limit {number(limit)} ms")
+                shown, most = apart(measured, limit)
+                breaches.append(f"{kind} {name} {shown} ms > limit {most} ms")
         rate = thresholds.max_error_rate
         if rate is not None and stats.error_rate > rate:
+            shown, most = apart(stats.error_rate * 100, rate * 100)
             breaches.append(
-                f"{kind} error rate {percent(stats.error_rate)} "
-                f"({stats.failures} of {stats.count}) > limit {percent(rate)}"
+                f"{kind} error rate {shown}% ({stats.failures} of {stats.count}) > limit {most}%"
             )
-    if thresholds.min_rps is not None and result.total.rps < thresholds.min_rps:
-        breaches.append(
-            f"throughput {number(result.total.rps)} req/s < minimum "
-            f"{number(thresholds.min_rps)} req/s"
-        )
+    least = thresholds.min_rps
+    if least is not None and result.total.rps < least:
+        shown, least_shown = apart(result.total.rps, least)
+        breaches.append(f"throughput {shown} req/s < minimum {least_shown} req/s")
     return breaches
 
 

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from main.core.load import cli as load_cli
     from main.core.load import markdown as load_markdown
     from main.core.load import result as load_result
+    from main.core.load import spec as load_spec
     from main.core.load.settings import LoadSettings
 else:
     # Loaded when a load test runs, not when the module loads (core/lazy.py).
@@ -37,6 +38,7 @@ else:
     load_cli = lazy_import("main.core.load.cli")
     load_markdown = lazy_import("main.core.load.markdown")
     load_result = lazy_import("main.core.load.result")
+    load_spec = lazy_import("main.core.load.spec")
 
 LOCUST_VERSION = "2.47.0"
 GENERATOR_IMAGE = "python:3.12-slim"
@@ -245,9 +247,7 @@ def plan(
     Raises:
         PipelineError: a settings mistake, before anything is built or started.
     """
-    if workers < 0:
-        msg = "--workers must be 0 (one generator) or more (a master and that many workers)"
-        raise PipelineError(msg)
+    load_spec.check_workers("--workers", workers)
     target = url or f"http://{SERVICE_ALIAS}:{config.port}"
     spec = settings.spec(
         target,

@@ -193,7 +193,9 @@ async def test_load_test_needs_an_image_or_a_url(
         ({"users": 0}, r"^--users: Input should be greater than or equal to 1"),
         ({"max_error_rate": 2.0}, r"^--max-error-rate: Input should be less than or equal to 1"),
         ({"on_breach": "maybe"}, r"^--on-breach: Input should be 'fail' or 'warn'"),
-        ({"workers": -1}, r"^--workers must be 0"),
+        ({"workers": -1}, r"^--workers must be a whole number from 0 to 64, got -1$"),
+        # each worker is a Dagger service of its own: a typo must not start thousands
+        ({"workers": 5000}, r"^--workers must be a whole number from 0 to 64, got 5000$"),
     ],
 )
 async def test_a_bad_override_is_one_line_before_anything_runs(
@@ -207,6 +209,7 @@ def test_a_finished_run_becomes_the_result_object() -> None:
     started = 1_000.0
     samples = [Sample("health", started + 0.5, 30.0) for _ in range(10)]
     samples.append(Sample("mcp.tools_call", started + 0.7, 5.0, "tools/call answered HTTP 500"))
+    samples.append(Sample("mcp.tools_call", started + 0.8, 5.0))
     result = judge(
         summarize(samples, target="http://app:8000", users=2, started=started, ended=started + 1),
         Thresholds(p95_ms=20),

@@ -27,6 +27,13 @@ URL = "http://app:8000"
         ([URL, "--workers", "2", "--worker"], "not allowed with argument"),
         ([URL, "--master-port", "70000"], "--master-port must be a TCP port"),
         (["app:8000"], "URL must be absolute"),
+        # a master waiting NaN or infinite seconds for its workers would never give up
+        ([URL, "--master", "--connect-timeout", "nan"], "--connect-timeout must be a positive"),
+        ([URL, "--master", "--connect-timeout=inf"], "--connect-timeout must be a positive"),
+        ([URL, "--connect-timeout=-1"], "--connect-timeout must be a positive"),
+        # one process (or one Dagger service) per worker: a typo must not start thousands
+        ([URL, "--workers", "5000"], "--workers must be a whole number from 0 to 64"),
+        ([URL, "--master", "--expect-workers=5000"], "--expect-workers must be a whole number"),
     ],
 )
 def test_bad_usage_is_one_line_exit_two_and_a_json_document(

@@ -20,9 +20,9 @@ from typing import Any, NoReturn
 
 from main.core.argv import ValueKeepingParser
 from main.core.errors import PipelineError
-from main.core.load.spec import LoadSpec
+from main.core.load.spec import LoadSpec, check_workers
 from main.core.load.thresholds import Thresholds
-from main.core.smoke.spec import DEFAULT_HEALTH_PATH, DEFAULT_MCP_PATH
+from main.core.smoke.spec import DEFAULT_HEALTH_PATH, DEFAULT_MCP_PATH, check_seconds
 
 EXIT_PASSED, EXIT_FAILED, EXIT_BAD_ARGUMENTS = 0, 1, 2
 MASTER_PORT = 5557  # Locust's own default
@@ -95,9 +95,9 @@ def _json_object(option: str, text: str) -> dict[str, Any]:
 
 
 def _check_roles(args: argparse.Namespace) -> None:
-    if args.workers < 0 or args.expect_workers < 1:
-        msg = "--workers must be 0 or more, --expect-workers 1 or more"
-        raise PipelineError(msg)
+    check_workers("--workers", args.workers)
+    check_workers("--expect-workers", args.expect_workers, least=1)
+    check_seconds("--connect-timeout", args.connect_timeout)
     for option, port in (
         ("--master-bind-port", args.master_bind_port),
         ("--master-port", args.master_port),

@@ -31,6 +31,7 @@ MCP_TOOLS_CALL = "mcp.tools_call"
 MCP_KINDS = (MCP_INITIALIZE, MCP_TOOLS_LIST, MCP_TOOLS_CALL)
 
 MAX_USERS = 10_000  # one generator process holds a few thousand; more is a typo
+MAX_WORKERS = 64  # each is a process (or a Dagger service) of its own; more is a typo
 MAX_DURATION = 24 * 3600.0
 REQUEST_TIMEOUT = 10.0
 
@@ -113,6 +114,11 @@ class LoadSpec:
     def kind_of(self, path: str) -> str:
         """The kind a plain GET of ``path`` is counted under."""
         return HEALTH if path == self.health_path else path_kind(path)
+
+
+def check_workers(option: str, workers: int, *, least: int = 0) -> None:
+    """Refuse a worker count that would start more processes or services than any run needs."""
+    _check_count(option, workers, least, MAX_WORKERS)
 
 
 def _check_count(option: str, value: int, low: int, high: int) -> None:

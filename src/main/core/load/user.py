@@ -20,7 +20,7 @@ loaded only by the runner, never by ``import main.core.load``.
 
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any, ClassVar, Protocol
 
 import httpx
@@ -33,6 +33,7 @@ from main.core.load.spec import (
     MCP_TOOLS_LIST,
     LoadSpec,
 )
+from main.core.load.tools import first_callable_tool
 from main.core.smoke.mcp import McpError, McpSession
 from main.core.smoke.wire import EXCERPT_BYTES, REQUEST_CAP, Cut, Deadline, fetch
 from main.core.text import clip
@@ -62,23 +63,6 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, McpError | StatusError | ToolError | Cut):
         return clip(str(exc), ERROR_LENGTH)
     return clip(f"{type(exc).__name__}: {exc}", ERROR_LENGTH)
-
-
-def first_callable_tool(tools: object) -> tuple[str | None, str]:
-    """The first listed tool if it needs no arguments, else None and why not."""
-    if not isinstance(tools, list) or not tools or not isinstance(tools[0], Mapping):
-        return None, "tools/call skipped: tools/list returned no tool"
-    first = tools[0]
-    name = str(first.get("name", ""))
-    schema = first.get("inputSchema")
-    required = schema.get("required", []) if isinstance(schema, Mapping) else []
-    if required:
-        needs = ", ".join(str(item) for item in required)
-        return None, (
-            f"tools/call skipped: no tool configured, and the first listed tool {name!r} "
-            f"needs arguments ({needs}); set the tool and its arguments"
-        )
-    return name, f"tools/call calls {name!r}, the first listed tool (no tool configured)"
 
 
 class McpUser(User):

@@ -78,3 +78,20 @@ def test_a_limit_no_run_can_be_held_to_is_refused(changes: dict[str, float], mes
 
 def test_a_zero_error_rate_is_a_valid_limit() -> None:
     assert Thresholds(max_error_rate=0.0).max_error_rate == 0.0
+
+
+def test_a_ramp_up_longer_than_the_run_is_said_with_the_users_that_ran() -> None:
+    # 5 users at 0.3 per second: one starts at once, the next only after 3.3 s, so a
+    # 2 s run measures one user; the report must not read as if five had run.
+    slow = LoadSpec(url="http://t", users=5, spawn_rate=0.3, duration_seconds=2)
+    assert slow.ramp_up_note() == (
+        "the ramp-up (5 users at 0.3 per second: 16.7 s) is longer than the 2 s run: "
+        "about 1 of the 5 users ran"
+    )
+    assert LoadSpec(url="http://t", users=50, spawn_rate=10, duration_seconds=2).ramp_up_note() == (
+        "the ramp-up (50 users at 10 per second: 5 s) is longer than the 2 s run: "
+        "about 21 of the 50 users ran"
+    )
+    assert (
+        LoadSpec(url="http://t", users=5, spawn_rate=5, duration_seconds=2).ramp_up_note() is None
+    )

@@ -146,6 +146,9 @@ def _stop(runner: Runner) -> None:
 def _result(
     spec: LoadSpec, recorder: Recorder, started: float, ended: float, workers: int
 ) -> LoadResult:
+    ramp = spec.ramp_up_note()
+    if ramp is not None:
+        recorder.note(ramp)
     return summarize(
         recorder.samples,
         target=spec.url,

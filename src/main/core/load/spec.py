@@ -111,9 +111,31 @@ class LoadSpec:
         health = () if self.health_path is None else (self.health_path,)
         return health + self.paths
 
+    def ramp_up_note(self) -> str | None:
+        """What the report must say when the run ends before every user has started.
+
+        Locust starts one user at once and the next every ``1 / spawn_rate`` seconds, so
+        a slow spawn rate (below 1, or many users) can leave most of them unstarted: the
+        figures then measure fewer clients than ``users`` says.
+        """
+        ramp = self.users / self.spawn_rate
+        if ramp <= self.duration_seconds:
+            return None
+        ran = min(self.users, math.floor(self.duration_seconds * self.spawn_rate) + 1)
+        return (
+            f"the ramp-up ({self.users} users at {self.spawn_rate:g} per second: "
+            f"{_seconds(ramp)} s) is longer than the {_seconds(self.duration_seconds)} s run: "
+            f"about {ran} of the {self.users} users ran"
+        )
+
     def kind_of(self, path: str) -> str:
         """The kind a plain GET of ``path`` is counted under."""
         return HEALTH if path == self.health_path else path_kind(path)
+
+
+def _seconds(value: float) -> str:
+    """Seconds with one decimal at most, never an exponent."""
+    return f"{round(value, 1):.1f}".removesuffix(".0")
 
 
 def check_workers(option: str, workers: int, *, least: int = 0) -> None:

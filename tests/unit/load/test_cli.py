@@ -107,3 +107,26 @@ def test_the_command_line_carries_a_run_exactly(  # noqa: PLR0913, PLR0917 - one
     _, parsed, parsed_limits = parse(argv_for(spec, thresholds))
     assert parsed == spec
     assert parsed_limits == thresholds
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        ("--json-out=/", "--json-out names a directory, not a file: '/'"),
+        ("--csv-prefix=/proc/no-such/run", "--csv-prefix: cannot create the folder /proc/no-such"),
+        (
+            "--json-out=/proc/no-such/load.json",
+            "--json-out: cannot create the folder /proc/no-such",
+        ),
+    ],
+)
+def test_an_output_that_cannot_be_written_is_bad_usage_before_the_run(
+    option: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Found after the run, it was a traceback and no JSON document at all.
+    with pytest.raises(SystemExit) as caught:
+        parse([URL, option])
+    assert caught.value.code == EXIT_BAD_ARGUMENTS
+    out, err = capsys.readouterr()
+    assert message in err
+    assert message in json.loads(out)["breaches"][0]

@@ -16,6 +16,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, NoReturn
 
 from main.core.argv import ValueKeepingParser
@@ -107,12 +108,29 @@ def _check_roles(args: argparse.Namespace) -> None:
             raise PipelineError(msg)
 
 
+def _prepare_outputs(json_out: str | None, csv_prefix: str | None) -> None:
+    """Make the folders the files go to now, so a bad path is bad usage, not a lost run."""
+    if json_out is not None and Path(json_out).is_dir():
+        msg = f"--json-out names a directory, not a file: {json_out!r}"
+        raise PipelineError(msg)
+    for option, path in (("--json-out", json_out), ("--csv-prefix", csv_prefix)):
+        if path is None:
+            continue
+        folder = Path(path).parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            msg = f"{option}: cannot create the folder {folder} ({exc.strerror})"
+            raise PipelineError(msg) from None
+
+
 def parse(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, LoadSpec, Thresholds]:
     """Parse the command line; a mistake exits with status 2 and one line."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         _check_roles(args)
+        _prepare_outputs(args.json_out, args.csv_prefix)
         spec = LoadSpec(
             url=args.url,
             users=args.users,
@@ -227,16 +245,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
     result = judge(result, thresholds)
     text = result.to_json()
+    sys.stdout.write(text + "\n")  # first: the document must not depend on the file
+    sys.stderr.write(result.summary() + "\n")
     if args.json_out:
         _write(args.json_out, text)
-    sys.stdout.write(text + "\n")
-    sys.stderr.write(result.summary() + "\n")
     return EXIT_PASSED if result.passed else EXIT_FAILED
 
 
 def _write(path: str, text: str) -> None:
-    from pathlib import Path  # noqa: PLC0415 - only when a file is asked for
-
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text + "\n", encoding="utf-8")

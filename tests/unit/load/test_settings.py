@@ -65,6 +65,15 @@ def test_a_full_table_becomes_the_spec_and_limits_of_a_run() -> None:
         ),
         ('paths = ["/m", "/m"]', r"^\[tool.pipeline.load\].paths: a path is listed twice"),
         ('tool = ""', r"^\[tool.pipeline.load\].tool: String should have at least 1 character"),
+        # mistakes in the mix are caught with the config, not after deploy-staging deployed
+        (
+            "tool-arguments = { a = 1 }",
+            r"^\[tool.pipeline.load\].tool-arguments: arguments need a tool: set tool too",
+        ),
+        (
+            "health-weight = 0\nmcp-weight = 0",
+            r"^\[tool.pipeline.load\].mcp-weight: health-weight and mcp-weight are both 0",
+        ),
     ],
 )
 def test_a_bad_key_is_one_line_naming_it(body: str, message: str) -> None:

@@ -10,7 +10,7 @@ command-line arguments (:func:`main.core.load.cli.argv_for`).
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 
 from main.core.errors import PipelineError
 from main.core.load.spec import MAX_DURATION, MAX_USERS, LoadSpec
@@ -83,6 +83,23 @@ class LoadSettings(SettingsTable):
                 raise ValueError(msg)
         if len(set(value)) != len(value):
             msg = "a path is listed twice"
+            raise ValueError(msg)
+        return value
+
+    @field_validator("tool_arguments")
+    @classmethod
+    def _arguments(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        # Checked with the config, not by LoadSpec when deploy-staging has already deployed.
+        if value and info.data.get("tool") is None:
+            msg = "arguments need a tool: set tool too"
+            raise ValueError(msg)
+        return value
+
+    @field_validator("mcp_weight")
+    @classmethod
+    def _weights(cls, value: int, info: ValidationInfo) -> int:
+        if value == 0 and info.data.get("health_weight") == 0:
+            msg = "health-weight and mcp-weight are both 0: nothing would be sent; raise one"
             raise ValueError(msg)
         return value
 

@@ -166,6 +166,24 @@ def test_per_kind_figures_of_a_slow_failing_tool(slow_tools_server: str) -> None
     assert any("tools/call answered HTTP 500" in line for line in document["errors"])
 
 
+def test_a_tool_call_that_hangs_fails_the_run_instead_of_passing_without_figures() -> None:
+    with serving_app(
+        "tests.support.load_servers:hanging_tools_call",
+        extra_args=["--log-level", "warning"],
+        cwd=REPO_ROOT,
+    ) as base:
+        code, document, _ = load(
+            base, "--users=2", "--duration=1.5", "--tool=echo", '--tool-args={"text": "hi"}'
+        )
+    assert code == 1
+    assert document["requests"]["mcp.tools_call"]["count"] == 0
+    assert document["requests"]["health"]["count"] > 0
+    assert document["in_flight"] == {"mcp.tools_call": 2}
+    assert document["breaches"] == [
+        "target failing: no mcp.tools_call request finished in 1.5 s (2 still waiting at the stop)"
+    ]
+
+
 def test_a_hanging_target_cannot_hold_the_run_past_its_duration() -> None:
     # Without the hard stop a request would wait its full 10 s timeout, and Locust would
     # wait for it: the subprocess timeout (8 s) would fail the test.

@@ -6,7 +6,7 @@
 - :class:`HangingHandler`: reads the request and never answers (until the test ends).
 - :func:`slow_tools_call` (an ASGI app for uvicorn): the real sample MCP server, except
   that every ``TOOLS_FAIL_EVERY``-th ``tools/call`` fails with 500 and the others wait
-  ``TOOLS_DELAY`` seconds first.
+  ``TOOLS_DELAY`` seconds first; :func:`hanging_tools_call`: its ``tools/call`` hangs.
 """
 
 import asyncio
@@ -85,8 +85,17 @@ def hanging_server() -> Iterator[str]:
         release.set()
 
 
+def hanging_tools_call() -> App:
+    """The sample MCP server whose ``tools/call`` never answers within a test."""
+    return _tools_call_app(hang=True)
+
+
 def slow_tools_call() -> App:
     """The sample MCP server with a slow, sometimes failing ``tools/call``."""
+    return _tools_call_app(hang=False)
+
+
+def _tools_call_app(*, hang: bool) -> App:
     server = importlib.import_module("sample_service.server")
     inner: App = server.build_app()
     calls = itertools.count()
@@ -103,6 +112,8 @@ def slow_tools_call() -> App:
             more = bool(message.get("more_body"))
         body = b"".join(m.get("body", b"") for m in messages)
         if b'"tools/call"' in body:
+            if hang:
+                await asyncio.sleep(HANG_LIMIT)
             if next(calls) % TOOLS_FAIL_EVERY == TOOLS_FAIL_EVERY - 1:
                 headers = [(b"content-type", b"text/plain"), (b"content-length", b"4")]
                 await send({"type": "http.response.start", "status": 500, "headers": headers})

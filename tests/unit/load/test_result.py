@@ -177,3 +177,19 @@ def test_nothing_credential_shaped_from_the_target_or_the_server_reaches_the_jso
     assert "hunter2" not in text
     assert json.loads(text)["notes"] == ["tools/call calls '***' the first listed tool"]
     assert json.loads(text)["target"] == "http://***@app:8000"
+
+
+def test_requests_still_waiting_at_the_stop_are_reported_per_kind() -> None:
+    result = summarize(
+        samples("health", [1.0]),
+        target="t",
+        users=4,
+        started=START,
+        ended=START + 1,
+        kinds=["health", "mcp.tools_call"],
+        in_flight={"mcp.tools_call": 3, "health": 0},
+    )
+    assert result.in_flight == {"mcp.tools_call": 3}
+    document = json.loads(result.to_json())
+    assert document["in_flight"] == {"mcp.tools_call": 3}
+    assert LoadResult.from_json(result.to_json()).in_flight == {"mcp.tools_call": 3}

@@ -131,3 +131,16 @@ def test_large_figures_are_plain_decimals_never_exponents() -> None:
         "health p95 2500000 ms > limit 1250000 ms",
         "throughput 10 req/s < minimum 10000000 req/s",
     ]
+
+
+def test_a_kind_whose_requests_all_hung_past_the_stop_fails_the_run() -> None:
+    # tools/call hangs: no call finishes within a short run, so it has no figures at all,
+    # and judging only finished requests would pass the run on its fast health checks.
+    measured = replace(
+        result({"health": stats(), "mcp.tools_call": KindStats()}),
+        in_flight={"mcp.tools_call": 3, "health": 1},
+    )
+    judged = judge(measured, Thresholds(p95_ms=500))
+    assert judged.breaches == (
+        "target failing: no mcp.tools_call request finished in 10 s (3 still waiting at the stop)",
+    )

@@ -20,6 +20,7 @@ import json
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -144,6 +145,9 @@ class LoadResult:
     workers: int = 0
     breaches: tuple[str, ...] = ()
     judged: bool = field(default=False)
+    # Requests per kind still waiting for an answer when the run stopped (not counted
+    # above): a kind that only hangs has no figures, and must not pass for it.
+    in_flight: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -183,6 +187,7 @@ class LoadResult:
             "timeline": [point.to_dict() for point in self.timeline],
             "errors": list(self.errors),
             "notes": list(self.notes),
+            "in_flight": dict(self.in_flight),
         }
 
     def to_json(self) -> str:
@@ -222,7 +227,20 @@ class LoadResult:
             workers=int(data.get("workers", 0)),
             breaches=tuple(str(line) for line in data.get("breaches", [])),
             judged=bool(data.get("passed")) or bool(data.get("breaches")),
+            in_flight=_waiting(data.get("in_flight", {})),
         )
+
+
+def _waiting(counts: object) -> dict[str, int]:
+    """The kinds with requests in flight, from a mapping of kind to count; others dropped."""
+    if not isinstance(counts, Mapping):
+        return {}
+    waiting: dict[str, int] = {}
+    for kind, count in counts.items():
+        with suppress(TypeError, ValueError):
+            if int(count) > 0:
+                waiting[str(kind)] = int(count)
+    return waiting
 
 
 def _empty_total() -> dict[str, Any]:
@@ -279,6 +297,7 @@ def summarize(  # noqa: PLR0913 - what a run knows about itself, said once
     kinds: Iterable[str] = (),
     notes: Iterable[str] = (),
     workers: int = 0,
+    in_flight: Mapping[str, int] | None = None,
 ) -> LoadResult:
     """The figures of a run from its samples; ``kinds`` are listed even without a request.
 
@@ -308,4 +327,5 @@ def summarize(  # noqa: PLR0913 - what a run knows about itself, said once
         errors=_error_lines(kept),
         notes=tuple(dict.fromkeys(clip(note, ERROR_LENGTH) for note in notes)),
         workers=workers,
+        in_flight=_waiting(in_flight or {}),
     )

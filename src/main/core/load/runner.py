@@ -4,7 +4,8 @@ The run is bounded by its duration whatever the target does: the runner sleeps f
 the duration, then stops every user at once (Locust kills their greenlets, so a
 request stuck on a hanging server ends there), with a hard limit on the stop itself.
 Requests still in flight at that moment are not counted; the figures cover the stated
-duration only.
+duration only, and the result says how many of each kind were still waiting (a kind
+that only hangs fails the run instead of passing without figures).
 
 Samples (kind, end time, milliseconds, error) are recorded from Locust's ``request``
 event. In distributed mode each worker sends its samples with Locust's regular worker
@@ -22,6 +23,7 @@ import csv
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -52,6 +54,7 @@ class Recorder:
         """Start empty."""
         self.samples: list[Sample] = []
         self.notes: dict[str, None] = {}
+        self.waiting: Counter[str] = Counter()  # requests sent and not yet answered, by kind
         self._sent = 0
         self._sent_notes = 0
 
@@ -71,12 +74,29 @@ class Recorder:
         """Keep a remark once."""
         self.notes.setdefault(text, None)
 
-    def drain(self) -> dict[str, Any]:
-        """What arrived since the last drain, in a form Locust's messages carry."""
+    def begin(self, kind: str) -> None:
+        """A request of ``kind`` was sent."""
+        self.waiting[kind] += 1
+
+    def end(self, kind: str) -> None:
+        """A request of ``kind`` ended (a request the stop killed never does)."""
+        self.waiting[kind] -= 1
+
+    def drain(self, *, final: bool = False) -> dict[str, Any]:
+        """What arrived since the last drain, in a form Locust's messages carry.
+
+        The ``final`` drain, after the stop, also says what was still waiting then.
+        """
         fresh = self.samples[self._sent :]
         notes = list(self.notes)[self._sent_notes :]
         self._sent, self._sent_notes = len(self.samples), len(self.notes)
-        return {"samples": [[s.kind, s.ended, s.ms, s.error] for s in fresh], "notes": notes}
+        drained: dict[str, Any] = {
+            "samples": [[s.kind, s.ended, s.ms, s.error] for s in fresh],
+            "notes": notes,
+        }
+        if final:
+            drained["in_flight"] = dict(+self.waiting)
+        return drained
 
     def absorb(self, data: object) -> None:
         """Add a worker's drained samples (anything malformed is left out)."""
@@ -92,6 +112,10 @@ class Recorder:
                 )
         for text in data.get("notes", []):
             self.note(str(text))
+        waiting = data.get("in_flight", {})
+        for kind, count in waiting.items() if isinstance(waiting, dict) else ():
+            with suppress(TypeError, ValueError):
+                self.waiting[str(kind)] += int(count)
 
 
 def user_class(spec: LoadSpec, recorder: Recorder) -> type[McpUser]:
@@ -158,6 +182,7 @@ def _result(
         kinds=kinds(spec),
         notes=recorder.notes,
         workers=workers,
+        in_flight=recorder.waiting,
     )
 
 
@@ -259,7 +284,7 @@ def run_worker(spec: LoadSpec, *, master_host: str, master_port: int) -> None:
 
     def stop(environment: Environment, **_: Any) -> None:  # noqa: ANN401, ARG001
         runner.greenlet.spawn(runner.stop).join(timeout=STOP_LIMIT)
-        runner.send_message(FINAL_MESSAGE, recorder.drain())
+        runner.send_message(FINAL_MESSAGE, recorder.drain(final=True))
 
     runner.register_message(STOP_MESSAGE, stop)
     environment.events.report_to_master.add_listener(  # type: ignore[no-untyped-call]

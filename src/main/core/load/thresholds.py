@@ -117,11 +117,18 @@ def target_failures(result: LoadResult) -> list[str]:
     if total.failures == total.count:
         first = f" (e.g. {result.errors[0]})" if result.errors else ""
         return [f"target failing: all {total.count} requests failed{first}"]
-    return [
-        f"target failing: all {stats.count} {kind} requests failed{_example(result, kind)}"
-        for kind, stats in result.requests.items()
-        if stats.count and stats.failures == stats.count
-    ]
+    failing: list[str] = []
+    for kind, stats in result.requests.items():
+        waiting = result.in_flight.get(kind, 0)
+        if stats.count == 0 and waiting:
+            failing.append(
+                f"target failing: no {kind} request finished in {number(result.duration_s)} s "
+                f"({waiting} still waiting at the stop)"
+            )
+        elif stats.count and stats.failures == stats.count:
+            example = _example(result, kind)
+            failing.append(f"target failing: all {stats.count} {kind} requests failed{example}")
+    return failing
 
 
 def _example(result: LoadResult, kind: str) -> str:

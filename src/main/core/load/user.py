@@ -49,6 +49,12 @@ class Notes(Protocol):
     def note(self, text: str) -> None:
         """Keep ``text`` once, however many users say it."""
 
+    def begin(self, kind: str) -> None:
+        """A request of ``kind`` was sent."""
+
+    def end(self, kind: str) -> None:
+        """A request of ``kind`` ended; one the stop kills never does."""
+
 
 class StatusError(Exception):
     """A plain GET answered an error status."""
@@ -124,12 +130,16 @@ class McpUser(User):
         """Run one request, fire its event; (succeeded, what it returned)."""
         request_type = "MCP" if kind in MCP_KINDS else "GET"
         started = time.perf_counter()
+        self.notes.begin(kind)
         try:
             value = call()
         except Exception as exc:  # noqa: BLE001 - whatever the server does is a failure, never a crash
+            self.notes.end(kind)
             self._fire(kind, request_type, started, exc)
             self._forget_session_after(exc)
             return False, exc
+        # Not in a `finally`: the stop's GreenletExit must leave the request counted as waiting.
+        self.notes.end(kind)
         self._fire(kind, request_type, started, None)
         return True, value
 

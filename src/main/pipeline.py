@@ -426,7 +426,10 @@ class Pipeline:
         ] = None,
         min_rps: Annotated[float | None, Doc("Lowest total requests per second")] = None,
         workers: Annotated[
-            int, Doc("0: one generator; N: Locust's distributed mode, a master and N workers")
+            int,
+            Doc(
+                "0: one generator; N (up to 64): Locust's distributed mode, a master and N workers"
+            ),
         ] = 0,
         on_breach: Annotated[
             str | None, Doc("fail: a breach fails this call; warn: return the result anyway")

@@ -70,7 +70,8 @@ if TYPE_CHECKING:
     from main.scan import Scan
 
 ScanFn = Callable[[dagger.Container, ScanMode], Awaitable["Scan"]]
-LoadFn = Callable[[str], Awaitable["LoadTestResult"]]  # a load test of the URL, never raising
+# A load test of the URL: a breach is in its result; an error means it could not run.
+LoadFn = Callable[[str], Awaitable["LoadTestResult"]]
 LOAD_TEST = "load-test"
 
 
@@ -421,6 +422,41 @@ def _not_deployable(run: Run, delivery: Delivery) -> str:
     return ""
 
 
+class LoadTests:
+    """The load test of one deploy-staging run: the deploy's verify, or a report after it."""
+
+    def __init__(self, load: LoadFn, url: str, *, gate: bool) -> None:
+        """``gate``: on-breach = fail, so a breach is a failure of the new image."""
+        self.load, self.url, self.gate = load, url, gate
+        self.done: list[tuple[LoadTestResult, float]] = []
+
+    async def run(self) -> "LoadTestResult":
+        """One load test of the live URL; an error is one line (a breach is a result)."""
+        clock = Stopwatch()
+        try:
+            loaded = await self.load(self.url)
+        except STAGE_ERRORS as exc:  # one line, whichever way the generator failed
+            msg = f"load test could not run: {failure_text(exc)}"
+            raise PipelineError(msg) from None
+        self.done.append((loaded, clock.seconds()))
+        return loaded
+
+    async def verify(self) -> str:
+        """The deploy's extra check: why the new image fails it, or empty."""
+        loaded = await self.run()
+        return f"load test: {loaded.summary}" if loaded.blocking else ""
+
+    async def report(self, run: Run, *, deployed: bool) -> None:
+        """Record the stage: after a gated deploy, or now (warn only) after a healthy one."""
+        if not self.gate and deployed:
+            try:
+                await self.run()
+            except PipelineError as exc:  # on-breach = warn: reported, never fatal
+                run.record(StageResult(LOAD_TEST, "failed", 0.0, str(exc), blocking=False))
+        if self.done:
+            load_stage(run, *self.done[-1], blocking=self.gate)
+
+
 async def deploy_stage(
     run: Run, target: Target, delivery: Delivery, load: LoadFn | None = None
 ) -> None:
@@ -438,22 +474,9 @@ async def deploy_stage(
     if why or delivery.ssh_key is None:
         run.record(skipped(DEPLOY, why, blocking=False))
         return
-    loads: list[tuple[LoadTestResult, float]] = []
-    testing = load if config.load.enabled else None
-    gate = testing is not None and config.load.on_breach == "fail"
-    url = config.deploy.url
-
-    async def load_test() -> "LoadTestResult":
-        assert testing is not None  # noqa: S101 - only called when a load test is set
-        clock = Stopwatch()
-        loaded = await testing(url)
-        loads.append((loaded, clock.seconds()))
-        return loaded
-
-    async def verify() -> str:
-        loaded = await load_test()
-        return f"load test: {loaded.summary}" if loaded.blocking else ""
-
+    tests = None
+    if load is not None and config.load.enabled:
+        tests = LoadTests(load, config.deploy.url, gate=config.load.on_breach == "fail")
     clock = Stopwatch()
     request = deploying.Request(
         config=config,
@@ -462,7 +485,7 @@ async def deploy_stage(
         image=f"{target.repository}@{run.report.digest}",
         ref=target.revision.sha,
         by=f"deploy-staging ({target.ref or 'working tree'} at {target.revision.sha[:12]})",
-        verify=verify if gate else None,
+        verify=tests.verify if tests is not None and tests.gate else None,
     )
     access = deploying.RegistryAccess(delivery.token, delivery.username)
     try:
@@ -474,10 +497,8 @@ async def deploy_stage(
     run.update(deploy=deploy_summary(result))
     if moved:
         run.update(notes=(*run.report.notes, moved))
-    if testing is not None and not gate and result.passed:
-        await load_test()
-    if loads:
-        load_stage(run, *loads[-1], blocking=gate)
+    if tests is not None:
+        await tests.report(run, deployed=result.passed)
 
 
 def load_stage(run: Run, result: "LoadTestResult", seconds: float, *, blocking: bool) -> None:

@@ -17,6 +17,7 @@ import pytest
 from dagger import dag
 
 from main import workflows
+from main.core.errors import PipelineError
 from main.core.image import parse_image
 from main.core.load.result import LoadResult
 from main.core.report.model import Publication
@@ -148,3 +149,22 @@ async def test_a_load_breach_only_warns_when_asked(
     assert "p95" in detail
     assert run.report.ok
     assert project.serving() == "v1"
+
+
+async def test_a_load_test_that_cannot_run_is_reported_never_fatal_when_it_only_warns(
+    tmp_path: Path, staging_host: StagingHost, project: Staged
+) -> None:
+    settings = '\n[tool.pipeline.load]\nenabled = true\non-breach = "warn"\n'
+    target = target_for(tmp_path / "s", project, settings)
+    run = published(target, staging_host.images["v1"])
+
+    async def cannot_run(url: str) -> LoadTestResult:
+        msg = f"the generator printed nothing for {url}"
+        raise PipelineError(msg)
+
+    await workflows.deploy_stage(run, target, delivery(staging_host), cannot_run)
+    assert stage(run, "deploy")[0] == "passed"
+    status, detail, blocking = stage(run, "load-test")
+    assert (status, blocking) == ("failed", False)
+    assert detail == f"load test could not run: the generator printed nothing for {project.url}"
+    assert run.report.ok

@@ -177,7 +177,8 @@ def test_a_tool_call_that_hangs_fails_the_run_instead_of_passing_without_figures
         )
     assert code == 1
     assert document["requests"]["mcp.tools_call"]["count"] == 0
-    assert document["requests"]["health"]["count"] > 0
+    # Whether a user's first round is a health check or MCP is random (weights 1:1), so the
+    # health count may be 0; every user ends stuck in the hanging call well before 1.5 s.
     assert document["in_flight"] == {"mcp.tools_call": 2}
     assert document["breaches"] == [
         "target failing: no mcp.tools_call request finished in 1.5 s (2 still waiting at the stop)"

@@ -8,6 +8,8 @@ from main.core.deploy.errors import DeployError
 from main.core.deploy.orchestrate import Release
 from main.core.deploy.result import DeployResult, Step
 from main.core.deploy.ssh import SshEndpoint, known_hosts_text
+from main.core.errors import PipelineError
+from main.core.smoke.result import CheckResult, SmokeReport
 
 NEW = "127.0.0.1:5000/app@sha256:" + "b" * 64
 OLD = "127.0.0.1:5000/app@sha256:" + "a" * 64
@@ -90,3 +92,16 @@ def test_a_lost_host_is_never_reported_as_running_nothing() -> None:
     assert "nothing of this service is running" not in lost.summary()
     assert "what runs on the target now is unknown" in lost.summary()
     assert DeployResult.from_json(lost.to_json()).running_unknown is True
+
+
+def test_the_json_reads_back_with_its_smoke_reports() -> None:
+    checks = (CheckResult("health", "failed", latency_ms=2.0, error="got 404", http_status=404),)
+    smoke = SmokeReport(target="http://127.0.0.1:8080", checks=checks, health="GET /health")
+    back = result(outcome="rolled-back", running=OLD, smoke=smoke, error="live smoke")
+    again = DeployResult.from_json(back.to_json())
+    assert again.smoke == smoke
+    assert again.rollback_smoke is None
+    assert again.summary() == back.summary()
+    broken = {**json.loads(back.to_json()), "smoke": ["not", "a", "report"]}
+    with pytest.raises(PipelineError, match=r"^not a deploy result: a smoke report must be"):
+        DeployResult.from_json(json.dumps(broken))

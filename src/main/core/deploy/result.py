@@ -151,4 +151,9 @@ class DeployResult:
 
 
 def _smoke(data: object) -> SmokeReport | None:
-    return None if data is None else SmokeReport.from_json(json.dumps(data))
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        msg = f"a smoke report must be an object, got {type(data).__name__}"
+        raise TypeError(msg)
+    return SmokeReport.from_dict(data)

@@ -6,6 +6,7 @@ service took to start, its logs) and renders it. Standard library only.
 """
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, cast
 
@@ -192,6 +193,18 @@ class SmokeReport:
             raise PipelineError(msg) from None
         if not isinstance(data, dict) or not isinstance(data.get("checks"), list):
             msg = f"the smoke checker's output is not a report: {excerpt(text.strip(), 300)!r}"
+            raise PipelineError(msg)
+        return cls.from_dict(data)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "SmokeReport":
+        """A report from its JSON form already parsed (e.g. inside a deploy result).
+
+        Raises:
+            PipelineError: when it has no list of checks.
+        """
+        if not isinstance(data.get("checks"), list):
+            msg = "not a smoke report: it has no list of checks"
             raise PipelineError(msg)
         startup = data.get("startup_seconds")
         return cls(

@@ -91,13 +91,9 @@ class DeployResult:
     @function
     def markdown(self) -> str:
         """The result as Markdown, for $GITHUB_STEP_SUMMARY."""
-        result = _core_result(self.report)
+        result = deploy_results.DeployResult.from_json(self.report)
         lines = report_markdown.deploy_section(sections.deploy_summary(result))
         return "\n".join(lines).strip() + "\n"
-
-
-def _core_result(text: str) -> "deploy_results.DeployResult":
-    return deploy_results.DeployResult.from_json(text)
 
 
 @dataclass(frozen=True)

@@ -117,15 +117,11 @@ class ComposeOverSsh:
         process dies or the network drops, the host releases the lock by itself, so a
         crashed runner never blocks the next deployment.
         """
-        lock = self.project.path(compose.LOCK_FILE)
-        holder = self.project.path(compose.LOCK_FILE + ".owner")
-        script = (
-            f"printf '%s\\n' \"$1\" > {compose.remote_path(holder)}; "
-            "echo locked; exec cat >/dev/null"
-        )
+        holder = self._remote(compose.LOCK_FILE + ".owner")
+        script = f"printf '%s\\n' \"$1\" > {holder}; echo locked; exec cat >/dev/null"
         command = (
             f"command -v flock >/dev/null || {{ echo 'no flock on this host' >&2; exit 127; }}; "
-            f"exec flock -w {max(round(timeout, 1), 0):g} {compose.remote_path(lock)} "
+            f"exec flock -w {max(round(timeout, 1), 0):g} {self._remote(compose.LOCK_FILE)} "
             f"sh -c {shlex.quote(script)} sh {shlex.quote(owner)}"
         )
         process = await self.shell.start(command)
@@ -151,7 +147,7 @@ class ComposeOverSsh:
         if "no flock" in stderr:
             msg = f"{self.endpoint.host} has no `flock` (util-linux): install it to deploy there"
             raise DeployError(msg)
-        who = (await self.shell.run(f"cat {compose.remote_path(holder)}", timeout=10)).stdout
+        who = (await self.shell.run(f"cat {holder}", timeout=10)).stdout
         msg = (
             f"another deployment holds the lock on {self.endpoint.host} "
             f"({who.strip() or 'holder unknown'}) and did not finish within {timeout:.0f} s: "
@@ -227,7 +223,7 @@ class ComposeOverSsh:
 
     async def history(self) -> list[Deployment]:
         """The host's history file, oldest first (empty on a new host)."""
-        path = compose.remote_path(self.project.path(compose.HISTORY_FILE))
+        path = self._remote(compose.HISTORY_FILE)
         self._entries = parse_history(await self._run(f"cat {path} 2>/dev/null || true"))
         return list(self._entries)
 
@@ -286,12 +282,8 @@ class ComposeOverSsh:
     async def _state(self) -> ContainerState | None:
         # The docker CLI, not Compose: Compose v1 is a Python program that takes half a
         # second to start, and this runs in a polling loop.
-        done = await self.shell.run(self.project.state_command(), timeout=30)
-        return (
-            compose.parse_state(done.stdout.strip().splitlines()[0])
-            if done.stdout.strip()
-            else None
-        )
+        printed = (await self.shell.run(self.project.state_command(), timeout=30)).stdout.strip()
+        return compose.parse_state(printed.splitlines()[0]) if printed else None
 
     async def _until_ready(self, image: str, deadline: float, timeout: float) -> ContainerState:
         last: ContainerState | None = None

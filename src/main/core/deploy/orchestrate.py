@@ -253,8 +253,9 @@ async def deploy(
     timeline = Timeline(clock)
     async with target.connected(timeline), _locked(target, plan, timeline):
         async with timeline.step("upload") as note:
-            note.detail = await target.upload()
-        release = replace(release, config=note.detail)
+            revision = await target.upload()
+            note.detail = revision
+        release = replace(release, config=revision)
         previous = current(await target.history())
         result = await _Session(target, plan, timeline).run(release, previous, "deploy")
     return replace(result, steps=tuple(timeline.steps), duration_seconds=clock() - started)

@@ -125,3 +125,34 @@ def test_a_hand_edited_revision_is_never_shell_code_nor_a_pattern(
     assert done.returncode == 0, done.stderr
     assert not (tmp_path / "pwned").exists()
     assert not (tmp_path / "compose-aaa.yml").exists()
+
+
+def _pin_in(folder: Path, restore: str) -> subprocess.CompletedProcess[str]:
+    project = ComposeProject(str(folder), "mcp", "app")
+    files = {"pipeline.env": "PIPELINE_IMAGE=x@sha256:" + "a" * 64 + "\n"}
+    return subprocess.run(
+        ["sh", "-c", project.pin_command(files, restore=restore)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
+def test_pinning_puts_a_kept_revision_back_in_place(tmp_path: Path) -> None:
+    (tmp_path / "compose.yml").write_text("new\n")
+    (tmp_path / "compose-aaaaaaaaaaaa.yml").write_text("old\n")
+    done = _pin_in(tmp_path, "aaaaaaaaaaaa")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "compose.yml").read_text() == "old\n"
+    assert (tmp_path / "pipeline.env").read_text().startswith("PIPELINE_IMAGE=x@sha256:")
+
+
+def test_a_revision_the_host_no_longer_keeps_leaves_the_file_in_place(tmp_path: Path) -> None:
+    # As DeployTarget.roll_out promises, and as _kept_text already reads the file in place
+    # for its version line when the revision is gone.
+    (tmp_path / "compose.yml").write_text("current\n")
+    done = _pin_in(tmp_path, "bbbbbbbbbbbb")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "compose.yml").read_text() == "current\n"
+    assert (tmp_path / "pipeline.env").exists()

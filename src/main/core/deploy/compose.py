@@ -121,13 +121,14 @@ class ComposeProject:
     def pin_command(self, files: dict[str, str], restore: str = "") -> str:
         """One shell line writing small generated files (override, env), each atomically.
 
-        ``restore`` names a kept Compose revision to put back in place first. The texts
-        travel in the command as quoted here-documents: they are generated here and hold
-        no line equal to the delimiter.
+        ``restore`` names a kept Compose revision to put back in place first, if the
+        host still keeps it. The texts travel in the command as quoted here-documents:
+        they are generated here and hold no line equal to the delimiter.
         """
         parts = [self.enter()]
-        if restore:
-            parts.append(f"cp -f {shlex.quote(kept_file(restore))} {COMPOSE_FILE}")
+        if restore:  # a revision no longer kept leaves the file in place, as documented
+            kept = shlex.quote(kept_file(restore))
+            parts.append(f"{{ [ ! -f {kept} ] || cp -f {kept} {COMPOSE_FILE}; }}")
         for name, text in files.items():
             if any(line == _HEREDOC_END for line in text.splitlines()):
                 msg = f"{name} holds the here-document delimiter"

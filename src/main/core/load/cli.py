@@ -192,23 +192,6 @@ def argv_for(spec: LoadSpec, thresholds: Thresholds) -> list[str]:
     return argv
 
 
-def _spec_argv(argv: Sequence[str]) -> list[str]:
-    """The arguments a local worker needs: the spec's, without this process's role."""
-    own = ("--workers", "--csv-prefix", "--json-out", "--connect-timeout")
-    kept: list[str] = []
-    skip = False
-    for item in argv:
-        if skip:
-            skip = False
-            continue
-        if item in own:
-            skip = True
-            continue
-        if not item.startswith(tuple(f"{name}=" for name in own)):
-            kept.append(item)
-    return kept
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the load test in the role the arguments give; JSON on stdout, verdict on stderr."""
     arguments = list(sys.argv[1:] if argv is None else argv)
@@ -223,7 +206,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.workers:
             result = runner.run_with_local_workers(
-                spec, _spec_argv(arguments), workers=args.workers, csv_prefix=args.csv_prefix
+                # Each worker gets the spec alone, written back as this seam writes it.
+                spec,
+                argv_for(spec, thresholds),
+                workers=args.workers,
+                csv_prefix=args.csv_prefix,
             )
         elif args.master:
             result = runner.run_master(

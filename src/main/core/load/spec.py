@@ -33,7 +33,6 @@ MCP_KINDS = (MCP_INITIALIZE, MCP_TOOLS_LIST, MCP_TOOLS_CALL)
 MAX_USERS = 10_000  # one generator process holds a few thousand; more is a typo
 MAX_WORKERS = 64  # each is a process (or a Dagger service) of its own; more is a typo
 MAX_DURATION = 24 * 3600.0
-REQUEST_TIMEOUT = 10.0
 
 
 def path_kind(path: str) -> str:
@@ -56,7 +55,6 @@ class LoadSpec:
     health_weight: int = 1
     mcp_weight: int = 1
     paths: tuple[str, ...] = ()
-    request_timeout: float = REQUEST_TIMEOUT
 
     def __post_init__(self) -> None:
         """Refuse a spec that could only measure a mistake, naming the option to fix."""
@@ -67,7 +65,6 @@ class LoadSpec:
         if self.duration_seconds > MAX_DURATION:
             msg = f"--duration must be at most {MAX_DURATION:g} s, got {self.duration_seconds:g}"
             raise PipelineError(msg)
-        check_seconds("--request-timeout", self.request_timeout)
         if self.health_path is not None:
             check_path("--health-path", self.health_path)
         if self.mcp_path is not None:

@@ -21,7 +21,9 @@ from main.smoke import SmokeResult, smoke_result
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
+    from contextlib import AbstractAsyncContextManager
 
+    from main import registry as registry_family
     from main import sections
     from main.core import deploy as deploying
     from main.core import image as images
@@ -37,6 +39,7 @@ else:
     deploy_results = lazy_import("main.core.deploy.result")
     images = lazy_import("main.core.image")
     oci = lazy_import("main.core.registry")
+    registry_family = lazy_import("main.registry")
     report_markdown = lazy_import("main.core.report.markdown")
     smoke_checks = lazy_import("main.core.smoke.checks")
     sections = lazy_import("main.sections")
@@ -104,6 +107,12 @@ class RegistryAccess:
     username: str | None = None
     api: str = ""
 
+    def client(
+        self, config: "PipelineConfig"
+    ) -> "AbstractAsyncContextManager[tuple[oci.Registry, images.ImageRef, str | None]]":
+        """A client for the service's image repository, as the registry family opens one."""
+        return registry_family.connected(config.image or "", self.api, self.username, self.token)
+
 
 def deploy_settings(config: "PipelineConfig") -> "DeploySettings":
     """The configured host, or one line saying how to configure one."""
@@ -133,9 +142,7 @@ async def resolve(config: "PipelineConfig", image: str, access: RegistryAccess) 
             "(e.g. staging-latest) or a full REPOSITORY@sha256:... reference"
         )
         raise PipelineError(msg)
-    repository = images.parse_image(config.image, access.api)
-    secret = await access.token.plaintext() if access.token is not None else None
-    async with oci.Registry(repository.base_url, access.username, secret) as client:
+    async with access.client(config) as (client, repository, _):
         digest = await client.digest(repository.repository, image)
     return f"{repository}@{digest}", image
 
@@ -156,11 +163,9 @@ async def _restore_tag(
     move = _tag_move(result)
     if move is None:
         return ""
-    repository = images.parse_image(config.image, access.api)
     to, replacing = (ref.split("@", 1)[1] for ref in move)
     try:
-        secret = await access.token.plaintext() if access.token is not None else None
-        async with oci.Registry(repository.base_url, access.username, secret) as client:
+        async with access.client(config) as (client, repository, _):
             moved = await oci.restore_staging_latest(
                 client, repository.repository, to, replacing=replacing
             )

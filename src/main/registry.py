@@ -8,7 +8,7 @@ read here only to authenticate.
 """
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Self
 
@@ -38,6 +38,20 @@ else:
 GHCR_TOKEN_NEEDED = (
     "deleting on ghcr.io needs a GitHub token: pass registry --token env://GITHUB_TOKEN"  # noqa: S105 - how to pass one
 )
+
+
+@asynccontextmanager
+async def connected(
+    image: str, api: str, username: str | None, token: dagger.Secret | None
+) -> AsyncIterator[tuple["oci.Registry", "images.ImageRef", str | None]]:
+    """A registry client for ``image``'s repository, the token read from its secret.
+
+    Returns the client, the parsed repository and the token (for GitHub's API beside).
+    """
+    repository = images.parse_image(image, api)
+    secret = await token.plaintext() if token is not None else None
+    async with oci.Registry(repository.base_url, username, secret) as client:
+        yield client, repository, secret
 
 
 @object_type
@@ -99,14 +113,10 @@ class Registry:
             trivy_db_repositories=list(settings.trivy_db_repositories),
         )
 
-    @asynccontextmanager
-    async def _connected(
+    def _connected(
         self,
-    ) -> AsyncIterator[tuple["oci.Registry", "images.ImageRef", str | None]]:
-        image = images.parse_image(self.image, self.api)
-        secret = await self.token.plaintext() if self.token is not None else None
-        async with oci.Registry(image.base_url, self.username or None, secret) as client:
-            yield client, image, secret
+    ) -> AbstractAsyncContextManager[tuple["oci.Registry", "images.ImageRef", str | None]]:
+        return connected(self.image, self.api, self.username or None, self.token)
 
     @uncached_function
     async def promote(

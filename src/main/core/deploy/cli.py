@@ -25,6 +25,7 @@ from main.core.deploy.result import DeployResult
 from main.core.deploy.ssh import SshEndpoint, known_hosts_text
 from main.core.errors import PipelineError
 from main.core.limits import MAX_SECONDS
+from main.core.quiet import silence_library_warnings
 from main.core.smoke.checks import run_smoke
 from main.core.smoke.spec import DEFAULT_HEALTH_PATH, DEFAULT_MCP_PATH, SmokeSpec
 
@@ -171,6 +172,7 @@ async def run(target: ComposeOverSsh, plan: Plan, release: Release | None) -> De
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one deployment; the exit status says how it ended."""
+    silence_library_warnings()
     target, plan, release = _parse(argv)
     result = asyncio.run(run(target, plan, release))
     sys.stdout.write(result.to_json() + "\n")

@@ -23,6 +23,7 @@ from main.core.argv import ValueKeepingParser
 from main.core.errors import PipelineError
 from main.core.load.spec import LoadSpec, check_workers
 from main.core.load.thresholds import Thresholds
+from main.core.quiet import silence_library_warnings
 from main.core.smoke.spec import DEFAULT_HEALTH_PATH, DEFAULT_MCP_PATH, check_seconds
 
 EXIT_PASSED, EXIT_FAILED, EXIT_BAD_ARGUMENTS = 0, 1, 2
@@ -194,6 +195,7 @@ def argv_for(spec: LoadSpec, thresholds: Thresholds) -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the load test in the role the arguments give; JSON on stdout, verdict on stderr."""
+    silence_library_warnings()
     arguments = list(sys.argv[1:] if argv is None else argv)
     args, spec, thresholds = parse(arguments)
     # Locust patches the standard library when imported: only once the arguments are good.

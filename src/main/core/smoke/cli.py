@@ -20,6 +20,7 @@ from typing import Any, NoReturn
 
 from main.core.argv import ValueKeepingParser
 from main.core.errors import PipelineError
+from main.core.quiet import silence_library_warnings
 from main.core.smoke.checks import run_smoke
 from main.core.smoke.spec import (
     DEFAULT_HEALTH_PATH,
@@ -143,6 +144,7 @@ def spec_from_args(argv: Sequence[str] | None = None) -> SmokeSpec:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the smoke test; the JSON report goes to stdout, the verdict to stderr."""
+    silence_library_warnings()
     report = run_smoke(spec_from_args(argv))
     sys.stdout.write(report.to_json() + "\n")
     sys.stderr.write(report.summary() + "\n")

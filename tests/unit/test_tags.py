@@ -126,3 +126,39 @@ def test_arbitrary_text_never_yields_an_invalid_tag(text: str) -> None:
     except PipelineError:
         return
     assert is_oci_tag(tag)
+
+
+# --- major and major.minor aliases (docker/metadata-action's semver patterns) -----------
+
+
+@pytest.mark.parametrize(
+    ("version", "aliases"),
+    [
+        ("1.4.2", ["1.4", "1"]),
+        ("2.0", ["2.0", "2"]),
+        ("3", ["3.0", "3"]),
+        ("1.4.2.post1", ["1.4", "1"]),
+        ("0.4.1", ["0.4"]),  # 0.x promises no compatibility: no bare "0"
+    ],
+)
+def test_a_release_adds_its_major_and_minor_tags_when_asked(
+    version: str, aliases: list[str]
+) -> None:
+    sha = "a" * 40
+    assert production_tags(version, sha, aliases=True) == [
+        "latest",
+        oci_version(version),
+        sha,
+        *aliases,
+    ]
+    assert production_tags(version, sha) == ["latest", oci_version(version), sha]
+
+
+@pytest.mark.parametrize("version", ["1.4.0rc1", "1.4.0.dev3", "1.4.0+local", "2.0b1"])
+def test_a_prerelease_or_local_build_moves_no_alias(version: str) -> None:
+    # A release candidate must never become what "1" or "1.4" pulls.
+    assert production_tags(version, "b" * 40, aliases=True) == [
+        "latest",
+        oci_version(version),
+        "b" * 40,
+    ]

@@ -19,6 +19,8 @@ PRODUCTION_LATEST = "latest"
 STAGING_PREFIX = "staging-v"
 TIMESTAMP_FORMAT = "%Y%m%d-%H%M%S"
 _SHA = re.compile(r"[0-9a-f]{7,64}")
+# A final release in PEP 440's normal form: release segments and at most a post-release.
+_RELEASE = re.compile(r"(?P<major>\d+)(?:\.(?P<minor>\d+))?(?:\.\d+)*(?:\.post\d+)?")
 _STAGING = re.compile(
     rf"{STAGING_PREFIX}(?P<version>[A-Za-z0-9_.-]+)-(?P<stamp>\d{{8}}-\d{{6}})-(?P<sha>[0-9a-f]{{7}})"
 )
@@ -83,8 +85,30 @@ def staging_tags(version: str, sha: str, when: datetime) -> list[str]:
     return _checked([timestamped, STAGING_LATEST])
 
 
-def production_tags(version: str, sha: str) -> list[str]:
+def release_aliases(version: str) -> list[str]:
+    """``major.minor`` and ``major`` of a final release (``1.4.2`` gives ``1.4``, ``1``).
+
+    These are what docker/metadata-action's semver patterns give.
+
+    A pre-release, development or local version moves no alias: a release candidate
+    must never become what ``1.4`` pulls. A post-release is a release and moves them.
+    For ``0.x`` only ``0.x`` is given: semantic versioning promises nothing across
+    ``0.x`` minors, so a bare ``0`` would name an image with no compatibility promise.
+
+    Raises:
+        PipelineError: for a version that is not PEP 440.
+    """
+    match = _RELEASE.fullmatch(normalize_version(version))
+    if match is None:
+        return []
+    major, minor = int(match["major"]), int(match["minor"] or 0)
+    return [f"{major}.{minor}", str(major)] if major else [f"{major}.{minor}"]
+
+
+def production_tags(version: str, sha: str, *, aliases: bool = False) -> list[str]:
     """``latest``, the version, and the commit sha as given.
+
+    ``aliases`` (a setting, off by default) adds :func:`release_aliases`.
 
     The pipeline passes the full 40-character sha that git reports, so the tag names
     exactly one commit; a shorter one is accepted for callers that only have that.
@@ -92,7 +116,10 @@ def production_tags(version: str, sha: str) -> list[str]:
     Raises:
         PipelineError: (a ``ValueError``) for a bad version or sha.
     """
-    return _checked([PRODUCTION_LATEST, oci_version(version), _commit(sha)])
+    tags = [PRODUCTION_LATEST, oci_version(version), _commit(sha)]
+    if aliases:
+        tags += release_aliases(version)
+    return _checked(tags)
 
 
 @dataclass(frozen=True, order=True, slots=True)

@@ -27,6 +27,8 @@ DISPATCH_DEFAULT_REF = STAGING_BRANCH
 # The CI workflow's push branches, as GitHub globs (`**` spans slashes).
 CI_BRANCH_PATTERNS = ("feature/**", "bugfix/**", "chore/**", "release/**")
 RELEASE_PATTERN = "release/**"
+# A branch glob: a branch name whose parts may also be `*` or `**`.
+_GLOB_PART = re.compile(r"\*\*|\*|[A-Za-z0-9_][A-Za-z0-9_.-]*")
 BRANCH_PREFIX = "refs/heads/"
 _ZERO_SHA = re.compile(r"0{40}|0{64}")
 # A conservative subset of git's check-ref-format: what branch, tag and sha names use.
@@ -37,13 +39,61 @@ _TRUE = {"true": True, "false": False}
 
 
 @dataclass(frozen=True, slots=True)
+class Branches:
+    """The team's branch names: which deploys staging, which is production, which run CI.
+
+    The defaults are the seed's git flow (``develop`` → staging, pull requests to
+    ``main`` may be labeled for staging, ``feature/**``, ``bugfix/**``, ``chore/**`` and
+    ``release/**`` run CI, ``release/**`` publishes production); a team on
+    ``dev``/``master``/``trunk`` sets its own (``[tool.pipeline]``). Patterns are GitHub's
+    branch globs: ``*`` within one path part, ``**`` across parts.
+
+    Raises:
+        PipelineError: for a name git refuses or an empty pattern list, naming the key.
+    """
+
+    staging: str = STAGING_BRANCH
+    production: str = PRODUCTION_BRANCH
+    ci_patterns: tuple[str, ...] = CI_BRANCH_PATTERNS
+    release_pattern: str = RELEASE_PATTERN
+
+    def __post_init__(self) -> None:
+        """Refuse names git refuses now, not when the first event arrives."""
+        for key, name in (("staging", self.staging), ("production", self.production)):
+            problem = ref_problem(name) if name else "it is empty"
+            if problem is not None:
+                msg = f"branch setting {key}-branch {name[:80]!r} is not a branch name: {problem}"
+                raise PipelineError(msg)
+        if not self.ci_patterns:
+            msg = "branch setting ci-patterns is empty: CI would never run; list at least one"
+            raise PipelineError(msg)
+        for key, pattern in [("ci-patterns", p) for p in self.ci_patterns] + [
+            ("release-pattern", self.release_pattern)
+        ]:
+            if not all(_GLOB_PART.fullmatch(part) for part in pattern.split("/")):
+                msg = (
+                    f"branch setting {key} {pattern[:80]!r} is not a branch glob: use branch "
+                    "name parts, '*' (one part) and '**' (any parts), separated by '/'"
+                )
+                raise PipelineError(msg)
+
+
+@dataclass(frozen=True, slots=True)
 class Decision:
-    """Whether an event deploys to staging, which ref, and why (always said)."""
+    """Whether an event deploys to staging, which ref, and why (always said).
+
+    ``rule`` names the rule that decided, so a run that deploys nothing says which one
+    held it back: ``branch`` (the pushed branch), ``label`` (another label), ``base`` (a
+    pull request to another branch), ``fork``, ``action`` (not a labeling),
+    ``deleted`` (the push deleted the branch), ``event`` (an event that never deploys)
+    or ``dispatch`` (a manual run).
+    """
 
     should_deploy: bool
     ref: str
     reason: str
     skip_tests: bool = False
+    rule: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,12 +114,12 @@ def _malformed(event_name: str, what: str) -> NoReturn:
     raise PipelineError(msg)
 
 
-def _deploy(ref: str, reason: str, *, skip_tests: bool = False) -> Decision:
-    return Decision(should_deploy=True, ref=ref, reason=reason, skip_tests=skip_tests)
+def _deploy(ref: str, reason: str, rule: str, *, skip_tests: bool = False) -> Decision:
+    return Decision(should_deploy=True, ref=ref, reason=reason, skip_tests=skip_tests, rule=rule)
 
 
-def _no_deploy(ref: str, reason: str) -> Decision:
-    return Decision(should_deploy=False, ref=ref, reason=reason)
+def _no_deploy(ref: str, reason: str, rule: str) -> Decision:
+    return Decision(should_deploy=False, ref=ref, reason=reason, rule=rule)
 
 
 def _no_ci(ref: str, reason: str) -> CiDecision:
@@ -127,6 +177,10 @@ def ref_problem(ref: str) -> str | None:
     return None
 
 
+# Today's names, for every caller that states none (Branches checks them with ref_problem).
+DEFAULT_BRANCHES = Branches()
+
+
 def _commit(event_name: str, value: str, where: str) -> str:
     """A commit sha from a payload, which must be a full hex sha and nothing else."""
     if not _FULL_SHA.fullmatch(value):
@@ -156,14 +210,14 @@ def matches_branch_glob(branch: str, pattern: str) -> bool:
     return re.fullmatch(regex, branch) is not None
 
 
-def publishes_production(ref: str) -> bool:
-    """Only ``release/**`` branches publish ``latest``, ``{version}`` and ``{sha}``.
+def publishes_production(ref: str, *, branches: Branches = DEFAULT_BRANCHES) -> bool:
+    """Only release branches (``release/**`` by default) publish the production tags.
 
     ``ref`` is a branch name or a full ``refs/heads/...`` ref; tags, PR merge refs and
     commit shas never publish.
     """
     branch = branch_of(ref.strip())
-    return branch is not None and matches_branch_glob(branch, RELEASE_PATTERN)
+    return branch is not None and matches_branch_glob(branch, branches.release_pattern)
 
 
 def _flag(value: object) -> bool:
@@ -197,17 +251,18 @@ def _event_name(event_name: str, payload: object) -> tuple[str, Mapping[str, Any
     return name, payload
 
 
-def _push(payload: Mapping[str, Any]) -> Decision:
+def _push(payload: Mapping[str, Any], branches: Branches) -> Decision:
     ref = _text("push", payload, "ref")
-    if branch_of(ref) != STAGING_BRANCH:
-        return _no_deploy(ref, f"push to {ref}: only pushes to {STAGING_BRANCH} deploy")
+    staging = branches.staging
+    if branch_of(ref) != staging:
+        return _no_deploy(ref, f"push to {ref}: only pushes to {staging} deploy", "branch")
     after = _pushed_sha(payload)
     if after is None:
-        return _no_deploy(ref, f"push deleted {STAGING_BRANCH}: nothing to deploy")
-    return _deploy(after, f"push to {STAGING_BRANCH} (commit {after[:7]})")
+        return _no_deploy(ref, f"push deleted {staging}: nothing to deploy", "deleted")
+    return _deploy(after, f"push to {staging} (commit {after[:7]})", "branch")
 
 
-def _dispatch(payload: Mapping[str, Any]) -> Decision:
+def _dispatch(payload: Mapping[str, Any], branches: Branches) -> Decision:
     inputs = payload.get("inputs")
     if inputs is None:
         inputs = {}
@@ -216,7 +271,7 @@ def _dispatch(payload: Mapping[str, Any]) -> Decision:
     raw_ref = inputs.get("ref")
     if raw_ref is not None and not isinstance(raw_ref, str):
         _malformed("workflow_dispatch", "'inputs.ref' must be a string")
-    ref = (raw_ref or "").strip() or DISPATCH_DEFAULT_REF
+    ref = (raw_ref or "").strip() or branches.staging
     problem = ref_problem(ref)
     if problem is not None:
         what = "is not a git branch, tag or commit name"
@@ -225,7 +280,7 @@ def _dispatch(payload: Mapping[str, Any]) -> Decision:
     skip = inputs.get("skip_tests")
     skip_tests = False if skip is None or skip == "" else _flag(skip)
     reason = f"manual dispatch of {ref}" + (" with tests skipped" if skip_tests else "")
-    return _deploy(ref, reason, skip_tests=skip_tests)
+    return _deploy(ref, reason, "dispatch", skip_tests=skip_tests)
 
 
 def _repo_name(pull: Mapping[str, Any], side: str) -> str | None:
@@ -260,22 +315,24 @@ def _pull_request_parts(payload: Mapping[str, Any]) -> tuple[str, Mapping[str, A
     return action, pull, head_sha, base_ref
 
 
-def _pull_request(payload: Mapping[str, Any], label: str) -> Decision:
+def _pull_request(payload: Mapping[str, Any], label: str, branches: Branches) -> Decision:
     action, pull, head_sha, base_ref = _pull_request_parts(payload)
     number = payload.get("number", pull.get("number", "?"))
     what = f"pull request #{number}"
     if action != "labeled":
-        return _no_deploy(head_sha, f"{what} was {action}: only adding the label deploys")
+        return _no_deploy(head_sha, f"{what} was {action}: only adding the label deploys", "action")
     added = _mapping("pull_request", payload, "label")
     added_name = _text("pull_request", added, "name", "label.")
     if added_name != label:
         return _no_deploy(
-            head_sha, f"{what} got the label {added_name!r}, not {label!r}: no deploy"
+            head_sha, f"{what} got the label {added_name!r}, not {label!r}: no deploy", "label"
         )
-    if base_ref != PRODUCTION_BRANCH:
+    production = branches.production
+    if base_ref != production:
         return _no_deploy(
             head_sha,
-            f"{what} targets {base_ref}: only pull requests to {PRODUCTION_BRANCH} deploy",
+            f"{what} targets {base_ref}: only pull requests to {production} deploy",
+            "base",
         )
     head_repo, base_repo = _repo_name(pull, "head"), _repo_name(pull, "base")
     if base_repo is None:
@@ -285,32 +342,41 @@ def _pull_request(payload: Mapping[str, Any], label: str) -> Decision:
         return _no_deploy(
             head_sha,
             f"{what} comes from the fork {source}: pull requests from forks never deploy",
+            "fork",
         )
-    return _deploy(head_sha, f"{what} labeled {label!r} (head commit {head_sha[:7]})")
+    return _deploy(head_sha, f"{what} labeled {label!r} (head commit {head_sha[:7]})", "label")
 
 
-def decide(event_name: str, payload: Mapping[str, Any], *, label: str = DEFAULT_LABEL) -> Decision:
+def decide(
+    event_name: str,
+    payload: Mapping[str, Any],
+    *,
+    label: str = DEFAULT_LABEL,
+    branches: Branches = DEFAULT_BRANCHES,
+) -> Decision:
     """Whether a GitHub event deploys to staging, and which ref.
 
-    Deploys: a push to ``develop`` (the pushed ``after`` sha); ``workflow_dispatch``
-    (``inputs.ref``, default ``develop``, and ``inputs.skip_tests``, a boolean or the
-    strings ``"true"``/``"false"``); a ``pull_request`` ``labeled`` with ``label`` on a
-    PR to ``main`` from the same repository (the PR's ``head.sha``). Everything else
-    does not deploy, and ``reason`` says why.
+    Deploys: a push to the staging branch (``develop``; the pushed ``after`` sha);
+    ``workflow_dispatch`` (``inputs.ref``, default the staging branch, and
+    ``inputs.skip_tests``, a boolean or the strings ``"true"``/``"false"``); a
+    ``pull_request`` ``labeled`` with ``label`` on a PR to the production branch
+    (``main``) from the same repository (the PR's ``head.sha``). Everything else does
+    not deploy, and ``reason`` says why (``rule`` names the rule).
 
     Raises:
         PipelineError: (a ``ValueError``) when the payload lacks what the event needs.
     """
     name, body = _event_name(event_name, payload)
     if name == "push":
-        return _push(body)
+        return _push(body, branches)
     if name == "workflow_dispatch":
-        return _dispatch(body)
+        return _dispatch(body, branches)
     if name == "pull_request":
-        return _pull_request(body, label)
+        return _pull_request(body, label, branches)
     return _no_deploy(
         "",
         f"event {name!r} never deploys: only push, workflow_dispatch and pull_request do",
+        "event",
     )
 
 
@@ -318,46 +384,51 @@ def decide(event_name: str, payload: Mapping[str, Any], *, label: str = DEFAULT_
 CI_PULL_REQUEST_ACTIONS = ("opened", "synchronize", "reopened")
 
 
-def _ci_push(payload: Mapping[str, Any]) -> CiDecision:
+def _ci_push(payload: Mapping[str, Any], branches: Branches) -> CiDecision:
     ref = _text("push", payload, "ref")
     branch = branch_of(ref)
-    if branch is None or not any(matches_branch_glob(branch, p) for p in CI_BRANCH_PATTERNS):
-        return _no_ci(ref, f"push to {ref}: CI runs on pushes to {', '.join(CI_BRANCH_PATTERNS)}")
+    patterns = branches.ci_patterns
+    if branch is None or not any(matches_branch_glob(branch, p) for p in patterns):
+        return _no_ci(ref, f"push to {ref}: CI runs on pushes to {', '.join(patterns)}")
     after = _pushed_sha(payload)
     if after is None:
         return _no_ci(ref, f"push deleted {branch}: nothing to check")
-    publishes = publishes_production(ref)
+    publishes = publishes_production(ref, branches=branches)
     note = ", publishes production tags" if publishes else ""
     reason = f"push to {branch} (commit {after[:7]}){note}"
     return CiDecision(should_run=True, ref=after, reason=reason, publishes_production=publishes)
 
 
-def _ci_pull_request(payload: Mapping[str, Any]) -> CiDecision:
+def _ci_pull_request(payload: Mapping[str, Any], branches: Branches) -> CiDecision:
     action, _, head_sha, base_ref = _pull_request_parts(payload)
-    if base_ref != PRODUCTION_BRANCH:
+    production = branches.production
+    if base_ref != production:
         return _no_ci(
-            head_sha, f"pull request to {base_ref}: CI runs on pull requests to {PRODUCTION_BRANCH}"
+            head_sha, f"pull request to {base_ref}: CI runs on pull requests to {production}"
         )
     if action not in CI_PULL_REQUEST_ACTIONS:
         return _no_ci(head_sha, f"pull request {action}: the code did not change")
-    reason = f"pull request to {PRODUCTION_BRANCH} {action} (head commit {head_sha[:7]})"
+    reason = f"pull request to {production} {action} (head commit {head_sha[:7]})"
     return CiDecision(should_run=True, ref=head_sha, reason=reason)
 
 
-def decide_ci(event_name: str, payload: Mapping[str, Any]) -> CiDecision:
+def decide_ci(
+    event_name: str, payload: Mapping[str, Any], *, branches: Branches = DEFAULT_BRANCHES
+) -> CiDecision:
     """Whether a GitHub event runs the CI workflow (the README's workflow table).
 
-    Runs: pushes to ``feature/**``, ``bugfix/**``, ``chore/**`` and ``release/**``
-    (on the pushed sha; ``publishes_production`` for ``release/**``), and pull requests
-    to ``main`` when opened, updated or reopened (on the head sha; never publishes,
-    whatever the head branch, because a PR is not a release).
+    Runs: pushes to the CI patterns (``feature/**``, ``bugfix/**``, ``chore/**`` and
+    ``release/**``; on the pushed sha; ``publishes_production`` for the release pattern),
+    and pull requests to the production branch when opened, updated or reopened (on
+    the head sha; never publishes, whatever the head branch, because a PR is not a
+    release).
 
     Raises:
         PipelineError: (a ``ValueError``) when the payload lacks what the event needs.
     """
     name, body = _event_name(event_name, payload)
     if name == "push":
-        return _ci_push(body)
+        return _ci_push(body, branches)
     if name == "pull_request":
-        return _ci_pull_request(body)
+        return _ci_pull_request(body, branches)
     return _no_ci("", f"event {name!r} does not run CI: only push and pull_request do")

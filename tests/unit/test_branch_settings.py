@@ -90,7 +90,7 @@ def test_defaults_are_todays_names() -> None:
 )
 def test_a_branch_name_git_refuses_is_one_line(field: str, value: str) -> None:
     with pytest.raises(PipelineError, match=field.replace("_", "-")):
-        replace(Branches(), **{field: value})
+        replace(Branches(), **{field: value})  # type: ignore[arg-type]
 
 
 def test_no_ci_pattern_is_refused() -> None:

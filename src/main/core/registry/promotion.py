@@ -8,11 +8,12 @@ version overwritten, target exists), so a mistake leaves the registry as it was.
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from http import HTTPStatus
 
 from main.core.errors import PipelineError
 from main.core.labels import REVISION as REVISION_LABEL
 from main.core.labels import VERSION as VERSION_LABEL
-from main.core.registry.client import Registry
+from main.core.registry.client import Registry, RegistryError
 from main.core.registry.manifests import Manifest
 from main.core.registry.retention import rollback_target, staging_history
 from main.core.tags import PRODUCTION_LATEST, STAGING_LATEST, parse_staging_tag, production_tags
@@ -210,13 +211,25 @@ async def read_back(registry: Registry, repo: str, tags: Sequence[str]) -> str:
     """Where ``tags`` really point now, read after a failed write: the words for it.
 
     A registry (or a proxy before it) may apply a write and still answer with an error,
-    so what the writes meant to do says nothing: only reading the tags back does.
+    so what the writes meant to do says nothing: only reading the tags back does. Each
+    tag is read on its own, so a tag that was never written (``not there``) does not
+    hide the ones that were.
     """
+    states = [await _where(registry, repo, tag) for tag in tags]
+    if not any(known for _, known in states):
+        why = states[0][0].partition(": unknown ")[2] if states else ""
+        return f"could not read the tags back {why}: check {', '.join(tags)} by hand"
+    return "now: " + ", ".join(state for state, _ in states)
+
+
+async def _where(registry: Registry, repo: str, tag: str) -> tuple[str, bool]:
+    """``tag -> digest`` or ``tag: not there``; else why not, and False (unknown)."""
     try:
-        now = await registry.digests(repo, tags)
-    except PipelineError as exc:
-        return f"could not read the tags back ({exc}): check {', '.join(tags)} by hand"
-    return "now: " + ", ".join(f"{tag} -> {now[tag]}" for tag in tags)
+        return f"{tag} -> {await registry.digest(repo, tag)}", True
+    except RegistryError as exc:
+        if exc.status == HTTPStatus.NOT_FOUND:
+            return f"{tag}: not there", True
+        return f"{tag}: unknown ({exc})", False
 
 
 async def rollback(registry: Registry, repo: str, to: str | None = None) -> Rollback:

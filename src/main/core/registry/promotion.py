@@ -133,6 +133,13 @@ async def promote(
             before anything is written. Should a write itself fail part-way, the tags
             already replaced are put back and the error says what remains.
     """
+    async with registry:  # one client for every request of the promotion
+        return await _promote(registry, repo, source_tag, force=force, expect_digest=expect_digest)
+
+
+async def _promote(
+    registry: Registry, repo: str, source_tag: str, *, force: bool, expect_digest: str | None
+) -> Promotion:
     tags = await _existing_tags(registry, repo, source_tag)
     manifest = await registry.manifest(repo, source_tag)
     if expect_digest is not None and manifest.digest != expect_digest:
@@ -239,6 +246,11 @@ async def rollback(registry: Registry, repo: str, to: str | None = None) -> Roll
         PipelineError: when ``staging-latest`` or the target does not exist, or there
             is nothing earlier; raised before anything is written.
     """
+    async with registry:  # one client for every request of the rollback
+        return await _rollback(registry, repo, to)
+
+
+async def _rollback(registry: Registry, repo: str, to: str | None) -> Rollback:
     tags = await registry.tags(repo)
     staging = [s.tag for s in staging_history(tags)]
     known = [STAGING_LATEST] if STAGING_LATEST in tags else []
@@ -271,10 +283,11 @@ async def restore_staging_latest(
     Only when ``staging-latest`` still names the failed image: if a newer run moved it
     meanwhile, that run's choice stands and nothing is written (None).
     """
-    now = await registry.digest(repo, STAGING_LATEST)
-    if now != replacing:
-        return None
-    written = await registry.put_manifest(
-        repo, STAGING_LATEST, await registry.manifest(repo, digest)
-    )
+    async with registry:  # one client for the read, the check and the write
+        now = await registry.digest(repo, STAGING_LATEST)
+        if now != replacing:
+            return None
+        written = await registry.put_manifest(
+            repo, STAGING_LATEST, await registry.manifest(repo, digest)
+        )
     return TagMove(STAGING_LATEST, now, written)

@@ -7,7 +7,8 @@ digest with a kept one. Deleting by digest removes every tag on it, so the test 
 each digest a protected tag points to survives, not just the tags.
 """
 
-from collections.abc import Iterator
+import ssl
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -264,3 +265,52 @@ def test_the_fake_api_refuses_undocumented_requests(github: Github) -> None:
     )
     assert reply.status_code == 400
     assert github.state.violations
+
+
+async def test_a_dry_run_prune_reads_each_tag_once_through_one_plain_http_client(
+    registry: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue 20 row 18: a new httpx client (and SSL context, even for http://) for almost
+    # every request, and about 14 requests per tag. Now: one client for the operation,
+    # no CA bundle for a plain-HTTP registry, the tag list and one GET per tag.
+    async with Registry(registry) as client:
+        week = await a_week(client, new_repo("prune-requests"))
+        tags = await client.tags(week.repo)
+    log = Log()
+    with auth_front(ProxyState(upstream=registry, mode="basic"), log) as url:
+        # Counted from here: the front's own forwarding client is made before.
+        clients, ca_loads = Counter(httpx.AsyncClient), Counter(ssl.SSLContext)
+        monkeypatch.setattr(httpx.AsyncClient, "__init__", clients.wrap("__init__"))
+        verify = ca_loads.wrap("load_verify_locations")
+        monkeypatch.setattr(ssl.SSLContext, "load_verify_locations", verify)
+        registry_client = Registry(url, "ci-bot", "s3cret", policy=FAST)  # no `async with`
+        pruning = await prune_staging(
+            registry_client, week.repo, OciDeleter(registry_client), keep=2, newer_than=None,
+            now=NOW, dry_run=True,
+        )  # fmt: skip
+    assert set(pruning.plan.delete) == week.by_day(0, 2, 3)
+    assert clients.calls == 1
+    assert ca_loads.calls == 0
+    reads = [(r.method, r.path) for r in log.requests]
+    manifest_reads = [path for method, path in reads if "/manifests/" in path]
+    assert len(manifest_reads) == len(tags), reads  # each tag's manifest once, nothing more
+    assert len(reads) <= len(tags) + 2, reads  # + the tag list and the first 401 challenge
+
+
+class Counter:
+    """Counts calls of one method of ``cls`` while still calling it."""
+
+    def __init__(self, cls: type) -> None:
+        """Count nothing yet."""
+        self.cls = cls
+        self.calls = 0
+
+    def wrap(self, name: str) -> Callable[..., object]:
+        """``cls.name``, counting each call."""
+        original = getattr(self.cls, name)
+
+        def counted(*args: object, **kwargs: object) -> object:
+            self.calls += 1
+            return original(*args, **kwargs)
+
+        return counted

@@ -48,6 +48,29 @@ async def test_a_promote_write_committed_but_answered_500_reports_the_real_state
     assert "now:" in message
 
 
+async def test_a_first_promote_whose_new_tag_is_committed_but_answered_500_names_it(
+    registry: str,
+) -> None:
+    # No production tag exists yet: the version tag is the first write, committed and
+    # then answered 500. `latest` and the sha tag were never written, so a read-back of
+    # all three at once failed on `latest` and never mentioned the new 7.0.1 tag.
+    repo = new_repo("fault-first-promote")
+    async with Registry(registry) as direct:
+        staged = await deploy(direct, repo, day=0, version="7.0.1")
+    state = front_state(registry, committed_then_failed={"7.0.1"})
+    with auth_front(state) as url:
+        async with client_for(url) as client:
+            with pytest.raises(PipelineError) as caught:
+                await promote(client, repo)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert f"7.0.1 -> {staged.digest}" in message  # the tag this call created, and where
+    assert "latest: not there" in message  # never written: said so, not a failed read
+    assert "could not read" not in message
+    async with Registry(registry) as direct:
+        assert await direct.digest(repo, "7.0.1") == staged.digest  # what the line says
+
+
 async def test_a_rollback_write_committed_but_answered_500_says_where_it_points(
     registry: str,
 ) -> None:

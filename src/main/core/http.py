@@ -1,4 +1,4 @@
-"""HTTP habits every hosted-service client here shares: bounded retries and paging.
+"""HTTP habits every hosted-service client here shares: retries, paging, cheap TLS.
 
 Registries and the GitHub API answer 429 when rate-limited and 5xx when briefly
 unwell; a pipeline that gives up on the first such answer fails for no reason of its
@@ -7,9 +7,16 @@ own. Every other answer is returned at once: deciding what it means is the calle
 Both APIs answer a long list in pages and name the next one in an RFC 8288 ``Link``
 header (``<...>; rel="next"``), absent on the last page. The URL may be relative
 (registries often send ``/v2/...``), so it is resolved against the answer that named it.
+
+A new ``httpx.AsyncClient`` reads the CA bundle into a new SSL context: ~20 ms, more
+than a whole request to a local registry, and paid even for ``http://``. Clients here
+use :class:`LazyTlsTransport`: no TLS at all for plain HTTP, and one verifying SSL
+context for the whole process, made on the first ``https://`` request.
 """
 
+import ssl
 from dataclasses import dataclass
+from functools import cache
 
 import anyio
 import httpx
@@ -70,3 +77,38 @@ def origin(url: str) -> tuple[str, str, int | None]:
     """Scheme, host and port: what must match before a request may carry credentials."""
     parsed = httpx.URL(url)
     return parsed.scheme, parsed.host, parsed.port
+
+
+@cache
+def tls_context() -> ssl.SSLContext:
+    """The verifying SSL context (system or certifi CA bundle), read once per process."""
+    return httpx.create_ssl_context()
+
+
+class LazyTlsTransport(httpx.AsyncBaseTransport):
+    """Plain HTTP at once; HTTPS through a verifying transport made on first use.
+
+    Certificates are verified for every HTTPS request (against :func:`tls_context`);
+    plain HTTP never builds an SSL context. One instance belongs to one client.
+    """
+
+    def __init__(self) -> None:
+        """Only the plain transport now."""
+        # verify=False is moot here: this transport only ever carries http:// requests,
+        # and it builds a bare context instead of reading the CA bundle.
+        self._plain = httpx.AsyncHTTPTransport(verify=False)
+        self._tls: httpx.AsyncHTTPTransport | None = None
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Send ``request`` through the transport its scheme needs."""
+        if request.url.scheme != "https":
+            return await self._plain.handle_async_request(request)
+        if self._tls is None:
+            self._tls = httpx.AsyncHTTPTransport(verify=tls_context())
+        return await self._tls.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        """Close whichever transports were made."""
+        await self._plain.aclose()
+        if self._tls is not None:
+            await self._tls.aclose()

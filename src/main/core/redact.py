@@ -9,38 +9,128 @@ the credential shapes that are recognisable on sight.
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 MASK = "***"
 
+# Where a token may start: not inside a longer word, but right after an underscore
+# (``MY_TOKEN_ghp_...``), which ``\b`` would not allow.
+_START = r"(?<![A-Za-z0-9])"
+_END = r"(?![A-Za-z0-9])"
+# What ends a value quoted in a log line, a URL or a JSON document.
+_VALUE = r"[^\s\"'<>),;&\\]+"
+_IGNORE_CASE = re.IGNORECASE
+
+
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """A credential shape, and the lower-case hints without one of which it cannot match.
+
+    Every rendered string is scrubbed, many times per report: a pattern runs only on
+    text holding one of its hints (a substring test), which keeps ordinary text cheap.
+    """
+
+    pattern: re.Pattern[str]
+    replacement: str
+    hints: tuple[str, ...]
+
+    def sub(self, text: str, lowered: str) -> str:
+        if not any(hint in lowered for hint in self.hints):
+            return text
+        return self.pattern.sub(self.replacement, text)
+
+
 # Shapes that are credentials wherever they appear.
-_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+_SHAPES: tuple[_Shape, ...] = (
     # GitHub tokens (classic, fine-grained, app, refresh)
-    (re.compile(r"\bgh[pousr]_[A-Za-z0-9]{20,}"), MASK),
-    (re.compile(r"\bgithub_pat_[A-Za-z0-9_]{20,}"), MASK),
-    # Slack tokens and incoming-webhook paths
-    (re.compile(r"\bxox[abposr]-[A-Za-z0-9-]+"), MASK),
-    (re.compile(r"\bxapp-[A-Za-z0-9-]+"), MASK),
-    # AWS access key ids (the secret key has no shape; it is masked as a known value)
-    (re.compile(r"\b(?:AKIA|ASIA|AROA|AIDA)[A-Z0-9]{16}\b"), MASK),
-    # Legacy Teams incoming webhooks (Office 365 connectors)
-    (re.compile(r"(webhook\.office\.com/webhookb2/)[^\s\"'<>)]+"), rf"\1{MASK}"),
-    (re.compile(r"(hooks\.slack\.com/(?:services|workflows|triggers)/)[^\s\"'<>)]+"), rf"\1{MASK}"),
-    # Discord webhook id/token paths
-    (re.compile(r"(discord(?:app)?\.com/api/webhooks/)[^\s\"'<>)]+"), rf"\1{MASK}"),
-    # Signed URLs (Teams Workflows / Logic Apps `sig=`) and token-like query values
-    (
+    _Shape(
+        re.compile(_START + r"gh[pousr]_[A-Za-z0-9]{20,}"),
+        MASK,
+        ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"),
+    ),
+    _Shape(re.compile(_START + r"github_pat_[A-Za-z0-9_]{20,}"), MASK, ("github_pat_",)),
+    # Slack tokens
+    _Shape(re.compile(_START + r"xox[abposr]-[A-Za-z0-9-]+"), MASK, ("xox",)),
+    _Shape(re.compile(_START + r"xapp-[A-Za-z0-9-]+"), MASK, ("xapp-",)),
+    # JSON Web Tokens: base64url header (always ``{"`` -> ``eyJ``), payload, signature
+    _Shape(
+        re.compile(_START + r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]*)?"),
+        MASK,
+        ("eyj",),
+    ),
+    # AWS access key ids
+    _Shape(
+        re.compile(_START + r"(?:AKIA|ASIA|AROA|AIDA)[A-Z0-9]{16}" + _END),
+        MASK,
+        ("akia", "asia", "aroa", "aida"),
+    ),
+    # A value assigned to a name that says it is secret, in env, YAML, INI or JSON form:
+    # ``aws_secret_access_key=...``, ``AWS_SESSION_TOKEN: ...``, ``"client_secret": "..."``
+    _Shape(
         re.compile(
-            r"([?&;](?:sig|signature|token|access_token|code|key|password|secret)=)[^&\s\"'<>]+",
-            re.IGNORECASE,
+            r"((?:secret_access_key|secretaccesskey|session_token|sessiontoken|client_secret"
+            r"|password|passwd|api_?key|access_token|auth_token|private_key)"
+            r"(?:\\?[\"'])?\s*[:=]\s*(?:\\?[\"'])?)" + _VALUE,
+            _IGNORE_CASE,
         ),
         rf"\1{MASK}",
+        ("secret", "token", "passw", "key"),
     ),
-    # Authorization headers quoted in an error
-    (re.compile(r"\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}"), rf"\1 {MASK}"),
+    # Incoming-webhook paths: legacy Teams (Office 365 connectors), Slack, Discord
+    # (``/api/webhooks/`` or a versioned ``/api/v10/webhooks/``); host names any case.
+    _Shape(
+        re.compile(r"(webhook\.office\.com/webhookb2/)[^\s\"'<>)]+", _IGNORE_CASE),
+        rf"\1{MASK}",
+        ("webhookb2",),
+    ),
+    _Shape(
+        re.compile(
+            r"(hooks\.slack\.com/(?:services|workflows|triggers)/)[^\s\"'<>)]+", _IGNORE_CASE
+        ),
+        rf"\1{MASK}",
+        ("hooks.slack",),
+    ),
+    _Shape(
+        re.compile(r"(discord(?:app)?\.com/api/(?:v\d+/)?webhooks/)[^\s\"'<>)]+", _IGNORE_CASE),
+        rf"\1{MASK}",
+        ("webhooks/",),
+    ),
+    # Signed URLs (Teams Workflows / Logic Apps `sig=`) and token-like query values
+    _Shape(
+        re.compile(
+            r"([?&;](?:sig|signature|token|access_token|code|key|password|secret)=)[^&\s\"'<>]+",
+            _IGNORE_CASE,
+        ),
+        rf"\1{MASK}",
+        ("=",),
+    ),
+    # Authorization headers quoted in an error: the header's value whatever its case,
+    # and a capitalised scheme anywhere else.
+    _Shape(
+        re.compile(
+            r"((?:proxy-)?authorization\\?[\"']?\s*[:=]\s*\\?[\"']?"
+            r"(?:(?:bearer|basic|token|digest|negotiate)\s+)?)" + _VALUE,
+            _IGNORE_CASE,
+        ),
+        rf"\1{MASK}",
+        ("authorization",),
+    ),
+    _Shape(
+        re.compile(r"\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}"),
+        rf"\1 {MASK}",
+        ("bearer", "basic"),
+    ),
 )
 
 
-_URL = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]{0,15}://\S+")
+# Any hint at all: most strings have none, and one search then settles them.
+_ANY_HINT = re.compile(
+    "|".join(re.escape(hint) for shape in _SHAPES for hint in shape.hints), _IGNORE_CASE
+)
+
+# A URL, its slashes possibly JSON-escaped (``https:\/\/user:pw@host``).
+_URL = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]{0,15}:(?:\\?/){2}\S+")
+_AUTHORITY_START = re.compile(r":(?:\\?/){2}")
 
 
 def _userinfo(match: re.Match[str]) -> str:
@@ -51,7 +141,10 @@ def _userinfo(match: re.Match[str]) -> str:
     before it (``https://host/repo@sha256:...``) is left alone.
     """
     url = match.group(0)
-    scheme_end = url.index("://") + 3
+    scheme = _AUTHORITY_START.search(url)
+    if scheme is None:
+        return url
+    scheme_end = scheme.end()
     at = url.rfind("@")
     if at <= scheme_end:
         return url
@@ -65,9 +158,13 @@ def scrub(text: str, secrets: Iterable[str] = ()) -> str:
     """``text`` with every known secret value and recognisable credential masked."""
     for secret in sorted((s for s in secrets if s), key=len, reverse=True):
         text = text.replace(secret, MASK)
-    text = _URL.sub(_userinfo, text)
-    for pattern, replacement in _PATTERNS:
-        text = pattern.sub(replacement, text)
+    if "/" in text:
+        text = _URL.sub(_userinfo, text)
+    if not _ANY_HINT.search(text):
+        return text
+    lowered = text.lower()  # masking adds no hint, so one lowering serves every shape
+    for shape in _SHAPES:
+        text = shape.sub(text, lowered)
     return text
 
 

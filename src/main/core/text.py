@@ -10,7 +10,7 @@ the smoke report) goes through these functions, always in this order:
 2. **flatten** whitespace where one line is wanted;
 3. **cut** to the limit, with an ellipsis;
 4. **escape** for the destination, so the text cannot leave its table cell, heading
-   or code fence, nor become a link, an image, HTML or a mention.
+   or code fence, nor become a link (bare URLs included), an image, HTML or a mention.
 
 Standard library only (the smoke checker uses it inside a bare container).
 """
@@ -26,6 +26,10 @@ ELLIPSIS = "…"
 # entities, so no HTML tag and no autolink can form.
 _MARKDOWN = re.compile(r"([\\`*_\[\]|~])")
 _BACKTICKS = re.compile(r"`+")
+# What GitHub, Slack, Discord and Teams turn into a link on their own: a scheme and its
+# ``//`` (``https://host``), or ``www.``. A zero-width space breaks each, invisibly.
+_AUTOLINK = re.compile(r"(?i)(?<![a-z0-9+.-])([a-z][a-z0-9+.-]{0,31}:)(?=//)|\b(www)(?=\.)")
+ZERO_WIDTH_SPACE = "\u200b"
 
 
 def one_line(text: str) -> str:
@@ -51,7 +55,23 @@ def clip_block(text: str, limit: int, secrets: tuple[str, ...] = ()) -> str:
 
 
 def _markdown_escape(text: str) -> str:
+    """No Markdown syntax, HTML or link in ``text``, bare URLs included."""
+    return no_autolinks(_markdown_syntax_escape(text))
+
+
+def _markdown_syntax_escape(text: str) -> str:
     return _MARKDOWN.sub(r"\\\1", text).replace("<", "&lt;").replace(">", "&gt;")
+
+
+def no_autolinks(text: str) -> str:
+    """``text`` in which no bare URL (``https://...``, ``www....``) becomes a link.
+
+    GitHub's autolink extension, Slack, Discord and Teams link such text on their own;
+    a stage detail quoting a server could plant a link in a trusted place that way. A
+    zero-width space after the scheme's colon (or after ``www``) breaks the pattern
+    and leaves the text readable as it was.
+    """
+    return _AUTOLINK.sub(lambda match: match.group(0) + ZERO_WIDTH_SPACE, text)
 
 
 def markdown_inline(text: str, limit: int) -> str:
@@ -77,8 +97,13 @@ def markdown_fence(text: str, limit: int, info: str = "text") -> list[str]:
 
 
 def slack_text(text: str, limit: int) -> str:
-    """Slack mrkdwn: ``&``, ``<`` and ``>`` escaped, so no link or mention (``<!channel>``)."""
-    return clip_block(text, limit).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Slack mrkdwn: ``&``, ``<`` and ``>`` escaped, so no link or mention (``<!channel>``).
+
+    Bare URLs are broken too (:func:`no_autolinks`); the payload's mrkdwn objects are
+    also ``verbatim``, so Slack links no bare domain name either.
+    """
+    escaped = clip_block(text, limit).replace("&", "&amp;").replace("<", "&lt;")
+    return no_autolinks(escaped.replace(">", "&gt;"))
 
 
 def chat_markdown(text: str, limit: int) -> str:
@@ -88,7 +113,7 @@ def chat_markdown(text: str, limit: int) -> str:
 
 def no_mentions(text: str) -> str:
     """``@everyone`` and ``@here`` no longer match: a zero-width space after each ``@``."""
-    return text.replace("@", "@\u200b")
+    return text.replace("@", "@" + ZERO_WIDTH_SPACE)
 
 
 def markdown_link(label: str, url: str, limit: int) -> str:
@@ -97,9 +122,10 @@ def markdown_link(label: str, url: str, limit: int) -> str:
     Only links the pipeline itself vouches for (a finding's advisory) are made, and
     never from a URL with a space or a scheme other than https.
     """
-    text = markdown_inline(label, limit)
     if not url.startswith("https://") or any(char.isspace() for char in url):
-        return text
+        return markdown_inline(label, limit)
+    # Inside a link's text no autolink forms, so a URL label may stay as it reads.
+    text = _markdown_syntax_escape(clip(label, limit))
     safe = scrub(url)
     for char, code in (("(", "%28"), (")", "%29"), ("<", "%3C"), (">", "%3E"), ("|", "%7C")):
         safe = safe.replace(char, code)

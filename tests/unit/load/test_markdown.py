@@ -83,4 +83,4 @@ def test_text_from_the_run_cannot_become_markdown() -> None:
     text = run([Sample("GET /a|b`c", START + 1, 1.0, "<img src=x> [link](http://evil)")])
     assert "<img" not in text
     assert "[link](http://evil)" not in text
-    assert r"\[link\](http://evil)" in text
+    assert "\\[link\\](http:\u200b//evil)" in text  # escaped, and no bare-URL autolink

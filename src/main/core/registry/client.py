@@ -8,6 +8,11 @@ error reads as what went wrong with which image, not as an HTTP status.
 
 Transient trouble (429, 5xx, a dropped connection) is retried a bounded number of
 times with exponential backoff, honouring ``Retry-After``.
+
+One operation, one HTTP client: ``async with registry:`` keeps a client (connections,
+tokens) until the outermost block ends, and blocks nest, so an operation that calls
+others (prune, promote, rollback) opens it once. A client costs no CA bundle read for a
+plain-HTTP registry (``main.core.http.LazyTlsTransport``).
 """
 
 import json
@@ -20,7 +25,7 @@ import anyio
 import httpx
 
 from main.core.errors import PipelineError
-from main.core.http import RetryPolicy, next_page, origin, send_with_retries
+from main.core.http import LazyTlsTransport, RetryPolicy, next_page, origin, send_with_retries
 from main.core.registry.auth import RegistryAuth
 from main.core.registry.manifests import ACCEPT, Manifest, config_labels, sha256_digest
 
@@ -55,10 +60,11 @@ class Registry:
     """One registry, e.g. ``Registry("https://ghcr.io", "me", token)``.
 
     ``base_url`` carries the scheme: ``https://`` for real registries, ``http://`` for a
-    plain-HTTP local one such as ``http://127.0.0.1:5000``. Inside ``async with`` the
-    connections are kept open and reused; outside, each request opens and closes its
-    own, so a plain ``await Registry(url).tags(repo)`` leaks nothing. Tokens are cached
-    for the life of the object either way.
+    plain-HTTP local one such as ``http://127.0.0.1:5000``. Inside ``async with`` (which
+    nests) one client's connections are kept and reused; outside, each call opens and
+    closes one of its own for all its requests, so a plain ``await
+    Registry(url).tags(repo)`` leaks nothing. Tokens are cached for the life of the
+    object either way.
     """
 
     def __init__(
@@ -78,25 +84,29 @@ class Registry:
         self._auth = RegistryAuth(username, password, home=self.base_url)
         self._timeout = timeout
         self._client: httpx.AsyncClient | None = None
+        self._depth = 0
 
     def _new_client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(
-            base_url=self.base_url, auth=self._auth, timeout=self._timeout, follow_redirects=True
+            base_url=self.base_url,
+            auth=self._auth,
+            timeout=self._timeout,
+            follow_redirects=True,
+            transport=LazyTlsTransport(),
         )
 
     @asynccontextmanager
     async def _session(self) -> AsyncIterator[httpx.AsyncClient]:
-        """The kept client inside ``async with``; otherwise one just for this request."""
-        if self._client is not None:
+        """The client of the operation under way (opened for this request if none)."""
+        async with self:
+            assert self._client is not None  # noqa: S101 - set by __aenter__
             yield self._client
-            return
-        async with self._new_client() as client:
-            yield client
 
     async def __aenter__(self) -> Self:
-        """Keep connections open for the duration of a block."""
+        """Keep one client's connections open until the outermost block ends."""
         if self._client is None:
             self._client = self._new_client()
+        self._depth += 1
         return self
 
     async def __aexit__(
@@ -105,14 +115,17 @@ class Registry:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        """Close the connections."""
-        await self.aclose()
+        """Close the connections when the outermost block ends."""
+        self._depth = max(self._depth - 1, 0)
+        if self._depth == 0:
+            await self.aclose()
 
     async def aclose(self) -> None:
         """Close the kept connections, if any."""
+        self._depth = 0
         if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+            client, self._client = self._client, None
+            await client.aclose()
 
     # --- reading --------------------------------------------------------------------
 
@@ -127,21 +140,23 @@ class Registry:
         url: str | None = f"/v2/{repo}/tags/list?n={TAG_PAGE}"
         found: list[str] = []
         seen: set[str] = set()
-        while url is not None:
-            if url in seen or len(seen) >= MAX_TAG_PAGES:
-                why = "returned to a page it had sent" if url in seen else "never ended"
-                msg = f"{self.host}'s tag list for {what} {why}; stopped after {len(seen)} pages"
-                raise RegistryError(msg)
-            seen.add(url)
-            response = await self._send("GET", url, what=what)
-            found.extend(_tag_names(response, self.host, what))
-            url = next_page(response)
-            if url is not None and not self.sameorigin(url):
-                msg = (
-                    f"{self.host} sent the next page of {what}'s tags to {origin(url)}; "
-                    "refusing to follow it there with this registry's credentials"
-                )
-                raise RegistryError(msg)
+        async with self:  # every page through one client
+            while url is not None:
+                if url in seen or len(seen) >= MAX_TAG_PAGES:
+                    why = "returned to a page it had sent" if url in seen else "never ended"
+                    pages = len(seen)
+                    msg = f"{self.host}'s tag list for {what} {why}; stopped after {pages} pages"
+                    raise RegistryError(msg)
+                seen.add(url)
+                response = await self._send("GET", url, what=what)
+                found.extend(_tag_names(response, self.host, what))
+                url = next_page(response)
+                if url is not None and not self.sameorigin(url):
+                    msg = (
+                        f"{self.host} sent the next page of {what}'s tags to {origin(url)}; "
+                        "refusing to follow it there with this registry's credentials"
+                    )
+                    raise RegistryError(msg)
         return found
 
     def sameorigin(self, url: str) -> bool:
@@ -158,11 +173,13 @@ class Registry:
 
     async def digests(self, repo: str, tags: Iterable[str]) -> dict[str, str]:
         """The digest of each tag, read concurrently with a bounded number of HEADs."""
-        return await _gather(tags, lambda tag: self.digest(repo, tag))
+        async with self:
+            return await _gather(tags, lambda tag: self.digest(repo, tag))
 
     async def manifests(self, repo: str, references: Iterable[str]) -> dict[str, Manifest]:
         """The manifests of several tags or digests, read concurrently."""
-        return await _gather(references, lambda ref: self.manifest(repo, ref))
+        async with self:
+            return await _gather(references, lambda ref: self.manifest(repo, ref))
 
     async def manifest(self, repo: str, reference: str) -> Manifest:
         """The manifest of ``repo:tag`` or ``repo@digest``: exact bytes and media type."""
@@ -189,6 +206,10 @@ class Registry:
 
     async def labels(self, repo: str, reference: str) -> dict[str, str]:
         """The image's config labels; for an index, those of its first runnable image."""
+        async with self:
+            return await self._labels(repo, reference)
+
+    async def _labels(self, repo: str, reference: str) -> dict[str, str]:
         manifest = await self.manifest(repo, reference)
         if manifest.is_index:
             children = manifest.image_children()
@@ -201,6 +222,10 @@ class Registry:
 
     async def put_manifest(self, repo: str, tag: str, manifest: Manifest) -> str:
         """Store ``manifest`` under ``tag`` and check the registry kept its digest."""
+        async with self:
+            return await self._put_manifest(repo, tag, manifest)
+
+    async def _put_manifest(self, repo: str, tag: str, manifest: Manifest) -> str:
         response = await self._send(
             "PUT",
             f"/v2/{repo}/manifests/{tag}",
@@ -221,7 +246,9 @@ class Registry:
         The manifest is fetched and put back byte for byte, so the digest is identical
         and no layer is read or written.
         """
-        return await self.put_manifest(repo, target_tag, await self.manifest(repo, source_tag))
+        async with self:
+            manifest = await self.manifest(repo, source_tag)
+            return await self.put_manifest(repo, target_tag, manifest)
 
     async def delete(self, repo: str, digest: str) -> None:
         """Delete the manifest ``repo@digest``; every tag pointing to it goes with it."""
@@ -231,6 +258,10 @@ class Registry:
 
     async def push_blob(self, repo: str, data: bytes) -> str:
         """Upload a blob in one piece (POST, then PUT with its digest); returns the digest."""
+        async with self:
+            return await self._push_blob(repo, data)
+
+    async def _push_blob(self, repo: str, data: bytes) -> str:
         digest = sha256_digest(data)
         what = f"{repo}@{digest}"
         started = await self._send(

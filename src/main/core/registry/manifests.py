@@ -65,6 +65,17 @@ class Manifest:
             return []
         return [str(entry["digest"]) for entry in self._entries("manifests")]
 
+    def possible_index_children(self) -> list[str]:
+        """Children that may be indexes themselves: declared so, or of no declared type.
+
+        Reading the rest is not needed to know what an index needs.
+        """
+        return [
+            str(entry["digest"])
+            for entry in self._entries("manifests")
+            if entry.get("mediaType") not in IMAGE_TYPES
+        ]
+
     def image_children(self) -> list[str]:
         """Children that are runnable images, leaving out attestations (``unknown`` os)."""
         return [

@@ -8,11 +8,12 @@ version overwritten, target exists), so a mistake leaves the registry as it was.
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from http import HTTPStatus
 
 from main.core.errors import PipelineError
 from main.core.labels import REVISION as REVISION_LABEL
 from main.core.labels import VERSION as VERSION_LABEL
-from main.core.registry.client import Registry
+from main.core.registry.client import Registry, RegistryError
 from main.core.registry.manifests import Manifest
 from main.core.registry.retention import rollback_target, staging_history
 from main.core.tags import PRODUCTION_LATEST, STAGING_LATEST, parse_staging_tag, production_tags
@@ -132,6 +133,13 @@ async def promote(
             before anything is written. Should a write itself fail part-way, the tags
             already replaced are put back and the error says what remains.
     """
+    async with registry:  # one client for every request of the promotion
+        return await _promote(registry, repo, source_tag, force=force, expect_digest=expect_digest)
+
+
+async def _promote(
+    registry: Registry, repo: str, source_tag: str, *, force: bool, expect_digest: str | None
+) -> Promotion:
     tags = await _existing_tags(registry, repo, source_tag)
     manifest = await registry.manifest(repo, source_tag)
     if expect_digest is not None and manifest.digest != expect_digest:
@@ -210,13 +218,25 @@ async def read_back(registry: Registry, repo: str, tags: Sequence[str]) -> str:
     """Where ``tags`` really point now, read after a failed write: the words for it.
 
     A registry (or a proxy before it) may apply a write and still answer with an error,
-    so what the writes meant to do says nothing: only reading the tags back does.
+    so what the writes meant to do says nothing: only reading the tags back does. Each
+    tag is read on its own, so a tag that was never written (``not there``) does not
+    hide the ones that were.
     """
+    states = [await _where(registry, repo, tag) for tag in tags]
+    if not any(known for _, known in states):
+        why = states[0][0].partition(": unknown ")[2] if states else ""
+        return f"could not read the tags back {why}: check {', '.join(tags)} by hand"
+    return "now: " + ", ".join(state for state, _ in states)
+
+
+async def _where(registry: Registry, repo: str, tag: str) -> tuple[str, bool]:
+    """``tag -> digest`` or ``tag: not there``; else why not, and False (unknown)."""
     try:
-        now = await registry.digests(repo, tags)
-    except PipelineError as exc:
-        return f"could not read the tags back ({exc}): check {', '.join(tags)} by hand"
-    return "now: " + ", ".join(f"{tag} -> {now[tag]}" for tag in tags)
+        return f"{tag} -> {await registry.digest(repo, tag)}", True
+    except RegistryError as exc:
+        if exc.status == HTTPStatus.NOT_FOUND:
+            return f"{tag}: not there", True
+        return f"{tag}: unknown ({exc})", False
 
 
 async def rollback(registry: Registry, repo: str, to: str | None = None) -> Rollback:
@@ -226,6 +246,11 @@ async def rollback(registry: Registry, repo: str, to: str | None = None) -> Roll
         PipelineError: when ``staging-latest`` or the target does not exist, or there
             is nothing earlier; raised before anything is written.
     """
+    async with registry:  # one client for every request of the rollback
+        return await _rollback(registry, repo, to)
+
+
+async def _rollback(registry: Registry, repo: str, to: str | None) -> Rollback:
     tags = await registry.tags(repo)
     staging = [s.tag for s in staging_history(tags)]
     known = [STAGING_LATEST] if STAGING_LATEST in tags else []
@@ -258,10 +283,11 @@ async def restore_staging_latest(
     Only when ``staging-latest`` still names the failed image: if a newer run moved it
     meanwhile, that run's choice stands and nothing is written (None).
     """
-    now = await registry.digest(repo, STAGING_LATEST)
-    if now != replacing:
-        return None
-    written = await registry.put_manifest(
-        repo, STAGING_LATEST, await registry.manifest(repo, digest)
-    )
+    async with registry:  # one client for the read, the check and the write
+        now = await registry.digest(repo, STAGING_LATEST)
+        if now != replacing:
+            return None
+        written = await registry.put_manifest(
+            repo, STAGING_LATEST, await registry.manifest(repo, digest)
+        )
     return TagMove(STAGING_LATEST, now, written)

@@ -73,12 +73,13 @@ class Pruning:
 
 
 async def _needed_by(
-    registry: Registry, repo: str, surviving: Mapping[str, Manifest]
+    registry: Registry, repo: str, surviving: Mapping[str, Manifest], known: Mapping[str, Manifest]
 ) -> dict[str, str]:
     """Every manifest a surviving manifest needs, however deep: child digest -> its index.
 
     The kept set of a prune is this closure, not just the digests tags name: a child of
-    the index behind ``latest`` may also be an old staging tag's whole image.
+    the index behind ``latest`` may also be an old staging tag's whole image. Only a
+    child that may be an index itself is read (``known`` holds those already read).
     """
     needed: dict[str, str] = {}
     frontier = dict(surviving)
@@ -92,7 +93,9 @@ async def _needed_by(
         if not wanted:
             break
         needed |= wanted
-        nested = await registry.manifests(repo, list(wanted))
+        maybe = {c for m in frontier.values() for c in m.possible_index_children()} & set(wanted)
+        read = await registry.manifests(repo, [c for c in maybe if c not in known])
+        nested = {c: known[c] for c in maybe if c in known} | read
         frontier = {digest: manifest for digest, manifest in nested.items() if manifest.is_index}
     return needed
 
@@ -113,11 +116,30 @@ async def prune_staging(  # noqa: PLR0913 - the policy's knobs, all keyword-only
         PipelineError: for a bad policy or a registry failure while reading, before
             anything is deleted.
     """
+    async with registry:  # one client for every request of the prune
+        return await _prune(
+            registry, repo, deleter, keep=keep, newer_than=newer_than, now=now, dry_run=dry_run
+        )
+
+
+async def _prune(  # noqa: PLR0913 - prune_staging's arguments, passed on
+    registry: Registry,
+    repo: str,
+    deleter: Deleter,
+    *,
+    keep: int,
+    newer_than: timedelta | None,
+    now: datetime,
+    dry_run: bool,
+) -> Pruning:
+    """Read the snapshot (the tag list, then each tag's manifest once), decide, act."""
     tags = await registry.tags(repo)
-    digests = await registry.digests(repo, tags)
+    by_tag = await registry.manifests(repo, tags)
+    manifests = {manifest.digest: manifest for manifest in by_tag.values()}
+    digests = {tag: manifest.digest for tag, manifest in by_tag.items()}
     plan = prune_plan(digests, keep=keep, newer_than=newer_than, now=now)
-    manifests = await registry.manifests(repo, [*plan.delete, *plan.protected])
-    needed = await _needed_by(registry, repo, {d: manifests[d] for d in plan.protected})
+    surviving = {d: manifests[d] for d in plan.protected}
+    needed = await _needed_by(registry, repo, surviving, manifests)
     plan = spare_needed(plan, needed)
     kept = {d: manifests[d].children() for d in plan.protected}
     kept |= {d: [] for d in needed}

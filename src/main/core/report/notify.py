@@ -25,7 +25,7 @@ from main.core.errors import PipelineError
 from main.core.redact import scrub, scrub_values
 from main.core.report.markdown import MARKS, duration
 from main.core.report.model import DeploySummary, Report, StageResult
-from main.core.text import chat_markdown, clip, cut, no_mentions, slack_text
+from main.core.text import chat_markdown, clip, cut, no_autolinks, no_mentions, slack_text
 
 NotifyKind = Literal["slack", "discord", "teams"]
 KINDS: tuple[NotifyKind, ...] = get_args(NotifyKind)
@@ -130,38 +130,34 @@ def _deployed(deploy: DeploySummary) -> str:
 # --- Slack ----------------------------------------------------------------------------
 
 
-def _slack_field(name: str, value: str) -> str:
-    return cut(f"*{slack_text(name, 200)}*\n{slack_text(value, SLACK_FIELD)}", SLACK_FIELD)
+def _mrkdwn(text: str) -> dict[str, Any]:
+    """A mrkdwn text object Slack renders as given: ``verbatim``, so it links nothing itself.
+
+    Without ``verbatim`` Slack turns bare URLs and domain names into links; our own
+    ``<url|label>`` links still work.
+    """
+    return {"type": "mrkdwn", "text": text, "verbatim": True}
+
+
+def _slack_field(name: str, value: str) -> dict[str, Any]:
+    return _mrkdwn(cut(f"*{slack_text(name, 200)}*\n{slack_text(value, SLACK_FIELD)}", SLACK_FIELD))
 
 
 def slack_payload(report: Report, *, link: str = "") -> dict[str, Any]:
     """An incoming-webhook message: ``text`` (the notification line) plus Block Kit."""
     title = headline(report)
-    fields = [
-        {
-            "type": "mrkdwn",
-            "text": cut(
-                f"*{slack_text(name, 200)}*\n{slack_text(value, SLACK_FIELD)}", SLACK_FIELD
-            ),
-        }
-        for name, value in facts(report)[:SLACK_FIELDS]
-    ]
+    fields = [_slack_field(name, value) for name, value in facts(report)[:SLACK_FIELDS]]
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": slack_text(title, SLACK_HEADER)}},
         {
             "type": "section",
-            "text": {
-                "type": "mrkdwn",
-                "text": slack_text("\n".join(stage_lines(report)), SLACK_SECTION),
-            },
+            "text": _mrkdwn(slack_text("\n".join(stage_lines(report)), SLACK_SECTION)),
         },
     ]
     if fields:
         blocks.append({"type": "section", "fields": fields})
     if link:
-        blocks.append(
-            {"type": "context", "elements": [{"type": "mrkdwn", "text": f"<{link}|View the run>"}]}
-        )
+        blocks.append({"type": "context", "elements": [_mrkdwn(f"<{link}|View the run>")]})
     return {"text": slack_text(title, SLACK_SECTION), "blocks": blocks}
 
 
@@ -176,7 +172,7 @@ def discord_payload(report: Report, *, link: str = "") -> dict[str, Any]:
     """
     title = headline(report)
     footer = f"{report.workflow} · pipeline"
-    shown_title = cut(no_mentions(clip(title, DISCORD_TITLE)), DISCORD_TITLE)
+    shown_title = cut(no_autolinks(no_mentions(clip(title, DISCORD_TITLE))), DISCORD_TITLE)
     room = DISCORD_EMBED_TOTAL - len(shown_title) - len(footer) - DISCORD_STAGES_ROOM
     fields = []
     for name, value in facts(report)[:DISCORD_FIELDS]:

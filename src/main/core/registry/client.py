@@ -27,7 +27,13 @@ import httpx
 from main.core.errors import PipelineError
 from main.core.http import LazyTlsTransport, RetryPolicy, next_page, origin, send_with_retries
 from main.core.registry.auth import RegistryAuth
-from main.core.registry.manifests import ACCEPT, Manifest, config_labels, sha256_digest
+from main.core.registry.manifests import (
+    ACCEPT,
+    OCI_INDEX,
+    Manifest,
+    config_labels,
+    sha256_digest,
+)
 
 TAG_PAGE = 1000
 MAX_TAG_PAGES = 1000  # a million tags: past that a registry is looping, not paging
@@ -203,6 +209,29 @@ class Registry:
             msg = f"{repo}@{digest}: the registry sent a blob with a different digest"
             raise RegistryError(msg)
         return response.content
+
+    async def referrers_page(
+        self, repo: str, digest: str, url: str | None = None
+    ) -> tuple[bytes, str | None] | None:
+        """One page of the referrers API (OCI distribution 1.1) for ``repo@digest``.
+
+        The page (an image index, unparsed) and the next page's URL; ``None`` where the
+        registry has no referrers API and answers 404, as distribution 2.8 does.
+        """
+        response = await self._send(
+            "GET",
+            url or f"/v2/{repo}/referrers/{digest}",
+            what=f"the referrers of {repo}@{digest}",
+            ok=(200, 404),
+            headers={"Accept": OCI_INDEX},
+        )
+        if response.status_code == httpx.codes.NOT_FOUND:
+            return None
+        following = next_page(response)
+        if following is not None and not self.sameorigin(following):
+            msg = f"{self.host} sent the next page of {repo}@{digest}'s referrers elsewhere"
+            raise RegistryError(msg)
+        return response.content, following
 
     async def labels(self, repo: str, reference: str) -> dict[str, str]:
         """The image's config labels; for an index, those of its first runnable image."""

@@ -1,0 +1,184 @@
+"""Attestations outside Dagger: ``python -m main.core.attest attach|verify``.
+
+``attach --registry URL --image REPO@sha256:... --sbom FILE --provenance FILE [--key FILE]``
+signs the SBOM (Trivy's CycloneDX JSON) and the provenance (an in-toto SLSA v1
+statement about that digest) with the PKCS#8 PEM key, when given, and attaches both to
+the digest. ``verify --registry URL --image REPO@sha256:... [--key PUBFILE]
+[--source-repo URL] [--commit SHA ...]`` finds and checks them.
+
+Registry credentials come from the environment, never from arguments (which land in
+process lists and shell history): ``REGISTRY_USERNAME`` and ``REGISTRY_PASSWORD`` (a
+password or token). Neither they nor any key appears in the output.
+
+JSON on stdout, one verdict line on stderr. Exit status: 0 attached / verified, 1 an
+attestation missing or invalid (or the registry failed), 2 bad usage, including inputs
+that are not what they claim to be (nothing is written then).
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from main.core.argv import ValueKeepingParser
+from main.core.attest.attach import Attachment, attach, prepare
+from main.core.attest.dsse import load_private_key, load_public_key
+from main.core.attest.errors import COMMIT, DIGEST
+from main.core.attest.verify import Policy, verify
+from main.core.errors import PipelineError
+from main.core.quiet import silence_library_warnings
+from main.core.registry.client import Registry
+
+EXIT_OK, EXIT_INVALID, EXIT_BAD_USAGE = 0, 1, 2
+USERNAME, PASSWORD = "REGISTRY_USERNAME", "REGISTRY_PASSWORD"
+MAX_INPUT_BYTES = 256 * 1024 * 1024
+
+
+class _Parser(ValueKeepingParser):
+    """argparse whose mistakes are one line, a JSON answer and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        sys.stdout.write(json.dumps({"error": f"bad usage: {message}"}) + "\n")
+        self.exit(EXIT_BAD_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Both subcommands and their options."""
+    parser = _Parser(prog="python -m main.core.attest", description=__doc__.split("\n\n")[1])
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    attach_cmd = commands.add_parser("attach", help="sign and attach an SBOM and a provenance")
+    verify_cmd = commands.add_parser("verify", help="find and check the attestations")
+    for command in (attach_cmd, verify_cmd):
+        command.add_argument("--registry", required=True, help="registry URL, http(s)://HOST")
+        command.add_argument("--image", required=True, help="REPO@sha256:... on that registry")
+    attach_cmd.add_argument("--sbom", required=True, type=Path, help="CycloneDX JSON (Trivy)")
+    attach_cmd.add_argument(
+        "--provenance", required=True, type=Path, help="in-toto SLSA v1 statement (JSON)"
+    )
+    attach_cmd.add_argument(
+        "--key", type=Path, help="PKCS#8 PEM ECDSA private key; unsigned without"
+    )
+    verify_cmd.add_argument(
+        "--key", type=Path, help="PEM public key the signatures must verify with"
+    )
+    verify_cmd.add_argument("--source-repo", default="", help="the source repository it must name")
+    verify_cmd.add_argument(
+        "--commit", action="append", default=[], help="an allowed source commit (repeatable)"
+    )
+    verify_cmd.add_argument(
+        "--no-sbom", action="store_true", help="do not require an SBOM, only the provenance"
+    )
+    return parser
+
+
+def _read(option: str, path: Path) -> bytes:
+    try:
+        with path.open("rb") as file:
+            data = file.read(MAX_INPUT_BYTES + 1)
+    except OSError as exc:
+        msg = f"{option} {path}: {exc.strerror or exc}"
+        raise PipelineError(msg) from None
+    if len(data) > MAX_INPUT_BYTES:
+        msg = f"{option} {path}: larger than {MAX_INPUT_BYTES} bytes"
+        raise PipelineError(msg)
+    return data
+
+
+def _target(parser: argparse.ArgumentParser, registry: str, image: str) -> tuple[str, str]:
+    if not registry.startswith(("http://", "https://")):
+        parser.error(f"--registry {registry!r} must start with http:// or https://")
+    repo, at, digest = image.partition("@")
+    if not at or not repo or not DIGEST.fullmatch(digest):
+        parser.error(f"--image {image!r} must be REPO@sha256:<64 hex digits>, a digest not a tag")
+    host = registry.split("://", 1)[1].rstrip("/")
+    return repo.removeprefix(f"{host}/"), digest
+
+
+def _registry(url: str) -> Registry:
+    password = os.environ.get(PASSWORD) or None
+    return Registry(url, os.environ.get(USERNAME) or None, password)
+
+
+def _finish(payload: dict[str, Any], ok: bool, line: str) -> int:  # noqa: FBT001 - the verdict
+    if "401 unauthorized" in line:
+        hint = f"; this command reads them from {USERNAME} and {PASSWORD}"
+        line += hint
+        payload["error"] = f"{payload['error']}{hint}"
+    sys.stdout.write(json.dumps(payload) + "\n")
+    sys.stderr.write(line.replace("\n", " ") + "\n")
+    return EXIT_OK if ok else EXIT_INVALID
+
+
+async def _attach(url: str, repo: str, attachment: Attachment, key_pem: bytes | None) -> int:
+    key = None if key_pem is None else load_private_key(key_pem)
+    result: dict[str, Any] = {"attached": False, "image": f"{repo}@{attachment.digest}"}
+    try:
+        async with _registry(url) as registry:
+            via, written = await attach(registry, repo, attachment, key)
+    except PipelineError as exc:
+        return _finish({**result, "error": str(exc)}, ok=False, line=f"not attached: {exc}")
+    result |= {
+        "attached": True,
+        "via": via,
+        "artifacts": [a.to_dict() for a in written],
+        "sbom": {"packages": attachment.packages},
+        "error": None,
+    }
+    signed = "signed" if key else "unsigned"
+    line = f"attached: {signed} provenance and SBOM to {repo}@{attachment.digest} ({via})"
+    return _finish(result, ok=True, line=line)
+
+
+async def _verify(url: str, repo: str, digest: str, policy: Policy) -> int:
+    async with _registry(url) as registry:
+        verdict = await verify(registry, repo, digest, policy)
+    payload = {"image": f"{repo}@{digest}", **verdict.to_dict()}
+    if not verdict.verified:
+        return _finish(payload, ok=False, line=f"not verified: {verdict.error}")
+    assert verdict.provenance is not None  # noqa: S101 - verified means found
+    facts = verdict.provenance.facts
+    notes = "".join(f"; {note}" for note in verdict.notes)
+    line = f"verified: {repo}@{digest} built from {facts['repository']}@{facts['commit']}{notes}"
+    return _finish(payload, ok=True, line=line)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one subcommand; the exit status says how it ended."""
+    silence_library_warnings()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    repo, digest = _target(parser, args.registry, args.image)
+    try:
+        if args.command == "attach":
+            key_pem = None if args.key is None else _read("--key", args.key)
+            if key_pem is not None:
+                load_private_key(key_pem)
+            attachment = prepare(
+                f"{args.registry.split('://', 1)[1].rstrip('/')}/{repo}",
+                digest,
+                provenance=_read("--provenance", args.provenance),
+                sbom=_read("--sbom", args.sbom),
+            )
+            return asyncio.run(_attach(args.registry, repo, attachment, key_pem))
+        bad = [c for c in args.commit if not COMMIT.fullmatch(c)]
+        if bad:
+            parser.error(f"--commit {bad[0]!r} is not a full 40-character commit sha")
+        key = None if args.key is None else load_public_key(_read("--key", args.key))
+        policy = Policy(key, args.source_repo, frozenset(args.commit), not args.no_sbom)
+        return asyncio.run(_verify(args.registry, repo, digest, policy))
+    except PipelineError as exc:
+        parser.error(_option_named(exc, args))
+
+
+def _option_named(exc: PipelineError, args: argparse.Namespace) -> str:
+    """The message, prefixed with the option it is about when it does not say."""
+    text = str(exc)
+    if text.startswith("--"):
+        return text
+    if "signing key" in text or "verification key" in text:
+        return f"--key {args.key}: {text}"
+    return text

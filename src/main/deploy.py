@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from contextlib import AbstractAsyncContextManager
 
     from main import registry as registry_family
-    from main import sections
+    from main.core.run import sections
     from main.core import deploy as deploying
     from main.core import image as images
     from main.core import registry as oci
@@ -42,7 +42,7 @@ else:
     registry_family = lazy_import("main.registry")
     report_markdown = lazy_import("main.core.report.markdown")
     smoke_checks = lazy_import("main.core.smoke.checks")
-    sections = lazy_import("main.sections")
+    sections = lazy_import("main.core.run.sections")
 
 NO_HOST = (
     "deploy needs a staging host: add a [tool.pipeline.deploy] table (host, host-key, url, "

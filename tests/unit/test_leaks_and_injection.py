@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import pytest
 
-from main.core.report import rules
+from main.core.run import sections as rules
 from main.core.report.markdown import render
 from main.core.report.model import Report, StageResult
 from main.core.report.notify import build_payload

@@ -25,7 +25,16 @@ from main.core.report.model import (
     Stopwatch,
 )
 from main.core.run import deploying, publishing
-from main.core.run.names import BUILD, CI, CODE_SCANNING, NOTIFY, SCAN, SMOKE_TEST, STAGING
+from main.core.run.names import (
+    BUILD,
+    CHECK_TRIGGER,
+    CI,
+    CODE_SCANNING,
+    NOTIFY,
+    SCAN,
+    SMOKE_TEST,
+    STAGING,
+)
 from main.core.run.sections import (
     check_stage,
     first_line,
@@ -36,6 +45,7 @@ from main.core.run.sections import (
 )
 from main.core.run.stages import Image, Reach, ScanHandle, Scanned, Stages
 from main.core.run.target import Occasion, Target
+from main.core.service import Service
 
 
 class Run:
@@ -226,3 +236,11 @@ async def finish(run: Run, stages: Stages[Image, ScanHandle]) -> Report:
     except PipelineError as exc:
         run.record(clock.stage(NOTIFY, "failed", first_line(exc), blocking=False))
     return run.report
+
+
+def not_deployed(service: Service, ref: str, reason: str) -> Report:
+    """The report of an event that does not deploy: nothing ran, and why."""
+    report = Report(
+        workflow=STAGING, service=service.name, version=service.version, ref=ref, trigger=reason
+    )
+    return report.with_stage(skipped(CHECK_TRIGGER, reason, blocking=False))

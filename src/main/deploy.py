@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from contextlib import AbstractAsyncContextManager
 
     from main import registry as registry_family
-    from main.core.run import sections
     from main.core import deploy as deploying
     from main.core import image as images
     from main.core import registry as oci
@@ -32,6 +31,7 @@ if TYPE_CHECKING:
     from main.core.deploy import result as deploy_results
     from main.core.deploy.settings import DeploySettings
     from main.core.report import markdown as report_markdown
+    from main.core.run import sections
     from main.core.smoke import checks as smoke_checks
 else:
     # asyncssh and the registry client load when a deploy runs, not with the module.

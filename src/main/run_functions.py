@@ -7,6 +7,7 @@ decided there; a stage's failure is in the report, and only the caller's mistake
 (a bad event, a bad notify kind, no commit to tag) stop a run before it starts.
 """
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Annotated
 
 import dagger
@@ -82,13 +83,20 @@ class RunFunctions(ServiceFunctions):
             label = (await self.service()).config.staging_label
         return TriggerDecision.of(event_name, triggers.decide(event_name, payload, label=label))
 
-    async def _run_target(
-        self, ref: str, local_registry: dagger.Service | None
-    ) -> "run_flow.Target":
-        """What a run works on; the settings are read here, once for the whole run."""
+    async def _prepare(
+        self, ref: str, delivery: "workflows.Delivery"
+    ) -> tuple["run_flow.Target", "workflows.Delivery"]:
+        """What a run works on, read once for the whole run, and how it delivers.
+
+        Refuses a bad notify kind before anything runs; the registry user name defaults
+        to the service's setting.
+        """
+        notify.check_kind(delivery.notify_kind)
         service = await self.service(ref)
         history = await self._history()
-        return await workflows.resolve_target(service, history, ref, local_registry)
+        target = await workflows.resolve_target(service, history, ref, delivery.local_registry)
+        username = delivery.username or service.config.registry_username
+        return target, replace(delivery, username=username)
 
     @uncached_function
     async def deploy_staging(  # noqa: PLR0913 - the workflow's inputs, each said once
@@ -142,17 +150,14 @@ class RunFunctions(ServiceFunctions):
                 service = await self.service()
                 return RunReport.of(run_flow.not_deployed(service, ref, decision.reason))
             ref, skip_tests = decision.ref, skip_tests or decision.skip_tests
-        notify.check_kind(notify_kind)
-        target = await self._run_target(ref, local_registry)
-        delivery = workflows.Delivery(
-            token=registry_token,
-            username=registry_username or target.service.config.registry_username,
-            local_registry=local_registry,
-            webhook=notify_webhook,
-            notify_kind=notify_kind,
-            run_url=run_url,
-            ssh_key=ssh_key,
-        )
+        target, delivery = await self._prepare(
+            ref,
+            workflows.Delivery(
+                token=registry_token, username=registry_username, webhook=notify_webhook,
+                local_registry=local_registry, notify_kind=notify_kind, run_url=run_url,
+                ssh_key=ssh_key,
+            ),
+        )  # fmt: skip
         reproduce = run_flow.reproduction(
             run_flow.STAGING,
             sha=target.revision.sha,
@@ -214,17 +219,14 @@ class RunFunctions(ServiceFunctions):
                 msg = "--code-scanning-token needs --github-repository and --github-ref"
                 raise PipelineError(msg)
             scanning = workflows.CodeScanning(code_scanning_token, github_repository, github_ref)
-        notify.check_kind(notify_kind)
-        target = await self._run_target(ref, local_registry)
-        delivery = workflows.Delivery(
-            token=registry_token,
-            username=registry_username or target.service.config.registry_username,
-            local_registry=local_registry,
-            webhook=notify_webhook,
-            notify_kind=notify_kind,
-            run_url=run_url,
-            code_scanning=scanning,
-        )
+        target, delivery = await self._prepare(
+            ref,
+            workflows.Delivery(
+                token=registry_token, username=registry_username, webhook=notify_webhook,
+                local_registry=local_registry, notify_kind=notify_kind, run_url=run_url,
+                code_scanning=scanning,
+            ),
+        )  # fmt: skip
         reproduce = run_flow.reproduction(
             run_flow.CI, sha=target.revision.sha, ref=ref, subpath=self.subpath
         )

@@ -19,7 +19,7 @@ from main.core.errors import PipelineError
 from main.core.lazy import lazy_import
 from main.report import RunReport
 from main.service_functions import ServiceFunctions
-from main.trigger import TriggerDecision
+from main.triggers import TriggerDecision
 
 if TYPE_CHECKING:
     from main import workflows

@@ -9,7 +9,7 @@ resolves the image to a digest, reads the Compose file from the service's tree, 
 
 import asyncio
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Self
 
 import dagger
 from dagger import Doc, field, object_type
@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from contextlib import AbstractAsyncContextManager
 
     from main import registry as registry_family
-    from main import sections
     from main.core import deploy as deploying
     from main.core import image as images
     from main.core import registry as oci
@@ -32,6 +31,7 @@ if TYPE_CHECKING:
     from main.core.deploy import result as deploy_results
     from main.core.deploy.settings import DeploySettings
     from main.core.report import markdown as report_markdown
+    from main.core.run import sections
     from main.core.smoke import checks as smoke_checks
 else:
     # asyncssh and the registry client load when a deploy runs, not with the module.
@@ -42,7 +42,7 @@ else:
     registry_family = lazy_import("main.registry")
     report_markdown = lazy_import("main.core.report.markdown")
     smoke_checks = lazy_import("main.core.smoke.checks")
-    sections = lazy_import("main.sections")
+    sections = lazy_import("main.core.run.sections")
 
 NO_HOST = (
     "deploy needs a staging host: add a [tool.pipeline.deploy] table (host, host-key, url, "
@@ -90,6 +90,32 @@ class DeployResult:
     )
     logs: Annotated[str, Doc("The failed container's last lines")] = field(default="")
     report: Annotated[str, Doc("The whole result as JSON")] = field(default="")
+
+    @classmethod
+    def of(cls, result: "deploy_results.DeployResult", staging_latest: str = "") -> Self:
+        """The Dagger object for a finished deployment."""
+        return cls(  # type: ignore[call-arg]
+            passed=result.passed,
+            outcome=result.outcome,
+            summary=result.summary(),
+            target=result.target,
+            url=result.url,
+            image=result.image,
+            running=result.running or "",
+            previous=result.previous or "",
+            rolled_back=result.outcome == "rolled-back",
+            staging_latest=staging_latest,
+            steps=[
+                DeployStep(name=s.name, seconds=round(s.seconds, 3), ok=s.ok, detail=s.detail)  # type: ignore[call-arg]
+                for s in result.steps
+            ],
+            smoke=None if result.smoke is None else smoke_result(result.smoke),
+            rollback_smoke=None
+            if result.rollback_smoke is None
+            else smoke_result(result.rollback_smoke),
+            logs=result.logs,
+            report=result.to_json(),
+        )
 
     @function
     def markdown(self) -> str:
@@ -237,30 +263,4 @@ async def execute(
 async def run(request: Request, access: RegistryAccess) -> DeployResult:
     """:func:`execute`, as the Dagger object ``deploy`` returns."""
     result, moved = await execute(request, access)
-    return deploy_result(result, moved)
-
-
-def deploy_result(result: "deploy_results.DeployResult", staging_latest: str = "") -> DeployResult:
-    """The Dagger object for a finished deployment."""
-    return DeployResult(  # type: ignore[call-arg]
-        passed=result.passed,
-        outcome=result.outcome,
-        summary=result.summary(),
-        target=result.target,
-        url=result.url,
-        image=result.image,
-        running=result.running or "",
-        previous=result.previous or "",
-        rolled_back=result.outcome == "rolled-back",
-        staging_latest=staging_latest,
-        steps=[
-            DeployStep(name=s.name, seconds=round(s.seconds, 3), ok=s.ok, detail=s.detail)  # type: ignore[call-arg]
-            for s in result.steps
-        ],
-        smoke=None if result.smoke is None else smoke_result(result.smoke),
-        rollback_smoke=None
-        if result.rollback_smoke is None
-        else smoke_result(result.rollback_smoke),
-        logs=result.logs,
-        report=result.to_json(),
-    )
+    return DeployResult.of(result, moved)

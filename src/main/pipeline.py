@@ -1,78 +1,44 @@
 """The Dagger object users call: thin wiring from arguments to stages and the core."""
 
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Self
 
 import dagger
 from dagger import DefaultPath, Doc, Ignore, field, object_type
 
-from main import deploy, load, report, scan, smoke, validate
-from main._sdk import FunctionError, uncached_check, uncached_function, up, user_errors
+from main import deploy, load, scan, smoke, validate
+from main._sdk import FunctionError, uncached_check, uncached_function, up
 from main.core.errors import PipelineError
 from main.core.lazy import lazy_import
 from main.deploy import DeployResult
 from main.load import LoadTestResult
 from main.registry import Registry
-from main.report import RunReport
+from main.run_functions import RunFunctions
 from main.scan import Scan
+from main.service_functions import RefArg
 from main.smoke import SmokeResult
-from main.source import IGNORED, check_ref, find_history, read_revision, read_service, service_tree
-from main.trigger import TriggerDecision
+from main.source import IGNORED, read_revision
 from main.validate import Validation
 
 if TYPE_CHECKING:
-    from main import build, publish, workflows
+    from main import build, publish
     from main.core import publish as publish_rules
-    from main.core import triggers
     from main.core import validate as validation
-    from main.core.report import model as core_report
-    from main.core.report import notify
-    from main.core.report import rules as run_rules
-    from main.core.service import Service
 else:
     # Stage recipes and core rules load when a function first needs them (core/lazy.py).
     build = lazy_import("main.build")
     publish = lazy_import("main.publish")
-    workflows = lazy_import("main.workflows")
-    notify = lazy_import("main.core.report.notify")
-    core_report = lazy_import("main.core.report.model")
-    run_rules = lazy_import("main.core.report.rules")
-    triggers = lazy_import("main.core.triggers")
     validation = lazy_import("main.core.validate")
     publish_rules = lazy_import("main.core.publish")
 
-RefArg = Annotated[
-    str,
-    Doc("Git ref to work on (branch, tag or commit); empty for the working tree as it is"),
-]
 KindArg = Annotated[
     str,
     Doc("Which tags: staging (timestamped + staging-latest) or production (latest, version, sha)"),
 ]
 
-TokenArg = Annotated[
-    dagger.Secret | None,
-    Doc("Registry token or password as a secret, e.g. env://GITHUB_TOKEN; none: no push"),
-]
-UsernameArg = Annotated[
-    str | None, Doc("Registry user name (default: [tool.pipeline] or the constructor's)")
-]
-LocalRegistryArg = Annotated[
-    dagger.Service | None, Doc("Push to this registry instead, e.g. tcp://localhost:5000")
-]
-WebhookArg = Annotated[
-    dagger.Secret | None, Doc("Chat webhook URL as a secret, e.g. env://STAGING_WEBHOOK_URL")
-]
-NotifyKindArg = Annotated[str, Doc("Chat the webhook belongs to: slack, discord or teams")]
-RunUrlArg = Annotated[str, Doc("Link to the CI run, shown in the notification")]
-FailArg = Annotated[
-    bool, Doc("Fail when a stage fails (after the report); CI passes false and exports it")
-]
-
 
 @object_type
-class Pipeline:
+class Pipeline(RunFunctions):
     """The pipeline of one service: its files, where they are, and overrides of its settings."""
 
     source: Annotated[dagger.Directory, Doc("The repository's working tree and .git")] = field()
@@ -132,48 +98,6 @@ class Pipeline:
             containerfile=containerfile,
         )
 
-    def _overrides(self) -> dict[str, object]:
-        return {
-            "image": self.image,
-            "registry_username": self.registry_username,
-            "port": self.port,
-            "health_path": self.health_path,
-            "mcp_path": self.mcp_path,
-            "containerfile": self.containerfile,
-        }
-
-    # Uncached, like every function taking --ref: a branch name in a remote --repo
-    # would otherwise keep its week-old answer (the cache key holds the name, not the commit).
-    @uncached_function
-    def tree(self, ref: RefArg = "") -> dagger.Directory:
-        """The service's files: what every stage builds, checks and scans."""
-        with user_errors():
-            return service_tree(self.source, self.repo, self.subpath, ref)
-
-    async def service(self, ref: str = "") -> "Service":
-        """Name, version and settings of the service at ``ref``, validated."""
-        with user_errors():
-            await check_ref(self.source, self.repo, ref)
-            return await read_service(self.tree(ref), self.subpath, self._overrides())
-
-    async def _history(self) -> dagger.GitRepository | None:
-        """The git history, derived when first needed: none for a folder without .git."""
-        return await find_history(self.source, self.repo)
-
-    @uncached_function
-    async def version(self, ref: RefArg = "") -> str:
-        """The service's version from pyproject.toml: the start of every image tag."""
-        return (await self.service(ref)).version
-
-    @uncached_function
-    async def config(self, ref: RefArg = "") -> str:
-        """The effective settings as JSON: [tool.pipeline] defaults, file values, overrides.
-
-        Run it first when a stage behaves unexpectedly: it shows what the stage sees.
-        """
-        settings = (await self.service(ref)).config
-        return settings.model_dump_json(by_alias=True, indent=2)
-
     # --- validate, build, tags, publish -------------------------------------------------
     # Uncached at the function level: a ref is read by name (`--ref develop`), and a
     # cached answer would describe wherever the branch pointed days ago. The containers
@@ -182,9 +106,8 @@ class Pipeline:
     async def _check(self, name: "validation.CheckName", ref: str) -> str:
         config = (await self.service(ref)).config
         result = await validate.run_check(self.tree(ref), config, name)
-        with user_errors():
-            if not result.ok:
-                raise PipelineError(validation.verdict(result))
+        if not result.ok:
+            raise PipelineError(validation.verdict(result))
         return validation.verdict(result)
 
     @uncached_check
@@ -237,17 +160,15 @@ class Pipeline:
         `build terminal` or `build export --path image.tar`.
         """
         service = await self.service(ref)
-        with user_errors():
-            revision = await read_revision(await self._history(), ref)
-            return await build.build_service(self.tree(ref), service, revision)
+        revision = await read_revision(await self._history(), ref)
+        return await build.build_service(self.tree(ref), service, revision)
 
     @uncached_function
     async def tags(self, ref: RefArg = "", kind: KindArg = "staging") -> list[str]:
         """The image tags for the commit: staging or production, from core/tags.py."""
         service = await self.service(ref)
-        with user_errors():
-            revision = await read_revision(await self._history(), ref)
-            return publish_rules.tags_for(kind, service.version, revision)
+        revision = await read_revision(await self._history(), ref)
+        return publish_rules.tags_for(kind, service.version, revision)
 
     @uncached_function
     async def publish(
@@ -269,15 +190,14 @@ class Pipeline:
         digest; a failed push names the tag and the tags already pushed.
         """
         service = await self.service(ref)
-        with user_errors():
-            published = await publish.publish_service(
-                service,
-                self.tree(ref),
-                (await self._history(), ref),
-                kind=kind,
-                token=registry_token,
-                local_registry=local_registry,
-            )
+        published = await publish.publish_service(
+            service,
+            self.tree(ref),
+            (await self._history(), ref),
+            kind=kind,
+            token=registry_token,
+            local_registry=local_registry,
+        )
         return [str(item) for item in published]
 
     # --- scan ---------------------------------------------------------------------------
@@ -296,21 +216,18 @@ class Pipeline:
         Settings come from the service at ``ref``: ``scan-severities``,
         ``ignore-unfixed`` and its ``trivyignore`` file; arguments override them.
         """
-        with user_errors():
-            settings = (await self.service(ref)).config
-            now = datetime.now(UTC)
-            ignore = await scan.read_ignore_file(self.tree(ref), settings.trivyignore, now.date())
-            return await scan.run_scan(
-                image,
-                mode=mode,
-                severities=severities or list(settings.scan_severities),
-                ignore_unfixed=(
-                    settings.ignore_unfixed if ignore_unfixed is None else ignore_unfixed
-                ),
-                ignore=ignore,
-                scanned_at=now,
-                db_repositories=list(settings.trivy_db_repositories),
-            )
+        settings = (await self.service(ref)).config
+        now = datetime.now(UTC)
+        ignore = await scan.read_ignore_file(self.tree(ref), settings.trivyignore, now.date())
+        return await scan.run_scan(
+            image,
+            mode=mode,
+            severities=severities or list(settings.scan_severities),
+            ignore_unfixed=(settings.ignore_unfixed if ignore_unfixed is None else ignore_unfixed),
+            ignore=ignore,
+            scanned_at=now,
+            db_repositories=list(settings.trivy_db_repositories),
+        )
 
     @uncached_function
     async def scan(
@@ -367,14 +284,13 @@ class Pipeline:
         Never cached: every call runs the service again. A failing check does not raise;
         the result says which check failed and carries the service's logs.
         """
-        with user_errors():
-            settings = (await self.service(ref)).config
-            if (image is None) == (not url):
-                msg = "smoke-test needs exactly one of --image (a built image) or --url"
-                raise PipelineError(msg)
-            if image is None:
-                return smoke.smoke_result(await smoke.check_target(url, settings))
-            return smoke.smoke_result(await smoke.check_image(image, settings))
+        settings = (await self.service(ref)).config
+        if (image is None) == (not url):
+            msg = "smoke-test needs exactly one of --image (a built image) or --url"
+            raise PipelineError(msg)
+        if image is None:
+            return smoke.smoke_result(await smoke.check_target(url, settings))
+        return smoke.smoke_result(await smoke.check_image(image, settings))
 
     # --- load test ----------------------------------------------------------------------
 
@@ -393,18 +309,17 @@ class Pipeline:
         by its field names (``users``, ``p95_ms``) and None leaves a setting as it is.
         The result's ``blocking`` says whether on-breach = fail makes it fail the stage.
         """
-        with user_errors():
-            config = (await self.service(ref)).config
-            if image is None and not url and config.deploy is not None:
-                url = config.deploy.url  # the staging host's public URL, by default
-            if (image is None) == (not url):
-                msg = (
-                    "load-test needs exactly one of --image (a built image) or --url "
-                    "(the default with a [tool.pipeline.deploy] host: its url)"
-                )
-                raise PipelineError(msg)
-            settings = config.load.overridden(overrides or {})
-            return await load.run_load_test(config, settings, image=image, url=url, workers=workers)
+        config = (await self.service(ref)).config
+        if image is None and not url and config.deploy is not None:
+            url = config.deploy.url  # the staging host's public URL, by default
+        if (image is None) == (not url):
+            msg = (
+                "load-test needs exactly one of --image (a built image) or --url "
+                "(the default with a [tool.pipeline.deploy] host: its url)"
+            )
+            raise PipelineError(msg)
+        settings = config.load.overridden(overrides or {})
+        return await load.run_load_test(config, settings, image=image, url=url, workers=workers)
 
     @uncached_function
     async def load_test(  # noqa: PLR0913 - one argument per overridable setting
@@ -472,8 +387,7 @@ class Pipeline:
         `dagger call serve --image IMAGE up` serves any image. Both forward the port.
         """
         # No required argument: `dagger up` only offers functions it can call bare.
-        with user_errors():
-            settings = (await self.service(ref)).config
+        settings = (await self.service(ref)).config
         if image is None:
             image = await self.build(ref)
         return smoke.app_service(image, settings.port, settings.smoke_env)
@@ -519,253 +433,23 @@ class Pipeline:
         instead, passed = false). The host keeps the history and a lock: two deployments
         never interleave, and --rollback works from any machine.
         """
-        with user_errors():
-            service = await self.service(ref)
-            request = deploy.Request(
-                config=service.config,
-                tree=self.tree(ref),
-                ssh_key=ssh_key,
-                image=image,
-                rollback=rollback,
-                ref=ref,
-                by=f"dagger call deploy ({ref or 'working tree'})",
-            )
-            access = deploy.RegistryAccess(
-                registry_token, service.config.registry_username, registry_api
-            )
-            result = await deploy.run(request, access)
+        service = await self.service(ref)
+        request = deploy.Request(
+            config=service.config,
+            tree=self.tree(ref),
+            ssh_key=ssh_key,
+            image=image,
+            rollback=rollback,
+            ref=ref,
+            by=f"dagger call deploy ({ref or 'working tree'})",
+        )
+        access = deploy.RegistryAccess(
+            registry_token, service.config.registry_username, registry_api
+        )
+        result = await deploy.run(request, access)
         if fail and not result.passed:
             raise FunctionError(result.summary)
         return result
-
-    # --- deploy-staging and ci ----------------------------------------------------------
-
-    @uncached_function
-    async def check_trigger(
-        self,
-        event_name: Annotated[
-            str, Doc("GitHub's event name (github.event_name): push, pull_request, ...")
-        ],
-        event: Annotated[
-            dagger.File,
-            Doc("The event payload JSON: the file at $GITHUB_EVENT_PATH in a workflow run"),
-        ],
-        label: Annotated[
-            str | None,
-            Doc("Pull-request label that deploys (default: [tool.pipeline] staging-label)"),
-        ] = None,
-    ) -> TriggerDecision:
-        """Whether a GitHub event deploys to staging, which ref, and why.
-
-        Replays a CI event locally: save the payload from the run's log or the webhook
-        settings and pass it with the event name, exactly as the workflow does.
-        """
-        with user_errors():
-            payload = triggers.load_payload(await event.contents(), source="--event")
-            if label is None:
-                label = (await self.service()).config.staging_label
-            decision = triggers.decide(event_name, payload, label=label)
-            return TriggerDecision.of(event_name, decision)
-
-    async def _target(self, ref: str, local_registry: dagger.Service | None) -> "workflows.Target":
-        service = await self.service(ref)
-        with user_errors():
-            return await workflows.resolve_target(
-                service, self.tree(ref), await self._history(), ref, local_registry
-            )
-
-    @staticmethod
-    def _delivery(  # noqa: PLR0913 - the delivery inputs of both workflows, said once
-        target: "workflows.Target",
-        *,
-        token: dagger.Secret | None,
-        username: str | None,
-        local_registry: dagger.Service | None,
-        webhook: dagger.Secret | None,
-        notify_kind: str,
-        run_url: str,
-    ) -> "workflows.Delivery":
-        with user_errors():
-            notify.check_kind(notify_kind)
-        return workflows.Delivery(
-            token=token,
-            username=username or target.service.config.registry_username,
-            local_registry=local_registry,
-            webhook=webhook,
-            notify_kind=notify_kind,
-            run_url=run_url,
-        )
-
-    def _scanner(self, ref: str) -> "workflows.ScanFn":
-        async def scan_with_settings(image: dagger.Container, mode: "core_report.ScanMode") -> Scan:
-            return await self.scan_report(image, mode=mode, ref=ref)
-
-        return scan_with_settings
-
-    @uncached_function
-    async def deploy_staging(  # noqa: PLR0913 - the workflow's inputs, each said once
-        self,
-        *,
-        ref: Annotated[
-            str, Doc("Git ref to deploy (branch, tag or sha); an --event decides it instead")
-        ] = "develop",
-        skip_tests: Annotated[
-            bool, Doc("Leave the unit tests out of validation (the report says so)")
-        ] = False,
-        event_name: Annotated[
-            str, Doc("GitHub event name, with --event: replay a CI trigger (push, ...)")
-        ] = "",
-        event: Annotated[
-            dagger.File | None, Doc("GitHub event payload ($GITHUB_EVENT_PATH), with --event-name")
-        ] = None,
-        registry_token: TokenArg = None,
-        registry_username: UsernameArg = None,
-        local_registry: LocalRegistryArg = None,
-        notify_webhook: WebhookArg = None,
-        notify_kind: NotifyKindArg = "slack",
-        run_url: RunUrlArg = "",
-        fail: FailArg = True,
-        ssh_key: Annotated[
-            dagger.Secret | None,
-            Doc(
-                "SSH key of the staging host's deploy user (env://STAGING_SSH_KEY): with "
-                "[tool.pipeline.deploy], staging-latest is deployed there and smoke-tested live"
-            ),
-        ] = None,
-    ) -> RunReport:
-        """Deploy one ref to staging exactly as CI does: the same call on a laptop.
-
-        Validate (tests skippable) and build side by side, then scan (warn mode) and smoke
-        test side by side, then push the timestamped staging tag and, only when the smoke
-        tests passed, push the staging tags: the timestamped one (named by this run's start
-        time, UTC) and then staging-latest. An image that failed its smoke tests gets no
-        tag. Without a registry token everything but the push runs and the report lists
-        what would have been pushed. With a host in [tool.pipeline.deploy] and --ssh-key,
-        staging-latest then runs there by digest, is smoke-tested (and, with
-        [tool.pipeline.load], load-tested) on its public URL, and is rolled back by itself
-        when it fails.
-        """
-        started = publish_rules.now()  # names the deployment in its staging tag
-        trigger = ""
-        if event is not None or event_name:
-            with user_errors():
-                decision = await self._decide(event_name, event)
-            trigger = f"{event_name}: {decision.reason}"
-            if not decision.should_deploy:
-                return RunReport.of(await self._not_deployed(decision.reason, ref))
-            ref, skip_tests = decision.ref, skip_tests or decision.skip_tests
-        target = await self._target(ref, local_registry)
-        delivery = self._delivery(
-            target,
-            token=registry_token,
-            username=registry_username,
-            local_registry=local_registry,
-            webhook=notify_webhook,
-            notify_kind=notify_kind,
-            run_url=run_url,
-        )
-        delivery = replace(delivery, ssh_key=ssh_key)
-        with user_errors():  # stage failures are in the report; only input errors raise
-            result = await workflows.deploy_staging(
-                target,
-                delivery,
-                self._scanner(ref),
-                skip_tests=skip_tests,
-                started=started,
-                trigger=trigger,
-                reproduce=run_rules.reproduction(
-                    run_rules.STAGING,
-                    sha=target.revision.sha,
-                    ref=ref,
-                    subpath=self.subpath,
-                    skip_tests=skip_tests,
-                    event_name=event_name if event is not None else "",
-                ),
-                load=self._load_tester(ref),
-            )
-        return report.finished(result, fail=fail)
-
-    def _load_tester(self, ref: str) -> "workflows.LoadFn":
-        async def load_url(url: str) -> LoadTestResult:
-            return await self.load_report(url=url, ref=ref)
-
-        return load_url
-
-    async def _decide(self, event_name: str, event: dagger.File | None) -> "triggers.Decision":
-        if event is None or not event_name:
-            msg = "--event-name and --event go together: pass both, or neither"
-            raise PipelineError(msg)
-        payload = triggers.load_payload(await event.contents(), source="--event")
-        label = (await self.service()).config.staging_label
-        return triggers.decide(event_name, payload, label=label)
-
-    async def _not_deployed(self, reason: str, ref: str) -> "core_report.Report":
-        service = await self.service()
-        no_run = core_report.Report(
-            workflow=run_rules.STAGING,
-            service=service.name,
-            version=service.version,
-            ref=ref,
-            trigger=reason,
-        )
-        return no_run.with_stage(run_rules.skipped("check-trigger", reason, blocking=False))
-
-    @uncached_function
-    async def ci(  # noqa: PLR0913 - the workflow's inputs, each said once
-        self,
-        *,
-        ref: Annotated[
-            str, Doc("Branch, full ref (refs/heads/release/1.2) or sha; release/** publishes")
-        ],
-        registry_token: TokenArg = None,
-        registry_username: UsernameArg = None,
-        local_registry: LocalRegistryArg = None,
-        notify_webhook: WebhookArg = None,
-        notify_kind: NotifyKindArg = "slack",
-        run_url: RunUrlArg = "",
-        fail: FailArg = True,
-        code_scanning_token: Annotated[
-            dagger.Secret | None,
-            Doc("Upload the scan to GitHub code scanning with this token (security-events: write)"),
-        ] = None,
-        github_repository: Annotated[
-            str, Doc("OWNER/NAME the code-scanning upload goes to ($GITHUB_REPOSITORY)")
-        ] = "",
-        github_ref: Annotated[
-            str, Doc("Full git ref the upload belongs to ($GITHUB_REF, e.g. refs/pull/42/merge)")
-        ] = "",
-    ) -> RunReport:
-        """The code-quality workflow: validate, build, scan (blocking); release/** publishes.
-
-        Validation runs the ci-test commands (the full suite). Only a release/** branch
-        whose every stage passed pushes latest, {version} and {sha}; every other ref
-        builds and checks without pushing. With --code-scanning-token the scan's SARIF
-        goes to the repository's Security tab (a non-blocking stage).
-        """
-        target = await self._target(ref, local_registry)
-        scanning = None
-        if code_scanning_token is not None:
-            with user_errors():
-                if not github_repository or not github_ref:
-                    msg = "--code-scanning-token needs --github-repository and --github-ref"
-                    raise PipelineError(msg)
-            scanning = workflows.CodeScanning(code_scanning_token, github_repository, github_ref)
-        delivery = self._delivery(
-            target,
-            token=registry_token,
-            username=registry_username,
-            local_registry=local_registry,
-            webhook=notify_webhook,
-            notify_kind=notify_kind,
-            run_url=run_url,
-        )
-        with user_errors():  # stage failures are in the report; only input errors raise
-            reproduce = run_rules.reproduction(
-                run_rules.CI, sha=target.revision.sha, ref=ref, subpath=self.subpath
-            )
-            delivery = replace(delivery, code_scanning=scanning)
-            result = await workflows.ci(target, delivery, self._scanner(ref), reproduce=reproduce)
-        return report.finished(result, fail=fail)
 
     # --- the registry family ------------------------------------------------------------
 
@@ -792,6 +476,5 @@ class Pipeline:
         `dagger call registry --token env://GITHUB_TOKEN promote`. No image is pulled:
         every operation works on manifests over the OCI distribution API.
         """
-        with user_errors():
-            settings = (await self.service()).config
-            return Registry.of(settings, token=token, api=api, tree=self.tree())
+        settings = (await self.service()).config
+        return Registry.of(settings, token=token, api=api, tree=self.tree())

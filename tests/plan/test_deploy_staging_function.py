@@ -10,6 +10,7 @@ import pytest
 
 from main import workflows
 from main._sdk import FunctionError
+from main.core import run as run_flow
 from main.core.image import parse_image
 from main.core.report.model import Report
 from main.core.revision import Revision
@@ -38,33 +39,25 @@ def started(monkeypatch: pytest.MonkeyPatch) -> Started:
     runs = Started()
 
     async def resolve_target(
-        service: Service,
-        tree: dagger.Directory,
-        _repo: object,
-        ref: str,
-        _registry: object,
-    ) -> workflows.Target:
+        service: Service, _repo: object, ref: str, _registry: object
+    ) -> run_flow.Target:
         revision = Revision(sha=SHA, committed_at=datetime(2025, 10, 15, tzinfo=UTC))
-        return workflows.Target(service, tree, ref, revision, parse_image(service.config.image))
+        return run_flow.Target(service, ref, revision, parse_image(service.config.image))
 
-    async def deploy_staging(  # noqa: PLR0913 - the real one's signature
-        target: workflows.Target,
-        _delivery: workflows.Delivery,
-        _scan: workflows.ScanFn,
-        *,
-        skip_tests: bool,
-        started: datetime,
-        trigger: str = "",
-        reproduce: str = "",
-        load: workflows.LoadFn | None = None,
+    async def deploy_staging(
+        stages: workflows.DaggerStages,
+        target: run_flow.Target,
+        _reach: run_flow.Reach,
+        occasion: run_flow.Occasion,
     ) -> Report:
-        assert load is not None  # deploy-staging can always load-test the live URL
-        runs.reproduce.append(reproduce)
-        assert started.tzinfo is not None  # the deployment time names the tag, in UTC
+        assert stages.target is target  # the settings were read once, for the whole run
+        runs.reproduce.append(occasion.reproduce)
+        assert occasion.started is not None
+        assert occasion.started.tzinfo is not None  # the deployment time names the tag, in UTC
         runs.refs.append(target.ref)
-        runs.skip_tests.append(skip_tests)
-        runs.triggers.append(trigger)
-        return workflows.new_report("deploy-staging", target, trigger)
+        runs.skip_tests.append(occasion.skip_tests)
+        runs.triggers.append(occasion.trigger)
+        return run_flow.new_report("deploy-staging", target, occasion)
 
     def working_tree(self: Pipeline, ref: str = "") -> dagger.Directory:  # noqa: ARG001
         # The ref's own tree needs git; its pyproject.toml is the working tree's here.
@@ -72,7 +65,7 @@ def started(monkeypatch: pytest.MonkeyPatch) -> Started:
 
     monkeypatch.setattr(Pipeline, "tree", working_tree)
     monkeypatch.setattr(workflows, "resolve_target", resolve_target)
-    monkeypatch.setattr(workflows, "deploy_staging", deploy_staging)
+    monkeypatch.setattr(run_flow, "deploy_staging", deploy_staging)
     return runs
 
 
@@ -139,12 +132,16 @@ async def test_ci_needs_no_event_and_takes_its_ref(
 ) -> None:
     seen: list[str] = []
 
-    async def ci(target: workflows.Target, *_: object, reproduce: str) -> Report:
+    async def ci(
+        _stages: object, target: run_flow.Target, _reach: object, occasion: run_flow.Occasion
+    ) -> Report:
         seen.append(target.ref)
-        assert reproduce.startswith("dagger call --subpath tests/fixtures/sample-service ci --ref ")
-        return workflows.new_report("ci", target, "")
+        assert occasion.reproduce.startswith(
+            "dagger call --subpath tests/fixtures/sample-service ci --ref "
+        )
+        return run_flow.new_report("ci", target, occasion)
 
-    monkeypatch.setattr(workflows, "ci", ci)
+    monkeypatch.setattr(run_flow, "ci", ci)
     result = await git_pipeline.ci(ref="refs/heads/release/1.0")
     assert result.ok
     assert seen == ["refs/heads/release/1.0"]

@@ -25,7 +25,7 @@ from main.pipeline import Pipeline
 from main.report import RunReport
 from main.scan import Scan, SeverityCounts
 from main.smoke import SmokeResult, smoke_result
-from main.trigger import TriggerDecision
+from main.triggers import TriggerDecision
 from main.validate import Validation
 from tests.support.lazy import calls
 

@@ -12,10 +12,10 @@ from dataclasses import replace
 
 import pytest
 
-from main.core.report import rules
 from main.core.report.markdown import render
 from main.core.report.model import Report, StageResult
 from main.core.report.notify import build_payload
+from main.core.run import sections as rules
 from main.core.scan.markdown import render_markdown as scan_markdown
 from main.core.scan.trivy import evaluate, parse_report
 from main.core.smoke.markdown import render_markdown as smoke_markdown

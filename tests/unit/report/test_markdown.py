@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from main.core.report.markdown import MAX_BYTES, MAX_ROWS, TRUNCATED, cap, duration
 from main.core.report.markdown import render as render_markdown
 from main.core.report.model import Report, StageResult
-from main.core.report.rules import reproduction
+from main.core.run.reproduce import reproduction
 from tests.support.constants import REPO_ROOT
 from tests.support.reports import failing_report, passing_report, readme_sample_report
 

@@ -1,0 +1,113 @@
+"""Whether a staging run deploys, and how its deployment and load test read in the report.
+
+Only a ``[tool.pipeline.deploy]`` host makes a deploy stage: without one, staging is
+whoever pulls ``staging-latest``. The image goes to the host by digest, and only the
+image this run published as ``staging-latest``. With ``[tool.pipeline.load]`` enabled
+a load test of the live URL follows the live smoke test: with ``on-breach = "fail"``
+it is the deploy's own verification (a breach rolls the new image back); with
+``"warn"`` it runs after a healthy deploy and only reports.
+"""
+
+from typing import TYPE_CHECKING
+
+from main.core.errors import PipelineError
+from main.core.load.result import LoadResult
+from main.core.report.model import Report, StageResult, Stopwatch
+from main.core.run.names import DEPLOY, LOAD_TEST
+from main.core.run.sections import deploy_summary, first_line, load_section, load_stage, skipped
+from main.core.run.stages import Image, Reach, ScanHandle, Stages
+from main.core.run.target import Target
+from main.core.tags import STAGING_LATEST
+
+if TYPE_CHECKING:
+    from main.core.run.flow import Run
+
+NOT_PUBLISHED = "staging-latest was not published in this run: the host keeps what it runs"
+LOCAL_REGISTRY = "the image went to a local registry, which the staging host cannot pull from"
+NO_KEY = (
+    "published, not deployed: no --ssh-key (pass --ssh-key env://STAGING_SSH_KEY "
+    "to deploy to the host in [tool.pipeline.deploy])"
+)
+
+
+def not_deployable(report: Report, reach: Reach) -> str:
+    """Why the published image cannot go to the staging host in this run, or empty."""
+    pushed = report.publication.pushed if report.publication else ()
+    if not report.digest or not any(f":{STAGING_LATEST}@" in ref for ref in pushed):
+        return NOT_PUBLISHED
+    if reach.local_registry:
+        return LOCAL_REGISTRY
+    if not reach.can_deploy:
+        return NO_KEY
+    return ""
+
+
+class LoadTests:
+    """The load test of one deploy-staging run: the deploy's verify, or a report after it."""
+
+    def __init__(self, stages: Stages[Image, ScanHandle], url: str, *, gate: bool) -> None:
+        """``gate``: on-breach = fail, so a breach is a failure of the new image."""
+        self.stages, self.url, self.gate = stages, url, gate
+        self.done: list[tuple[LoadResult, float]] = []
+
+    async def run(self) -> LoadResult:
+        """One load test of the live URL; an error is one line (a breach is a result)."""
+        clock = Stopwatch()
+        try:
+            loaded = await self.stages.load(self.url)
+        except PipelineError as exc:
+            msg = f"load test could not run: {first_line(exc)}"
+            raise PipelineError(msg) from None
+        self.done.append((loaded, clock.seconds()))
+        return loaded
+
+    async def verify(self) -> str:
+        """The deploy's extra check: why the new image fails it, or empty."""
+        loaded = await self.run()
+        return "" if loaded.passed else f"load test: {loaded.summary()}"
+
+    async def report(self, run: "Run", *, deployed: bool) -> None:
+        """Record the stage: after a gated deploy, or now (warn only) after a healthy one."""
+        if not self.gate and deployed:
+            try:
+                await self.run()
+            except PipelineError as exc:  # on-breach = warn: reported, never fatal
+                run.record(StageResult(LOAD_TEST, "failed", 0.0, str(exc), blocking=False))
+        if self.done:
+            loaded, seconds = self.done[-1]
+            run.record(load_stage(loaded, seconds, blocking=self.gate))
+            run.update(sections=(*run.report.sections, load_section(loaded)))
+
+
+async def deploy_stage(
+    run: "Run", stages: Stages[Image, ScanHandle], target: Target, reach: Reach
+) -> None:
+    """Put staging-latest on the staging host by digest, smoke it live, roll back on failure."""
+    config = target.service.config
+    if config.deploy is None:
+        return
+    why = not_deployable(run.report, reach)
+    if why:
+        run.record(skipped(DEPLOY, why, blocking=False))
+        return
+    tests = None
+    if config.load.enabled:
+        tests = LoadTests(stages, config.deploy.url, gate=config.load.on_breach == "fail")
+    sha = target.revision.sha
+    clock = Stopwatch()
+    try:
+        deployed = await stages.deploy(
+            f"{target.repository}@{run.report.digest}",
+            by=f"deploy-staging ({target.ref or 'working tree'} at {sha[:12]})",
+            verify=tests.verify if tests is not None and tests.gate else None,
+        )
+    except PipelineError as exc:
+        run.record(clock.stage(DEPLOY, "failed", f"{first_line(exc)}; nothing was changed"))
+        return
+    result = deployed.result
+    run.record(clock.stage(DEPLOY, "passed" if result.passed else "failed", result.summary()))
+    run.update(deploy=deploy_summary(result))
+    if deployed.staging_latest:
+        run.update(notes=(*run.report.notes, deployed.staging_latest))
+    if tests is not None:
+        await tests.report(run, deployed=result.passed)

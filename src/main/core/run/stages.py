@@ -1,0 +1,102 @@
+"""The stages a run calls, as one small interface: what the flow needs from an engine.
+
+The flow (``flow.py``) decides what runs after what and what each outcome means; it
+never builds a container. Whatever runs the stages (the Dagger shell's ``DaggerStages``,
+or a fake in the tests) implements :class:`Stages` and answers with core results. A
+stage that could not reach its own verdict (a failed exec, a refused push, an engine
+error) raises :class:`StageError` with one line; a verdict (findings, a failed smoke
+check, a load breach) is a result, never an exception.
+"""
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
+
+from main.core.config import PipelineConfig
+from main.core.deploy.result import DeployResult
+from main.core.errors import PipelineError
+from main.core.load.result import LoadResult
+from main.core.publish import Published
+from main.core.report.model import Report, ScanMode, ScanSummary, StageResult
+from main.core.smoke.result import SmokeReport
+from main.core.validate import CheckResult
+
+Image = TypeVar("Image")
+ScanHandle = TypeVar("ScanHandle")
+
+# The deploy's extra check after its live smoke test: why the new image fails it, or empty.
+Verify = Callable[[], Awaitable[str]]
+
+
+class StageError(PipelineError):
+    """A stage that could not run to its own verdict, said in one line for its report cell."""
+
+
+@dataclass(frozen=True, slots=True)
+class Scanned(Generic[ScanHandle]):
+    """A finished scan: the report's section, and the handle a code-scanning upload sends."""
+
+    summary: ScanSummary
+    handle: ScanHandle
+
+
+@dataclass(frozen=True, slots=True)
+class Deployed:
+    """A finished deployment, and what happened to ``staging-latest`` after a rollback."""
+
+    result: DeployResult
+    staging_latest: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Reach:
+    """What a run may touch outside its engine, as the caller's arguments allow."""
+
+    can_push: bool = False  # a registry token, or a local registry
+    local_registry: bool = False  # pushes go to a registry only this machine reaches
+    can_deploy: bool = False  # an SSH key for the staging host was given
+    code_scanning: bool = False  # the scan goes to GitHub code scanning too
+
+
+class Stages(Protocol[Image, ScanHandle]):
+    """Every stage a deploy-staging or ci run can call, each answering with a core result."""
+
+    async def validate(self, config: PipelineConfig, *, skip_tests: bool) -> Sequence[CheckResult]:
+        """Every validation check of ``config``'s commands, in order; a failure is a result."""
+        ...
+
+    async def build(self) -> Image:
+        """The service's image, built to the end (a failing build raises here)."""
+        ...
+
+    async def scan(self, image: Image, mode: ScanMode) -> Scanned[ScanHandle]:
+        """The image's scan under the service's policy, judged in ``mode``."""
+        ...
+
+    async def upload_scan(self, scan: ScanHandle) -> str:
+        """Send a scan to GitHub code scanning; the upload's id."""
+        ...
+
+    async def smoke(self, image: Image) -> SmokeReport:
+        """The image run as a service and smoke-tested; a failing check is a result."""
+        ...
+
+    async def push(self, image: Image, tags: Sequence[str]) -> Sequence[Published]:
+        """Push ``image`` under every tag at once."""
+        ...
+
+    async def deploy(self, image: str, *, by: str, verify: Verify | None) -> Deployed:
+        """Put ``image`` (``repository@digest``) on the staging host, rolling back on failure.
+
+        Raises:
+            StageError: refused before anything on the host changed.
+        """
+        ...
+
+    async def load(self, url: str) -> LoadResult:
+        """A load test of a live URL, judged against the service's limits."""
+        ...
+
+    async def notify(self, report: Report) -> StageResult:
+        """Tell the chat about ``report``; the ``notify`` stage (never blocking)."""
+        ...

@@ -14,10 +14,10 @@ import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Literal, NoReturn
 
 from main.core.argv import ValueKeepingParser
-from main.core.deploy.compose import ComposeProject
+from main.core.deploy.compose import ComposeProject, name_problem
 from main.core.deploy.compose_ssh import ComposeOverSsh
 from main.core.deploy.errors import DeployError
 from main.core.deploy.orchestrate import Plan, Release, deploy, roll_back
@@ -91,10 +91,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _read(option: str, path: Path) -> str:
+    """A local file's text; a missing, unreadable or binary file is one line."""
     try:
         return path.read_text(encoding="utf-8")
     except OSError as exc:
         msg = f"{option} {path}: {exc.strerror or exc}"
+        raise PipelineError(msg) from None
+    except UnicodeDecodeError as exc:
+        msg = (
+            f"{option} {path}: not UTF-8 text (byte {exc.start} is {exc.object[exc.start]:#04x}): "
+            "give the text file itself (a key or known_hosts in OpenSSH text form, a Compose "
+            "file saved as UTF-8)"
+        )
         raise PipelineError(msg) from None
 
 
@@ -113,6 +121,16 @@ def _parse(argv: Sequence[str] | None) -> tuple[ComposeOverSsh, Plan, Release | 
         parser.error(f"--ready-timeout must be a number of seconds > 0 and <= {MAX_SECONDS}")
     if not 0 < args.port <= MAX_PORT:
         parser.error(f"--port must be between 1 and {MAX_PORT}")
+    # The settings' own name rules: the project becomes a directory on the host and a
+    # word in its shell lines, so it is checked before anything connects.
+    names: tuple[tuple[Literal["project", "service"], str], ...] = (
+        ("project", args.project),
+        ("service", args.service),
+    )
+    for kind, name in names:
+        problem = name_problem(kind, name)
+        if problem:
+            parser.error(f"--{kind} {name!r}: {problem}")
     try:
         spec = SmokeSpec(
             url=args.url,

@@ -28,6 +28,25 @@ _VERSION = re.compile(r"""^version:\s*["']?([0-9][0-9.]*)["']?\s*(?:#.*)?$""", r
 # What a service name may be in Compose; anything else would need quoting in YAML.
 SERVICE_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
 PROJECT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+PROJECT_RULE = (
+    "not a Compose project name (lower-case letters, digits, '_', '-', "
+    "starting with a letter or digit)"
+)
+SERVICE_RULE = (
+    "not a Compose service name (letters, digits, '_', '.', '-', starting with a letter or digit)"
+)
+
+
+def name_problem(kind: Literal["project", "service"], name: str) -> str | None:
+    """Why ``name`` cannot be a Compose project (or service) name, or None when it can.
+
+    One rule for the settings and the CLI: the name becomes a directory on the host and
+    a word in shell lines, and Compose itself would rename (lower-case) a project name it
+    does not take, so the deploy would wait for a container that never appears.
+    """
+    if kind == "project":
+        return None if PROJECT_NAME.fullmatch(name) else PROJECT_RULE
+    return None if SERVICE_NAME.fullmatch(name) else SERVICE_RULE
 
 
 def kept_file(revision: str) -> str:

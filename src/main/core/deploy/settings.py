@@ -10,7 +10,7 @@ from typing import Self
 
 from pydantic import Field, field_validator, model_validator
 
-from main.core.deploy.compose import PROJECT_NAME, SERVICE_NAME
+from main.core.deploy.compose import name_problem
 from main.core.smoke.spec import check_url
 from main.core.table import Seconds, SettingsTable, WaitSeconds
 
@@ -82,17 +82,17 @@ class DeploySettings(SettingsTable):
     @field_validator("service")
     @classmethod
     def _service(cls, value: str) -> str:
-        if not SERVICE_NAME.match(value):
-            msg = "not a Compose service name (letters, digits, '_', '.', '-')"
-            raise ValueError(msg)
+        problem = name_problem("service", value)
+        if problem:
+            raise ValueError(problem)
         return value
 
     @field_validator("project")
     @classmethod
     def _project(cls, value: str | None) -> str | None:
-        if value is not None and not PROJECT_NAME.match(value):
-            msg = "not a Compose project name (lower-case letters, digits, '_', '-')"
-            raise ValueError(msg)
+        problem = None if value is None else name_problem("project", value)
+        if problem:
+            raise ValueError(problem)
         return value
 
     @field_validator("compose_file")
@@ -105,7 +105,7 @@ class DeploySettings(SettingsTable):
 
     @model_validator(mode="after")
     def _names(self) -> Self:
-        if self.project is None and not PROJECT_NAME.match(self.service):
+        if self.project is None and name_problem("project", self.service):
             msg = "project: the service name is not a valid Compose project name; set project"
             raise ValueError(msg)
         return self

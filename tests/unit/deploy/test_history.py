@@ -7,6 +7,7 @@ from main.core.deploy.history import (
     before_current,
     current,
     parse_history,
+    read_history,
     render_history,
 )
 
@@ -82,3 +83,15 @@ def test_an_entry_whose_image_is_not_a_digest_is_skipped() -> None:
     history = parse_history("\n".join([good, *lines]) + "\n")
     assert history == [entry(A, healthy=True)]
     assert current(history) == entry(A, healthy=True)
+
+
+def test_non_utf8_and_deeply_nested_lines_are_skipped_and_counted() -> None:
+    # The SSH shell hands the file over with undecodable bytes kept as surrogates
+    # (surrogateescape): such a line is not text the deploy wrote, so it is skipped.
+    good = entry(A, healthy=True).to_line()
+    raw = f"{good}\n".encode() + b'{"at": "t\xff", "image": "x"}\n' + b"[" * 100_000 + b"\n"
+    text = raw.decode("utf-8", "surrogateescape") + good + "\n"
+    read = read_history(text)
+    assert read.entries == [entry(A, healthy=True)] * 2
+    assert read.skipped == 2
+    assert parse_history(text) == read.entries

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 from main.core.deploy import compose
 from main.core.deploy.compose import ComposeProject, ContainerState, Flavor
 from main.core.deploy.errors import CommandTimedOut, DeployError, HostLost, RolloutFailed
-from main.core.deploy.history import Deployment, parse_history, render_history
-from main.core.deploy.ssh import SshEndpoint, SshShell, connect
+from main.core.deploy.history import Deployment, parse_history, read_history, render_history
+from main.core.deploy.ssh import SshEndpoint, SshShell, connect, printable
 from main.core.deploy.timeline import Timeline
 from main.core.text import clip
 
@@ -52,6 +52,7 @@ class ComposeOverSsh:
         self._shell: SshShell | None = None
         self._flavor: Flavor = "v2"
         self._entries: list[Deployment] | None = None
+        self._timeline = Timeline()  # the deployment's, once connected: for its notes
 
     def describe(self) -> str:
         """``user@host:port, compose project P``."""
@@ -68,6 +69,7 @@ class ComposeOverSsh:
     @asynccontextmanager
     async def connected(self, timeline: Timeline) -> AsyncIterator[None]:
         """Connect, check that Docker Compose exists, create the project directory."""
+        self._timeline = timeline
         async with contextlib.AsyncExitStack() as stack:
             async with timeline.step("connect") as note:
                 self._shell = await stack.enter_async_context(
@@ -224,7 +226,11 @@ class ComposeOverSsh:
     async def history(self) -> list[Deployment]:
         """The host's history file, oldest first (empty on a new host)."""
         path = self._remote(compose.HISTORY_FILE)
-        self._entries = parse_history(await self._run(f"cat {path} 2>/dev/null || true"))
+        read = read_history(await self._run(f"cat {path} 2>/dev/null || true"))
+        note = read.note(f"the host's history ({self.project.path(compose.HISTORY_FILE)})")
+        if note:
+            self._timeline.note(note)
+        self._entries = read.entries
         return list(self._entries)
 
     async def record(self, entry: Deployment) -> None:
@@ -313,7 +319,7 @@ class ComposeOverSsh:
         """The service's last lines; empty when they cannot be read."""
         with contextlib.suppress(DeployError):
             done = await self.shell.run(self.project.logs_command(LOG_LINES), timeout=30)
-            return clip(done.stdout.strip(), LOG_LIMIT)
+            return clip(printable(done.stdout.strip()), LOG_LIMIT)
         return ""
 
 

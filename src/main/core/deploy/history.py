@@ -38,8 +38,11 @@ class Deployment:
 
 def _entry(line: str) -> Deployment | None:
     try:
+        line.encode("utf-8")  # undecodable bytes arrive as surrogates: not our writing
         data = json.loads(line)
-    except json.JSONDecodeError:
+    except (UnicodeEncodeError, json.JSONDecodeError, RecursionError):
+        # RecursionError: a deeply nested line (json recurses per level); one bad line
+        # must never block the host, so it is skipped like any unreadable one.
         return None
     if not isinstance(data, dict) or not DIGEST_REFERENCE.match(str(data.get("image", ""))):
         return None
@@ -67,10 +70,34 @@ def _revision(value: object) -> str:
     return value if isinstance(value, str) and _REVISION.match(value) else ""
 
 
+@dataclass(frozen=True, slots=True)
+class HistoryRead:
+    """A history file as read: its readable entries, and how many lines were skipped."""
+
+    entries: list[Deployment]
+    skipped: int
+
+    def note(self, where: str) -> str | None:
+        """The note a deployment's result carries when lines were skipped, or None."""
+        if not self.skipped:
+            return None
+        lines = "line" if self.skipped == 1 else "lines"
+        return (
+            f"{self.skipped} unreadable {lines} of {where} skipped (not UTF-8, not JSON, too "
+            "deeply nested, or not a deployment): the next write of the history drops them"
+        )
+
+
+def read_history(text: str) -> HistoryRead:
+    """The readable entries of a history file, oldest first, and the count of the others."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    entries = [entry for entry in map(_entry, lines) if entry is not None]
+    return HistoryRead(entries, len(lines) - len(entries))
+
+
 def parse_history(text: str) -> list[Deployment]:
     """The readable entries of a history file, oldest first."""
-    entries = (_entry(line) for line in text.splitlines() if line.strip())
-    return [entry for entry in entries if entry is not None]
+    return read_history(text).entries
 
 
 def render_history(entries: list[Deployment], keep: int = KEEP) -> str:

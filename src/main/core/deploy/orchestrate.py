@@ -258,7 +258,7 @@ async def deploy(
         release = replace(release, config=revision)
         previous = current(await target.history())
         result = await _Session(target, plan, timeline).run(release, previous, "deploy")
-    return replace(result, steps=tuple(timeline.steps), duration_seconds=clock() - started)
+    return _finished(result, timeline, clock() - started)
 
 
 async def roll_back(
@@ -287,7 +287,13 @@ async def roll_back(
             raise DeployError(msg)
         release = _release_of(back)
         result = await _Session(target, plan, timeline).run(release, now, "rollback")
-    return replace(result, steps=tuple(timeline.steps), duration_seconds=clock() - started)
+    return _finished(result, timeline, clock() - started)
+
+
+def _finished(result: DeployResult, timeline: Timeline, seconds: float) -> DeployResult:
+    """The result with every step, the target's own notes, and the call's duration."""
+    notes = (*result.notes, *(n for n in timeline.notes if n not in result.notes))
+    return replace(result, steps=tuple(timeline.steps), notes=notes, duration_seconds=seconds)
 
 
 @asynccontextmanager

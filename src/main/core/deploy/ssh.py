@@ -63,7 +63,7 @@ class RemoteResult:
     def output(self) -> str:
         """Both streams, for an error message, cut to a readable size."""
         text = "\n".join(part for part in (self.stderr.strip(), self.stdout.strip()) if part)
-        return clip(text, OUTPUT_LIMIT)
+        return clip(printable(text), OUTPUT_LIMIT)
 
 
 def known_hosts_text(endpoint: SshEndpoint) -> str:
@@ -133,7 +133,11 @@ class SshShell:
         bound = max(timeout, 0.1)
         bounded = f"timeout -k {KILL_GRACE} {bound:.1f} sh -c {shlex.quote(command)}"
         try:
-            process = await self._connection.create_process(bounded, input=stdin)
+            # Bytes that are not UTF-8 (a hand-edited history) arrive as surrogates
+            # rather than failing the whole read: the reader decides what to skip.
+            process = await self._connection.create_process(
+                bounded, input=stdin, errors="surrogateescape"
+            )
             try:
                 done = await process.wait(check=False, timeout=bound + KILL_GRACE + 5)
             except asyncssh.TimeoutError:
@@ -160,8 +164,13 @@ class SshShell:
 
 def _text(value: object) -> str:
     if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
+        return value.decode("utf-8", "surrogateescape")
     return "" if value is None else str(value)
+
+
+def printable(text: str) -> str:
+    """``text`` with undecodable bytes (surrogates) shown as U+FFFD, safe to print."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _reason(exc: BaseException) -> str:

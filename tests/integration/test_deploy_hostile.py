@@ -1,0 +1,53 @@
+"""Deploy against a real staging host that has been made hostile (#20 rows 1-8).
+
+Each case is what a hostile pass found: a history line that is not text, a full disk,
+a dead network, a container that ignores SIGTERM, an image that dies after its smoke
+test. The host must end serving the last good image, and the call must say so.
+"""
+
+import asyncio
+import subprocess
+from collections.abc import Iterator
+
+import pytest
+
+from main.core.deploy.history import Deployment
+from main.core.deploy.orchestrate import Release, deploy, roll_back
+from main.core.deploy.result import DeployResult
+from tests.support.deploying import Staged
+from tests.support.staging_host import StagingHost
+
+
+@pytest.fixture
+def staged(staging_host: StagingHost) -> Iterator[Staged]:
+    project = Staged(staging_host)
+    yield project
+    project.down()
+
+
+def run(project: Staged, variant: str, *, timeout: float = 30.0) -> DeployResult:
+    release = Release(project.host.images[variant], tag=variant, ref="test")
+    return asyncio.run(deploy(project.target(), release, project.plan(timeout=timeout)))
+
+
+def write_remote(project: Staged, name: str, data: bytes) -> None:
+    """Put raw bytes in a file of the project's folder on the host, over SSH."""
+    path = f"{project.directory}/{name}"
+    argv = project.host.ssh_argv(f"mkdir -p {project.directory} && cat > {path}")
+    done = subprocess.run(argv, input=data, capture_output=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+
+
+def test_a_history_line_that_is_not_text_never_blocks_the_host(staged: Staged) -> None:
+    v1 = staged.host.images["v1"]
+    good = Deployment("2026-12-03T00:00:00+00:00", v1, "v1", "", "deploy", healthy=True)
+    bad = b'{"at": "caf\xe9", "image": "x"}\n' + b"[" * 50_000 + b"\n"
+    write_remote(staged, "history.jsonl", good.to_line().encode() + b"\n" + bad)
+    result = run(staged, "v2")
+    assert result.passed, result.summary()
+    assert result.previous == v1
+    assert any("2 unreadable lines of the host's history" in note for note in result.notes)
+    back = asyncio.run(roll_back(staged.target(), staged.plan()))
+    assert back.passed, back.summary()
+    assert back.running == v1
+    assert staged.serving() == "v1"

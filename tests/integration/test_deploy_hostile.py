@@ -51,3 +51,36 @@ def test_a_history_line_that_is_not_text_never_blocks_the_host(staged: Staged) -
     assert back.passed, back.summary()
     assert back.running == v1
     assert staged.serving() == "v1"
+
+
+@pytest.fixture
+def small_disk(staged: Staged) -> Iterator[Staged]:
+    """The project's folder on a 256 KiB tmpfs of the test host, unmounted afterwards."""
+    mounted = staged.host.ssh(
+        f"mkdir -p {staged.directory} && mount -t tmpfs -o size=256k pipeline-test "
+        f"{staged.directory}"
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs on the test host: {mounted.stderr.strip()}")
+    try:
+        yield staged
+    finally:
+        staged.down()
+        staged.host.ssh(f"umount {staged.directory}")
+
+
+def test_a_full_disk_never_replaces_a_good_file(small_disk: Staged) -> None:
+    staged = small_disk
+    assert run(staged, "v1").passed
+    files = ("compose.yml", "pipeline.override.yml", "pipeline.env", "history.jsonl")
+    before = {name: staged.host.ssh(f"cat {staged.directory}/{name}").stdout for name in files}
+    assert all(before.values()), before
+    staged.host.ssh(f"dd if=/dev/zero of={staged.directory}/filler bs=1k 2>/dev/null; true")
+    result = run(staged, "v2")
+    assert not result.passed
+    assert "No space left on device" in result.error, result.error
+    after = {name: staged.host.ssh(f"cat {staged.directory}/{name}").stdout for name in files}
+    assert after == before
+    assert staged.serving() == "v1"
+    left = staged.host.ssh(f"ls -A {staged.directory}").stdout.split()
+    assert not [name for name in left if name.endswith((".partial", ".next"))], left

@@ -176,7 +176,8 @@ class ComposeOverSsh:
         the old file stays until the service is found. A copy is kept under its revision
         (``compose-REV.yml``) so a rollback runs the old image with its old file.
         """
-        command = self.project.upload_command(self._flavor, self.revision)
+        size = len(self.compose_text.encode())
+        command = self.project.upload_command(self._flavor, self.revision, size)
         done = await self.shell.run(command, stdin=self.compose_text, timeout=COMMAND_TIMEOUT)
         if done.exit_status == compose.EXIT_REFUSED:
             msg = f"Compose refused the Compose file: {clip(' '.join(done.output().split()), 600)}"
@@ -242,7 +243,7 @@ class ComposeOverSsh:
         text = render_history(entries)
         self._entries = parse_history(text)
         keep = {e.config for e in self._entries if e.config}
-        await self._run(self.project.record_command(keep), stdin=text)
+        await self._run(self.project.record_command(keep, size=len(text.encode())), stdin=text)
 
     # --- rollout ------------------------------------------------------------------------
 

@@ -222,6 +222,7 @@ async def execute(
         by=request.by,
         timeout=settings.timeout,
         lock_timeout=settings.lock_timeout,
+        stability=settings.stability_window,
         verify=request.verify,
     )
     if request.rollback:

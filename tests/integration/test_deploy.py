@@ -66,7 +66,7 @@ def test_first_deploy_then_upgrade(upgraded: Staged) -> None:
     images = upgraded.host.images
     assert first.passed, first.summary()
     assert (first.previous, first.running) == (None, images["v1"])
-    assert steps(first) == ["connect", "lock", "upload", "pull", "up", "ready", "smoke"]
+    assert steps(first) == ["connect", "lock", "upload", "pull", "up", "ready", "smoke", "stable"]
     assert first.smoke is not None
     assert "mcp.tools_list" in [check.name for check in first.smoke.checks]
     assert upgrade.passed, upgrade.summary()

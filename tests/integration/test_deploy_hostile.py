@@ -84,3 +84,33 @@ def test_a_full_disk_never_replaces_a_good_file(small_disk: Staged) -> None:
     assert staged.serving() == "v1"
     left = staged.host.ssh(f"ls -A {staged.directory}").stdout.split()
     assert not [name for name in left if name.endswith((".partial", ".next"))], left
+
+
+def test_an_image_that_dies_after_its_smoke_test_is_never_recorded_healthy(staged: Staged) -> None:
+    assert run(staged, "v1").passed
+    fades = staged.host.images["fades"]
+    release = Release(fades, tag="fades", ref="test")
+    result = asyncio.run(deploy(staged.target(), release, staged.plan(stability=8)))
+    assert result.smoke is not None
+    assert result.smoke.passed  # healthy at first sight
+    assert result.outcome == "rolled-back", result.summary()
+    assert "stability window" in result.error, result.error
+    assert result.running == staged.host.images["v1"]
+    assert staged.serving() == "v1"
+    assert [(h.image, h.healthy) for h in staged.history()[-2:]] == [
+        (fades, False),
+        (staged.host.images["v1"], True),
+    ]
+
+
+def test_a_rollback_target_is_re_verified_through_the_window(staged: Staged) -> None:
+    # A history written before the window existed calls the fading image healthy: a
+    # rollback to it must find out, not report it "running again" while nothing answers.
+    fades = staged.host.images["fades"]
+    line = Deployment("2026-12-03T00:00:00+00:00", fades, "fades", "", "deploy", healthy=True)
+    write_remote(staged, "history.jsonl", line.to_line().encode() + b"\n")
+    release = Release(staged.host.images["broken"], tag="broken", ref="test")
+    result = asyncio.run(deploy(staged.target(), release, staged.plan(stability=8)))
+    assert result.outcome == "failed", result.summary()
+    assert "is running again" not in result.summary()
+    assert "stability window" in result.error, result.error

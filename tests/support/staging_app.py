@@ -46,6 +46,8 @@ VARIANTS = (
     Variant("v2"),
     Variant("broken", healthy=False),  # starts and speaks MCP; /health answers 404
     Variant("crash", command=("/bin/sh", "-c", "echo 'crash: exiting on purpose' >&2; exit 3")),
+    # Healthy at its first smoke test, gone 4 s after it started: a stability window's case.
+    Variant("fades", command=("/bin/sh", "-c", "/start & sleep 4; echo 'fades: gone' >&2; exit 1")),
 )
 
 

@@ -41,6 +41,8 @@ def argv(tmp_path: Path, *extra: str) -> list[str]:
         (("--image", DIGEST, "--ready-timeout", "-100"), "--ready-timeout must be"),
         (("--image", DIGEST, "--ready-timeout", "inf"), "--ready-timeout must be"),
         (("--image", DIGEST, "--port", "65536"), "--port must be"),
+        (("--image", DIGEST, "--stability-window", "-1"), "--stability-window must be"),
+        (("--image", DIGEST, "--stability-window", "nan"), "--stability-window must be"),
         (("--image", DIGEST, "--mcp-path", "/mcp", "--no-mcp"), "not allowed with argument"),
         (("--image", DIGEST, "--health-path", "health"), "--health-path"),
     ],

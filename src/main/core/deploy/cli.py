@@ -23,6 +23,7 @@ from main.core.deploy.errors import DeployError
 from main.core.deploy.orchestrate import Plan, Release, deploy, roll_back
 from main.core.deploy.result import DeployResult
 from main.core.deploy.ssh import SshEndpoint, known_hosts_text
+from main.core.deploy.stability import STABILITY_SECONDS
 from main.core.errors import PipelineError
 from main.core.limits import MAX_SECONDS
 from main.core.quiet import silence_library_warnings
@@ -85,6 +86,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--timeout", type=float, default=300.0, help="seconds from pull to a ready container"
     )
     bounds.add_argument(
+        "--stability-window",
+        type=float,
+        default=STABILITY_SECONDS,
+        help="seconds the service must keep running after its live smoke test, before a "
+        f"second one (default {STABILITY_SECONDS:g}; 0: off)",
+    )
+    bounds.add_argument(
         "--lock-timeout", type=float, default=600.0, help="seconds to wait for another deploy"
     )
     return parser
@@ -106,17 +114,16 @@ def _read(option: str, path: Path) -> str:
         raise PipelineError(msg) from None
 
 
-def _parse(argv: Sequence[str] | None) -> tuple[ComposeOverSsh, Plan, Release | None]:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.rollback == bool(args.image):
-        parser.error("give exactly one of --image REPOSITORY@sha256:... or --rollback")
+def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Bounds and names, checked before anything connects (bad usage: exit 2)."""
     # The bounds of [tool.pipeline.deploy]: a zero rollout budget would change the host
     # and fail, and an infinite one is no bound.
     if not 0 < args.timeout <= MAX_SECONDS:
         parser.error(f"--timeout must be a number of seconds > 0 and <= {MAX_SECONDS}")
     if not 0 <= args.lock_timeout <= MAX_SECONDS:
         parser.error(f"--lock-timeout must be a number of seconds >= 0 and <= {MAX_SECONDS}")
+    if not 0 <= args.stability_window <= MAX_SECONDS:
+        parser.error(f"--stability-window must be a number of seconds >= 0 and <= {MAX_SECONDS}")
     if not 0 < args.ready_timeout <= MAX_SECONDS:  # checked here: the smoke bound derives from it
         parser.error(f"--ready-timeout must be a number of seconds > 0 and <= {MAX_SECONDS}")
     if not 0 < args.port <= MAX_PORT:
@@ -131,6 +138,14 @@ def _parse(argv: Sequence[str] | None) -> tuple[ComposeOverSsh, Plan, Release | 
         problem = name_problem(kind, name)
         if problem:
             parser.error(f"--{kind} {name!r}: {problem}")
+
+
+def _parse(argv: Sequence[str] | None) -> tuple[ComposeOverSsh, Plan, Release | None]:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.rollback == bool(args.image):
+        parser.error("give exactly one of --image REPOSITORY@sha256:... or --rollback")
+    _check(parser, args)
     try:
         spec = SmokeSpec(
             url=args.url,
@@ -166,6 +181,7 @@ def _parse(argv: Sequence[str] | None) -> tuple[ComposeOverSsh, Plan, Release | 
         by=f"{getpass.getuser()}@{socket.gethostname()}",
         timeout=args.timeout,
         lock_timeout=args.lock_timeout,
+        stability=args.stability_window,
     )
     return target, plan, release
 

@@ -21,6 +21,7 @@ from main.core.deploy.compose import ComposeProject, ContainerState, Flavor
 from main.core.deploy.errors import CommandTimedOut, DeployError, HostLost, RolloutFailed
 from main.core.deploy.history import Deployment, parse_history, read_history, render_history
 from main.core.deploy.ssh import SshEndpoint, SshShell, connect, printable
+from main.core.deploy.target import Liveness
 from main.core.deploy.timeline import Timeline
 from main.core.text import clip
 
@@ -311,6 +312,15 @@ class ComposeOverSsh:
                 msg = f"the service did not become ready within {timeout:.0f} s ({seen})"
                 raise RolloutFailed(msg, logs=await self.logs())
             await asyncio.sleep(POLL_SECONDS)
+
+    async def liveness(self) -> Liveness:
+        """The service's container: running (and not unhealthy), and its restart count."""
+        state = await self._state()
+        if state is None:
+            return Liveness(running=False, restarts=0, detail="its container is gone")
+        running = state.status == "running" and state.health != "unhealthy"
+        detail = state.failed or f"{state.status}, health {state.health}"
+        return Liveness(running=running, restarts=state.restarts, detail=detail)
 
     async def stop(self) -> None:
         """Stop and remove the service's container (the rest of the project stays)."""

@@ -24,6 +24,7 @@ from main.core.deploy.history import (
     current,
 )
 from main.core.deploy.result import DeployResult, Outcome
+from main.core.deploy.stability import STABILITY_SECONDS, stays_up
 from main.core.deploy.target import DeployTarget
 from main.core.deploy.timeline import Timeline
 from main.core.errors import PipelineError
@@ -66,6 +67,9 @@ class Plan:
     timeout: float = 300.0  # rollout of one image, until its container is ready
     lock_timeout: float = 300.0  # waiting for another deployment to finish
     verify: Verifier | None = None  # runs on the new image only, never after a rollback
+    # Seconds the service must keep running, its restart count still, after its live
+    # smoke test (and verify), before a second smoke test: only then is it healthy.
+    stability: float = STABILITY_SECONDS
 
 
 def _now() -> str:
@@ -123,13 +127,34 @@ class _Session:
                 note.detail, note.ok = why or "passed", not why
             if why:
                 return _Attempt(ok=False, error=why, smoke=report)
+        if report.passed and self.plan.stability > 0:
+            unstable = await self._window(report)
+            if unstable is not None:
+                return unstable
         if report.passed:
             return _Attempt(ok=True, smoke=report)
-        try:
-            logs = await self.target.logs()
-        except HostLost:
-            logs = ""
+        logs = await self._logs()
         return _Attempt(ok=False, error=f"live {report.summary()}", smoke=report, logs=logs)
+
+    async def _window(self, report: SmokeReport) -> _Attempt | None:
+        """The stability window as a timed step; the failed attempt, or None when it held."""
+        async with self.timeline.step("stable") as note:
+            try:
+                why = await stays_up(self.target.liveness, self.plan.smoke, self.plan.stability)
+            except HostLost as exc:
+                note.detail, note.ok = str(exc), False
+                return _Attempt(ok=False, error=str(exc), smoke=report, lost=True)
+            note.detail = why or f"{self.plan.stability:g} s, smoke passed again"
+            note.ok = not why
+        if why:
+            return _Attempt(ok=False, error=why, smoke=report, logs=await self._logs())
+        return None
+
+    async def _logs(self) -> str:
+        try:
+            return await self.target.logs()
+        except HostLost:
+            return ""
 
     @staticmethod
     async def _verify(verify: Verifier) -> str:

@@ -11,6 +11,7 @@ from typing import Self
 from pydantic import Field, field_validator, model_validator
 
 from main.core.deploy.compose import name_problem
+from main.core.deploy.stability import STABILITY_SECONDS
 from main.core.smoke.spec import check_url
 from main.core.table import Seconds, SettingsTable, WaitSeconds
 
@@ -53,6 +54,12 @@ class DeploySettings(SettingsTable):
     timeout: Seconds = Field(
         default=300.0,
         description="Seconds the new image may take from pull to a ready container.",
+    )
+    stability_window: WaitSeconds = Field(
+        default=STABILITY_SECONDS,
+        description="Seconds the service must keep running, its restart count still, after "
+        "its live smoke test, before a second smoke test: only then is it recorded healthy "
+        "(and a rollback target is checked the same way). 0 turns the window off.",
     )
     lock_timeout: WaitSeconds = Field(
         default=600.0,

@@ -8,6 +8,7 @@ test. The host must end serving the last good image, and the call must say so.
 import asyncio
 import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -114,3 +115,24 @@ def test_a_rollback_target_is_re_verified_through_the_window(staged: Staged) -> 
     assert result.outcome == "failed", result.summary()
     assert "is running again" not in result.summary()
     assert "stability window" in result.error, result.error
+
+
+def test_repeated_rollbacks_step_back_and_to_picks_one(staged: Staged, tmp_path: Path) -> None:
+    images = staged.host.images
+    for variant in ("v1", "v2", "v3"):
+        assert run(staged, variant).passed
+    status, body, err = staged.cli(tmp_path, "--rollback")
+    assert status == 0, err
+    assert (body["previous"], body["running"]) == (images["v3"], images["v2"])
+    status, body, err = staged.cli(tmp_path, "--rollback")
+    assert status == 0, err
+    assert (body["previous"], body["running"]) == (images["v2"], images["v1"])  # not v3
+    assert staged.serving() == "v1"
+    status, body, err = staged.cli(tmp_path, "--rollback", "--to", "v3")
+    assert status == 0, err
+    assert body["running"] == images["v3"]
+    assert staged.serving() == "v3"
+    status, body, err = staged.cli(tmp_path, "--rollback", "--to", "sha-unknown")
+    assert status == 1
+    assert body["host_changed"] is False
+    assert "no deployment of 'sha-unknown' in the host's history" in err

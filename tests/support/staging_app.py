@@ -44,6 +44,7 @@ class Variant:
 VARIANTS = (
     Variant("v1"),
     Variant("v2"),
+    Variant("v3"),
     Variant("broken", healthy=False),  # starts and speaks MCP; /health answers 404
     Variant("crash", command=("/bin/sh", "-c", "echo 'crash: exiting on purpose' >&2; exit 3")),
     # Healthy at its first smoke test, gone 4 s after it started: a stability window's case.

@@ -29,6 +29,7 @@ def argv(tmp_path: Path, *extra: str) -> list[str]:
     [
         ((), "give exactly one of --image REPOSITORY@sha256:... or --rollback"),
         (("--image", DIGEST, "--rollback"), "give exactly one of"),
+        (("--image", DIGEST, "--to", "v1"), "--to DIGEST|TAG goes with --rollback"),
         (("--image", "127.0.0.1:5000/app:latest"), "needs an image by digest"),
         (("--image", DIGEST, "--timeout", "nan"), "--timeout must be a number of seconds"),
         # A zero rollout budget would write the pins, fail, and "roll back" with no time either.

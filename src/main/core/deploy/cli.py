@@ -70,7 +70,15 @@ def build_parser() -> argparse.ArgumentParser:
     service.add_argument("--tag", default="", help="the tag the image is known by, for history")
     service.add_argument("--ref", default="", help="the git ref behind the image, for history")
     service.add_argument(
-        "--rollback", action="store_true", help="go back to the previous healthy deployment"
+        "--rollback",
+        action="store_true",
+        help="go back one step through the host's history (again: one more step back)",
+    )
+    service.add_argument(
+        "--to",
+        default="",
+        metavar="DIGEST|TAG",
+        help="with --rollback: go back to this deployment of the history instead",
     )
     check = parser.add_argument_group("the live smoke test")
     check.add_argument("--url", required=True, help="public URL of the service")
@@ -140,11 +148,13 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
             parser.error(f"--{kind} {name!r}: {problem}")
 
 
-def _parse(argv: Sequence[str] | None) -> tuple[ComposeOverSsh, Plan, Release | None]:
+def _parse(argv: Sequence[str] | None) -> tuple[ComposeOverSsh, Plan, Release | None, str]:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.rollback == bool(args.image):
         parser.error("give exactly one of --image REPOSITORY@sha256:... or --rollback")
+    if args.to and not args.rollback:
+        parser.error("--to DIGEST|TAG goes with --rollback (to deploy an image, use --image)")
     _check(parser, args)
     try:
         spec = SmokeSpec(
@@ -183,14 +193,16 @@ def _parse(argv: Sequence[str] | None) -> tuple[ComposeOverSsh, Plan, Release | 
         lock_timeout=args.lock_timeout,
         stability=args.stability_window,
     )
-    return target, plan, release
+    return target, plan, release, args.to
 
 
-async def run(target: ComposeOverSsh, plan: Plan, release: Release | None) -> DeployResult:
+async def run(
+    target: ComposeOverSsh, plan: Plan, release: Release | None, to: str = ""
+) -> DeployResult:
     """Deploy (or roll back); a refusal before any change is a failed result too."""
     try:
         if release is None:
-            return await roll_back(target, plan)
+            return await roll_back(target, plan, to=to)
         return await deploy(target, release, plan)
     except DeployError as exc:
         return DeployResult(
@@ -207,8 +219,8 @@ async def run(target: ComposeOverSsh, plan: Plan, release: Release | None) -> De
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one deployment; the exit status says how it ended."""
     silence_library_warnings()
-    target, plan, release = _parse(argv)
-    result = asyncio.run(run(target, plan, release))
+    target, plan, release, to = _parse(argv)
+    result = asyncio.run(run(target, plan, release, to))
     sys.stdout.write(result.to_json() + "\n")
     sys.stderr.write(result.summary() + "\n")
     return EXIT_DEPLOYED if result.passed else EXIT_FAILED

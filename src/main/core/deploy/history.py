@@ -111,11 +111,56 @@ def current(entries: list[Deployment]) -> Deployment | None:
 
 
 def before_current(entries: list[Deployment]) -> Deployment | None:
-    """The healthy deployment of another image before the current one: a rollback's target."""
+    """Where ``--rollback`` goes: one step back from what runs now, never a flip.
+
+    The step starts at the deployment that first brought the current image (its last
+    healthy ``deploy``; for an image only ever rolled back to, its last healthy entry)
+    and takes the newest healthy entry of another image before it. So repeated
+    rollbacks walk back through history (C, B, A) instead of flipping between the two
+    newest images; an image whose latest attempt failed is skipped.
+    """
     now = current(entries)
     if now is None:
         return None
+    deploys = [n for n, e in enumerate(entries) if e.image == now.image and e.healthy]
+    firsts = [n for n in deploys if entries[n].action == "deploy"]
+    anchor = (firsts or deploys)[-1]
+    failed_last = _failed_last(entries)
     return next(
-        (entry for entry in reversed(entries) if entry.healthy and entry.image != now.image),
+        (
+            entry
+            for entry in reversed(entries[:anchor])
+            if entry.healthy and entry.image != now.image and entry.image not in failed_last
+        ),
         None,
     )
+
+
+def _failed_last(entries: list[Deployment]) -> set[str]:
+    """The images whose most recent attempt ended unhealthy."""
+    last: dict[str, bool] = {}
+    for entry in entries:
+        last[entry.image] = entry.healthy
+    return {image for image, healthy in last.items() if not healthy}
+
+
+def chosen(entries: list[Deployment], to: str) -> Deployment:
+    """The newest healthy deployment ``to`` names: a digest reference, a digest or a tag.
+
+    Raises:
+        ValueError: one line, when ``to`` runs now, is not in the history, or never
+            ended healthy there.
+    """
+    named = [e for e in entries if to in (e.image, e.tag) or e.image.endswith("@" + to)]
+    if not named:
+        msg = f"no deployment of {to!r} in the host's history: give a digest or tag it lists"
+        raise ValueError(msg)
+    healthy = [e for e in named if e.healthy]
+    if not healthy:
+        msg = f"{to!r} never ended healthy on this host: it cannot be a rollback's target"
+        raise ValueError(msg)
+    now = current(entries)
+    if now is not None and healthy[-1].image == now.image:
+        msg = f"{to!r} is what runs now: nothing to roll back"
+        raise ValueError(msg)
+    return healthy[-1]

@@ -21,6 +21,7 @@ from main.core.deploy.history import (
     Action,
     Deployment,
     before_current,
+    chosen,
     current,
 )
 from main.core.deploy.result import DeployResult, Outcome
@@ -290,24 +291,37 @@ async def roll_back(
     target: DeployTarget,
     plan: Plan,
     *,
+    to: str = "",
     clock: Callable[[], float] = time.monotonic,
 ) -> DeployResult:
-    """Go back by hand to the healthy deployment before the current one.
+    """Go back by hand: one step back through the history, or to the deployment ``to`` names.
 
-    If that image fails its live smoke test, the current one is brought back.
+    Without ``to``, the healthy deployment before the one that brought the current image
+    (see :func:`history.before_current`): repeated rollbacks walk back, never flip. With
+    ``to`` (a digest reference, a digest or a tag), its newest healthy deployment. If that
+    image fails its live smoke test, the current one is brought back.
 
     Raises:
-        DeployError: nothing to go back to, or the target cannot be reached or locked.
+        DeployError: nothing to go back to, ``to`` unknown or never healthy, or the target
+            cannot be reached or locked.
     """
     started = clock()
     timeline = Timeline(clock)
     async with target.connected(timeline), _locked(target, plan, timeline):
         history = await target.history()
-        now, back = current(history), before_current(history)
+        now = current(history)
+        if to:
+            try:
+                back: Deployment | None = chosen(history, to)
+            except ValueError as exc:
+                msg = f"{target.describe()}: {exc}"
+                raise DeployError(msg) from None
+        else:
+            back = before_current(history)
         if back is None:
             msg = (
                 f"{target.describe()} has no earlier healthy deployment to roll back to "
-                f"({len(history)} entries in its history)"
+                f"({len(history)} entries in its history; --to DIGEST|TAG picks one by name)"
             )
             raise DeployError(msg)
         release = _release_of(back)

@@ -6,7 +6,12 @@ test. The host must end serving the last good image, and the call must say so.
 """
 
 import asyncio
+import contextlib
+import os
+import signal
 import subprocess
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +20,9 @@ import pytest
 from main.core.deploy.history import Deployment
 from main.core.deploy.orchestrate import Release, deploy, roll_back
 from main.core.deploy.result import DeployResult
-from tests.support.deploying import Staged
+from main.core.deploy.ssh import KEEPALIVE_COUNT, KEEPALIVE_SECONDS
+from tests.integration.test_deploy import _sshd_sessions as sshd_sessions
+from tests.support.deploying import NEVER_HEALTHY, Staged, compose_file
 from tests.support.staging_host import StagingHost
 
 
@@ -136,3 +143,57 @@ def test_repeated_rollbacks_step_back_and_to_picks_one(staged: Staged, tmp_path:
     assert status == 1
     assert body["host_changed"] is False
     assert "no deployment of 'sha-unknown' in the host's history" in err
+
+
+@pytest.mark.skip(
+    reason="#20 row 7 unfinished: with `up --timeout` bounded to a third of the budget, "
+    "Compose v1's `up` replacing a SIGTERM-ignoring container still overran a 10 s budget "
+    "on this loaded 2-core host; the cause is not yet found (see the deploy-hard report)"
+)
+def test_a_container_that_ignores_sigterm_does_not_eat_the_rollback(staged: Staged) -> None:
+    assert run(staged, "stubborn").passed
+    assert staged.serving() == "stubborn"
+    # Docker's default stop timeout (10 s) is longer than this whole rollout budget.
+    result = run(staged, "broken", timeout=10)
+    assert result.outcome == "rolled-back", (result.summary(), result.steps)
+    assert "live smoke test FAILED: health" in result.error, result.error
+    assert result.running == staged.host.images["stubborn"]
+    assert result.summary().endswith(f"{staged.host.images['stubborn']} is running again")
+    assert staged.serving() == "stubborn"
+
+
+def test_a_dead_network_mid_rollout_ends_within_bounds_naming_the_step(staged: Staged) -> None:
+    # A blackhole, not a reset: the sshd serving the deploy is stopped (SIGSTOP), so the
+    # connection stays open and nothing answers. Only keepalives or bounds can end it.
+    assert run(staged, "v1").passed
+    staged.compose = compose_file(staged.port, healthcheck=NEVER_HEALTHY)
+    label = f"label=com.docker.compose.project={staged.project}"
+    stopped: list[int] = []
+
+    def blackhole_when_the_new_container_runs() -> None:
+        for _ in range(600):
+            listed = staged.host.docker("ps", "--filter", label, "--format", "{{.Status}}")
+            if "health: starting" in listed.stdout:
+                for pid in sshd_sessions(staged.host):
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGSTOP)
+                        stopped.append(pid)
+                return
+            time.sleep(0.1)
+
+    cutter = threading.Thread(target=blackhole_when_the_new_container_runs)
+    cutter.start()
+    try:
+        result = run(staged, "v2", timeout=10)
+    finally:
+        cutter.join()
+        for pid in stopped:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
+    assert stopped, "the blackhole never started"
+    assert result.outcome == "failed", result.summary()
+    assert "connection lost during the " in result.error, result.error
+    assert "PIPELINE" not in result.error  # no command text, no here-document
+    assert "unknown" in result.summary()
+    # Bounded by the rollout's 10 s plus the keepalive's ~6 s, not by a minute of waits.
+    assert result.duration_seconds < 10 + 3 * KEEPALIVE_SECONDS * KEEPALIVE_COUNT

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from main.core.deploy import compose
-from main.core.deploy.compose import ComposeProject, parse_state, remote_path
+from main.core.deploy.compose import ComposeProject, parse_state, remote_path, stop_seconds
 
 IMAGE = "ghcr.io/o/app@sha256:" + "a" * 64
 
@@ -200,3 +200,8 @@ def test_a_short_history_write_is_not_put_in_place(tmp_path: Path) -> None:
     assert done.returncode != 0
     assert (tmp_path / "history.jsonl").read_text() == "old\n"
     assert not (tmp_path / ".history.jsonl.partial").exists()
+
+
+@pytest.mark.parametrize(("budget", "stop"), [(300, 10), (30, 10), (6, 2), (2, 1), (0, 1), (-5, 1)])
+def test_the_stop_timeout_stays_below_the_budget(budget: float, stop: int) -> None:
+    assert stop_seconds(budget) == stop

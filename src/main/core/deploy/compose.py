@@ -48,6 +48,19 @@ def name_problem(kind: Literal["project", "service"], name: str) -> str | None:
     return None if SERVICE_NAME.fullmatch(name) else SERVICE_RULE
 
 
+STOP_SECONDS = 10  # Docker's own stop timeout: SIGTERM, then SIGKILL after this long
+
+
+def stop_seconds(budget: float) -> int:
+    """The stop timeout for ``up`` with ``budget`` seconds left: at most a third of it.
+
+    A container that ignores SIGTERM is killed after this long; the rest of the budget
+    stays for pulling, starting and waiting for the new one. At least 1 s, at most
+    Docker's default.
+    """
+    return max(1, min(STOP_SECONDS, int(budget / 3)))
+
+
 def kept_file(revision: str) -> str:
     """Where a revision of the Compose file is kept for rollbacks."""
     return f"compose-{revision}.yml"

@@ -122,18 +122,6 @@ def test_an_auto_rollback_steps_back_from_the_image_it_brought_back() -> None:
     assert before_current(history) == entry(A, healthy=True)
 
 
-def test_stepping_back_skips_an_image_whose_last_attempt_failed() -> None:
-    # B was healthy once, then failed its rollback: going back lands on A, not B again.
-    history = [
-        entry(A, healthy=True),
-        entry(B, healthy=True),
-        entry(C, healthy=True),
-        entry(B, healthy=False, action="rollback"),
-        entry(C, healthy=True, action="auto-rollback"),
-    ]
-    assert before_current(history) == entry(A, healthy=True)
-
-
 def test_a_deploy_after_a_rollback_steps_back_to_what_ran_before_it() -> None:
     history = [
         entry(A, healthy=True),

@@ -117,7 +117,8 @@ def before_current(entries: list[Deployment]) -> Deployment | None:
     healthy ``deploy``; for an image only ever rolled back to, its last healthy entry)
     and takes the newest healthy entry of another image before it. So repeated
     rollbacks walk back through history (C, B, A) instead of flipping between the two
-    newest images; an image whose latest attempt failed is skipped.
+    newest images. An image once healthy stays a candidate after a failed attempt: that
+    failure may have been its Compose file's, and a rollback runs it with its own.
     """
     now = current(entries)
     if now is None:
@@ -125,23 +126,10 @@ def before_current(entries: list[Deployment]) -> Deployment | None:
     deploys = [n for n, e in enumerate(entries) if e.image == now.image and e.healthy]
     firsts = [n for n in deploys if entries[n].action == "deploy"]
     anchor = (firsts or deploys)[-1]
-    failed_last = _failed_last(entries)
     return next(
-        (
-            entry
-            for entry in reversed(entries[:anchor])
-            if entry.healthy and entry.image != now.image and entry.image not in failed_last
-        ),
+        (e for e in reversed(entries[:anchor]) if e.healthy and e.image != now.image),
         None,
     )
-
-
-def _failed_last(entries: list[Deployment]) -> set[str]:
-    """The images whose most recent attempt ended unhealthy."""
-    last: dict[str, bool] = {}
-    for entry in entries:
-        last[entry.image] = entry.healthy
-    return {image for image, healthy in last.items() if not healthy}
 
 
 def chosen(entries: list[Deployment], to: str) -> Deployment:

@@ -135,10 +135,11 @@ def recording(log: list[Command]) -> Iterator[None]:
         *,
         stdin: str | None = None,
         timeout: float,  # noqa: ASYNC109
+        step: str = "",
     ) -> RemoteResult:
         started = time.perf_counter()
         try:
-            return await original(self, command, stdin=stdin, timeout=timeout)
+            return await original(self, command, stdin=stdin, timeout=timeout, step=step)
         finally:
             log.append(Command(command_kind(command), time.perf_counter() - started, command))
 

@@ -8,6 +8,8 @@ resolves the image to a digest, reads the Compose file from the service's tree, 
 """
 
 import asyncio
+import dataclasses
+import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Self
 
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
     from main.core import image as images
     from main.core import registry as oci
     from main.core.config import PipelineConfig
+    from main.core.deploy import reach as deploy_reach
     from main.core.deploy import result as deploy_results
     from main.core.deploy.settings import DeploySettings
     from main.core.report import markdown as report_markdown
@@ -36,6 +39,7 @@ if TYPE_CHECKING:
 else:
     # asyncssh and the registry client load when a deploy runs, not with the module.
     deploying = lazy_import("main.core.deploy")
+    deploy_reach = lazy_import("main.core.deploy.reach")
     deploy_results = lazy_import("main.core.deploy.result")
     images = lazy_import("main.core.image")
     oci = lazy_import("main.core.registry")
@@ -214,6 +218,11 @@ class Request:
     ref: str = ""
     by: str = "dagger"
     verify: "Callable[[], Awaitable[str]] | None" = None  # after the live smoke test
+    # Where SSH leaves from: the engine's runtime container (loopback is itself there),
+    # or, for this module's own tests that run the function in-process, this machine.
+    from_engine: bool = dataclasses.field(
+        default_factory=lambda: deploy_reach.in_module_runtime(os.environ)
+    )
 
 
 async def execute(
@@ -227,6 +236,10 @@ async def execute(
     """
     config = request.config
     settings = deploy_settings(config)
+    if request.from_engine:  # SSH leaves from the runtime container: loopback is itself
+        problem = deploy_reach.engine_host_problem(settings.host)
+        if problem:
+            raise PipelineError(problem)
     compose = await compose_text(request.tree, settings)  # before the key is read at all
     target = deploying.ComposeOverSsh(
         deploying.SshEndpoint(
@@ -248,6 +261,7 @@ async def execute(
         by=request.by,
         timeout=settings.timeout,
         lock_timeout=settings.lock_timeout,
+        stability=settings.stability_window,
         verify=request.verify,
     )
     if request.rollback:

@@ -66,7 +66,7 @@ def test_first_deploy_then_upgrade(upgraded: Staged) -> None:
     images = upgraded.host.images
     assert first.passed, first.summary()
     assert (first.previous, first.running) == (None, images["v1"])
-    assert steps(first) == ["connect", "lock", "upload", "pull", "up", "ready", "smoke"]
+    assert steps(first) == ["connect", "lock", "upload", "pull", "up", "ready", "smoke", "stable"]
     assert first.smoke is not None
     assert "mcp.tools_list" in [check.name for check in first.smoke.checks]
     assert upgrade.passed, upgrade.summary()
@@ -205,7 +205,7 @@ def test_a_connection_lost_mid_rollout_does_not_claim_nothing_runs(upgraded: Sta
         upgraded.compose = good
     try:
         assert result.outcome == "failed", result.summary()
-        assert "lost the SSH connection" in result.error
+        assert "connection lost during the " in result.error, result.error
         assert "nothing of this service is running" not in result.summary()
         assert "unknown" in result.summary()
         assert any("unknown" in note for note in result.notes)  # the report shows the notes

@@ -1,6 +1,7 @@
 """The deploy function's wiring: the key only as a secret, read only when a host is set."""
 
 import typing
+from pathlib import Path
 
 import dagger
 import pytest
@@ -39,3 +40,40 @@ async def test_without_a_host_the_key_is_never_read(
         await sample_pipeline.deploy(ssh_key=dag.set_secret("k", "unused"))
     assert str(caught.value).startswith("deploy needs a staging host")
     assert read == []
+
+
+PYPROJECT = """[project]
+name = "svc"
+version = "1.0.0"
+
+[tool.pipeline]
+image = "registry.example.com/acme/svc"
+
+[tool.pipeline.deploy]
+host = "{host}"
+host-key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostKeyHostKeyHostKeyHostKeyHostKey00"
+url = "https://staging.example.com"
+service = "app"
+"""
+
+
+@pytest.mark.usefixtures("offline_engine")
+@pytest.mark.parametrize(
+    ("host", "said"),
+    [("127.0.0.1", "is loopback"), ("staging.invalid", "does not resolve from the engine")],
+)
+async def test_inside_the_engine_a_loopback_or_unknown_host_is_refused_up_front(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, host: str, said: str
+) -> None:
+    # The engine gives a function's runtime a session port; its loopback is itself.
+    monkeypatch.setenv("DAGGER_SESSION_PORT", "1")
+    monkeypatch.setenv("DAGGER_SESSION_TOKEN", "unused")
+    (tmp_path / "pyproject.toml").write_text(PYPROJECT.format(host=host), encoding="utf-8")
+    (tmp_path / "compose.yml").write_text("services:\n  app:\n    image: x\n", encoding="utf-8")
+    pipeline = Pipeline.create(source=dag.host().directory(str(tmp_path)))
+    with pytest.raises(FunctionError) as caught:
+        await pipeline.deploy(ssh_key=dag.set_secret("k", "unused"), image="sha256:" + "a" * 64)
+    message = str(caught.value)
+    assert f"the staging host {host} {said}" in message
+    assert "public or LAN name" in message
+    assert "\n" not in message

@@ -83,7 +83,14 @@ class Staged:
         project = ComposeProject(self.directory, self.project, "app")
         return ComposeOverSsh(endpoint or self.endpoint(), project, self.compose)
 
-    def plan(self, *, timeout: float = 30.0, lock_timeout: float = 60.0, by: str = "test") -> Plan:
+    def plan(
+        self,
+        *,
+        timeout: float = 30.0,
+        lock_timeout: float = 60.0,
+        by: str = "test",
+        stability: float = 0.5,
+    ) -> Plan:
         """Health, the MCP handshake and tools on the live URL, as a deploy checks them."""
         spec = SmokeSpec(url=self.url, mcp_path=MCP_PATH, timeout=20.0, ready_timeout=5.0)
         return Plan(
@@ -92,6 +99,7 @@ class Staged:
             by=by,
             timeout=timeout,
             lock_timeout=lock_timeout,
+            stability=stability,
         )
 
     def serving(self) -> str | None:
@@ -141,6 +149,7 @@ service = "app"
 project = "{self.project}"
 compose-file = "{compose_file}"
 timeout = 30
+stability-window = 0.5
 {extra}"""
 
     def service_repo(
@@ -181,5 +190,5 @@ timeout = 30
             "--known-hosts", str(known_hosts or self.host.known_hosts),
             "--compose-file", str(compose), "--service", "app", "--project", self.project,
             "--url", self.url, "--mcp-path", MCP_PATH, "--ready-timeout", "5",
-            "--timeout", "30", *arguments,
+            "--timeout", "30", "--stability-window", "0.5", *arguments,
         ]  # fmt: skip

@@ -44,8 +44,20 @@ class Variant:
 VARIANTS = (
     Variant("v1"),
     Variant("v2"),
+    Variant("v3"),
     Variant("broken", healthy=False),  # starts and speaks MCP; /health answers 404
     Variant("crash", command=("/bin/sh", "-c", "echo 'crash: exiting on purpose' >&2; exit 3")),
+    # Healthy, but ignores SIGTERM (no trap, PID 1): only the stop timeout's SIGKILL ends it.
+    Variant(
+        "stubborn",
+        command=(
+            "/bin/sh",
+            "-c",
+            "trap '' TERM; exec httpd -f -p \"127.0.0.1:${PORT:-8000}\" -h /www",
+        ),
+    ),
+    # Healthy at its first smoke test, gone 4 s after it started: a stability window's case.
+    Variant("fades", command=("/bin/sh", "-c", "/start & sleep 4; echo 'fades: gone' >&2; exit 1")),
 )
 
 

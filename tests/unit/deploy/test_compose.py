@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from main.core.deploy import compose
-from main.core.deploy.compose import ComposeProject, parse_state, remote_path
+from main.core.deploy.compose import ComposeProject, parse_state, remote_path, stop_seconds
 
 IMAGE = "ghcr.io/o/app@sha256:" + "a" * 64
 
@@ -156,3 +156,52 @@ def test_a_revision_the_host_no_longer_keeps_leaves_the_file_in_place(tmp_path: 
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "compose.yml").read_text() == "current\n"
     assert (tmp_path / "pipeline.env").exists()
+
+
+def test_a_pin_whose_write_fails_keeps_the_good_file_and_fails(tmp_path: Path) -> None:
+    # ENOSPC without a full disk: the partial file is a link to /dev/full.
+    (tmp_path / "pipeline.env").write_text("PIPELINE_IMAGE=good\n")
+    (tmp_path / ".pipeline.env.partial").symlink_to("/dev/full")
+    done = _pin_in(tmp_path, "")
+    assert done.returncode != 0
+    assert (tmp_path / "pipeline.env").read_text() == "PIPELINE_IMAGE=good\n"
+    assert not (tmp_path / "pipeline.env").is_symlink()
+
+
+def test_a_history_write_that_fails_keeps_the_old_history(tmp_path: Path) -> None:
+    project = ComposeProject(str(tmp_path), "mcp", "app")
+    (tmp_path / "history.jsonl").write_text("old\n")
+    (tmp_path / ".history.jsonl.partial").symlink_to("/dev/full")
+    text = "new\n"
+    done = subprocess.run(
+        ["sh", "-c", project.record_command(set(), size=len(text.encode()))],
+        input=text,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert (tmp_path / "history.jsonl").read_text() == "old\n"
+
+
+def test_a_short_history_write_is_not_put_in_place(tmp_path: Path) -> None:
+    # The connection dropped mid-way: fewer bytes arrived than were sent.
+    project = ComposeProject(str(tmp_path), "mcp", "app")
+    (tmp_path / "history.jsonl").write_text("old\n")
+    done = subprocess.run(
+        ["sh", "-c", project.record_command(set(), size=100)],
+        input="new\n",
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert (tmp_path / "history.jsonl").read_text() == "old\n"
+    assert not (tmp_path / ".history.jsonl.partial").exists()
+
+
+@pytest.mark.parametrize(("budget", "stop"), [(300, 10), (30, 10), (6, 2), (2, 1), (0, 1), (-5, 1)])
+def test_the_stop_timeout_stays_below_the_budget(budget: float, stop: int) -> None:
+    assert stop_seconds(budget) == stop

@@ -2,11 +2,15 @@
 
 import json
 
+import pytest
+
 from main.core.deploy.history import (
     Deployment,
     before_current,
+    chosen,
     current,
     parse_history,
+    read_history,
     render_history,
 )
 
@@ -82,3 +86,61 @@ def test_an_entry_whose_image_is_not_a_digest_is_skipped() -> None:
     history = parse_history("\n".join([good, *lines]) + "\n")
     assert history == [entry(A, healthy=True)]
     assert current(history) == entry(A, healthy=True)
+
+
+def test_non_utf8_and_deeply_nested_lines_are_skipped_and_counted() -> None:
+    # The SSH shell hands the file over with undecodable bytes kept as surrogates
+    # (surrogateescape): such a line is not text the deploy wrote, so it is skipped.
+    good = entry(A, healthy=True).to_line()
+    raw = f"{good}\n".encode() + b'{"at": "t\xff", "image": "x"}\n' + b"[" * 100_000 + b"\n"
+    text = raw.decode("utf-8", "surrogateescape") + good + "\n"
+    read = read_history(text)
+    assert read.entries == [entry(A, healthy=True)] * 2
+    assert read.skipped == 2
+    assert parse_history(text) == read.entries
+
+
+D = "127.0.0.1:5000/app@sha256:" + "d" * 64
+
+
+def test_repeated_rollbacks_step_back_through_history_instead_of_flipping() -> None:
+    history = [entry(A, healthy=True), entry(B, healthy=True), entry(C, healthy=True)]
+    assert before_current(history) == entry(B, healthy=True)
+    history.append(entry(B, healthy=True, action="rollback"))
+    assert before_current(history) == entry(A, healthy=True)  # not C again
+    history.append(entry(A, healthy=True, action="rollback"))
+    assert before_current(history) is None  # nothing older
+
+
+def test_an_auto_rollback_steps_back_from_the_image_it_brought_back() -> None:
+    history = [
+        entry(A, healthy=True),
+        entry(B, healthy=True),
+        entry(C, healthy=False),
+        entry(B, healthy=True, action="auto-rollback"),
+    ]
+    assert before_current(history) == entry(A, healthy=True)
+
+
+def test_a_deploy_after_a_rollback_steps_back_to_what_ran_before_it() -> None:
+    history = [
+        entry(A, healthy=True),
+        entry(B, healthy=True),
+        entry(A, healthy=True, action="rollback"),
+        entry(D, healthy=True),
+    ]
+    assert before_current(history) == entry(A, healthy=True, action="rollback")
+
+
+def test_rollback_to_a_chosen_digest_or_tag() -> None:
+    tagged = Deployment("t", B, "staging-v1", "", "deploy", healthy=True)
+    history = [entry(A, healthy=True), tagged, entry(C, healthy=True)]
+    assert chosen(history, A) == entry(A, healthy=True)
+    assert chosen(history, "sha256:" + "b" * 64) == tagged
+    assert chosen(history, "staging-v1") == tagged
+    with pytest.raises(ValueError, match="is what runs now"):
+        chosen(history, C)
+    with pytest.raises(ValueError, match="no deployment of 'sha-nope' in the host's history"):
+        chosen(history, "sha-nope")
+    with pytest.raises(ValueError, match="never ended healthy"):
+        chosen([*history, entry(D, healthy=False)], D)

@@ -14,15 +14,16 @@ import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Literal, NoReturn
 
 from main.core.argv import ValueKeepingParser
-from main.core.deploy.compose import ComposeProject
+from main.core.deploy.compose import ComposeProject, name_problem
 from main.core.deploy.compose_ssh import ComposeOverSsh
 from main.core.deploy.errors import DeployError
 from main.core.deploy.orchestrate import Plan, Release, deploy, roll_back
 from main.core.deploy.result import DeployResult
 from main.core.deploy.ssh import SshEndpoint, known_hosts_text
+from main.core.deploy.stability import STABILITY_SECONDS
 from main.core.errors import PipelineError
 from main.core.limits import MAX_SECONDS
 from main.core.quiet import silence_library_warnings
@@ -69,7 +70,15 @@ def build_parser() -> argparse.ArgumentParser:
     service.add_argument("--tag", default="", help="the tag the image is known by, for history")
     service.add_argument("--ref", default="", help="the git ref behind the image, for history")
     service.add_argument(
-        "--rollback", action="store_true", help="go back to the previous healthy deployment"
+        "--rollback",
+        action="store_true",
+        help="go back one step through the host's history (again: one more step back)",
+    )
+    service.add_argument(
+        "--to",
+        default="",
+        metavar="DIGEST|TAG",
+        help="with --rollback: go back to this deployment of the history instead",
     )
     check = parser.add_argument_group("the live smoke test")
     check.add_argument("--url", required=True, help="public URL of the service")
@@ -85,34 +94,68 @@ def build_parser() -> argparse.ArgumentParser:
         "--timeout", type=float, default=300.0, help="seconds from pull to a ready container"
     )
     bounds.add_argument(
+        "--stability-window",
+        type=float,
+        default=STABILITY_SECONDS,
+        help="seconds the service must keep running after its live smoke test, before a "
+        f"second one (default {STABILITY_SECONDS:g}; 0: off)",
+    )
+    bounds.add_argument(
         "--lock-timeout", type=float, default=600.0, help="seconds to wait for another deploy"
     )
     return parser
 
 
 def _read(option: str, path: Path) -> str:
+    """A local file's text; a missing, unreadable or binary file is one line."""
     try:
         return path.read_text(encoding="utf-8")
     except OSError as exc:
         msg = f"{option} {path}: {exc.strerror or exc}"
         raise PipelineError(msg) from None
+    except UnicodeDecodeError as exc:
+        msg = (
+            f"{option} {path}: not UTF-8 text (byte {exc.start} is {exc.object[exc.start]:#04x}): "
+            "give the text file itself (a key or known_hosts in OpenSSH text form, a Compose "
+            "file saved as UTF-8)"
+        )
+        raise PipelineError(msg) from None
 
 
-def _parse(argv: Sequence[str] | None) -> tuple[ComposeOverSsh, Plan, Release | None]:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.rollback == bool(args.image):
-        parser.error("give exactly one of --image REPOSITORY@sha256:... or --rollback")
+def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Bounds and names, checked before anything connects (bad usage: exit 2)."""
     # The bounds of [tool.pipeline.deploy]: a zero rollout budget would change the host
     # and fail, and an infinite one is no bound.
     if not 0 < args.timeout <= MAX_SECONDS:
         parser.error(f"--timeout must be a number of seconds > 0 and <= {MAX_SECONDS}")
     if not 0 <= args.lock_timeout <= MAX_SECONDS:
         parser.error(f"--lock-timeout must be a number of seconds >= 0 and <= {MAX_SECONDS}")
+    if not 0 <= args.stability_window <= MAX_SECONDS:
+        parser.error(f"--stability-window must be a number of seconds >= 0 and <= {MAX_SECONDS}")
     if not 0 < args.ready_timeout <= MAX_SECONDS:  # checked here: the smoke bound derives from it
         parser.error(f"--ready-timeout must be a number of seconds > 0 and <= {MAX_SECONDS}")
     if not 0 < args.port <= MAX_PORT:
         parser.error(f"--port must be between 1 and {MAX_PORT}")
+    # The settings' own name rules: the project becomes a directory on the host and a
+    # word in its shell lines, so it is checked before anything connects.
+    names: tuple[tuple[Literal["project", "service"], str], ...] = (
+        ("project", args.project),
+        ("service", args.service),
+    )
+    for kind, name in names:
+        problem = name_problem(kind, name)
+        if problem:
+            parser.error(f"--{kind} {name!r}: {problem}")
+
+
+def _parse(argv: Sequence[str] | None) -> tuple[ComposeOverSsh, Plan, Release | None, str]:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.rollback == bool(args.image):
+        parser.error("give exactly one of --image REPOSITORY@sha256:... or --rollback")
+    if args.to and not args.rollback:
+        parser.error("--to DIGEST|TAG goes with --rollback (to deploy an image, use --image)")
+    _check(parser, args)
     try:
         spec = SmokeSpec(
             url=args.url,
@@ -148,15 +191,18 @@ def _parse(argv: Sequence[str] | None) -> tuple[ComposeOverSsh, Plan, Release | 
         by=f"{getpass.getuser()}@{socket.gethostname()}",
         timeout=args.timeout,
         lock_timeout=args.lock_timeout,
+        stability=args.stability_window,
     )
-    return target, plan, release
+    return target, plan, release, args.to
 
 
-async def run(target: ComposeOverSsh, plan: Plan, release: Release | None) -> DeployResult:
+async def run(
+    target: ComposeOverSsh, plan: Plan, release: Release | None, to: str = ""
+) -> DeployResult:
     """Deploy (or roll back); a refusal before any change is a failed result too."""
     try:
         if release is None:
-            return await roll_back(target, plan)
+            return await roll_back(target, plan, to=to)
         return await deploy(target, release, plan)
     except DeployError as exc:
         return DeployResult(
@@ -173,8 +219,8 @@ async def run(target: ComposeOverSsh, plan: Plan, release: Release | None) -> De
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one deployment; the exit status says how it ended."""
     silence_library_warnings()
-    target, plan, release = _parse(argv)
-    result = asyncio.run(run(target, plan, release))
+    target, plan, release, to = _parse(argv)
+    result = asyncio.run(run(target, plan, release, to))
     sys.stdout.write(result.to_json() + "\n")
     sys.stderr.write(result.summary() + "\n")
     return EXIT_DEPLOYED if result.passed else EXIT_FAILED

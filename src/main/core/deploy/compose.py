@@ -22,12 +22,43 @@ HISTORY_FILE = "history.jsonl"
 LOCK_FILE = "deploy.lock"
 IMAGE_VARIABLE = "PIPELINE_IMAGE"
 EXIT_REFUSED, EXIT_NO_SERVICE = 3, 4  # upload_command's own exit statuses
-_HEREDOC_END = "PIPELINE_END_OF_FILE"
 
 _VERSION = re.compile(r"""^version:\s*["']?([0-9][0-9.]*)["']?\s*(?:#.*)?$""", re.MULTILINE)
 # What a service name may be in Compose; anything else would need quoting in YAML.
 SERVICE_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
 PROJECT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+PROJECT_RULE = (
+    "not a Compose project name (lower-case letters, digits, '_', '-', "
+    "starting with a letter or digit)"
+)
+SERVICE_RULE = (
+    "not a Compose service name (letters, digits, '_', '.', '-', starting with a letter or digit)"
+)
+
+
+def name_problem(kind: Literal["project", "service"], name: str) -> str | None:
+    """Why ``name`` cannot be a Compose project (or service) name, or None when it can.
+
+    One rule for the settings and the CLI: the name becomes a directory on the host and
+    a word in shell lines, and Compose itself would rename (lower-case) a project name it
+    does not take, so the deploy would wait for a container that never appears.
+    """
+    if kind == "project":
+        return None if PROJECT_NAME.fullmatch(name) else PROJECT_RULE
+    return None if SERVICE_NAME.fullmatch(name) else SERVICE_RULE
+
+
+STOP_SECONDS = 10  # Docker's own stop timeout: SIGTERM, then SIGKILL after this long
+
+
+def stop_seconds(budget: float) -> int:
+    """The stop timeout for ``up`` with ``budget`` seconds left: at most a third of it.
+
+    A container that ignores SIGTERM is killed after this long; the rest of the budget
+    stays for pulling, starting and waiting for the new one. At least 1 s, at most
+    Docker's default.
+    """
+    return max(1, min(STOP_SECONDS, int(budget / 3)))
 
 
 def kept_file(revision: str) -> str:
@@ -91,14 +122,14 @@ class ComposeProject:
         ]
         return f"{self.enter()} && set -a && . ./{ENV_FILE} && set +a && {shlex.join(argv)}"
 
-    def upload_command(self, flavor: Flavor, revision: str) -> str:
+    def upload_command(self, flavor: Flavor, revision: str, size: int) -> str:
         """One shell line: stage the Compose file from stdin, check it, then put it in place.
 
-        Compose parses the staged file and lists its services (printed on stdout); only
-        when the service is among them does the file replace ``compose.yml`` (and a copy
-        is kept under its revision). Exit 3: Compose refused the file; exit 4: no such
-        service. Either way the old file stays. A revision the host already keeps is not
-        checked again.
+        The staged file must hold all ``size`` bytes sent; Compose parses it and lists its
+        services (printed on stdout); only when the service is among them does the file
+        replace ``compose.yml`` (and a copy is kept under its revision). Exit 3: Compose
+        refused the file; exit 4: no such service. Either way the old file stays. A
+        revision the host already keeps is not checked again.
         """
         next_file = COMPOSE_FILE + ".next"
         staged = shlex.quote(next_file)
@@ -106,46 +137,42 @@ class ComposeProject:
             [*_compose(flavor), "--project-name", self.project, "--file", next_file, "config"]
         )
         found = f"printf '%s\\n' \"$services\" | grep -qxF -- {shlex.quote(self.service)}"
-        kept = shlex.quote(kept_file(revision))
+        kept = kept_file(revision)
         check = (
-            f"cat > {staged} && "
+            f"{_written(next_file, 'cat', str(size), rename=False)} && "
             f"{{ services=$({listing} --services) || exit {EXIT_REFUSED}; }} && "
             f"printf '%s\\n' \"$services\" && {{ {found} || exit {EXIT_NO_SERVICE}; }} && "
-            f"cp -f {staged} {kept} && mv -f {staged} {COMPOSE_FILE}"
+            f"{_copied(next_file, kept)} && mv -f {staged} {COMPOSE_FILE}"
         )
         # A kept revision was checked when it was first uploaded (its name covers the
-        # file and the service): it only needs to be put back in place.
-        again = f"cp -f {kept} {COMPOSE_FILE}"
-        return f"{self.enter()} && if [ -f {kept} ]; then {again}; else {check}; fi"
+        # file and the service): it only needs to be put back in place, if it is not.
+        again = f"{{ cmp -s {shlex.quote(kept)} {COMPOSE_FILE} || {_copied(kept, COMPOSE_FILE)}; }}"
+        return f"{self.enter()} && if [ -f {shlex.quote(kept)} ]; then {again}; else {check}; fi"
 
     def pin_command(self, files: dict[str, str], restore: str = "") -> str:
         """One shell line writing small generated files (override, env), each atomically.
 
         ``restore`` names a kept Compose revision to put back in place first, if the
-        host still keeps it. The texts travel in the command as quoted here-documents:
-        they are generated here and hold no line equal to the delimiter.
+        host still keeps it. Every file is written beside its name, checked to hold every
+        byte, then renamed over it: a failed write (a full disk) fails the line and
+        leaves the old file as it was. The texts travel in the command, quoted.
         """
         parts = [self.enter()]
         if restore:  # a revision no longer kept leaves the file in place, as documented
-            kept = shlex.quote(kept_file(restore))
-            parts.append(f"{{ [ ! -f {kept} ] || cp -f {kept} {COMPOSE_FILE}; }}")
+            kept = kept_file(restore)
+            parts.append(f"{{ [ ! -f {shlex.quote(kept)} ] || {_copied(kept, COMPOSE_FILE)}; }}")
         for name, text in files.items():
-            if any(line == _HEREDOC_END for line in text.splitlines()):
-                msg = f"{name} holds the here-document delimiter"
-                raise ValueError(msg)
-            partial = shlex.quote(f".{name}.partial")
-            parts.append(
-                f"cat > {partial} <<'{_HEREDOC_END}'\n{text.rstrip(chr(10))}\n{_HEREDOC_END}\n"
-                f"mv -f {partial} {shlex.quote(name)}"
-            )
+            fill = f"printf '%s' {shlex.quote(text)}"
+            parts.append(_written(name, fill, str(len(text.encode()))))
         return " && ".join(parts)
 
-    def record_command(self, keep: set[str]) -> str:
-        """One shell line: the history from stdin replaces the old one; unused files go."""
-        partial = shlex.quote(f".{HISTORY_FILE}.partial")
-        return (
-            f"{self.enter()} && cat > {partial} && mv -f {partial} {HISTORY_FILE} && {_prune(keep)}"
-        )
+    def record_command(self, keep: set[str], *, size: int) -> str:
+        """One shell line: the history from stdin (``size`` bytes) replaces the old one.
+
+        Written beside it, checked, renamed: a failed or short write keeps the old
+        history. Compose files no entry names any more go afterwards.
+        """
+        return f"{self.enter()} && {_written(HISTORY_FILE, 'cat', str(size))} && {_prune(keep)}"
 
     def _containers(self) -> str:
         """``ids=...``: the service's containers, newest first, found by Compose's labels."""
@@ -174,6 +201,28 @@ class ComposeProject:
     def enter(self) -> str:
         """``cd`` into the project directory (Compose resolves relative paths from there)."""
         return f"cd {_remote_path(self.directory)}"
+
+
+def _written(name: str, fill: str, size: str, *, rename: bool = True) -> str:
+    """Write-then-check-then-rename: ``fill``'s output replaces ``name`` only when whole.
+
+    ``fill`` writes to ``.NAME.partial`` (``name`` itself when ``rename`` is false, for
+    a staging file), which must then hold ``size`` bytes (a number, or a shell
+    expression giving one); only then is it renamed over ``name``. Any failure (ENOSPC,
+    a short write, a failed rename) removes the partial file and fails the line, so the
+    old file is never replaced by a partial one. Every part is joined with ``&&``.
+    """
+    partial = shlex.quote(f".{name}.partial" if rename else name)
+    steps = [f"{fill} > {partial}", f'[ "$(wc -c < {partial})" -eq {size} ]']
+    if rename:
+        steps.append(f"mv -f {partial} {shlex.quote(name)}")
+    return f"{{ {{ {' && '.join(steps)}; }} || {{ rm -f {partial}; false; }}; }}"
+
+
+def _copied(source: str, name: str) -> str:
+    """``cp source name``, the write-then-check-then-rename way (see :func:`_written`)."""
+    quoted = shlex.quote(source)
+    return _written(name, f"cat {quoted}", f'"$(wc -c < {quoted})"')
 
 
 def _prune(revisions: set[str]) -> str:

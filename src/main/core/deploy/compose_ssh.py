@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING
 from main.core.deploy import compose
 from main.core.deploy.compose import ComposeProject, ContainerState, Flavor
 from main.core.deploy.errors import CommandTimedOut, DeployError, HostLost, RolloutFailed
-from main.core.deploy.history import Deployment, parse_history, render_history
-from main.core.deploy.ssh import SshEndpoint, SshShell, connect
+from main.core.deploy.history import Deployment, parse_history, read_history, render_history
+from main.core.deploy.ssh import SshEndpoint, SshShell, connect, printable
+from main.core.deploy.target import Liveness
 from main.core.deploy.timeline import Timeline
 from main.core.text import clip
 
@@ -52,6 +53,7 @@ class ComposeOverSsh:
         self._shell: SshShell | None = None
         self._flavor: Flavor = "v2"
         self._entries: list[Deployment] | None = None
+        self._timeline = Timeline()  # the deployment's, once connected: for its notes
 
     def describe(self) -> str:
         """``user@host:port, compose project P``."""
@@ -68,6 +70,7 @@ class ComposeOverSsh:
     @asynccontextmanager
     async def connected(self, timeline: Timeline) -> AsyncIterator[None]:
         """Connect, check that Docker Compose exists, create the project directory."""
+        self._timeline = timeline
         async with contextlib.AsyncExitStack() as stack:
             async with timeline.step("connect") as note:
                 self._shell = await stack.enter_async_context(
@@ -83,7 +86,9 @@ class ComposeOverSsh:
     async def _prepare(self) -> Flavor:
         """Which Compose the host has, and the project directory made: one round trip."""
         directory = compose.remote_path(self.project.directory)
-        found = await self._run(f"{compose.DETECT_FLAVOR}; mkdir -p {directory}")
+        found = await self._run(
+            f"{compose.DETECT_FLAVOR}; mkdir -p {directory}", step="the Compose check"
+        )
         flavor = found.strip()
         if flavor == "v2":
             return "v2"
@@ -96,11 +101,18 @@ class ComposeOverSsh:
         raise DeployError(msg)
 
     async def _run(
-        self, command: str, *, stdin: str | None = None, timeout: float = COMMAND_TIMEOUT
+        self,
+        command: str,
+        *,
+        step: str,
+        stdin: str | None = None,
+        timeout: float = COMMAND_TIMEOUT,
     ) -> str:
-        done = await self.shell.run(command, stdin=stdin, timeout=timeout)
+        """Run ``command``; its failure is one line naming ``step``, not the command."""
+        done = await self.shell.run(command, stdin=stdin, timeout=timeout, step=step)
         if not done.ok:
-            msg = f"`{clip(command, 160)}` failed on {self.endpoint.host}: {done.output()}"
+            why = " ".join(done.output().split()) or f"exit status {done.exit_status}"
+            msg = f"{step} failed on {self.endpoint.host}: {clip(why, 600)}"
             raise DeployError(msg)
         return done.stdout
 
@@ -124,7 +136,7 @@ class ComposeOverSsh:
             f"exec flock -w {max(round(timeout, 1), 0):g} {self._remote(compose.LOCK_FILE)} "
             f"sh -c {shlex.quote(script)} sh {shlex.quote(owner)}"
         )
-        process = await self.shell.start(command)
+        process = await self.shell.start(command, step="the lock")
         try:
             await self._until_locked(process, timeout, holder)
             yield
@@ -147,7 +159,7 @@ class ComposeOverSsh:
         if "no flock" in stderr:
             msg = f"{self.endpoint.host} has no `flock` (util-linux): install it to deploy there"
             raise DeployError(msg)
-        who = (await self.shell.run(f"cat {holder}", timeout=10)).stdout
+        who = (await self.shell.run(f"cat {holder}", timeout=10, step="the lock")).stdout
         msg = (
             f"another deployment holds the lock on {self.endpoint.host} "
             f"({who.strip() or 'holder unknown'}) and did not finish within {timeout:.0f} s: "
@@ -174,8 +186,11 @@ class ComposeOverSsh:
         the old file stays until the service is found. A copy is kept under its revision
         (``compose-REV.yml``) so a rollback runs the old image with its old file.
         """
-        command = self.project.upload_command(self._flavor, self.revision)
-        done = await self.shell.run(command, stdin=self.compose_text, timeout=COMMAND_TIMEOUT)
+        size = len(self.compose_text.encode())
+        command = self.project.upload_command(self._flavor, self.revision, size)
+        done = await self.shell.run(
+            command, stdin=self.compose_text, timeout=COMMAND_TIMEOUT, step="the upload"
+        )
         if done.exit_status == compose.EXIT_REFUSED:
             msg = f"Compose refused the Compose file: {clip(' '.join(done.output().split()), 600)}"
             raise DeployError(msg)
@@ -197,11 +212,11 @@ class ComposeOverSsh:
     async def _kept_text(self, config: str) -> str:
         """The text of Compose revision ``config``; the file in place if it is not kept."""
         kept = self._remote(compose.kept_file(config))
-        done = await self.shell.run(f"cat {kept}", timeout=COMMAND_TIMEOUT)
+        done = await self.shell.run(f"cat {kept}", timeout=COMMAND_TIMEOUT, step="the pin")
         if done.ok:
             return done.stdout
         current = self._remote(compose.COMPOSE_FILE)
-        done = await self.shell.run(f"cat {current}", timeout=COMMAND_TIMEOUT)
+        done = await self.shell.run(f"cat {current}", timeout=COMMAND_TIMEOUT, step="the pin")
         return done.stdout if done.ok else self.compose_text
 
     async def _pin(self, image: str, config: str) -> None:
@@ -217,14 +232,22 @@ class ComposeOverSsh:
             compose.OVERRIDE_FILE: compose.override_text(self.project.service, image, version),
             compose.ENV_FILE: compose.env_text(image),
         }
-        await self._run(self.project.pin_command(files, restore=config))
+        await self._run(
+            self.project.pin_command(files, restore=config), step="writing the pinned files"
+        )
 
     # --- history ------------------------------------------------------------------------
 
     async def history(self) -> list[Deployment]:
         """The host's history file, oldest first (empty on a new host)."""
         path = self._remote(compose.HISTORY_FILE)
-        self._entries = parse_history(await self._run(f"cat {path} 2>/dev/null || true"))
+        read = read_history(
+            await self._run(f"cat {path} 2>/dev/null || true", step="reading the history")
+        )
+        note = read.note(f"the host's history ({self.project.path(compose.HISTORY_FILE)})")
+        if note:
+            self._timeline.note(note)
+        self._entries = read.entries
         return list(self._entries)
 
     async def record(self, entry: Deployment) -> None:
@@ -236,7 +259,8 @@ class ComposeOverSsh:
         text = render_history(entries)
         self._entries = parse_history(text)
         keep = {e.config for e in self._entries if e.config}
-        await self._run(self.project.record_command(keep), stdin=text)
+        command = self.project.record_command(keep, size=len(text.encode()))
+        await self._run(command, stdin=text, step="writing the history")
 
     # --- rollout ------------------------------------------------------------------------
 
@@ -258,9 +282,14 @@ class ComposeOverSsh:
             await self._step(
                 shlex.join(["docker", "pull", "--quiet", image]), "pull", deadline, timeout
             )
-        async with timeline.step("up"):
-            up = self._compose("up", "-d", "--remove-orphans")
+        async with timeline.step("up") as note:
+            # The old container gets a stop timeout bounded below what is left of the
+            # budget: one that ignores SIGTERM is killed in time, not waited on for
+            # Docker's 10 s while the rollout (or the rollback) runs out of time.
+            stop = compose.stop_seconds(deadline - time.monotonic())
+            up = self._compose("up", "-d", "--remove-orphans", "--timeout", str(stop))
             await self._step(up, "start", deadline, timeout)
+            note.detail = f"stop timeout {stop} s"
         async with timeline.step("ready") as note:
             state = await self._until_ready(image, deadline, timeout)
             note.detail = f"{state.status}, health {state.health}"
@@ -271,7 +300,7 @@ class ComposeOverSsh:
             msg = f"no time left to {what} the image"
             raise RolloutFailed(msg)
         try:
-            done = await self.shell.run(command, timeout=remaining)
+            done = await self.shell.run(command, timeout=remaining, step=f"the {what}")
         except CommandTimedOut:
             msg = f"could not {what} the image within {timeout:.0f} s"
             raise RolloutFailed(msg) from None
@@ -282,7 +311,8 @@ class ComposeOverSsh:
     async def _state(self) -> ContainerState | None:
         # The docker CLI, not Compose: Compose v1 is a Python program that takes half a
         # second to start, and this runs in a polling loop.
-        printed = (await self.shell.run(self.project.state_command(), timeout=30)).stdout.strip()
+        command = self.project.state_command()
+        printed = (await self.shell.run(command, timeout=30, step="the state check")).stdout.strip()
         return compose.parse_state(printed.splitlines()[0]) if printed else None
 
     async def _until_ready(self, image: str, deadline: float, timeout: float) -> ContainerState:
@@ -305,15 +335,27 @@ class ComposeOverSsh:
                 raise RolloutFailed(msg, logs=await self.logs())
             await asyncio.sleep(POLL_SECONDS)
 
+    async def liveness(self) -> Liveness:
+        """The service's container: running (and not unhealthy), and its restart count."""
+        state = await self._state()
+        if state is None:
+            return Liveness(running=False, restarts=0, detail="its container is gone")
+        running = state.status == "running" and state.health != "unhealthy"
+        detail = state.failed or f"{state.status}, health {state.health}"
+        return Liveness(running=running, restarts=state.restarts, detail=detail)
+
     async def stop(self) -> None:
         """Stop and remove the service's container (the rest of the project stays)."""
-        await self._run(self._compose("rm", "--stop", "--force", self.project.service))
+        await self._run(
+            self._compose("rm", "--stop", "--force", self.project.service), step="the stop"
+        )
 
     async def logs(self) -> str:
         """The service's last lines; empty when they cannot be read."""
         with contextlib.suppress(DeployError):
-            done = await self.shell.run(self.project.logs_command(LOG_LINES), timeout=30)
-            return clip(done.stdout.strip(), LOG_LIMIT)
+            command = self.project.logs_command(LOG_LINES)
+            done = await self.shell.run(command, timeout=30, step="reading the logs")
+            return clip(printable(done.stdout.strip()), LOG_LIMIT)
         return ""
 
 

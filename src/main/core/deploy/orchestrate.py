@@ -21,9 +21,11 @@ from main.core.deploy.history import (
     Action,
     Deployment,
     before_current,
+    chosen,
     current,
 )
 from main.core.deploy.result import DeployResult, Outcome
+from main.core.deploy.stability import STABILITY_SECONDS, stays_up
 from main.core.deploy.target import DeployTarget
 from main.core.deploy.timeline import Timeline
 from main.core.errors import PipelineError
@@ -66,6 +68,9 @@ class Plan:
     timeout: float = 300.0  # rollout of one image, until its container is ready
     lock_timeout: float = 300.0  # waiting for another deployment to finish
     verify: Verifier | None = None  # runs on the new image only, never after a rollback
+    # Seconds the service must keep running, its restart count still, after its live
+    # smoke test (and verify), before a second smoke test: only then is it healthy.
+    stability: float = STABILITY_SECONDS
 
 
 def _now() -> str:
@@ -123,13 +128,34 @@ class _Session:
                 note.detail, note.ok = why or "passed", not why
             if why:
                 return _Attempt(ok=False, error=why, smoke=report)
+        if report.passed and self.plan.stability > 0:
+            unstable = await self._window(report)
+            if unstable is not None:
+                return unstable
         if report.passed:
             return _Attempt(ok=True, smoke=report)
-        try:
-            logs = await self.target.logs()
-        except HostLost:
-            logs = ""
+        logs = await self._logs()
         return _Attempt(ok=False, error=f"live {report.summary()}", smoke=report, logs=logs)
+
+    async def _window(self, report: SmokeReport) -> _Attempt | None:
+        """The stability window as a timed step; the failed attempt, or None when it held."""
+        async with self.timeline.step("stable") as note:
+            try:
+                why = await stays_up(self.target.liveness, self.plan.smoke, self.plan.stability)
+            except HostLost as exc:
+                note.detail, note.ok = str(exc), False
+                return _Attempt(ok=False, error=str(exc), smoke=report, lost=True)
+            note.detail = why or f"{self.plan.stability:g} s, smoke passed again"
+            note.ok = not why
+        if why:
+            return _Attempt(ok=False, error=why, smoke=report, logs=await self._logs())
+        return None
+
+    async def _logs(self) -> str:
+        try:
+            return await self.target.logs()
+        except HostLost:
+            return ""
 
     @staticmethod
     async def _verify(verify: Verifier) -> str:
@@ -258,36 +284,55 @@ async def deploy(
         release = replace(release, config=revision)
         previous = current(await target.history())
         result = await _Session(target, plan, timeline).run(release, previous, "deploy")
-    return replace(result, steps=tuple(timeline.steps), duration_seconds=clock() - started)
+    return _finished(result, timeline, clock() - started)
 
 
 async def roll_back(
     target: DeployTarget,
     plan: Plan,
     *,
+    to: str = "",
     clock: Callable[[], float] = time.monotonic,
 ) -> DeployResult:
-    """Go back by hand to the healthy deployment before the current one.
+    """Go back by hand: one step back through the history, or to the deployment ``to`` names.
 
-    If that image fails its live smoke test, the current one is brought back.
+    Without ``to``, the healthy deployment before the one that brought the current image
+    (see :func:`history.before_current`): repeated rollbacks walk back, never flip. With
+    ``to`` (a digest reference, a digest or a tag), its newest healthy deployment. If that
+    image fails its live smoke test, the current one is brought back.
 
     Raises:
-        DeployError: nothing to go back to, or the target cannot be reached or locked.
+        DeployError: nothing to go back to, ``to`` unknown or never healthy, or the target
+            cannot be reached or locked.
     """
     started = clock()
     timeline = Timeline(clock)
     async with target.connected(timeline), _locked(target, plan, timeline):
         history = await target.history()
-        now, back = current(history), before_current(history)
+        now = current(history)
+        if to:
+            try:
+                back: Deployment | None = chosen(history, to)
+            except ValueError as exc:
+                msg = f"{target.describe()}: {exc}"
+                raise DeployError(msg) from None
+        else:
+            back = before_current(history)
         if back is None:
             msg = (
                 f"{target.describe()} has no earlier healthy deployment to roll back to "
-                f"({len(history)} entries in its history)"
+                f"({len(history)} entries in its history; --to DIGEST|TAG picks one by name)"
             )
             raise DeployError(msg)
         release = _release_of(back)
         result = await _Session(target, plan, timeline).run(release, now, "rollback")
-    return replace(result, steps=tuple(timeline.steps), duration_seconds=clock() - started)
+    return _finished(result, timeline, clock() - started)
+
+
+def _finished(result: DeployResult, timeline: Timeline, seconds: float) -> DeployResult:
+    """The result with every step, the target's own notes, and the call's duration."""
+    notes = (*result.notes, *(n for n in timeline.notes if n not in result.notes))
+    return replace(result, steps=tuple(timeline.steps), notes=notes, duration_seconds=seconds)
 
 
 @asynccontextmanager

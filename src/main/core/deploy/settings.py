@@ -10,7 +10,8 @@ from typing import Self
 
 from pydantic import Field, field_validator, model_validator
 
-from main.core.deploy.compose import PROJECT_NAME, SERVICE_NAME
+from main.core.deploy.compose import name_problem
+from main.core.deploy.stability import STABILITY_SECONDS
 from main.core.smoke.spec import check_url
 from main.core.table import Seconds, SettingsTable, WaitSeconds
 
@@ -54,6 +55,12 @@ class DeploySettings(SettingsTable):
         default=300.0,
         description="Seconds the new image may take from pull to a ready container.",
     )
+    stability_window: WaitSeconds = Field(
+        default=STABILITY_SECONDS,
+        description="Seconds the service must keep running, its restart count still, after "
+        "its live smoke test, before a second smoke test: only then is it recorded healthy "
+        "(and a rollback target is checked the same way). 0 turns the window off.",
+    )
     lock_timeout: WaitSeconds = Field(
         default=600.0,
         description="Seconds to wait for another deployment to the same host to finish.",
@@ -82,17 +89,17 @@ class DeploySettings(SettingsTable):
     @field_validator("service")
     @classmethod
     def _service(cls, value: str) -> str:
-        if not SERVICE_NAME.match(value):
-            msg = "not a Compose service name (letters, digits, '_', '.', '-')"
-            raise ValueError(msg)
+        problem = name_problem("service", value)
+        if problem:
+            raise ValueError(problem)
         return value
 
     @field_validator("project")
     @classmethod
     def _project(cls, value: str | None) -> str | None:
-        if value is not None and not PROJECT_NAME.match(value):
-            msg = "not a Compose project name (lower-case letters, digits, '_', '-')"
-            raise ValueError(msg)
+        problem = None if value is None else name_problem("project", value)
+        if problem:
+            raise ValueError(problem)
         return value
 
     @field_validator("compose_file")
@@ -105,7 +112,7 @@ class DeploySettings(SettingsTable):
 
     @model_validator(mode="after")
     def _names(self) -> Self:
-        if self.project is None and not PROJECT_NAME.match(self.service):
+        if self.project is None and name_problem("project", self.service):
             msg = "project: the service name is not a valid Compose project name; set project"
             raise ValueError(msg)
         return self

@@ -30,6 +30,11 @@ _BASE64 = re.compile(r"^[A-Za-z0-9+/]+=*$")
 KILL_GRACE = 3  # seconds a timed-out command has between TERM and KILL
 TIMED_OUT = 124  # the exit status of `timeout` when the command overran
 OUTPUT_LIMIT = 4000  # characters of a failed command's output kept in an error
+# A dead network (a blackhole, not a reset) is noticed by SSH keepalives: no answer to
+# KEEPALIVE_COUNT probes KEEPALIVE_SECONDS apart closes the connection, so every remote
+# step ends within about 6 s of the host going silent, whatever its own bound.
+KEEPALIVE_SECONDS = 2.0
+KEEPALIVE_COUNT = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +68,7 @@ class RemoteResult:
     def output(self) -> str:
         """Both streams, for an error message, cut to a readable size."""
         text = "\n".join(part for part in (self.stderr.strip(), self.stdout.strip()) if part)
-        return clip(text, OUTPUT_LIMIT)
+        return clip(printable(text), OUTPUT_LIMIT)
 
 
 def known_hosts_text(endpoint: SshEndpoint) -> str:
@@ -122,46 +127,67 @@ class SshShell:
         self._connection = connection
         self.endpoint = endpoint
 
-    async def run(self, command: str, *, stdin: str | None = None, timeout: float) -> RemoteResult:
+    async def run(
+        self, command: str, *, stdin: str | None = None, timeout: float, step: str = ""
+    ) -> RemoteResult:
         """Run one shell line on the host; a lost connection or a timeout is one line.
 
         The host bounds the command itself (``timeout``, which kills its whole process
         group): closing our side of the channel would leave it running, racing the
         rollback. Overrunning is :class:`CommandTimedOut`, not :class:`HostLost`: the
-        connection still works.
+        connection still works. A connection that drops or goes silent (see
+        :data:`KEEPALIVE_SECONDS`) is :class:`HostLost`, "connection lost during
+        ``step``" (what the deploy was doing, never the command's text).
         """
+        what = step or f"`{clip(command, 120)}`"
         bound = max(timeout, 0.1)
         bounded = f"timeout -k {KILL_GRACE} {bound:.1f} sh -c {shlex.quote(command)}"
         try:
-            process = await self._connection.create_process(bounded, input=stdin)
+            # Bytes that are not UTF-8 (a hand-edited history) arrive as surrogates
+            # rather than failing the whole read: the reader decides what to skip.
+            process = await self._connection.create_process(
+                bounded, input=stdin, errors="surrogateescape"
+            )
             try:
                 done = await process.wait(check=False, timeout=bound + KILL_GRACE + 5)
             except asyncssh.TimeoutError:
                 process.close()
                 done = None
         except (asyncssh.Error, OSError) as exc:
-            msg = f"lost the SSH connection to {self.endpoint} ({_reason(exc)})"
-            raise HostLost(msg) from None
+            raise self._lost(what, _reason(exc)) from None
+        if self._connection.is_closed() or (
+            done is not None and done.exit_status is None and done.exit_signal is None
+        ):
+            # The channel closed without an exit status: the connection went, not the command.
+            raise self._lost(what, "the host stopped answering")
         if done is None or done.exit_status == TIMED_OUT:
             took = f"{timeout:.3g}"
-            msg = f"{self.endpoint.host} did not finish `{clip(command, 120)}` within {took} s"
+            msg = f"{self.endpoint.host} did not finish {what} within {took} s"
             raise CommandTimedOut(msg)
         status = done.exit_status if done.exit_status is not None else 255
         return RemoteResult(status, _text(done.stdout), _text(done.stderr))
 
-    async def start(self, command: str) -> "asyncssh.SSHClientProcess[str]":
+    async def start(self, command: str, *, step: str) -> "asyncssh.SSHClientProcess[str]":
         """A long-running remote process, e.g. the one holding the deploy lock."""
         try:
             return await self._connection.create_process(command)
         except (asyncssh.Error, OSError) as exc:
-            msg = f"lost the SSH connection to {self.endpoint} ({_reason(exc)})"
-            raise HostLost(msg) from None
+            raise self._lost(step, _reason(exc)) from None
+
+    def _lost(self, step: str, reason: str) -> HostLost:
+        msg = f"connection lost during {step}: {self.endpoint} ({reason})"
+        return HostLost(msg)
 
 
 def _text(value: object) -> str:
     if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
+        return value.decode("utf-8", "surrogateescape")
     return "" if value is None else str(value)
+
+
+def printable(text: str) -> str:
+    """``text`` with undecodable bytes (surrogates) shown as U+FFFD, safe to print."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _reason(exc: BaseException) -> str:
@@ -189,7 +215,8 @@ async def connect(endpoint: SshEndpoint, *, timeout: float) -> AsyncIterator[Ssh
             preferred_auth="publickey",
             connect_timeout=timeout,
             login_timeout=timeout,
-            keepalive_interval=15,
+            keepalive_interval=KEEPALIVE_SECONDS,
+            keepalive_count_max=KEEPALIVE_COUNT,
         )
     except asyncssh.HostKeyNotVerifiable:
         msg = (

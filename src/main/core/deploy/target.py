@@ -8,10 +8,24 @@ roll out by patching a Deployment's image to the digest.
 """
 
 from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from typing import Protocol
 
 from main.core.deploy.history import Deployment
 from main.core.deploy.timeline import Timeline
+
+
+@dataclass(frozen=True, slots=True)
+class Liveness:
+    """Whether the service still runs, read without touching it (see DeployTarget.liveness).
+
+    ``restarts`` is a counter the target keeps (Docker's RestartCount, a pod's
+    restartCount, an ECS task's replacements): only its change matters, never its value.
+    """
+
+    running: bool
+    restarts: int
+    detail: str = ""  # for a failure line: e.g. "exited with code 1"
 
 
 class DeployTarget(Protocol):
@@ -53,6 +67,15 @@ class DeployTarget(Protocol):
 
         Raises:
             RolloutFailed: the image did not become ready (the caller rolls back).
+        """
+        ...
+
+    async def liveness(self) -> Liveness:
+        """Whether the service rolled out last still runs, and its restart counter.
+
+        Read repeatedly through the stability window after the live smoke test: a
+        service that stops, or whose counter moves, is not healthy. Raises HostLost
+        when the target cannot be read.
         """
         ...
 

@@ -24,6 +24,12 @@ class Timeline:
         """An empty timeline; ``clock`` is injectable so tests need not sleep."""
         self._clock = clock
         self.steps: list[Step] = []
+        self.notes: list[str] = []  # what a target noticed beside its steps, for the result
+
+    def note(self, text: str) -> None:
+        """Keep a remark for the result's notes (e.g. skipped history lines)."""
+        if text not in self.notes:
+            self.notes.append(text)
 
     @asynccontextmanager
     async def step(self, name: str) -> AsyncIterator[StepNote]:

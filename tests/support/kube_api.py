@@ -18,6 +18,7 @@ Deployment's available pods run, so a test's local HTTP service can answer as th
 image would.
 """
 
+import base64
 import copy
 import json
 import math
@@ -30,7 +31,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from tests.support.http_servers import Log, Recorded, RecordingHandler, serving
+from tests.support.http_servers import Log, QuietServer, Recorded, RecordingHandler
+from tests.support.tls import loopback_tls
 
 TOKEN = "test-token-0123456789"  # noqa: S105 - the tests' own bearer token
 JSON = {"Content-Type": "application/json"}
@@ -573,22 +575,31 @@ class KubeHandler(RecordingHandler):
 
 @contextmanager
 def kube_api(cluster: Cluster, *, token: str = TOKEN) -> Iterator[str]:
-    """Serve the API over ``cluster`` with its controller running; yields the base URL."""
+    """Serve the API over HTTPS with ``cluster``'s controller running; yields the base URL."""
     controller = threading.Thread(target=cluster.run, daemon=True)
     controller.start()
+    bound = type(KubeHandler.__name__, (KubeHandler,), {"log": Log(), "cluster": cluster, "token": token})
+    server = QuietServer(("127.0.0.1", 0), bound)
+    server.socket = loopback_tls().server_context().wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
+    thread.start()
     try:
-        with serving(KubeHandler, log=Log(), cluster=cluster, token=token) as url:
-            yield url
+        yield f"https://127.0.0.1:{server.server_address[1]}"
     finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
         cluster.stop()
         controller.join()
 
 
 def kubeconfig(server: str, *, token: str = TOKEN, namespace: str = "staging") -> str:
-    """A kubeconfig for ``server`` as kubectl reads it."""
+    """A kubeconfig for ``server`` as kubectl reads it, trusting the tests' CA."""
+    authority = base64.b64encode(loopback_tls().ca_pem).decode()
     return (
         "apiVersion: v1\nkind: Config\ncurrent-context: test\n"
         f"clusters:\n- name: test\n  cluster:\n    server: {server}\n"
+        f"    certificate-authority-data: {authority}\n"
         f"contexts:\n- name: test\n  context:\n    cluster: test\n    user: deployer\n    namespace: {namespace}\n"
         f"users:\n- name: deployer\n  user:\n    token: {token}\n"
     )

@@ -46,10 +46,18 @@ def test_a_named_context() -> None:
     assert access.namespace == ""
 
 
-def test_insecure_and_plain_http() -> None:
-    cluster = "    server: http://127.0.0.1:8080\n    insecure-skip-tls-verify: true\n"
+def test_insecure_skip_tls_verify() -> None:
+    cluster = "    server: https://127.0.0.1:6443\n    insecure-skip-tls-verify: true\n"
     access = read_kubeconfig(kubeconfig(f"    token: {SECRET}\n", cluster))
     assert access.verify is False
+
+
+def test_a_token_is_never_sent_over_plain_http() -> None:
+    # kubectl (client-go) sends no bearer token to an http:// server either.
+    cluster = "    server: http://127.0.0.1:8080\n"
+    with pytest.raises(DeployError, match="plain HTTP") as caught:
+        read_kubeconfig(kubeconfig(f"    token: {SECRET}\n", cluster))
+    assert SECRET not in str(caught.value)
 
 
 def test_ca_data_makes_a_verifying_context() -> None:

@@ -151,6 +151,12 @@ def read_kubeconfig(text: str, *, context: str = "") -> ClusterAccess:
             )
             raise _fail(msg)
     token = _token(user)
+    if token and not server.lower().startswith("https://"):
+        msg = (
+            f"server {server} is plain HTTP: a token is sent only over TLS (kubectl "
+            "sends none either); use the cluster's https:// address"
+        )
+        raise _fail(msg)
     verify = _tls(cluster, user)
     has_certificate = user.get("client-certificate") or user.get("client-certificate-data")
     if not token and not has_certificate:

@@ -160,7 +160,7 @@ async def test_rollback_by_hand(staging: KubeStaging) -> None:
 
 async def test_an_unreachable_api_is_one_line() -> None:
     with kube_staging() as staging:
-        staging.server = f"http://127.0.0.1:{free_port()}"
+        staging.server = f"https://127.0.0.1:{free_port()}"
         with pytest.raises(DeployError, match="cannot be reached") as caught:
             await deployed(staging, GOOD)
     assert "\n" not in str(caught.value)

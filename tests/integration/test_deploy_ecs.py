@@ -7,6 +7,9 @@ API over HTTP (moto), boto3, SigV4 credentials checked by moto's IAM, task-defin
 revisions and their tags, UpdateService.
 """
 
+import json
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import anyio
@@ -174,3 +177,19 @@ async def test_no_credentials_is_one_line(staging: EcsStaging, monkeypatch: pyte
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
     with pytest.raises(DeployError, match="no AWS credentials"):
         await deployed(staging, GOOD)
+
+
+def test_the_cli_seam_deploys_and_answers_like_the_compose_one(staging: EcsStaging) -> None:
+    argv = [
+        sys.executable, "-m", "main.core.deploy", "--target", "ecs", "--region", "us-east-1",
+        "--cluster", staging.cluster, "--service", staging.service, "--container", "app",
+        "--endpoint-url", staging.endpoint, "--image", GOOD, "--url", staging.url,
+        "--no-mcp", "--ready-timeout", "2", "--timeout", "20",
+    ]  # fmt: skip
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["outcome"] == "deployed"
+    assert result["running"] == GOOD
+    assert done.stderr.startswith("deploy PASSED")
+    assert staging.moto.secret_key not in done.stdout + done.stderr

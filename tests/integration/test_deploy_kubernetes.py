@@ -8,6 +8,7 @@ reading what the deploy wrote.
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import anyio
@@ -206,3 +207,27 @@ async def _history(staging: KubeStaging):  # type: ignore[no-untyped-def]
     target = staging.target()
     async with target.connected(_timeline()):
         return await target.history()
+
+
+def test_the_cli_seam_deploys_and_answers_like_the_compose_one(
+    staging: KubeStaging, tmp_path: Path
+) -> None:
+    config = tmp_path / "kubeconfig"
+    config.write_text(staging.kubeconfig)
+    argv = [
+        sys.executable, "-m", "main.core.deploy", "--target", "kubernetes",
+        "--kubeconfig", str(config), "--deployment", NAME, "--container", "app",
+        "--image", GOOD, "--url", staging.url, "--no-mcp", "--ready-timeout", "2",
+        "--timeout", "20",
+    ]  # fmt: skip
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["outcome"] == "deployed"
+    assert result["running"] == GOOD
+    assert f"deployment {NAMESPACE}/{NAME}" in result["target"]
+    assert done.stderr.startswith("deploy PASSED")
+    back = subprocess.run([*argv[:-9], "--rollback", *argv[-7:]], capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    assert back.returncode == 1, back.stdout  # nothing healthy before GOOD to go back to
+    assert "no earlier healthy deployment" in json.loads(back.stdout)["error"]
+    assert TOKEN not in done.stdout + done.stderr + back.stdout + back.stderr

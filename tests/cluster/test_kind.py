@@ -9,7 +9,6 @@ machines) every test here is skipped with that reason.
 
 import os
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -45,28 +44,40 @@ def _objects(image: str) -> list[tuple[str, dict[str, Any]]]:
         "spec": {
             "replicas": 2,
             "progressDeadlineSeconds": 30,
-            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
+            "strategy": {
+                "type": "RollingUpdate",
+                "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0},
+            },
             "selector": {"matchLabels": labels},
             "template": {
                 "metadata": {"labels": labels},
                 "spec": {
                     "containers": [
                         {
-                            "name": "app", "image": image, "command": ["sh", "-c", SERVE],
+                            "name": "app",
+                            "image": image,
+                            "command": ["sh", "-c", SERVE],
                             "env": [{"name": "LEVEL", "value": "debug"}],
-                            "readinessProbe": {"httpGet": {"path": "/health", "port": 8080}, "periodSeconds": 1},
+                            "readinessProbe": {
+                                "httpGet": {"path": "/health", "port": 8080},
+                                "periodSeconds": 1,
+                            },
                         },
                         {"name": "sidecar", "image": image, "command": ["sleep", "86400"]},
                     ]
                 },
             },
         },
-    }  # fmt: skip
+    }
     service = {
         "apiVersion": "v1",
         "kind": "Service",
         "metadata": {"name": NAME},
-        "spec": {"type": "NodePort", "selector": labels, "ports": [{"port": 8080, "nodePort": PORT}]},
+        "spec": {
+            "type": "NodePort",
+            "selector": labels,
+            "ports": [{"port": 8080, "nodePort": PORT}],
+        },
     }
     return [
         (f"/apis/apps/v1/namespaces/{NAMESPACE}/deployments", deployment),
@@ -87,11 +98,11 @@ async def _fresh(access: ClusterAccess, image: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def access() -> Iterator[ClusterAccess]:
+def access() -> ClusterAccess:
     text = Path(os.environ["KIND_KUBECONFIG"]).read_text(encoding="utf-8")
     found = read_kubeconfig(text)
     anyio.run(_fresh, found, os.environ["KIND_GOOD_IMAGE"])
-    yield found
+    return found
 
 
 def _target(access: ClusterAccess) -> KubernetesTarget:
@@ -100,7 +111,12 @@ def _target(access: ClusterAccess) -> KubernetesTarget:
 
 def _plan(timeout: float = 120.0) -> Plan:
     spec = SmokeSpec(url=os.environ["KIND_URL"], mcp_path=None, timeout=60.0, ready_timeout=30.0)
-    return Plan(url=spec.url, smoke=lambda: anyio.to_thread.run_sync(run_smoke, spec), by="kind", timeout=timeout)
+    return Plan(
+        url=spec.url,
+        smoke=lambda: anyio.to_thread.run_sync(run_smoke, spec),
+        by="kind",
+        timeout=timeout,
+    )
 
 
 def test_the_scenario_table(access: ClusterAccess) -> None:

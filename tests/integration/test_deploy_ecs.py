@@ -16,6 +16,7 @@ import anyio
 import pytest
 
 from main.core.deploy.errors import DeployError
+from main.core.deploy.history import Deployment
 from main.core.deploy.orchestrate import Release, deploy, roll_back
 from main.core.deploy.result import DeployResult
 from main.core.deploy.timeline import Timeline
@@ -42,15 +43,15 @@ def moto() -> Iterator[Moto]:
 def staging(moto: Moto, monkeypatch: pytest.MonkeyPatch) -> Iterator[EcsStaging]:
     for name, value in moto.env().items():
         monkeypatch.setenv(name, value)
-    with ecs_staging(moto) as value:
-        yield value
+    with ecs_staging(moto) as made:
+        yield made
 
 
 async def deployed(staging: EcsStaging, image: str, **plan: float) -> DeployResult:
     return await deploy(staging.target(), Release(image, tag="t"), staging.plan(**plan))
 
 
-async def history(staging: EcsStaging):  # type: ignore[no-untyped-def]
+async def history(staging: EcsStaging) -> list[Deployment]:
     target = staging.target()
     async with target.connected(Timeline()):
         return await target.history()
@@ -82,7 +83,9 @@ async def test_upgrade_names_the_previous_image(staging: EcsStaging) -> None:
     assert staging.serving() == BETTER
 
 
-async def test_a_broken_image_rolls_back_to_the_previous_healthy_revision(staging: EcsStaging) -> None:
+async def test_a_broken_image_rolls_back_to_the_previous_healthy_revision(
+    staging: EcsStaging,
+) -> None:
     await deployed(staging, GOOD)
     good_revision = (await history(staging))[-1].config
     result = await deployed(staging, UNHEALTHY)
@@ -95,9 +98,12 @@ async def test_a_broken_image_rolls_back_to_the_previous_healthy_revision(stagin
         (GOOD, "auto-rollback", True),
     ]
     rolled = staging.definition()["taskDefinition"]
-    assert rolled["containerDefinitions"] == staging.client().describe_task_definition(
-        taskDefinition=good_revision
-    )["taskDefinition"]["containerDefinitions"]
+    assert (
+        rolled["containerDefinitions"]
+        == staging.client().describe_task_definition(taskDefinition=good_revision)[
+            "taskDefinition"
+        ]["containerDefinitions"]
+    )
 
 
 async def test_the_circuit_breakers_verdict_ends_the_wait(staging: EcsStaging) -> None:
@@ -108,7 +114,9 @@ async def test_the_circuit_breakers_verdict_ends_the_wait(staging: EcsStaging) -
     assert staging.serving() == GOOD
 
 
-async def test_never_ready_is_bounded_by_the_deploy_timeout(moto: Moto, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_never_ready_is_bounded_by_the_deploy_timeout(
+    moto: Moto, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for name, value in moto.env().items():
         monkeypatch.setenv(name, value)
     with ecs_staging(moto, breaker=None) as staging:  # no circuit breaker on this service
@@ -172,7 +180,9 @@ async def test_bad_credentials_are_one_line_without_a_secret(
     assert staging.image() == FIRST
 
 
-async def test_no_credentials_is_one_line(staging: EcsStaging, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_no_credentials_is_one_line(
+    staging: EcsStaging, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("AWS_ACCESS_KEY_ID")
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
     with pytest.raises(DeployError, match="no AWS credentials"):

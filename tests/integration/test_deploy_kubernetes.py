@@ -9,15 +9,19 @@ reading what the deploy wrote.
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import anyio
 import pytest
 
 from main.core.deploy.errors import DeployError
+from main.core.deploy.history import Deployment
 from main.core.deploy.kubernetes.lease import micro_time
 from main.core.deploy.orchestrate import Release, deploy, roll_back
 from main.core.deploy.result import DeployResult
+from main.core.deploy.timeline import Timeline
 from tests.support.kube_api import TOKEN
 from tests.support.kube_staging import (
     BETTER,
@@ -41,9 +45,9 @@ def anyio_backend() -> str:
 
 
 @pytest.fixture
-def staging() -> "KubeStaging":
+def staging() -> Iterator[KubeStaging]:
     with kube_staging() as value:
-        yield value  # type: ignore[misc]
+        yield value
 
 
 async def deployed(staging: KubeStaging, image: str, **plan: float) -> DeployResult:
@@ -122,13 +126,13 @@ async def test_a_held_lease_refuses_and_names_its_holder(staging: KubeStaging) -
 
 
 async def test_an_expired_lease_is_taken_over(staging: KubeStaging) -> None:
-    staging.cluster.create(
-        "/apis/coordination.k8s.io/v1", "leases", NAMESPACE,
-        {"metadata": {"name": f"pipeline-lock-{NAME}"}, "spec": {
-            "holderIdentity": "crashed-runner", "leaseDurationSeconds": 5,
-            "renewTime": micro_time(__import__("datetime").datetime(2020, 1, 1, tzinfo=__import__("datetime").UTC)),
-        }},
-    )  # fmt: skip
+    spec = {
+        "holderIdentity": "crashed-runner",
+        "leaseDurationSeconds": 5,
+        "renewTime": micro_time(datetime(2020, 1, 1, tzinfo=UTC)),
+    }
+    body = {"metadata": {"name": f"pipeline-lock-{NAME}"}, "spec": spec}
+    staging.cluster.create("/apis/coordination.k8s.io/v1", "leases", NAMESPACE, body)
     result = await deployed(staging, GOOD)
     assert result.passed, result.error
 
@@ -143,7 +147,7 @@ async def test_two_deployments_never_interleave(staging: KubeStaging) -> None:
         group.start_soon(one, GOOD)
         group.start_soon(one, BETTER)
     assert all(r.passed for r in results)
-    locks = [s for s in staging.cluster.listing("/apis/coordination.k8s.io/v1", "leases", NAMESPACE)]
+    locks = staging.cluster.listing("/apis/coordination.k8s.io/v1", "leases", NAMESPACE)
     assert not locks[0]["spec"].get("holderIdentity")
     history = await _history(staging)
     assert [e.action for e in history] == ["deploy", "deploy"]
@@ -178,7 +182,7 @@ async def test_bad_credentials_are_one_line_without_the_token(staging: KubeStagi
 async def test_a_missing_container_is_refused_before_any_change(staging: KubeStaging) -> None:
     target = staging.target()
     target.container = "api"
-    with pytest.raises(DeployError, match="has no container 'api' .*sidecar, app"):
+    with pytest.raises(DeployError, match=r"has no container 'api' .*sidecar, app"):
         await deploy(target, Release(GOOD), staging.plan())
 
 
@@ -187,23 +191,46 @@ def test_kubectl_reads_what_the_deploy_wrote(staging: KubeStaging, tmp_path: Pat
     config = tmp_path / "kubeconfig"
     config.write_text(staging.kubeconfig)
     kubectl = [tool("kubectl"), "--kubeconfig", str(config), "-n", NAMESPACE]
-    done = subprocess.run([*kubectl, "get", "deploy", NAME, "-o", "json"], capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    done = subprocess.run(
+        [*kubectl, "get", "deploy", NAME, "-o", "json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     containers = json.loads(done.stdout)["spec"]["template"]["spec"]["containers"]
     assert [c["image"] for c in containers if c["name"] == "app"] == [GOOD]
-    history = subprocess.run([*kubectl, "get", "configmap", f"pipeline-history-{NAME}", "-o", "jsonpath={.data.history}"], capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    history = subprocess.run(
+        [
+            *kubectl,
+            "get",
+            "configmap",
+            f"pipeline-history-{NAME}",
+            "-o",
+            "jsonpath={.data.history}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert GOOD in history.stdout, history.stderr
-    status = subprocess.run([*kubectl, "rollout", "status", f"deployment/{NAME}", "--timeout=10s"], capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    status = subprocess.run(
+        [*kubectl, "rollout", "status", f"deployment/{NAME}", "--timeout=10s"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert "successfully rolled out" in status.stdout, status.stderr
 
 
-def _timeline():  # type: ignore[no-untyped-def]
-    from main.core.deploy.timeline import Timeline  # noqa: PLC0415
-
+def _timeline() -> Timeline:
     return Timeline()
 
 
-async def _history(staging: KubeStaging):  # type: ignore[no-untyped-def]
+async def _history(staging: KubeStaging) -> list[Deployment]:
     target = staging.target()
     async with target.connected(_timeline()):
         return await target.history()
@@ -227,7 +254,13 @@ def test_the_cli_seam_deploys_and_answers_like_the_compose_one(
     assert result["running"] == GOOD
     assert f"deployment {NAMESPACE}/{NAME}" in result["target"]
     assert done.stderr.startswith("deploy PASSED")
-    back = subprocess.run([*argv[:-9], "--rollback", *argv[-7:]], capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    back = subprocess.run(
+        [*argv[:-9], "--rollback", *argv[-7:]],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert back.returncode == 1, back.stdout  # nothing healthy before GOOD to go back to
     assert "no earlier healthy deployment" in json.loads(back.stdout)["error"]
     assert TOKEN not in done.stdout + done.stderr + back.stdout + back.stderr

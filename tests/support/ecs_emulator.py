@@ -95,7 +95,10 @@ def _deployer(url: str) -> Moto:
         aws_secret_access_key="setup",  # noqa: S106 - unchecked by moto before the count runs out
     )
     iam.create_user(UserName="deployer")
-    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+    }
     iam.put_user_policy(UserName="deployer", PolicyName="all", PolicyDocument=json.dumps(policy))
     key = iam.create_access_key(UserName="deployer")["AccessKey"]
     return Moto(url, key["AccessKeyId"], key["SecretAccessKey"])
@@ -136,7 +139,7 @@ class EcsFront:
 
     def _moto(self, action: str, body: dict[str, Any]) -> dict[str, Any]:
         """One ECS call straight to moto, signed as the deployer."""
-        assert action == "DescribeTaskDefinition"  # noqa: S101 - the one call the front makes
+        assert action == "DescribeTaskDefinition"
         if self._client is None:
             self._client = boto3.client(
                 "ecs",
@@ -161,7 +164,11 @@ class EcsFront:
         with self.lock:
             rollout = self.rollouts.setdefault(arn, Rollout(wanted, wanted))
             if rollout.task_definition != wanted:
-                rollout.task_definition, rollout.started, rollout.polls = wanted, time.monotonic(), 0
+                rollout.task_definition, rollout.started, rollout.polls = (
+                    wanted,
+                    time.monotonic(),
+                    0,
+                )
             rollout.polls += 1
             old = rollout.serving
         never = self.image(wanted) in self.never_ready
@@ -170,7 +177,9 @@ class EcsFront:
             state = "COMPLETED"
             with self.lock:
                 rollout.serving = wanted
-        elif never and self.breaker is not None and time.monotonic() - rollout.started > self.breaker:
+        elif (
+            never and self.breaker is not None and time.monotonic() - rollout.started > self.breaker
+        ):
             state = "FAILED"
         new = {
             "id": f"ecs-svc/{abs(hash(wanted)) % 10**12}",
@@ -187,7 +196,16 @@ class EcsFront:
         }
         deployments = [new]
         if state != "COMPLETED":
-            deployments.append({**new, "id": "ecs-svc/old", "status": "ACTIVE", "taskDefinition": old, "runningCount": desired, "rolloutState": "COMPLETED"})
+            deployments.append(
+                {
+                    **new,
+                    "id": "ecs-svc/old",
+                    "status": "ACTIVE",
+                    "taskDefinition": old,
+                    "runningCount": desired,
+                    "rolloutState": "COMPLETED",
+                }
+            )
         running = desired
         return {**service, "deployments": deployments, "runningCount": running}
 
@@ -199,14 +217,29 @@ class FrontHandler(RecordingHandler):
 
     def answer(self, request: Recorded) -> tuple[int, dict[str, str], bytes]:
         """Forward, rewrite DescribeServices."""
-        headers = {k: v for k, v in request.headers.items() if k not in {"content-length", "connection"}}  # Host is signed: kept
-        response = self.front.http.request(request.method, self.front.moto.url + request.target, content=request.body, headers=headers, timeout=30)
+        headers = {
+            k: v for k, v in request.headers.items() if k not in {"content-length", "connection"}
+        }  # Host is signed: kept
+        response = self.front.http.request(
+            request.method,
+            self.front.moto.url + request.target,
+            content=request.body,
+            headers=headers,
+            timeout=30,
+        )
         body = response.content
-        if request.headers.get("x-amz-target") == TARGET + "DescribeServices" and response.is_success:
+        if (
+            request.headers.get("x-amz-target") == TARGET + "DescribeServices"
+            and response.is_success
+        ):
             data = response.json()
             data["services"] = [self.front.rewrite(s) for s in data.get("services", [])]
             body = json.dumps(data).encode()
-        kept = {k: v for k, v in response.headers.items() if k.lower() in {"content-type", "x-amzn-requestid"}}
+        kept = {
+            k: v
+            for k, v in response.headers.items()
+            if k.lower() in {"content-type", "x-amzn-requestid"}
+        }
         return response.status_code, kept, body
 
 

@@ -65,10 +65,23 @@ class EcsStaging:
             memory="512",
             tags=[{"key": "team", "value": "platform"}],
             containerDefinitions=[
-                {"name": "sidecar", "image": "127.0.0.1:5000/proxy:1", "essential": True, "memory": 64, "environment": [{"name": "MODE", "value": "edge"}]},
-                {"name": "app", "image": FIRST, "essential": True, "memory": 128, "environment": [{"name": "LEVEL", "value": "debug"}], "portMappings": [{"containerPort": 8000}]},
+                {
+                    "name": "sidecar",
+                    "image": "127.0.0.1:5000/proxy:1",
+                    "essential": True,
+                    "memory": 64,
+                    "environment": [{"name": "MODE", "value": "edge"}],
+                },
+                {
+                    "name": "app",
+                    "image": FIRST,
+                    "essential": True,
+                    "memory": 128,
+                    "environment": [{"name": "LEVEL", "value": "debug"}],
+                    "portMappings": [{"containerPort": 8000}],
+                },
             ],
-        )  # fmt: skip
+        )
         arn = made["taskDefinition"]["taskDefinitionArn"]
         service = ecs.create_service(
             cluster=self.cluster, serviceName=self.service, taskDefinition=arn, desiredCount=2
@@ -77,18 +90,36 @@ class EcsStaging:
 
     def target(self, *, poll: float = 0.02) -> EcsTarget:
         """The deploy target through the front."""
-        return EcsTarget(REGION, self.cluster, self.service, "app", endpoint_url=self.endpoint, poll=poll, lock_seconds=15)
+        return EcsTarget(
+            REGION,
+            self.cluster,
+            self.service,
+            "app",
+            endpoint_url=self.endpoint,
+            poll=poll,
+            lock_seconds=15,
+        )
 
     def plan(self, *, timeout: float = 10.0, lock_timeout: float = 0.0) -> Plan:
         """Health on the live URL."""
         spec = SmokeSpec(url=self.url, mcp_path=None, timeout=5.0, ready_timeout=1.0)
-        return Plan(url=self.url, smoke=lambda: asyncio.to_thread(run_smoke, spec), by="test", timeout=timeout, lock_timeout=lock_timeout)
+        return Plan(
+            url=self.url,
+            smoke=lambda: asyncio.to_thread(run_smoke, spec),
+            by="test",
+            timeout=timeout,
+            lock_timeout=lock_timeout,
+        )
 
     def definition(self) -> dict[str, Any]:
         """The task definition the service runs now."""
         ecs = self.client()
-        service = ecs.describe_services(cluster=self.cluster, services=[self.service])["services"][0]
-        found: dict[str, Any] = ecs.describe_task_definition(taskDefinition=service["taskDefinition"], include=["TAGS"])
+        service = ecs.describe_services(cluster=self.cluster, services=[self.service])["services"][
+            0
+        ]
+        found: dict[str, Any] = ecs.describe_task_definition(
+            taskDefinition=service["taskDefinition"], include=["TAGS"]
+        )
         return found
 
     def image(self) -> str:

@@ -256,7 +256,7 @@ class Cluster:
             if self.frozen:
                 continue
             with self.lock:
-                for (prefix, plural, namespace, name), obj in list(self.objects.items()):
+                for (_, plural, namespace, name), obj in list(self.objects.items()):
                     if plural == "deployments" and (namespace, name) in self.rollouts:
                         self._step(obj, self.rollouts[(namespace, name)])
 
@@ -264,7 +264,7 @@ class Cluster:
         """End the controller loop."""
         self.stopped.set()
 
-    def _step(self, obj: dict[str, Any], rollout: Rollout) -> None:
+    def _step(self, obj: dict[str, Any], rollout: Rollout) -> None:  # noqa: C901 - the controller's cases
         spec, state = obj["spec"], obj.setdefault("status", {})
         replicas = spec.get("replicas", 1)
         changed = False
@@ -390,7 +390,7 @@ class KubeHandler(RecordingHandler):
     cluster: Cluster
     token: str
 
-    def answer(self, request: Recorded) -> tuple[int, dict[str, str], bytes]:  # noqa: C901, PLR0911
+    def answer(self, request: Recorded) -> tuple[int, dict[str, str], bytes]:
         """Authenticate, then discovery or a resource."""
         if request.headers.get("authorization") != f"Bearer {self.token}":
             return status(401, "Unauthorized", "Unauthorized")
@@ -403,11 +403,11 @@ class KubeHandler(RecordingHandler):
             if not path.startswith(head):
                 continue
             parts = path[len(head) :].split("/")
-            if len(parts) < 2 or parts[1] != plural:  # noqa: PLR2004
+            if len(parts) < 2 or parts[1] != plural:
                 continue
             namespace = parts[0]
-            name = parts[2] if len(parts) > 2 else ""  # noqa: PLR2004
-            sub = parts[3] if len(parts) > 3 else ""  # noqa: PLR2004
+            name = parts[2] if len(parts) > 2 else ""
+            sub = parts[3] if len(parts) > 3 else ""
             return self._resource(request, prefix, plural, kind, namespace, name, sub)
         return status(404, "NotFound", "the server could not find the requested resource")
 
@@ -463,7 +463,7 @@ class KubeHandler(RecordingHandler):
             }
         return None
 
-    def _resource(  # noqa: PLR0913, PLR0911, C901
+    def _resource(  # noqa: PLR0913, PLR0911, PLR0917
         self,
         request: Recorded,
         prefix: str,
@@ -507,7 +507,8 @@ class KubeHandler(RecordingHandler):
                 return status(
                     409,
                     "Conflict",
-                    f'Operation cannot be fulfilled on {plural} "{name}": the object has been modified; please apply your changes to the latest version and try again',
+                    f'Operation cannot be fulfilled on {plural} "{name}": the object has been '
+                    "modified; please apply your changes to the latest version and try again",
                 )
             return 200, JSON, json.dumps(done).encode()
         if request.method == "PATCH":
@@ -546,7 +547,9 @@ class KubeHandler(RecordingHandler):
                 return status(
                     415,
                     "UnsupportedMediaType",
-                    f"the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json; got {kind}",
+                    "the body of the request was in an unknown format - accepted media types "
+                    "include: application/json-patch+json, application/merge-patch+json, "
+                    f"application/strategic-merge-patch+json; got {kind}",
                 )
             changed["metadata"]["resourceVersion"] = found["metadata"]["resourceVersion"]
             done = self.cluster.replace(key, changed, subresource=sub)
@@ -578,7 +581,9 @@ def kube_api(cluster: Cluster, *, token: str = TOKEN) -> Iterator[str]:
     """Serve the API over HTTPS with ``cluster``'s controller running; yields the base URL."""
     controller = threading.Thread(target=cluster.run, daemon=True)
     controller.start()
-    bound = type(KubeHandler.__name__, (KubeHandler,), {"log": Log(), "cluster": cluster, "token": token})
+    bound = type(
+        KubeHandler.__name__, (KubeHandler,), {"log": Log(), "cluster": cluster, "token": token}
+    )
     server = QuietServer(("127.0.0.1", 0), bound)
     server.socket = loopback_tls().server_context().wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
@@ -600,7 +605,8 @@ def kubeconfig(server: str, *, token: str = TOKEN, namespace: str = "staging") -
         "apiVersion: v1\nkind: Config\ncurrent-context: test\n"
         f"clusters:\n- name: test\n  cluster:\n    server: {server}\n"
         f"    certificate-authority-data: {authority}\n"
-        f"contexts:\n- name: test\n  context:\n    cluster: test\n    user: deployer\n    namespace: {namespace}\n"
+        "contexts:\n- name: test\n  context:\n    cluster: test\n    user: deployer\n"
+        f"    namespace: {namespace}\n"
         f"users:\n- name: deployer\n  user:\n    token: {token}\n"
     )
 

@@ -30,7 +30,10 @@ def image(name: str) -> str:
 
 
 FIRST, GOOD, BETTER = image("first"), image("good"), image("better")
-UNHEALTHY, NEVER_READY = image("unhealthy"), image("never"),
+UNHEALTHY, NEVER_READY = (
+    image("unhealthy"),
+    image("never"),
+)
 
 
 @dataclass

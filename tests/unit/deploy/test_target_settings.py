@@ -8,7 +8,9 @@ from main.core.deploy.target_settings import EcsDeploySettings, KubernetesDeploy
 from main.core.errors import PipelineError
 
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJ1ZlHtnGexpTmFgmk2RZZ3EDP6W5ZHQ8dPQx1rZp7Pb"
-COMPOSE = f'host = "stg.example"\nhost-key = "{KEY}"\nurl = "https://stg.example"\nservice = "app"\n'
+COMPOSE = (
+    f'host = "stg.example"\nhost-key = "{KEY}"\nurl = "https://stg.example"\nservice = "app"\n'
+)
 KUBE = (
     'target = "kubernetes"\nnamespace = "staging"\ndeployment = "web"\ncontainer = "app"\n'
     'url = "https://stg.example"\n'
@@ -33,7 +35,11 @@ def test_compose_ssh_is_the_default_and_may_be_named() -> None:
 def test_kubernetes() -> None:
     settings = deploy(KUBE)
     assert isinstance(settings, KubernetesDeploySettings)
-    assert (settings.namespace, settings.deployment, settings.container) == ("staging", "web", "app")
+    assert (settings.namespace, settings.deployment, settings.container) == (
+        "staging",
+        "web",
+        "app",
+    )
     assert settings.timeout == 300.0
 
 
@@ -46,12 +52,21 @@ def test_ecs() -> None:
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ('target = "nomad"\n' + COMPOSE, "[tool.pipeline.deploy].target: 'nomad' is not a deploy target"),
+        (
+            'target = "nomad"\n' + COMPOSE,
+            "[tool.pipeline.deploy].target: 'nomad' is not a deploy target",
+        ),
         (KUBE.replace('deployment = "web"\n', ""), "[tool.pipeline.deploy].deployment is required"),
-        (KUBE.replace('"staging"', '"Staging"'), "[tool.pipeline.deploy].namespace: 'Staging' is not a Kubernetes namespace name"),
+        (
+            KUBE.replace('"staging"', '"Staging"'),
+            "[tool.pipeline.deploy].namespace: 'Staging' is not a Kubernetes namespace name",
+        ),
         (KUBE + 'host = "x"\n', "[tool.pipeline.deploy] has an unknown key 'host'"),
         (KUBE.replace("https://stg.example", "stg"), "[tool.pipeline.deploy].url"),
-        (ECS.replace("eu-west-1", "europe"), "[tool.pipeline.deploy].region: 'europe' is not an AWS region"),
+        (
+            ECS.replace("eu-west-1", "europe"),
+            "[tool.pipeline.deploy].region: 'europe' is not an AWS region",
+        ),
         (ECS.replace('cluster = "stg"\n', ""), "[tool.pipeline.deploy].cluster is required"),
         (ECS + 'endpoint-url = "ftp://x"\n', "[tool.pipeline.deploy].endpoint-url"),
         (ECS + "timeout = 0\n", "[tool.pipeline.deploy].timeout"),

@@ -23,7 +23,9 @@ TARGETS = ("compose-ssh", "kubernetes", "ecs")
 class _Common(SettingsTable):
     """What every target's table has: the live URL and the bounds."""
 
-    url: str = Field(min_length=1, description="Public URL of the staging service, smoke-tested live.")
+    url: str = Field(
+        min_length=1, description="Public URL of the staging service, smoke-tested live."
+    )
     timeout: Seconds = Field(default=300.0, description="Seconds the rollout may take to finish.")
     lock_timeout: WaitSeconds = Field(
         default=600.0, description="Seconds to wait for another deployment to finish."
@@ -62,7 +64,9 @@ class EcsDeploySettings(_Common):
     cluster: str = Field(description="ECS cluster name.")
     service: str = Field(description="ECS service name.")
     container: str = Field(description="The container whose image each deploy sets.")
-    endpoint_url: str | None = Field(default=None, description="Another ECS endpoint (VPC endpoint).")
+    endpoint_url: str | None = Field(
+        default=None, description="Another ECS endpoint (VPC endpoint)."
+    )
 
     @field_validator("region", "cluster", "service", "container")
     @classmethod
@@ -85,7 +89,11 @@ class EcsDeploySettings(_Common):
 
 def chosen_target(data: Any) -> str:  # noqa: ANN401 - the raw table, or a model
     """The table's ``target`` (compose-ssh when absent); an unknown one names itself."""
-    value = data.get("target", "compose-ssh") if isinstance(data, dict) else getattr(data, "target", "compose-ssh")
+    value = (
+        data.get("target", "compose-ssh")
+        if isinstance(data, dict)
+        else getattr(data, "target", "compose-ssh")
+    )
     return str(value)
 
 

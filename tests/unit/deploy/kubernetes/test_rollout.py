@@ -7,7 +7,7 @@ import pytest
 from main.core.deploy.kubernetes.rollout import judge, no_downtime_allowed
 
 
-def deployment(
+def deployment(  # noqa: PLR0913 - one keyword per status field
     *,
     generation: int = 2,
     observed: int = 2,
@@ -48,7 +48,7 @@ def test_done_when_every_replica_is_updated_and_available() -> None:
     ],
 )
 def test_waits_like_kubectl(fields: dict[str, int], waiting_for: str) -> None:
-    verdict = judge(deployment(**fields))
+    verdict = judge(deployment(**fields))  # type: ignore[arg-type]
     assert not verdict.done
     assert not verdict.failed
     assert waiting_for in verdict.message

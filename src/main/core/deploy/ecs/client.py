@@ -65,10 +65,17 @@ class EcsApi:
             code, said = str(error.get("Code", "")), one_line(str(error.get("Message", "")))
             status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
             if code in REFUSED or status in {401, 403}:
-                msg = f"AWS refused the credentials for {self.where} ({code}): check them and their ECS permissions"
+                msg = (
+                    f"AWS refused the credentials for {self.where} ({code}): "
+                    "check them and their ECS permissions"
+                )
                 raise DeployError(msg) from None
             msg = f"{exc.operation_name} on {self.where}: {code}: {clip(said, 300)}"
             raise DeployError(msg) from None
-        except (botocore.exceptions.EndpointConnectionError, botocore.exceptions.ConnectionError, botocore.exceptions.ReadTimeoutError) as exc:
+        except (
+            botocore.exceptions.EndpointConnectionError,
+            botocore.exceptions.ConnectionError,
+            botocore.exceptions.ReadTimeoutError,
+        ) as exc:
             msg = f"{self.where} cannot be reached: {clip(one_line(str(exc)), 200)}"
             raise (HostLost if self.started else DeployError)(msg) from None

@@ -43,7 +43,11 @@ class TicketLock:
                 sort="ASC",
                 **({"nextToken": token} if token else {}),
             )
-            arns += [a for a in page["taskDefinitionArns"] if a.rsplit("/", 1)[-1].rsplit(":", 1)[0] == self.family]
+            arns += [
+                a
+                for a in page["taskDefinitionArns"]
+                if a.rsplit("/", 1)[-1].rsplit(":", 1)[0] == self.family
+            ]
             token = page.get("nextToken", "")
             if not token:
                 return arns
@@ -88,12 +92,15 @@ class TicketLock:
             tags = await self._tags(first)
             if float(tags.get("pipeline:expires", "0") or 0) < time.time():
                 with contextlib.suppress(DeployError):  # a crashed holder: its ticket goes
-                    await self.api.call(self.api.client.deregister_task_definition, taskDefinition=first)
+                    await self.api.call(
+                        self.api.client.deregister_task_definition, taskDefinition=first
+                    )
                 continue
             if time.monotonic() >= deadline:
                 msg = (
                     f"another deployment holds the lock of this service "
-                    f"({tags.get('pipeline:holder', 'unknown holder')}, ticket {first.rsplit('/', 1)[-1]}): "
+                    f"({tags.get('pipeline:holder', 'unknown holder')}, "
+                    f"ticket {first.rsplit('/', 1)[-1]}): "
                     f"wait for it to finish; a holder that died frees it {self.seconds} s "
                     "after its last renewal"
                 )
@@ -104,9 +111,9 @@ class TicketLock:
         while True:
             await asyncio.sleep(self.seconds / 3)
             with contextlib.suppress(DeployError):
-                await self.api.call(self.api.client.tag_resource, resourceArn=mine, tags=self._expiry())
-
-
+                await self.api.call(
+                    self.api.client.tag_resource, resourceArn=mine, tags=self._expiry()
+                )
 
 
 def _revision(arn: str) -> int:

@@ -33,7 +33,11 @@ REGISTERED = (
 )
 TAG = "pipeline:"  # the prefix of every tag the deploy writes
 TAG_VALUE_LIMIT = 256
-_ACTIONS: dict[str, Action] = {"deploy": "deploy", "rollback": "rollback", "auto-rollback": "auto-rollback"}
+_ACTIONS: dict[str, Action] = {
+    "deploy": "deploy",
+    "rollback": "rollback",
+    "auto-rollback": "auto-rollback",
+}
 
 
 def container_names(definition: dict[str, Any]) -> list[str]:

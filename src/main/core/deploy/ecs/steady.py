@@ -26,15 +26,23 @@ def judge(service: dict[str, Any], task_definition: str) -> Verdict:
     for deployment in ours:
         if deployment.get("rolloutState") == "FAILED":
             why = deployment.get("rolloutStateReason") or "the deployment failed"
-            return Verdict(False, True, f"the deployment circuit breaker failed it: {why}")
+            return Verdict(
+                done=False, failed=True, message=f"the deployment circuit breaker failed it: {why}"
+            )
     if service.get("taskDefinition") != task_definition:
-        return Verdict(False, False, "the service does not run the new task definition yet")
+        return Verdict(
+            done=False, failed=False, message="the service does not run the new task definition yet"
+        )
     running, desired = service.get("runningCount", 0), service.get("desiredCount", 0)
     if len(deployments) != 1:
-        return Verdict(False, False, f"{len(deployments)} deployments still active")
+        return Verdict(
+            done=False, failed=False, message=f"{len(deployments)} deployments still active"
+        )
     state = deployments[0].get("rolloutState", "COMPLETED")
     if deployments[0] in ours and state != "COMPLETED":
-        return Verdict(False, False, f"rollout {str(state).lower()}")
+        return Verdict(done=False, failed=False, message=f"rollout {str(state).lower()}")
     if running != desired:
-        return Verdict(False, False, f"{running} of {desired} tasks running")
-    return Verdict(True, False, f"steady state: {running} of {desired} tasks running")
+        return Verdict(done=False, failed=False, message=f"{running} of {desired} tasks running")
+    return Verdict(
+        done=True, failed=False, message=f"steady state: {running} of {desired} tasks running"
+    )

@@ -46,7 +46,12 @@ class EcsTarget:
         lock_seconds: int = LOCK_SECONDS,
     ) -> None:
         """A target; nothing connects until :meth:`connected`."""
-        self.region, self.cluster, self.service, self.container = region, cluster, service, container
+        self.region, self.cluster, self.service, self.container = (
+            region,
+            cluster,
+            service,
+            container,
+        )
         self.endpoint_url, self.poll, self.lock_seconds = endpoint_url, poll, lock_seconds
         self._api: EcsApi | None = None
         self.family = ""
@@ -54,7 +59,10 @@ class EcsTarget:
 
     def describe(self) -> str:
         """``ecs REGION, cluster C, service S, container N``."""
-        return f"ecs {self.region}, cluster {self.cluster}, service {self.service}, container {self.container}"
+        return (
+            f"ecs {self.region}, cluster {self.cluster}, service {self.service}, "
+            f"container {self.container}"
+        )
 
     @property
     def api(self) -> EcsApi:
@@ -99,7 +107,9 @@ class EcsTarget:
                     )
                     raise DeployError(msg)
                 self.family = str(definition["family"])
-                note.detail = f"{self.describe()}; runs {definition['taskDefinitionArn'].rsplit('/', 1)[-1]}"
+                note.detail = (
+                    f"{self.describe()}; runs {definition['taskDefinitionArn'].rsplit('/', 1)[-1]}"
+                )
             yield
         finally:
             self._api = None
@@ -141,9 +151,7 @@ class EcsTarget:
         if not arn:
             msg = "no revision was registered for this deployment"
             raise DeployError(msg)
-        await self.api.call(
-            self.api.client.tag_resource, resourceArn=arn, tags=history_tags(entry)
-        )
+        await self.api.call(self.api.client.tag_resource, resourceArn=arn, tags=history_tags(entry))
 
     async def roll_out(self, image: str, config: str, timeline: Timeline, timeout: float) -> None:
         """Register a revision running ``image`` (a copy of ``config`` or of the current one)."""
@@ -186,7 +194,10 @@ class EcsTarget:
     async def stop(self) -> None:
         """Scale the service to 0 tasks: a failed first deployment leaves nothing running."""
         await self.api.call(
-            self.api.client.update_service, cluster=self.cluster, service=self.service, desiredCount=0
+            self.api.client.update_service,
+            cluster=self.cluster,
+            service=self.service,
+            desiredCount=0,
         )
 
     async def logs(self) -> str:

@@ -64,5 +64,8 @@ class HistoryMap:
             except Conflict:
                 continue
             return
-        msg = f"the ConfigMap {self.namespace}/{self.name} kept changing under {WRITE_ATTEMPTS} writes"
+        msg = (
+            f"the ConfigMap {self.namespace}/{self.name} kept changing under "
+            f"{WRITE_ATTEMPTS} writes"
+        )
         raise DeployError(msg)

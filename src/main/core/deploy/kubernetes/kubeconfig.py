@@ -9,7 +9,6 @@ are refused with a line saying what to give instead. No error ever quotes a cred
 
 import base64
 import binascii
-import os
 import ssl
 import tempfile
 from dataclasses import dataclass, field
@@ -62,7 +61,7 @@ def _bytes(entry: dict[str, Any], key: str) -> bytes | None:
     if not path:
         return None
     try:
-        return Path(os.path.expanduser(str(path))).read_bytes()
+        return Path(str(path)).expanduser().read_bytes()
     except OSError as exc:
         msg = f"{key} {path}: {exc.strerror or exc}"
         raise _fail(msg) from None
@@ -106,7 +105,7 @@ def _tls(cluster: dict[str, Any], user: dict[str, Any]) -> ssl.SSLContext | bool
 
 
 def _load_client(context: ssl.SSLContext, certificate: bytes, key: bytes) -> None:
-    """ssl loads a key pair only from files: private ones, gone once loaded."""
+    """Ssl loads a key pair only from files: private ones, gone once loaded."""
     with tempfile.TemporaryDirectory(prefix="kube-") as folder:
         cert_file, key_file = Path(folder, "cert.pem"), Path(folder, "key.pem")
         for path, data in ((cert_file, certificate), (key_file, key)):
@@ -126,16 +125,16 @@ def read_kubeconfig(text: str, *, context: str = "") -> ClusterAccess:
         DeployError: one line naming what is missing or wrong, never a credential.
     """
     if not text.strip():
-        raise _fail("the file is empty")
+        raise _fail(what="the file is empty")
     try:
         config = yaml.safe_load(text)
     except yaml.YAMLError:
-        raise _fail("not YAML (or JSON)") from None
+        raise _fail(what="not YAML (or JSON)") from None
     if not isinstance(config, dict):
-        raise _fail("not a kubeconfig (a mapping with clusters, users and contexts)")
+        raise _fail(what="not a kubeconfig (a mapping with clusters, users and contexts)")
     name = context or str(config.get("current-context") or "")
     if not name:
-        raise _fail("no current-context: set one or pass the context to use")
+        raise _fail(what="no current-context: set one or pass the context to use")
     chosen = _named(config, "context", name)
     cluster = _named(config, "cluster", str(chosen.get("cluster", "")))
     user = _named(config, "user", str(chosen.get("user", "")))

@@ -32,7 +32,7 @@ def _parse(text: object) -> datetime | None:
     if not isinstance(text, str) or not text:
         return None
     try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return datetime.fromisoformat(text)  # Python 3.11 reads the trailing Z
     except ValueError:
         return None
 

@@ -37,7 +37,9 @@ def judge(deployment: dict[str, Any]) -> Verdict:
     meta, spec = _mapping(deployment.get("metadata")), _mapping(deployment.get("spec"))
     status = _mapping(deployment.get("status"))
     if _int(meta.get("generation")) > _int(status.get("observedGeneration")):
-        return Verdict(False, False, "waiting for deployment spec update to be observed")
+        return Verdict(
+            done=False, failed=False, message="waiting for deployment spec update to be observed"
+        )
     for condition in status.get("conditions") or []:
         if (
             isinstance(condition, dict)
@@ -45,17 +47,33 @@ def judge(deployment: dict[str, Any]) -> Verdict:
             and condition.get("reason") == DEADLINE_EXCEEDED
         ):
             why = condition.get("message") or "no progress"
-            return Verdict(False, True, f"deployment exceeded its progress deadline ({why})")
+            return Verdict(
+                done=False,
+                failed=True,
+                message=f"deployment exceeded its progress deadline ({why})",
+            )
     wanted = spec.get("replicas", 1)
     updated, total = _int(status.get("updatedReplicas")), _int(status.get("replicas"))
     available = _int(status.get("availableReplicas"))
     if isinstance(wanted, int) and updated < wanted:
-        return Verdict(False, False, f"{updated} out of {wanted} new replicas have been updated")
+        return Verdict(
+            done=False,
+            failed=False,
+            message=f"{updated} out of {wanted} new replicas have been updated",
+        )
     if total > updated:
-        return Verdict(False, False, f"{total - updated} old replicas are pending termination")
+        return Verdict(
+            done=False,
+            failed=False,
+            message=f"{total - updated} old replicas are pending termination",
+        )
     if available < updated:
-        return Verdict(False, False, f"{available} of {updated} updated replicas are available")
-    return Verdict(True, False, "successfully rolled out")
+        return Verdict(
+            done=False,
+            failed=False,
+            message=f"{available} of {updated} updated replicas are available",
+        )
+    return Verdict(done=True, failed=False, message="successfully rolled out")
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,9 +102,11 @@ def no_downtime_allowed(spec: dict[str, Any]) -> Strategy:
     strategy = _mapping(spec.get("strategy"))
     kind = strategy.get("type", "RollingUpdate")
     if kind != "RollingUpdate":
-        return Strategy(False, f"strategy {kind} stops every old pod before starting new ones")
+        return Strategy(
+            allowed=False, reason=f"strategy {kind} stops every old pod before starting new ones"
+        )
     if replicas < 1:
-        return Strategy(False, "the Deployment has 0 replicas")
+        return Strategy(allowed=False, reason="the Deployment has 0 replicas")
     rolling = _mapping(strategy.get("rollingUpdate"))
     surge = _scaled(rolling.get("maxSurge", DEFAULT_SURGE_UNAVAILABLE), replicas, round_up=True)
     unavailable = _scaled(
@@ -96,8 +116,10 @@ def no_downtime_allowed(spec: dict[str, Any]) -> Strategy:
         unavailable = 1  # the API server's rule: both 0 would never progress
     if unavailable >= replicas:
         return Strategy(
-            False, f"maxUnavailable {unavailable} of {replicas} replicas lets every pod go at once"
+            allowed=False,
+            reason=f"maxUnavailable {unavailable} of {replicas} replicas lets every pod go at once",
         )
     return Strategy(
-        True, f"RollingUpdate keeps at least {replicas - unavailable} of {replicas} pods serving"
+        allowed=True,
+        reason=f"RollingUpdate keeps at least {replicas - unavailable} of {replicas} pods serving",
     )

@@ -48,7 +48,6 @@ class KubernetesTarget:
         self.poll, self.lease_seconds = poll, lease_seconds
         self.path = f"/apis/apps/v1/namespaces/{namespace}/deployments/{deployment}"
         self._api: KubeApi | None = None
-        self.downtime: list[str] = []  # per rollout: whether it kept a pod serving
 
     def describe(self) -> str:
         """``kubernetes HOST, deployment NS/NAME, container C``."""
@@ -159,13 +158,12 @@ class KubernetesTarget:
             if verdict.failed:
                 raise RolloutFailed(verdict.message, logs=_conditions(found))
             if verdict.done:
-                kept = strategy.allowed and lowest > 0
-                said = (
-                    f"no downtime: {strategy.reason}, at least {lowest} available throughout"
-                    if kept
-                    else f"downtime possible: {strategy.reason if not strategy.allowed else 'no pod was available at some point'}"
-                )
-                self.downtime.append(said)
+                if not strategy.allowed:
+                    said = f"downtime possible: {strategy.reason}"
+                elif lowest == 0:
+                    said = "downtime possible: no pod was available at some point"
+                else:
+                    said = f"no downtime: {strategy.reason}, at least {lowest} available throughout"
                 return f"{verdict.message}; {said}"
             if time.monotonic() >= deadline:
                 msg = f"the rollout did not finish in {timeout:g} s: {verdict.message}"

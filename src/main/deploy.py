@@ -148,6 +148,13 @@ def deploy_settings(config: "PipelineConfig") -> "DeploySettings":
     """The configured host, or one line saying how to configure one."""
     if config.deploy is None:
         raise PipelineError(NO_HOST)
+    if not isinstance(config.deploy, deploying.DeploySettings):
+        target = config.deploy.target
+        msg = (
+            f"[tool.pipeline.deploy] target = {target!r}: the deploy function drives Compose "
+            f"over SSH only so far; deploy with `python -m main.core.deploy --target {target}`"
+        )
+        raise PipelineError(msg)
     return config.deploy
 
 

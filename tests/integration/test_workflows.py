@@ -49,6 +49,7 @@ def run(*argv: str) -> subprocess.CompletedProcess[str]:
 def test_the_expected_workflows_exist() -> None:
     assert {str(p.relative_to(REPO_ROOT)) for p in FILES} == {
         ".github/workflows/ci.yml",
+        ".github/workflows/kind.yml",
         ".github/workflow-templates/ci.yml",
         ".github/workflow-templates/deploy-staging.yml",
         ".github/workflow-templates/deploy-host.yml",
@@ -413,3 +414,19 @@ def test_deploy_host_summary_fails_without_a_result(tmp_path: Path) -> None:
     assert ran.returncode == 1
     assert ran.stdout.startswith("::error title=No deploy result::")
     assert ran.summary == ""
+
+
+def test_the_kind_job_runs_the_real_cluster_tier_on_a_pinned_node() -> None:
+    workflow = load(REPO_ROOT / ".github" / "workflows" / "kind.yml")
+    [job] = jobs(workflow).values()
+    kind = next(s for s in job["steps"] if str(s.get("uses", "")).startswith("helm/kind-action@"))
+    config = REPO_ROOT / kind["with"]["config"]
+    node = load(config)["nodes"][0]
+    assert re.fullmatch(r"kindest/node:v[\d.]+@sha256:[0-9a-f]{64}", node["image"])
+    assert node["extraPortMappings"][0]["listenAddress"] == "127.0.0.1"
+    runs = " ".join(str(s.get("run", "")) for s in job["steps"])
+    assert "pytest" in runs
+    assert "tests/cluster" in runs
+    assert job["permissions"] == {"contents": "read"}
+    for needed in ("KIND_KUBECONFIG", "KIND_GOOD_IMAGE", "KIND_BETTER_IMAGE", "KIND_URL"):
+        assert needed in runs, f"the tier skips without {needed}"

@@ -19,7 +19,7 @@ from pydantic import (
     field_validator,
 )
 
-from main.core.deploy.settings import DeploySettings
+from main.core.deploy.target_settings import MODELS, AnyDeploySettings
 from main.core.errors import PipelineError
 from main.core.github import API_URL
 from main.core.load.settings import LoadSettings
@@ -225,7 +225,7 @@ class PipelineConfig(SettingsTable):
         )
 
     # --- deploy settings ---
-    deploy: DeploySettings | None = Field(
+    deploy: AnyDeploySettings | None = Field(
         default=None,
         description="[tool.pipeline.deploy]: the staging host deploy-staging deploys to; "
         "without it, deploy-staging ends at publishing.",
@@ -304,6 +304,11 @@ KNOWN_KEYS = tuple(kebab(name) for name in PipelineConfig.model_fields)
 
 def _table_of(location: list[str]) -> tuple[str, list[str], tuple[str, ...]]:
     """The TOML table an error is in, the rest of its location, and that table's keys."""
+    if len(location) > 1 and location[0] == "deploy":  # a tagged union: the tag is no key
+        model = MODELS.get(location[1])
+        rest = location[2:] if model else location[1:]
+        keys = tuple(kebab(name) for name in (model or MODELS["compose-ssh"]).model_fields)
+        return "[tool.pipeline.deploy]", rest, keys
     if len(location) > 1:
         annotation = PipelineConfig.model_fields.get(location[0].replace("-", "_"))
         nested = getattr(annotation, "annotation", None)
@@ -322,6 +327,9 @@ def _describe(error: Mapping[str, Any]) -> str:
         hint = difflib.get_close_matches(kebab(key), known, n=1)
         suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
         return f"{table} has an unknown key '{key}'{suggestion}; known keys: {', '.join(known)}"
+    if error["type"] == "deploy_target":
+        got = error.get("input", {}).get("target") if isinstance(error.get("input"), dict) else None
+        return f"[tool.pipeline.deploy].target: {got!r} is {error['msg']}"
     if error["type"] == "missing":
         return f"{where} is required"
     message = str(error["msg"]).removeprefix("Value error, ")

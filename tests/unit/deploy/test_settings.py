@@ -3,6 +3,7 @@
 import pytest
 
 from main.core.config import load_config
+from main.core.deploy.settings import DeploySettings
 from main.core.errors import PipelineError
 
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJ1ZlHtnGexpTmFgmk2RZZ3EDP6W5ZHQ8dPQx1rZp7Pb"
@@ -19,7 +20,7 @@ def test_no_table_means_no_deploy() -> None:
 
 def test_defaults() -> None:
     deploy = load_config(settings()).deploy
-    assert deploy is not None
+    assert isinstance(deploy, DeploySettings)
     assert (deploy.user, deploy.port, deploy.compose_file) == ("deploy", 22, "compose.yml")
     assert deploy.project_name == "app"
     assert deploy.remote_directory == "~/.pipeline/app"
@@ -79,5 +80,5 @@ def test_bad_settings_name_the_key(text: str, message: str) -> None:
 def test_a_known_hosts_line_and_several_keys_are_accepted() -> None:
     keys = f"[stg.example]:2222 {KEY}\\n# backup key\\necdsa-sha2-nistp256 AAAAE2VjZHNh"
     deploy = load_config(settings(base=BASE.replace(KEY, keys))).deploy
-    assert deploy is not None
+    assert isinstance(deploy, DeploySettings)
     assert deploy.host_key.count("\n") == 2

@@ -12,7 +12,7 @@ import getpass
 import json
 import socket
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Literal, NoReturn
 
@@ -47,6 +47,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="python -m main.core.deploy",
         description=__doc__.split("\n\n")[1] if __doc__ else None,
+    )
+    parser.add_argument(
+        "--target",
+        default="compose-ssh",
+        help="compose-ssh (these options); kubernetes and ecs take their own: --target T --help",
     )
     ssh = parser.add_argument_group("the host")
     ssh.add_argument("--host", required=True, help="staging host name or address")
@@ -196,6 +201,25 @@ def _parse(argv: Sequence[str] | None) -> tuple[ComposeOverSsh, Plan, Release | 
     return target, plan, release, args.to
 
 
+def _other_target(argv: Sequence[str]) -> Callable[[Sequence[str] | None], int] | None:
+    """The seam of ``--target kubernetes|ecs`` (loaded only then); None: Compose over SSH."""
+    chosen = next(
+        (argv[i + 1] for i, arg in enumerate(argv[:-1]) if arg == "--target"),
+        next((arg.split("=", 1)[1] for arg in argv if arg.startswith("--target=")), "compose-ssh"),
+    )
+    if chosen == "kubernetes":
+        from main.core.deploy import cli_kubernetes  # noqa: PLC0415 - yaml loads only for it
+
+        return cli_kubernetes.main
+    if chosen == "ecs":
+        from main.core.deploy import cli_ecs  # noqa: PLC0415 - boto3 loads only for it
+
+        return cli_ecs.main
+    if chosen != "compose-ssh":
+        build_parser().error(f"--target {chosen!r}: choose compose-ssh, kubernetes or ecs")
+    return None
+
+
 async def run(
     target: ComposeOverSsh, plan: Plan, release: Release | None, to: str = ""
 ) -> DeployResult:
@@ -219,6 +243,9 @@ async def run(
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one deployment; the exit status says how it ended."""
     silence_library_warnings()
+    other = _other_target(sys.argv[1:] if argv is None else argv)
+    if other is not None:
+        return other(argv)
     target, plan, release, to = _parse(argv)
     result = asyncio.run(run(target, plan, release, to))
     sys.stdout.write(result.to_json() + "\n")

@@ -6,7 +6,7 @@ host is refused with the key's name rather than guessed.
 """
 
 import re
-from typing import Self
+from typing import Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
@@ -24,6 +24,9 @@ _HOST_KEY = re.compile(
 class DeploySettings(SettingsTable):
     """Where staging runs: a Compose project on one host, reached over SSH."""
 
+    target: Literal["compose-ssh"] = Field(
+        default="compose-ssh", description="This table deploys with Compose over SSH."
+    )
     host: str = Field(min_length=1, description="The staging host's name or address.")
     user: str = Field(default="deploy", min_length=1, description="SSH user (in the docker group).")
     port: int = Field(default=22, ge=1, le=65535, description="SSH port.")

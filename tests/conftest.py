@@ -10,6 +10,7 @@ from dagger import dag
 
 from main.pipeline import Pipeline
 from tests.support.answers import answer_commit
+from tests.support.compose import FLAVORS
 from tests.support.constants import GIT_URL, REPO_ROOT
 from tests.support.engine import DaggerCall
 from tests.support.offline import answer_reads_from_disk, answer_secrets_from_calls
@@ -82,14 +83,23 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield base
 
 
-@pytest.fixture(scope="session", name="staging_host")
-def staging_host_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StagingHost]:
-    """A real staging host: sshd, a private dockerd and a registry with the test images."""
+@pytest.fixture(scope="session", name="staging_host", params=FLAVORS, ids=lambda f: f"compose-{f}")
+def staging_host_fixture(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[StagingHost]:
+    """A real staging host: sshd, a private dockerd and a registry with the test images.
+
+    Once per Compose flavour (v1: Debian's docker-compose; v2: `docker compose`), so
+    every deploy test runs against both.
+    """
+    flavor = request.param
     with ExitStack() as stack:
         try:
-            host = stack.enter_context(staging_host(tmp_path_factory.mktemp("staging-host")))
+            host = stack.enter_context(
+                staging_host(tmp_path_factory.mktemp(f"staging-host-{flavor}"), flavor=flavor)
+            )
         except HostUnavailable as exc:
-            pytest.skip(f"staging host: {exc.reason}")
+            pytest.skip(f"staging host ({flavor}): {exc.reason}")
         yield host
 
 

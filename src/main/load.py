@@ -9,7 +9,12 @@ read, not trusted to raise, so a breached run still gives its report.
 Distributed mode (``workers`` > 0) runs a master and N workers as Dagger services: the
 workers connect to the master (Locust's direction), and a small reader container binds
 them all, which starts them, then waits for the master's result in a cache volume the
-two share. Each run writes under its own run id there.
+two share. Each run writes under its own run id there. Every service the reader binds
+outlives its Locust process (``outliving``): the engine cancels the reader as soon as
+one of them exits.
+
+With ``--image`` the app is bound to the generator too; an app that exits mid-run
+cancels it, which becomes a failed result carrying the app's logs.
 """
 
 import shlex
@@ -22,10 +27,10 @@ from dagger import Doc, dag, field, object_type
 from main._sdk import function
 from main.core.errors import PipelineError
 from main.core.lazy import lazy_import
-from main.smoke import SERVICE_ALIAS, app_service, module_source, run_id
+from main.smoke import SERVICE_ALIAS, app_service, module_source, run_id, service_logs
 
 if TYPE_CHECKING:
-    from main.core import text
+    from main.core import bound, text
     from main.core.config import PipelineConfig
     from main.core.load import cli as load_cli
     from main.core.load import markdown as load_markdown
@@ -34,6 +39,7 @@ if TYPE_CHECKING:
     from main.core.load.settings import LoadSettings
 else:
     # Loaded when a load test runs, not when the module loads (core/lazy.py).
+    bound = lazy_import("main.core.bound")
     text = lazy_import("main.core.text")
     load_cli = lazy_import("main.core.load.cli")
     load_markdown = lazy_import("main.core.load.markdown")
@@ -80,6 +86,9 @@ class LoadTestResult:
     report: Annotated[str, Doc("The full result as JSON (the generator's stable shape)")] = field(
         default=""
     )
+    logs: Annotated[
+        str, Doc("The app's output, kept when it exited during the run (--image only)")
+    ] = field(default="")
     # State for the functions below and for the caller, not exposed as fields.
     files: dagger.Directory | None = None
     blocking: bool = False  # breached, and on-breach = fail: the stage fails
@@ -148,6 +157,17 @@ def command(argv: list[str]) -> list[str]:
     return ["python", "-m", "main.core.load", *argv]
 
 
+def outliving(argv: list[str]) -> list[str]:
+    """A service command that runs ``argv``, then sleeps until the engine stops it.
+
+    Dagger 0.21 cancels an exec as soon as any service bound to it exits, even with
+    status 0. The reader binds the master and every worker, and both end their Locust
+    process before the reader has the result (a worker on the master's quit, the master
+    once it wrote the file), so neither may let its container end.
+    """
+    return ["sh", "-c", f"{shlex.join(argv)}; exec sleep infinity"]
+
+
 def local_run(client: dagger.Container, argv: list[str]) -> dagger.Container:
     """One generator process; exit 1 on a breach must still give a report and files."""
     files = [f"--csv-prefix={OUT}/locust", f"--json-out={OUT}/load-test.json"]
@@ -161,8 +181,8 @@ def master_service(
 ) -> dagger.Service:
     """The master: waits for ``workers``, runs, writes its result to the shared cache.
 
-    It stays up after writing (a service that exits would be restarted or reported as
-    failed), until the reader has copied the result and the engine stops it.
+    It stays up after writing (``outliving``), until the reader has copied the result
+    and the engine stops it.
     """
     folder = f"{RESULTS}/{run}"
     role = [
@@ -173,25 +193,28 @@ def master_service(
         f"--csv-prefix={folder}/locust",
         f"--json-out={folder}/load-test.json",
     ]
-    script = f"{shlex.join(command([*argv, *role]))}; exec sleep infinity"
     return (
         client.with_env_variable(RUN_ID_VARIABLE, run)
         .with_mounted_cache(RESULTS, dag.cache_volume(RESULTS_CACHE))
         .with_exposed_port(MASTER_PORT)
-        .as_service(args=["sh", "-c", script])
+        .as_service(args=outliving(command([*argv, *role])))
     )
 
 
 def worker_service(
     client: dagger.Container, argv: list[str], master: dagger.Service, index: int, run: str
 ) -> dagger.Service:
-    """One worker: connects to the master and sends the target its share of the users."""
+    """One worker: connects to the master and sends the target its share of the users.
+
+    Locust's worker exits when the master says quit, which is before the master has
+    written its result; the container stays up after that (see ``outliving``).
+    """
     role = ["--worker", f"--master-host={MASTER_ALIAS}", f"--master-port={MASTER_PORT}"]
     return (
         client.with_env_variable(RUN_ID_VARIABLE, run)
         .with_env_variable(WORKER_VARIABLE, str(index))
         .with_service_binding(MASTER_ALIAS, master)
-        .as_service(args=command([*argv, *role]))
+        .as_service(args=outliving(command([*argv, *role])))
     )
 
 
@@ -273,7 +296,21 @@ async def run_load_test(
     url: str,
     workers: int = 0,
 ) -> LoadTestResult:
-    """Run the load test and read its result and files back."""
+    """Run the load test and read its result and files back.
+
+    With ``image``, the app runs as a service bound to the generator; if it exits
+    mid-run the engine cancels the generator, and the result is a failed run that
+    says so, with the app's logs (replayed as the smoke test replays them).
+    """
     run = plan(config, settings, image=image, url=url, workers=workers)
-    result = await read_result(run)
+    try:
+        result = await read_result(run)
+    except dagger.QueryError as exc:
+        if image is None:
+            raise  # nothing is bound: a real engine error
+        target = f"http://{SERVICE_ALIAS}:{config.port}"
+        cut = bound.load_cut_short(target, settings.users, str(exc))
+        made = load_test_result(cut, None, on_breach=settings.on_breach)
+        made.logs = await service_logs(image, config)
+        return made
     return load_test_result(result, run.directory(OUT), on_breach=settings.on_breach)

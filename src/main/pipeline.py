@@ -355,7 +355,8 @@ class Pipeline(RunFunctions):
         Never cached. Judged per request kind against p95/p99/error-rate limits and on
         total throughput; with on-breach fail (the default) a breach fails the call with
         one line per broken limit, so use --on-breach warn to keep the result's
-        markdown, json and csv of a breached run.
+        markdown, json and csv of a breached run. An --image app that exits mid-run
+        is a failed run whose logs field holds the app's output.
         """
         overrides: dict[str, object] = {
             "users": users,

@@ -24,12 +24,14 @@ from main.core.lazy import lazy_import
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from main.core import bound
     from main.core.config import PipelineConfig
     from main.core.smoke import markdown as smoke_markdown
     from main.core.smoke import result as smoke_report
     from main.core.smoke import spec as smoke_spec
 else:
     # Loaded when a smoke test runs, not when the module loads (core/lazy.py).
+    bound = lazy_import("main.core.bound")
     smoke_markdown = lazy_import("main.core.smoke.markdown")
     smoke_report = lazy_import("main.core.smoke.result")
     smoke_spec = lazy_import("main.core.smoke.spec")
@@ -246,9 +248,8 @@ async def check_image(
 ) -> "smoke_report.SmokeReport":
     """Run ``image`` as a service, time its start, check it from a bound client container."""
     target = f"http://{SERVICE_ALIAS}:{config.port}"
-    argv = smoke_spec.argv_for(
-        config.smoke_spec(target)
-    )  # a settings mistake stops us before starting
+    spec = config.smoke_spec(target)  # a settings mistake stops us before starting
+    argv = smoke_spec.argv_for(spec)
     service = app_service(image, config.port, config.smoke_env)
     seconds, start = await _start(service, config)
     if start.failed:
@@ -261,6 +262,10 @@ async def check_image(
         try:
             client = checker_client(module_source()).with_service_binding(SERVICE_ALIAS, service)
             report = await read_report(checker_run(client, argv))
+        except dagger.QueryError as exc:
+            # The engine cancels the checker when the service bound to it exits: that is
+            # a failed smoke test (with the logs, below), not an engine error.
+            report = bound.smoke_cut_short(target, str(exc), timeout_seconds=spec.timeout)
         finally:
             # A service that died during the checks may refuse to stop: keep the report.
             with contextlib.suppress(dagger.QueryError):

@@ -132,23 +132,24 @@ def python_with_uv(image: str) -> dagger.Container:
 
 def python_environment(tree: dagger.Directory, config: "PipelineConfig") -> dagger.Container:
     """The service installed with its dev tools, ready for its lint/typecheck/test commands."""
-    dependencies = (
+    installed = (
         python_with_uv(config.python_image)
         .with_directory(WORKDIR, tree, include=DEPENDENCY_FILES)
         .with_exec(
             sync_argv(config.validate_extras, install_project=False, sources=config.uv_sources)
         )
-    )
-    tools = tools_argv(config.validate_tools, f"{VENV}/bin/python")
-    if tools is not None:
-        dependencies = dependencies.with_exec(tools)
-    return (
-        dependencies.with_directory(WORKDIR, tree)
+        .with_directory(WORKDIR, tree)
         .with_exec(
             sync_argv(config.validate_extras, install_project=True, sources=config.uv_sources)
         )
-        .with_env_variable("PATH", f"{VENV}/bin:${{PATH}}", expand=True)
     )
+    # The tools come last, so that a pin among them wins over what a sync resolved (with
+    # uv-sources = false each sync re-resolves from the index: this module pins the
+    # engine's dagger-io that way). uv's cache volume makes this step cheap to repeat.
+    tools = tools_argv(config.validate_tools, f"{VENV}/bin/python")
+    if tools is not None:
+        installed = installed.with_exec(tools)
+    return installed.with_env_variable("PATH", f"{VENV}/bin:${{PATH}}", expand=True)
 
 
 def hadolint_environment(tree: dagger.Directory, config: "PipelineConfig") -> dagger.Container:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tests.support.checkouts import commit_all, plain_copy
 from tests.support.constants import REPO_ROOT, SAMPLE_SUBPATH
-from tests.support.engine import DaggerCall, exported_report, statuses
+from tests.support.engine import LEAVING_APP, DaggerCall, exported_report, statuses
 
 # The sample's HEALTHCHECK, and the same check first run ten minutes after the start.
 QUICK_HEALTHCHECK = "HEALTHCHECK --interval=10s --timeout=3s --start-period=5s"
@@ -54,3 +54,14 @@ def test_an_image_with_a_slow_healthcheck_passes(dagger: DaggerCall, tmp_path: P
     call = ("-m", str(REPO_ROOT), "call", "--source", str(service), "deploy-staging")
     report = exported_report(dagger, tmp_path / "out", *call, "--ref", sha, "--skip-tests")
     assert statuses(report)["smoke-test"] == "passed", report
+
+
+def test_an_app_that_exits_mid_run_is_a_failed_report_with_logs(dagger: DaggerCall) -> None:
+    # 0.21 cancels the checker when the service bound to it exits: a raw engine error
+    # unless the function turns it into the failed report its docstring promises.
+    result = dagger("-c", f"smoke-test --image $({LEAVING_APP}) | report")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["passed"] is False
+    assert report["failed_checks"] == ["service"]
+    assert "app: leaving now" in report["logs"]

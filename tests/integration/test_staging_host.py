@@ -1,7 +1,8 @@
-"""The staging host works for a deploy: the very SSH and Compose v1 commands a deploy runs.
+"""The staging host works for a deploy: the very SSH and Compose commands a deploy runs.
 
 Every command goes over SSH with the host key pinned, as the deploy will send it: files
-uploaded through ``cat >``, then ``docker-compose pull``, ``up -d``, ``ps -q`` and
+uploaded through ``cat >``, then Compose's ``pull``, ``up -d``, ``ps -q`` (v1's
+``docker-compose`` or v2's ``docker compose``, whichever the host has) and
 ``docker inspect`` in the project's folder. The service is the busybox test image,
 which listens on the port its environment names, on the host network.
 """
@@ -15,9 +16,11 @@ from pathlib import Path
 
 import pytest
 
+from main.core.deploy.compose import DETECT_FLAVOR
 from main.core.smoke.checks import run_smoke
 from main.core.smoke.result import SmokeReport
 from main.core.smoke.spec import SmokeSpec
+from tests.support.compose import V2_VERSION
 from tests.support.dockerd import DockerdError, dockerd
 from tests.support.processes import free_port
 from tests.support.staging_app import MCP_PATH
@@ -49,9 +52,10 @@ class Project:
         self.upload(".deploy.env", f"APP_IMAGE={image}\n")
 
     def compose(self, *args: str) -> tuple[int, str, str]:
-        """``docker-compose ARGS`` in the project's folder over SSH: status, stdout, stderr."""
+        """Compose ``ARGS`` in the project's folder over SSH: status, stdout, stderr."""
         files = ["--env-file", ".deploy.env", "-f", "compose.yml"]
-        argv = ["docker-compose", "-p", self.name, *files, *args]
+        compose = ["docker", "compose"] if self.host.flavor == "v2" else ["docker-compose"]
+        argv = [*compose, "-p", self.name, *files, *args]
         done = self.host.ssh(f"cd {shlex.quote(str(self.folder))} && {shlex.join(argv)}")
         return done.returncode, done.stdout, done.stderr
 
@@ -109,13 +113,24 @@ def up(project: Project, image: str) -> str:
 def test_a_session_reaches_the_test_daemon_which_has_no_network_of_its_own(
     staging_host: StagingHost,
 ) -> None:
-    done = staging_host.ssh(
-        "docker network ls --format '{{.Name}}' && docker-compose version --short"
-    )
+    done = staging_host.ssh("docker network ls --format '{{.Name}}'")
     assert done.returncode == 0, done.stderr
-    *networks, compose_version = done.stdout.split()
-    assert sorted(networks) == ["host", "none"]  # no bridge: containers share loopback
-    assert compose_version.startswith("1.")
+    assert sorted(done.stdout.split()) == ["host", "none"]  # no bridge: containers share loopback
+
+
+def test_a_session_has_exactly_the_hosts_compose_flavour(staging_host: StagingHost) -> None:
+    # What the deploy detects first thing (compose.DETECT_FLAVOR): v2 wins when present.
+    v2 = staging_host.ssh("docker compose version --short")
+    v1 = staging_host.ssh("docker-compose version --short")
+    if staging_host.flavor == "v2":
+        assert v2.returncode == 0, v2.stderr
+        assert v2.stdout.strip() == V2_VERSION
+    else:
+        assert v2.returncode != 0  # `docker compose` is not a command on this host
+        assert v1.returncode == 0, v1.stderr
+        assert v1.stdout.strip().startswith("1.")
+    detected = staging_host.ssh(DETECT_FLAVOR)
+    assert detected.stdout.strip() == staging_host.flavor
 
 
 def test_compose_deploys_by_digest_upgrades_and_cleans_up(project: Project) -> None:

@@ -148,3 +148,20 @@ def test_a_generated_path_source_can_be_left_to_the_index(tmp_path: Path) -> Non
     pyproject.write_text(text, encoding="utf-8")
     replay({"uv-sources": False}, service, tmp_path / "venv")
     assert list((tmp_path / "venv").glob("lib/python*/site-packages/uvicorn"))
+
+
+def test_a_validate_tool_pin_wins_over_what_the_syncs_resolve(tmp_path: Path) -> None:
+    # This repository's own case: with uv-sources = false each sync re-resolves plain
+    # `dagger-io` from the index (the newest), while the module needs the engine's
+    # release; validate-tools pins it. Here idna (which httpx brings, unpinned) stands in:
+    # the pin must be what the checks run with, not what the second sync put back.
+    service = copy_of_sample(tmp_path)
+    replay({"uv-sources": False, "validate-tools": ["idna==3.6"]}, service, tmp_path / "venv")
+    shown = subprocess.run(
+        [str(tmp_path / "venv" / "bin" / "python"), "-c", "import idna; print(idna.__version__)"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=30,
+    )
+    assert shown.stdout.strip() == "3.6", shown.stderr

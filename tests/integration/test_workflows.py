@@ -49,6 +49,7 @@ def run(*argv: str) -> subprocess.CompletedProcess[str]:
 def test_the_expected_workflows_exist() -> None:
     assert {str(p.relative_to(REPO_ROOT)) for p in FILES} == {
         ".github/workflows/ci.yml",
+        ".github/workflows/drift.yml",
         ".github/workflows/kind.yml",
         ".github/workflow-templates/ci.yml",
         ".github/workflow-templates/deploy-staging.yml",
@@ -430,3 +431,77 @@ def test_the_kind_job_runs_the_real_cluster_tier_on_a_pinned_node() -> None:
     assert job["permissions"] == {"contents": "read"}
     for needed in ("KIND_KUBECONFIG", "KIND_GOOD_IMAGE", "KIND_BETTER_IMAGE", "KIND_URL"):
         assert needed in runs, f"the tier skips without {needed}"
+
+
+STAGING_HOST_PACKAGES = {"openssh-server", "docker-compose", "busybox-static", "docker-registry"}
+DEPENDABOT = REPO_ROOT / ".github" / "dependabot.yml"
+
+
+def apt_packages(job: dict[str, Any]) -> set[str]:
+    """Every Debian package the job's steps install with apt-get."""
+    found: set[str] = set()
+    for each in job["steps"]:
+        script = str(each.get("run", "")).replace("\\\n", " ")
+        for line in script.splitlines():
+            if "apt-get install" in line:
+                found |= {word for word in line.split() if not word.startswith("-")}
+    return found - {"sudo", "apt-get", "install"}
+
+
+def staging_host_files() -> set[str]:
+    """The test files that need the staging host (they request its fixture)."""
+    return {
+        str(path.relative_to(REPO_ROOT))
+        for path in (REPO_ROOT / "tests" / "integration").glob("test_*.py")
+        if re.search(r"\bstaging_host: StagingHost", path.read_text(encoding="utf-8"))
+    }
+
+
+def test_this_repository_runs_the_staging_host_tier_as_root() -> None:
+    # As the runner user the staging-host tests skip (they start dockerd and sshd).
+    job = jobs(load(WORKFLOW_DIRS[0] / "ci.yml"))["tests"]
+    assert apt_packages(job) >= STAGING_HOST_PACKAGES
+    assert "docker.io" not in apt_packages(job), "the runner's Docker engine is kept"
+    runs = [str(s.get("run", "")) for s in job["steps"]]
+    [tier] = [r for r in runs if "sudo" in r and "pytest" in r]
+    assert runs.index(tier) > runs.index("scripts/test"), "after the install it uses"
+    argv = tier.replace("\\\n", " ").split()
+    assert argv[:3] == ["sudo", "--preserve-env=PATH", ".venv/bin/pytest"]
+    assert "-rs" in argv, "every skip says why"
+    listed = {word for word in argv if word.startswith("tests/")}
+    assert listed == staging_host_files(), "every file that needs the host, and only those"
+
+
+def test_drift_upgrades_the_lock_in_its_own_checkout_and_runs_everything() -> None:
+    workflow = load(WORKFLOW_DIRS[0] / "drift.yml")
+    assert workflow["on"]["schedule"][0]["cron"].split()[2:] == ["*", "*", "1"]  # weekly
+    assert "workflow_dispatch" in workflow["on"]
+    [job] = jobs(workflow).values()
+    assert job["permissions"] == {"contents": "read"}, "nothing is pushed"
+    checkout = job["steps"][0]
+    assert checkout["with"]["persist-credentials"] is False
+    runs = [str(s.get("run", "")) for s in job["steps"]]
+    install = runs.index("scripts/install")
+    [upgrade] = [i for i, r in enumerate(runs) if "scripts/lock --upgrade" in r]
+    assert install < upgrade < runs.index("scripts/test")
+    assert apt_packages(job) >= STAGING_HOST_PACKAGES
+    assert str(dagger_step(job)["with"]["version"]) == DAGGER_VERSION  # the engine tier runs
+
+
+def test_dependabot_config_is_valid_and_clean() -> None:
+    check = run(tool("check-jsonschema"), "--builtin-schema", "vendor.dependabot", str(DEPENDABOT))
+    assert check.returncode == 0, check.stdout + check.stderr
+    linted = run(tool("zizmor"), "--offline", "--no-progress", "--format=plain", str(DEPENDABOT))
+    assert linted.returncode == 0, linted.stdout + linted.stderr
+
+
+def test_dependabot_keeps_every_lockfile_and_pinned_action_moving() -> None:
+    updates = {u["package-ecosystem"]: u for u in load(DEPENDABOT)["updates"]}
+    assert set(updates) == {"uv", "npm", "github-actions"}
+    for ecosystem, lockfile in (("uv", "uv.lock"), ("npm", "package-lock.json")):
+        folder = REPO_ROOT / updates[ecosystem]["directory"].lstrip("/")
+        assert (folder / lockfile).is_file(), f"{ecosystem}: no {lockfile} in {folder}"
+    assert updates["npm"]["directory"] == "/tests/fixtures/mcp-servers/typescript"
+    assert updates["github-actions"]["directory"] == "/"
+    # dagger-io comes from the engine (./sdk), at dagger.json's version, never the index
+    assert {"dependency-name": "dagger-io"} in updates["uv"]["ignore"]

@@ -150,7 +150,9 @@ def test_workers_run_as_services_that_connect_to_a_master_service() -> None:
 
     for index in (1, 2):
         worker = bindings[f"load-worker-{index}"]
-        worker_argv = calls(worker)[-1].args["args"]
+        worker_script = calls(worker)[-1].args["args"]
+        assert worker_script[:2] == ["sh", "-c"]
+        worker_argv = shlex.split(worker_script[2].split(";")[0])
         assert worker_argv[-3:] == [
             "--worker",
             f"--master-host={MASTER_ALIAS}",
@@ -162,6 +164,21 @@ def test_workers_run_as_services_that_connect_to_a_master_service() -> None:
     assert reader.args["args"][:2] == ["sh", "-c"]
     assert f"cat {OUT}/load-test.json" in reader.args["args"][2]
     assert reader.args["expect"] == dagger.ReturnType.ANY.value
+
+
+def test_every_service_the_reader_binds_outlives_the_run() -> None:
+    # Dagger 0.21 cancels an exec as soon as any service bound to it exits, even with
+    # status 0; a Locust worker exits on the master's quit, before the master writes
+    # its result. So each bound service's command ends by sleeping until it is stopped.
+    config = sample_config()
+    run = plan(config, config.load, image=None, url="https://stg.example", workers=2)
+    for binding in find(run, "withServiceBinding"):
+        service = calls(binding.args["service"])[-1]
+        assert service.name == "asService"
+        script = service.args["args"]
+        assert script[:2] == ["sh", "-c"], binding.args["alias"]
+        assert script[2].endswith("; exec sleep infinity"), binding.args["alias"]
+        assert script[2].startswith("python -m main.core.load "), binding.args["alias"]
 
 
 def test_every_distributed_run_is_new_to_the_engine_cache() -> None:

@@ -1,3 +1,5 @@
+from importlib.metadata import version
+
 import anyio
 import dagger
 import pytest
@@ -5,6 +7,7 @@ from dagger import dag
 
 from main._sdk import FunctionError
 from main.core.config import PipelineConfig, validate_config
+from main.core.service import load_service
 from main.core.validate import HADOLINT_REQUIREMENT
 from main.pipeline import Pipeline
 from main.validate import (
@@ -90,7 +93,10 @@ def test_tools_path_and_python_choice_follow_the_configuration() -> None:
     tools = index(
         chain, "withExec", args=["uv", "pip", "install", "--python", f"{VENV}/bin/python", "ruff"]
     )
-    assert install < tools < index(chain, "withDirectory", path=WORKDIR, include=None)
+    # after both syncs: a pinned tool wins over what a sync resolved
+    sources = index(chain, "withDirectory", path=WORKDIR, include=None)
+    project = index(chain, "withExec", args=["uv", "sync", "--extra", "dev", "--inexact"])
+    assert install < sources < project < tools
     path = [c for c in chain if c.name == "withEnvVariable" and c.args["name"] == "PATH"]
     assert path[-1].args["value"].startswith(f"{VENV}/bin:")
     assert path[-1].args["expand"] is True
@@ -238,3 +244,17 @@ async def test_a_passing_check_function_returns_its_output(
 
 def test_plan_names_start_from_the_python_image() -> None:
     assert names(python_environment(TREE, PipelineConfig()))[:2] == ["container", "from"]
+
+
+def test_the_module_checks_itself_with_the_engines_dagger_io() -> None:
+    # uv-sources = false: each sync re-resolves plain `dagger-io` from the index, which
+    # would be the newest release; validate-tools brings back the engine's own, last.
+    text = (REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    config = load_service(text).config
+    assert config.uv_sources is False
+    pin = f"dagger-io=={version('dagger-io')}"  # the release scripts/install installs
+    assert pin in config.validate_tools
+    env = python_environment(TREE, config)
+    execs = [c.args["args"] for c in calls(env) if c.name == "withExec"]
+    assert execs[-1] == ["uv", "pip", "install", "--python", f"{VENV}/bin/python", pin]
+    assert [argv[:2] for argv in execs[:-1]] == [["uv", "sync"], ["uv", "sync"]]

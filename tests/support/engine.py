@@ -9,6 +9,15 @@ from tests.support.constants import REPO_ROOT
 
 DaggerCall = Callable[..., subprocess.CompletedProcess[str]]
 
+# A container for Dagger Shell's ``$(...)``: an app that opens its port (so it starts),
+# never answers, and exits after a few seconds, while a checker bound to it still waits
+# for it to become ready. It says goodbye, so its logs can be looked for.
+LEAVING_APP = (
+    "container | from python:3.12-slim | with-exposed-port 8000 | with-default-args -- "
+    "python -c \"import socket, time; s = socket.create_server(('0.0.0.0', 8000)); "
+    "time.sleep(4); print('app: leaving now', flush=True)\""
+)
+
 
 def git(*args: str) -> str:
     """``git <args>`` in this repository; its trimmed output."""

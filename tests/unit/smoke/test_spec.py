@@ -135,6 +135,9 @@ def test_no_mcp_round_trips() -> None:
         (["http://app", "--call-expect", "42"], "--call-args and --call-expect need --call"),
         (["http://app", "--call", "add", "--call-args", "[1]"], "'arguments' as a table"),
         ([], "the following arguments are required: URL"),
+        # a CR/LF in a path would inject a header; it used to fail only when sent
+        (["http://app", "--health-path", "/x\r\nX: y"], "--health-path must be a URL path"),
+        (["http://app", "--mcp-path", "/m cp"], "--mcp-path must be a URL path without spaces"),
     ],
 )
 def test_bad_arguments_exit_2_with_one_line(

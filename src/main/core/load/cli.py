@@ -125,6 +125,21 @@ def _prepare_outputs(json_out: str | None, csv_prefix: str | None) -> None:
         except OSError as exc:
             msg = f"{option}: cannot create the folder {folder} ({exc.strerror})"
             raise PipelineError(msg) from None
+        _check_writable(option, folder)
+
+
+def _check_writable(option: str, folder: Path) -> None:
+    """Create and remove a file in ``folder``: what writing the output will need.
+
+    A folder that exists may still take no file (``/proc``, read-only, no permission);
+    found after the run, that lost the run's figures to a traceback.
+    """
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".load-probe-"):
+            pass
+    except OSError as exc:
+        msg = f"{option}: cannot write a file in {folder} ({exc.strerror})"
+        raise PipelineError(msg) from None
 
 
 def parse(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, LoadSpec, Thresholds]:

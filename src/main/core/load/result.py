@@ -1,48 +1,48 @@
-"""The figures of a load run, computed from every recorded request, and their JSON.
+"""The figures of a load run and their JSON.
 
-Percentiles are computed here, from the exact response time of every request, by the
-nearest-rank method (the p-th percentile is the smallest time that at least p% of the
-requests took no longer than). Locust's own percentiles are bucketed (rounded to two
-significant digits above 100 ms); its CSV is exported beside this report, but the
-verdict rests on these exact figures. Failed requests count in the latencies, as in
-Locust: a fast 500 is still an answer a client waited for.
+Percentiles follow the nearest-rank method (the p-th percentile is the smallest time
+that at least p% of the requests took no longer than), computed from every request's
+exact response time folded into a fixed-size histogram (``figures``): a reported
+percentile is never below the exact value and at most 1% above it, and memory does
+not grow with the run's length. Locust's own percentiles are coarser (two significant
+digits above 100 ms); its CSV is exported beside this report, but the verdict rests on
+these figures. Failed requests count in the latencies, as in Locust: a fast 500 is
+still an answer a client waited for.
 
 ``to_json`` has a stable core that other checks read::
 
     {"passed": bool, "breaches": [str],
      "requests": {KIND: {"count", "failures", "rps", "p50_ms", "p95_ms", "p99_ms", "max_ms"}}}
 
-with further keys beside it (``total``, ``timeline``, ``errors``, ``notes``, ...).
-Standard library only.
+with further keys beside it (``total``, ``timeline``, ``errors``, ``notes``,
+``in_flight`` and ``after_stop``: requests per kind still waiting when the run stopped,
+and answered after it, neither in the figures). Standard library only.
 """
 
 import json
 import math
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from main.core.errors import PipelineError
+from main.core.load.figures import (
+    ERROR_LENGTH,
+    MAX_POINTS,
+    SLIVER,
+    Latencies,
+    RunFigures,
+    Sample,
+    interval_for,
+)
 from main.core.redact import scrub
 from main.core.text import clip
 
-MAX_POINTS = 60  # the time series is cut into at most this many intervals
+__all__ = ["MAX_POINTS", "KindStats", "LoadResult", "Sample", "interval_for", "summarize"]
+
 MAX_ERRORS = 5  # distinct error lines kept as samples
-ERROR_LENGTH = 200
-SLIVER = 0.05  # share of an interval too small to be a point of its own
 STAT_KEYS = ("count", "failures", "rps", "p50_ms", "p95_ms", "p99_ms", "max_ms")
-
-
-@dataclass(frozen=True, slots=True)
-class Sample:
-    """One finished request: its kind, when it ended (epoch seconds), how long it took."""
-
-    kind: str
-    ended: float
-    ms: float
-    error: str | None = None
 
 
 def percentile(ordered: list[float], p: float) -> float:
@@ -82,6 +82,19 @@ class KindStats:
             p95_ms=percentile(ordered, 95),
             p99_ms=percentile(ordered, 99),
             max_ms=ordered[-1] if ordered else 0.0,
+        )
+
+    @classmethod
+    def of_latencies(cls, latencies: Latencies, seconds: float) -> "KindStats":
+        """The figures of the requests ``latencies`` counted, over a run of ``seconds``."""
+        return cls(
+            count=latencies.count,
+            failures=latencies.failures,
+            rps=latencies.count / seconds if seconds > 0 else 0.0,
+            p50_ms=latencies.percentile(50),
+            p95_ms=latencies.percentile(95),
+            p99_ms=latencies.percentile(99),
+            max_ms=latencies.max_ms,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -148,6 +161,10 @@ class LoadResult:
     # Requests per kind still waiting for an answer when the run stopped (not counted
     # above): a kind that only hangs has no figures, and must not pass for it.
     in_flight: Mapping[str, int] = field(default_factory=dict)
+    # Requests per kind answered after the stop was called (not counted above either):
+    # with ``in_flight`` they account for every request the target saw.
+    after_stop: Mapping[str, int] = field(default_factory=dict)
+    interrupted: str | None = None  # the signal that ended the run early, e.g. "SIGTERM"
 
     @property
     def passed(self) -> bool:
@@ -188,6 +205,8 @@ class LoadResult:
             "errors": list(self.errors),
             "notes": list(self.notes),
             "in_flight": dict(self.in_flight),
+            "after_stop": dict(self.after_stop),
+            "interrupted": self.interrupted,
         }
 
     def to_json(self) -> str:
@@ -228,6 +247,8 @@ class LoadResult:
             breaches=tuple(str(line) for line in data.get("breaches", [])),
             judged=bool(data.get("passed")) or bool(data.get("breaches")),
             in_flight=_waiting(data.get("in_flight", {})),
+            after_stop=_waiting(data.get("after_stop", {})),
+            interrupted=None if data.get("interrupted") is None else str(data["interrupted"]),
         )
 
 
@@ -247,44 +268,63 @@ def _empty_total() -> dict[str, Any]:
     return KindStats().to_dict()
 
 
-def interval_for(seconds: float) -> float:
-    """Whole seconds per point, so that a run of any length has at most ``MAX_POINTS``."""
-    return float(max(1, math.ceil(seconds / MAX_POINTS)))
-
-
-def _timeline(
-    samples: list[Sample], started: float, seconds: float, interval: float
-) -> tuple[TimePoint, ...]:
+def _timeline(figures: RunFigures, seconds: float) -> tuple[TimePoint, ...]:
     # A run overshoots its duration by a few milliseconds: that sliver joins the last point.
+    interval = figures.interval
     buckets = max(1, math.ceil(seconds / interval - SLIVER))
-    times: list[list[float]] = [[] for _ in range(buckets)]
-    failures = [0] * buckets
-    for sample in samples:
-        index = min(buckets - 1, max(0, int((sample.ended - started) / interval)))
-        times[index].append(sample.ms)
-        failures[index] += sample.error is not None
-    points = []
-    for index in range(buckets):
+    points = [Latencies() for _ in range(buckets)]
+    for index, latencies in figures.points.items():
+        points[min(index, buckets - 1)].merge(latencies)
+    timeline = []
+    for index, latencies in enumerate(points):
         start = index * interval
         width = seconds - start if index == buckets - 1 else interval
-        ordered = sorted(times[index])
-        points.append(
-            TimePoint(start, len(ordered) / width, percentile(ordered, 95), failures[index])
-        )
-    return tuple(points)
+        rps = latencies.count / width if width > 0 else 0.0
+        timeline.append(TimePoint(start, rps, latencies.percentile(95), latencies.failures))
+    return tuple(timeline)
 
 
-def _failures(samples: list[Sample]) -> int:
-    return sum(1 for sample in samples if sample.error is not None)
+def _error_lines(figures: RunFigures) -> tuple[str, ...]:
+    common = figures.errors.most_common(MAX_ERRORS)
+    return tuple(f"{kind}: {error} ({count} times)" for (kind, error), count in common)
 
 
-def _error_lines(samples: list[Sample]) -> tuple[str, ...]:
-    seen = Counter(
-        (sample.kind, clip(sample.error, ERROR_LENGTH)) for sample in samples if sample.error
+def report(  # noqa: PLR0913 - what a run knows about itself, said once
+    figures: RunFigures,
+    *,
+    target: str,
+    users: int,
+    ended: float,
+    kinds: Iterable[str] = (),
+    notes: Iterable[str] = (),
+    workers: int = 0,
+    in_flight: Mapping[str, int] | None = None,
+    interrupted: str | None = None,
+) -> LoadResult:
+    """The result of a run whose samples ``figures`` folded; ``kinds`` listed even if unused.
+
+    The target and the notes are scrubbed like the error lines: a note quotes what the
+    server listed, and a URL may carry user-info; the JSON is exported as it is.
+    """
+    figures.settle(ended)
+    seconds = max(ended - figures.started, 1e-9)
+    counted = {kind: figures.kinds.get(kind, Latencies()) for kind in kinds}
+    counted.update(figures.kinds)
+    return LoadResult(
+        target=scrub(target),
+        users=users,
+        duration_s=seconds,
+        requests={kind: KindStats.of_latencies(lat, seconds) for kind, lat in counted.items()},
+        total=KindStats.of_latencies(figures.total, seconds),
+        interval_s=figures.interval,
+        timeline=_timeline(figures, seconds),
+        errors=_error_lines(figures),
+        notes=tuple(dict.fromkeys(clip(note, ERROR_LENGTH) for note in notes)),
+        workers=workers,
+        in_flight=_waiting(in_flight or {}),
+        after_stop=figures.late(),
+        interrupted=interrupted,
     )
-    return tuple(
-        f"{kind}: {error} ({count} times)" for (kind, error), count in seen.most_common(10)
-    )[:MAX_ERRORS]
 
 
 def summarize(  # noqa: PLR0913 - what a run knows about itself, said once
@@ -299,33 +339,21 @@ def summarize(  # noqa: PLR0913 - what a run knows about itself, said once
     workers: int = 0,
     in_flight: Mapping[str, int] | None = None,
 ) -> LoadResult:
-    """The figures of a run from its samples; ``kinds`` are listed even without a request.
+    """The figures of a run from a list of its samples (see :func:`report`).
 
     Samples that ended outside ``[started, ended]`` (a straggler after a hard stop) are
     not counted, so that the throughput is requests per second of the stated duration.
-    The target and the notes are scrubbed like the error lines: a note quotes what the
-    server listed, and a URL may carry user-info; the JSON is exported as it is.
     """
-    seconds = max(ended - started, 1e-9)
-    kept = [sample for sample in samples if started <= sample.ended <= ended]
-    by_kind: dict[str, list[Sample]] = {kind: [] for kind in kinds}
-    for sample in kept:
-        by_kind.setdefault(sample.kind, []).append(sample)
-    requests = {
-        kind: KindStats.of((s.ms for s in group), _failures(group), seconds)
-        for kind, group in by_kind.items()
-    }
-    interval = interval_for(seconds)
-    return LoadResult(
-        target=scrub(target),
+    figures = RunFigures(started, ended - started)
+    figures.hold_after(ended)
+    figures.add_all(samples)
+    return report(
+        figures,
+        target=target,
         users=users,
-        duration_s=seconds,
-        requests=requests,
-        total=KindStats.of((s.ms for s in kept), _failures(kept), seconds),
-        interval_s=interval,
-        timeline=_timeline(kept, started, seconds, interval),
-        errors=_error_lines(kept),
-        notes=tuple(dict.fromkeys(clip(note, ERROR_LENGTH) for note in notes)),
+        ended=ended,
+        kinds=kinds,
+        notes=notes,
         workers=workers,
-        in_flight=_waiting(in_flight or {}),
+        in_flight=in_flight,
     )

@@ -20,6 +20,7 @@ to the users' greenlets, and greenlets are started through the runner's own pool
 """
 
 import csv
+import signal
 import subprocess
 import sys
 import time
@@ -29,13 +30,16 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
+import gevent  # type: ignore[import-untyped] # Locust's own dependency, without stubs
+from gevent.event import Event  # type: ignore[import-untyped]
 from locust.env import Environment
 from locust.exception import RPCError
 from locust.runners import MasterRunner, Runner, WorkerRunner
 from locust.stats import PERCENTILES_TO_REPORT, StatsCSVFileWriter
 
 from main.core.errors import PipelineError
-from main.core.load.result import LoadResult, Sample, summarize
+from main.core.load.figures import RunFigures, Sample
+from main.core.load.result import LoadResult, report
 from main.core.load.spec import HEALTH, MCP_KINDS, LoadSpec, path_kind
 from main.core.load.user import McpUser
 
@@ -45,18 +49,35 @@ CONNECT_TIMEOUT = 60.0  # seconds the master waits for its workers to connect
 STOP_MESSAGE = "pipeline_stop"
 FINAL_MESSAGE = "pipeline_final"
 REPORT_KEY = "pipeline_samples"
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 class Recorder:
-    """Every request's sample and the users' notes; what a worker still has to send."""
+    """The run's figures as requests finish; the users' notes; what a worker must send.
+
+    A local run or a master folds every sample into :class:`RunFigures` at once (memory
+    flat in the run's length); a worker only buffers the samples since its last report.
+    """
 
     def __init__(self) -> None:
-        """Start empty."""
-        self.samples: list[Sample] = []
+        """Start empty; :meth:`start` begins the figures (a worker never does)."""
+        self.figures: RunFigures | None = None
+        self.pending: list[Sample] = []  # a worker's samples not yet sent to its master
         self.notes: dict[str, None] = {}
         self.waiting: Counter[str] = Counter()  # requests sent and not yet answered, by kind
-        self._sent = 0
         self._sent_notes = 0
+
+    def start(self, started: float, planned_seconds: float) -> None:
+        """The run starts now: samples go into its figures from here on."""
+        self.figures = RunFigures(started, planned_seconds)
+        self.figures.add_all(self.pending)
+        self.pending = []
+
+    def _add(self, sample: Sample) -> None:
+        if self.figures is None:
+            self.pending.append(sample)
+        else:
+            self.figures.add(sample)
 
     def on_request(
         self,
@@ -66,9 +87,9 @@ class Recorder:
         exception: BaseException | None = None,
         **_: Any,  # noqa: ANN401 - the event's other keywords
     ) -> None:
-        """Locust's ``request`` event: keep the sample."""
+        """Locust's ``request`` event: count the sample."""
         error = None if exception is None else str(exception)
-        self.samples.append(Sample(name, time.time(), float(response_time), error))
+        self._add(Sample(name, time.time(), float(response_time), error))
 
     def note(self, text: str) -> None:
         """Keep a remark once."""
@@ -87,9 +108,9 @@ class Recorder:
 
         The ``final`` drain, after the stop, also says what was still waiting then.
         """
-        fresh = self.samples[self._sent :]
+        fresh, self.pending = self.pending, []
         notes = list(self.notes)[self._sent_notes :]
-        self._sent, self._sent_notes = len(self.samples), len(self.notes)
+        self._sent_notes = len(self.notes)
         drained: dict[str, Any] = {
             "samples": [[s.kind, s.ended, s.ms, s.error] for s in fresh],
             "notes": notes,
@@ -105,7 +126,7 @@ class Recorder:
         for row in data.get("samples", []):
             with suppress(TypeError, ValueError):
                 kind, ended, ms, error = row
-                self.samples.append(
+                self._add(
                     Sample(
                         str(kind), float(ended), float(ms), None if error is None else str(error)
                     )
@@ -167,45 +188,106 @@ def _stop(runner: Runner) -> None:
     runner.greenlet.spawn(runner.quit).join(timeout=STOP_LIMIT)
 
 
-def _result(
-    spec: LoadSpec, recorder: Recorder, started: float, ended: float, workers: int
+class Interrupt:
+    """SIGTERM or SIGINT: the run ends early, as at its planned end, with its figures.
+
+    Every process it started is stopped and the figures of what ran are reported. The
+    signal is handled by gevent's loop, so it never lands as an exception in the middle
+    of Locust, and nothing started is left behind (the workers used to load the target
+    for another minute after their master was killed).
+    """
+
+    def __init__(self) -> None:
+        """Not interrupted yet."""
+        self.event = Event()
+        self.signal: str | None = None
+
+    def _on(self, signum: int) -> None:
+        if self.signal is None:
+            self.signal = signal.Signals(signum).name
+        self.event.set()
+
+    @contextmanager
+    def installed(self) -> Iterator["Interrupt"]:
+        """Handle SIGTERM and SIGINT while the block runs."""
+        handlers = [gevent.signal_handler(sig, self._on, sig) for sig in STOP_SIGNALS]
+        try:
+            yield self
+        finally:
+            for handler in handlers:
+                handler.cancel()
+
+    def sleep(self, seconds: float) -> None:
+        """Wait ``seconds``, or less when a signal comes."""
+        self.event.wait(seconds)
+
+    @property
+    def stopped(self) -> bool:
+        """Whether a signal came."""
+        return bool(self.event.is_set())
+
+
+def _result(  # noqa: PLR0913 - the run, what recorded it and how it ended
+    spec: LoadSpec,
+    *,
+    recorder: Recorder,
+    started: float,
+    ended: float,
+    workers: int,
+    interrupt: Interrupt,
 ) -> LoadResult:
     ramp = spec.ramp_up_note()
-    if ramp is not None:
+    if ramp is not None and not interrupt.stopped:
         recorder.note(ramp)
-    return summarize(
-        recorder.samples,
+    if recorder.figures is None:
+        recorder.start(started, spec.duration_seconds)
+    figures = recorder.figures
+    assert figures is not None  # noqa: S101 - started just above
+    return report(
+        figures,
         target=spec.url,
         users=spec.users,
-        started=started,
         ended=ended,
         kinds=kinds(spec),
         notes=recorder.notes,
         workers=workers,
         in_flight=recorder.waiting,
+        interrupted=interrupt.signal,
     )
 
 
 def run_local(spec: LoadSpec, *, csv_prefix: str | None = None) -> LoadResult:
-    """Run every user in this process for the spec's duration; the (unjudged) result."""
+    """Run every user in this process for the spec's duration; the (unjudged) result.
+
+    SIGTERM or SIGINT end it early with the figures of what ran.
+    """
     recorder = Recorder()
     environment = _environment(spec, recorder)
     runner = environment.create_local_runner()
-    with _csv(environment, runner, csv_prefix):
+    with Interrupt().installed() as interrupt, _csv(environment, runner, csv_prefix):
         started = time.time()
+        recorder.start(started, spec.duration_seconds)
         runner.start(spec.users, spawn_rate=spec.spawn_rate)
-        time.sleep(spec.duration_seconds)
+        interrupt.sleep(spec.duration_seconds)
         ended = time.time()
+        _hold_after(recorder, ended)
         _stop(runner)
-    return _result(spec, recorder, started, ended, 0)
+    return _result(
+        spec, recorder=recorder, started=started, ended=ended, workers=0, interrupt=interrupt
+    )
 
 
-def _wait_for(condition: Callable[[], bool], seconds: float) -> bool:
+def _hold_after(recorder: Recorder, moment: float) -> None:
+    if recorder.figures is not None:
+        recorder.figures.hold_after(moment)
+
+
+def _wait_for(condition: Callable[[], bool], seconds: float, interrupt: Interrupt) -> bool:
     limit = time.monotonic() + seconds
     while not condition():
-        if time.monotonic() >= limit:
+        if time.monotonic() >= limit or interrupt.stopped:
             return False
-        time.sleep(0.05)
+        interrupt.sleep(0.05)
     return True
 
 
@@ -222,9 +304,12 @@ def run_master(  # noqa: PLR0913 - the run, its workers and where they connect
     """Drive ``workers`` remote workers for the duration; the result from all their samples.
 
     ``on_bound`` is called with the port once the master listens (port 0 picks one).
+    SIGTERM or SIGINT end the run early: the workers are stopped and their last samples
+    collected as at the planned end.
 
     Raises:
-        PipelineError: the port is taken, or the workers did not all connect in time.
+        PipelineError: the port is taken, the workers did not all connect in time, or a
+            signal came before they did.
     """
     recorder = Recorder()
     environment = _environment(spec, recorder)
@@ -244,36 +329,50 @@ def run_master(  # noqa: PLR0913 - the run, its workers and where they connect
     environment.events.worker_report.add_listener(  # type: ignore[no-untyped-call]
         lambda client_id, data, **_: recorder.absorb(data.get(REPORT_KEY))  # noqa: ARG005
     )
-    try:
-        if on_bound is not None:
-            on_bound(runner.server.port)
-        if not _wait_for(lambda: len(runner.clients.ready) >= workers, connect_timeout):
-            msg = (
-                f"only {len(runner.clients.ready)} of {workers} load workers connected "
-                f"within {connect_timeout:g} s"
-            )
-            raise PipelineError(msg)
-        with _csv(environment, runner, csv_prefix):
-            started = time.time()
-            runner.start(spec.users, spawn_rate=spec.spawn_rate)
-            time.sleep(spec.duration_seconds)
-            ended = time.time()
-            expected = {client.id for client in runner.clients.all}
-            runner.send_message(STOP_MESSAGE)
-            _wait_for(lambda: expected <= finals.keys(), FINAL_WAIT)
-            missing = len(expected - finals.keys())
-            if missing:
-                recorder.note(f"{missing} worker(s) sent no final samples: figures may be short")
-            elif finals:
-                # The workers' users ran until the stop reached them: the run ends when the
-                # last one stopped, so that every request they finished is counted.
-                ended = max(ended, *finals.values())
-            _stop(runner)  # Locust's final statistics arrive here, before the CSV is closed
-            stopped = True
-    finally:
-        if not stopped:
-            _stop(runner)
-    return _result(spec, recorder, started, ended, workers)
+    with Interrupt().installed() as interrupt:
+        try:
+            if on_bound is not None:
+                on_bound(runner.server.port)
+            ready = lambda: len(runner.clients.ready) >= workers  # noqa: E731
+            if not _wait_for(ready, connect_timeout, interrupt):
+                msg = f"only {len(runner.clients.ready)} of {workers} load workers connected " + (
+                    f"when {interrupt.signal} stopped the run"
+                    if interrupt.stopped
+                    else f"within {connect_timeout:g} s"
+                )
+                raise PipelineError(msg)
+            with _csv(environment, runner, csv_prefix):
+                started = time.time()
+                recorder.start(started, spec.duration_seconds)
+                runner.start(spec.users, spawn_rate=spec.spawn_rate)
+                interrupt.sleep(spec.duration_seconds)
+                ended = time.time()
+                _hold_after(recorder, ended)
+                expected = {client.id for client in runner.clients.all}
+                runner.send_message(STOP_MESSAGE)
+                _wait_for(lambda: expected <= finals.keys(), FINAL_WAIT, Interrupt())
+                missing = len(expected - finals.keys())
+                if missing:
+                    recorder.note(
+                        f"{missing} worker(s) sent no final samples: figures may be short"
+                    )
+                elif finals:
+                    # The workers' users ran until the stop reached them: the run ends when
+                    # the last one stopped, so that every request they finished is counted.
+                    ended = max(ended, *finals.values())
+                _stop(runner)  # Locust's final statistics arrive here, before the CSV closes
+                stopped = True
+        finally:
+            if not stopped:
+                _stop(runner)
+    return _result(
+        spec,
+        recorder=recorder,
+        started=started,
+        ended=ended,
+        workers=workers,
+        interrupt=interrupt,
+    )
 
 
 def run_worker(spec: LoadSpec, *, master_host: str, master_port: int) -> None:
@@ -299,7 +398,9 @@ def run_with_local_workers(
     """A master here and ``workers`` worker processes on this machine (one core each).
 
     ``argv`` is the spec as command-line arguments; each worker gets it with
-    ``--worker`` and the master's port. Every worker is stopped by its own handle.
+    ``--worker`` and the master's port. Every worker is stopped by its own handle. They
+    run in a session of their own, so a Ctrl-C in a terminal reaches the master alone,
+    which stops them and still collects their samples.
     """
     processes: list[subprocess.Popen[bytes]] = []
 
@@ -308,7 +409,12 @@ def run_with_local_workers(
             command = [sys.executable, "-m", "main.core.load", *argv, "--worker"]
             command += ["--master-host=127.0.0.1", f"--master-port={port}"]
             processes.append(
-                subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603 - our own module, our own arguments
+                subprocess.Popen(  # noqa: S603 - our own module, our own arguments
+                    command,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    start_new_session=True,
+                )
             )
 
     try:

@@ -12,6 +12,7 @@ endpoint answering 404 beside a healthy health check). Standard library only.
 
 import math
 from dataclasses import dataclass
+from decimal import Decimal
 
 from main.core.errors import PipelineError
 from main.core.load.result import LoadResult
@@ -42,7 +43,7 @@ class Thresholds:
             raise PipelineError(msg)
 
 
-MOST_DECIMALS = 6
+MOST_DECIMALS = 15  # beyond this a float has no more digits to show
 
 
 def _fixed(value: float, decimals: int) -> str:
@@ -61,17 +62,35 @@ def number(value: float) -> str:
     return _fixed(value, 1)
 
 
-def apart(measured: float, limit: float) -> tuple[str, str]:
-    """A measured figure and its limit, with as few decimals as tell them apart.
+def given(limit: float, scale: int = 1) -> str:
+    """A limit as it was written (its shortest exact form), times ``scale``, no exponent.
+
+    Limits are the user's own numbers: ``--p95-ms 0.001`` reads ``limit 0.001 ms`` and
+    ``--max-error-rate 0.07`` ``limit 7%``, never a rounded ``0`` or ``7.000000000000001``.
+    """
+    text = format(Decimal(repr(float(limit))) * scale, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def apart(measured: float, limit: float, scale: int = 1) -> tuple[str, str]:
+    """A measured figure and its limit (as given), the figure with as few decimals as it needs.
 
     One decimal usually does; a p95 of 100.04 against a limit of 100.01 would read
-    ``100 ms > limit 100 ms`` with one, so it gets two.
+    ``100 ms > limit 100.01 ms`` with one (the wrong side of the limit), so it gets two.
+    The figure is never shown equal to the limit, nor on its other side, while some
+    number of decimals tells them apart.
     """
+    limit_text = given(limit, scale)
+    exact = Decimal(limit_text)
+    value = measured * scale
+    above = value > float(exact)
+    shown = _fixed(value, 1)
     for decimals in range(1, MOST_DECIMALS + 1):
-        pair = _fixed(measured, decimals), _fixed(limit, decimals)
-        if pair[0] != pair[1]:
-            return pair
-    return pair
+        shown = _fixed(value, decimals)
+        figure = Decimal(shown)
+        if figure != exact and (figure > exact) == above:
+            break
+    return shown, limit_text
 
 
 def percent(share: float) -> str:
@@ -94,7 +113,7 @@ def evaluate(result: LoadResult, thresholds: Thresholds) -> list[str]:
                 breaches.append(f"{kind} {name} {shown} ms > limit {most} ms")
         rate = thresholds.max_error_rate
         if rate is not None and stats.error_rate > rate:
-            shown, most = apart(stats.error_rate * 100, rate * 100)
+            shown, most = apart(stats.error_rate, rate, scale=100)
             breaches.append(
                 f"{kind} error rate {shown}% ({stats.failures} of {stats.count}) > limit {most}%"
             )
@@ -140,6 +159,16 @@ def _example(result: LoadResult, kind: str) -> str:
     return ""
 
 
+def interrupted(result: LoadResult) -> list[str]:
+    """A run a signal ended early measured less than was asked: it cannot pass."""
+    if result.interrupted is None:
+        return []
+    seconds = number(result.duration_s)
+    return [f"run interrupted by {result.interrupted} after {seconds} s: the figures cover it only"]
+
+
 def judge(result: LoadResult, thresholds: Thresholds) -> LoadResult:
-    """The result with its verdict: a failing target first, then every broken limit."""
-    return result.with_breaches([*target_failures(result), *evaluate(result, thresholds)])
+    """The result with its verdict: an interruption, a failing target, every broken limit."""
+    return result.with_breaches(
+        [*interrupted(result), *target_failures(result), *evaluate(result, thresholds)]
+    )

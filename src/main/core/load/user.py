@@ -5,7 +5,9 @@ Each user opens a session with the project's one MCP client (``core/smoke/mcp``)
 ``mcp.initialize``. Then, round after round, it either GETs a plain path (``health``
 and each extra path, each with the health weight) or makes an MCP round with the MCP
 weight: ``tools/list`` and, when a tool is known, ``tools/call``. A session the server
-forgot (HTTP 404, a dropped connection) is opened again on the next MCP round.
+forgot (HTTP 404, a dropped connection) is opened again on the next MCP round. A
+handshake that fails is followed by a pause (``backoff``: 50 ms doubling to 1 s), and
+redirects are followed, as every MCP client does.
 
 Every request fires Locust's ``request`` event with its kind as the name, its time and
 its exception, so Locust's statistics and CSV see it and the runner records the exact
@@ -26,6 +28,7 @@ from typing import Any, ClassVar, Protocol
 import httpx
 from locust import User, constant, task
 
+from main.core.load.backoff import Backoff
 from main.core.load.spec import (
     MCP_INITIALIZE,
     MCP_KINDS,
@@ -85,7 +88,10 @@ class McpUser(User):
         # The runner's stop ends the run on time; this only bounds each read, and is
         # generous so that a worker whose users started late never times out on its own.
         self.deadline = Deadline(spec.duration_seconds + REQUEST_CAP)
-        self.client = httpx.Client(base_url=spec.base_url, follow_redirects=False)
+        # Redirects are followed as by every MCP client and by the smoke test: FastMCP
+        # answers ``/mcp`` with a 307 to ``/mcp/``, the SDK's mounts the same.
+        self.client = httpx.Client(base_url=spec.base_url, follow_redirects=True)
+        self.backoff = Backoff()
         self.session: McpSession | None = None
         self.tool = spec.tool
         self.tool_known = spec.tool is not None
@@ -161,6 +167,12 @@ class McpUser(User):
 
         ok, _ = self._timed(MCP_INITIALIZE, handshake)
         self.session = session if ok else None
+        if ok:
+            self.backoff.succeeded()
+        else:
+            # A failing handshake answers fast: without a pause a broken endpoint would
+            # be hit hundreds of times a second. The stop ends this sleep like a request.
+            time.sleep(self.backoff.failed())
 
     def _forget_session_after(self, exc: Exception) -> None:
         if isinstance(exc, httpx.TransportError) or (

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from main.core.smoke.hints import with_health_hint, with_host_hint
 from main.core.smoke.mcp import McpError, McpSession
 from main.core.smoke.result import CheckResult, SmokeReport, excerpt, failed, passed, skipped
 from main.core.smoke.spec import HttpCheck, SmokeSpec, ToolCall
@@ -123,7 +124,7 @@ def check_health(client: httpx.Client, spec: SmokeSpec, deadline: Deadline) -> C
         return failed(
             "health",
             ms,
-            f"expected HTTP 200 from {path}, got {answer.status}",
+            with_host_hint(f"expected HTTP 200 from {path}, got {answer.status}", answer.status),
             http_status=answer.status,
             body=answer.text,
         )
@@ -132,7 +133,8 @@ def check_health(client: httpx.Client, spec: SmokeSpec, deadline: Deadline) -> C
 
 def _mcp_failure(name: str, ms: float, exc: "_Failure") -> CheckResult:
     if isinstance(exc, McpError):
-        return failed(name, ms, str(exc), http_status=exc.status, body=exc.body)
+        error = with_host_hint(str(exc), exc.status)
+        return failed(name, ms, error, http_status=exc.status, body=exc.body)
     return failed(name, ms, describe(exc))
 
 
@@ -389,7 +391,7 @@ def run_smoke(spec: SmokeSpec) -> SmokeReport:
                     checks.append(check_http(client, spec, check, deadline))
     return SmokeReport(
         target=spec.base_url,
-        checks=tuple(checks),
+        checks=tuple(with_health_hint(checks, spec.health_path)),
         startup_seconds=startup,
         duration_seconds=deadline.elapsed(),
         timeout_seconds=spec.timeout,

@@ -12,9 +12,11 @@ from typing import Any, Literal, cast
 
 from main.core.errors import PipelineError
 from main.core.redact import scrub, scrub_values
+from main.core.text import clip
 
 Outcome = Literal["passed", "failed", "skipped"]
 EXCERPT_LIMIT = 500
+SUMMARY_LIMIT = 1000  # a verdict line: room for an error and its hint, not for a body
 
 
 def excerpt(text: str, limit: int = EXCERPT_LIMIT) -> str:
@@ -132,7 +134,14 @@ class SmokeReport:
         return [check.name for check in self.checks if check.failed]
 
     def summary(self) -> str:
-        """One line: PASSED with the timing, or FAILED naming the checks and first error."""
+        """One line: PASSED with the timing, or FAILED naming the checks and first error.
+
+        It goes through the one text rule (scrubbed, one line, cut) like every string
+        for people: it is the line CI logs keep, and an error may quote a URL's password.
+        """
+        return clip(self._verdict(), SUMMARY_LIMIT)
+
+    def _verdict(self) -> str:
         if self.passed:
             startup = (
                 ""

@@ -126,9 +126,14 @@ def check_url(url: str) -> None:
 
 
 def check_path(option: str, path: str) -> None:
-    """Paths are joined to the URL, so they must start with '/'."""
+    """Paths are joined to the URL: they start with '/' and hold nothing that ends a line."""
     if not path.startswith("/"):
         msg = f"{option} must start with '/', got {path!r}"
+        raise PipelineError(msg)
+    if any(ord(char) <= 0x20 or ord(char) == 0x7F for char in path):  # noqa: PLR2004 - space, DEL
+        # A CR/LF would end the request line early (header injection); httpx refuses
+        # such a URL only when the request goes out, so the whole run failed instead.
+        msg = f"{option} must be a URL path without spaces or control characters, got {path!r}"
         raise PipelineError(msg)
 
 

@@ -57,3 +57,18 @@ def test_arguments_say_what_a_caller_must_give() -> None:
     assert rows["`--source`"][2] == "the caller's context directory `/` (ignoring `**/.venv`)"
     assert "Second paragraph with `code`." in page
     assert "returns `RunReport!` · never cached · a check: `dagger check` runs it" in page
+
+
+def test_the_readme_table_lists_every_function_and_links_its_reference(
+    module_def: ModuleDef,
+) -> None:
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    listed = {row[0] for row in table_rows(readme, "## Functions")}
+    expected = {
+        f"[`{cli_name(fn)}`](docs/functions.md#{function_anchor('Pipeline', fn)})"
+        for fn in module_def.objects["Pipeline"].functions
+    } | {
+        f"[`registry {cli_name(fn)}`](docs/functions.md#{function_anchor('Registry', fn)})"
+        for fn in module_def.objects["Registry"].functions
+    }
+    assert listed == expected

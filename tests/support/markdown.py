@@ -9,12 +9,14 @@ a code span is a link.
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _CODE_SPAN = re.compile(r"(`+)(?:.+?)\1")
 # [text](target "title") and ![alt](target); the text may hold one level of brackets.
 _LINK = re.compile(r"!?\[(?:[^\[\]]|\[[^\[\]]*\])*\]\(\s*<?([^)\s>]*)>?(?:\s+\"[^\"]*\")?\s*\)")
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 _HTML_ANCHOR = re.compile(r"<a\s+(?:name|id)=\"([^\"]+)\"")
 
 
@@ -93,3 +95,26 @@ def table_rows(page: str, heading: str) -> list[list[str]]:
             cells = re.split(r"(?<!\\)\|", line.strip())[1:-1]
             found.append([c.strip() for c in cells])
     return [row for row in found[1:] if not all(set(c) <= set("-:") for c in row)]
+
+
+def broken_links(page: Path, root: Path) -> list[str]:
+    """Each link of ``page`` to a missing file or heading under ``root``, one line each.
+
+    Links with a scheme (``https:``, ``mailto:``) are left alone: no network here.
+    """
+    text = page.read_text(encoding="utf-8")
+    name = page.relative_to(root).as_posix()
+    found = []
+    for link in links(text):
+        if _SCHEME.match(link.target):
+            continue
+        path, _, anchor = link.target.partition("#")
+        target = (page.parent / path).resolve() if path else page
+        where = f"{name}:{link.line}: {link.target}"
+        if not target.is_relative_to(root.resolve()):
+            found.append(f"{where}: outside the repository")
+        elif not target.exists():
+            found.append(f"{where}: no such file")
+        elif anchor and (target.is_dir() or anchor not in anchors(target.read_text("utf-8"))):
+            found.append(f"{where}: no such heading in {target.relative_to(root.resolve())}")
+    return found

@@ -49,6 +49,7 @@ def run(*argv: str) -> subprocess.CompletedProcess[str]:
 def test_the_expected_workflows_exist() -> None:
     assert {str(p.relative_to(REPO_ROOT)) for p in FILES} == {
         ".github/workflows/ci.yml",
+        ".github/workflows/release.yml",
         ".github/workflow-templates/ci.yml",
         ".github/workflow-templates/deploy-staging.yml",
         ".github/workflow-templates/deploy-host.yml",

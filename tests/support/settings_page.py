@@ -58,7 +58,7 @@ def render_settings(
         lines += ["| key | type | default | meaning |", "|---|---|---|---|"]
         for name, info in table.model_fields.items():
             sub = _sub_table(info.annotation)
-            kind = _link(header, name, sub) if sub else _type(info.annotation)
+            kind = _link(header, name, info.annotation) if sub else _type(info.annotation)
             row = [f"`{kebab(name)}`", kind, _default(info), _meaning(info)]
             lines.append("| " + " | ".join(cell(text) for text in row) + " |")
     return "\n".join(lines) + "\n"
@@ -69,12 +69,14 @@ def rows(page: str, header: str) -> list[list[str]]:
     return table_rows(page, f"## `{header}`")
 
 
-def _tables(model: type[SettingsTable], prefix: str) -> Iterator[tuple[str, type[SettingsTable]]]:
-    yield f"[{prefix}]", model
+def _tables(
+    model: type[SettingsTable], prefix: str, *, array: bool = False
+) -> Iterator[tuple[str, type[SettingsTable]]]:
+    yield (f"[[{prefix}]]" if array else f"[{prefix}]"), model
     for name, info in model.model_fields.items():
         sub = _sub_table(info.annotation)
         if sub is not None:
-            yield from _tables(sub, f"{prefix}.{kebab(name)}")
+            yield from _tables(sub, f"{prefix}.{kebab(name)}", array=_is_array(info.annotation))
 
 
 def _members(annotation: Any) -> tuple[Any, ...]:  # noqa: ANN401 - any annotation
@@ -83,17 +85,24 @@ def _members(annotation: Any) -> tuple[Any, ...]:  # noqa: ANN401 - any annotati
     return (annotation,)
 
 
+def _is_array(annotation: Any) -> bool:  # noqa: ANN401 - any annotation
+    return any(get_origin(member) is list for member in _members(annotation))
+
+
 def _sub_table(annotation: Any) -> type[SettingsTable] | None:  # noqa: ANN401 - any annotation
+    """The settings table a field holds: itself, optional, or as an array of tables."""
     for member in _members(annotation):
-        if isinstance(member, type) and issubclass(member, SettingsTable):
-            return member
+        inner = get_args(member)[0] if get_origin(member) is list else member
+        if isinstance(inner, type) and issubclass(inner, SettingsTable):
+            return inner
     return None
 
 
-def _link(header: str, name: str, sub: type[SettingsTable]) -> str:
-    del sub
-    inner = f"{header[:-1]}.{kebab(name)}]"
-    return f"table: [`{inner}`](#{slug(f'`{inner}`')})"
+def _link(header: str, name: str, annotation: Any) -> str:  # noqa: ANN401 - any annotation
+    inner = f"{header.strip('[]')}.{kebab(name)}"
+    if _is_array(annotation):
+        return f"array of tables: [`[[{inner}]]`](#{slug(f'`[[{inner}]]`')})"
+    return f"table: [`[{inner}]`](#{slug(f'`[{inner}]`')})"
 
 
 _NAMES = {str: "string", int: "integer", float: "number", bool: "boolean"}

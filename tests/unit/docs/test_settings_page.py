@@ -46,17 +46,23 @@ class Outer(SettingsTable):
     tags: list[str] = Field(default_factory=lambda: ["a"], description="Some tags.")
     inner: Inner | None = Field(default=None, description="[tool.x.inner]: optional.")
     old: int = Field(default=1, description="An old key.", deprecated="use inner.retries")
+    checks: list[Inner] = Field(default_factory=list, description="Checks, each a table.")
 
 
 def test_a_new_sub_table_is_found_and_rendered_without_touching_the_generator() -> None:
     page = render_settings(Outer, "tool.x")
-    assert table_names(Outer, "tool.x") == ["[tool.x]", "[tool.x.inner]"]
+    assert table_names(Outer, "tool.x") == ["[tool.x]", "[tool.x.inner]", "[[tool.x.checks]]"]
     outer = {row[0]: row for row in rows(page, "[tool.x]")}
     assert outer["`mode`"][1:3] == ['`"fail"` or `"warn"`', '`"fail"`']
     assert outer["`wait`"][1:3] == ["number", "`30`"]
     assert outer["`tags`"][1:3] == ["array of strings", '`["a"]`']
     assert outer["`inner`"][1] == "table: [`[tool.x.inner]`](#toolxinner)"
     assert "deprecated: use inner.retries" in outer["`old`"][3]
+    assert outer["`checks`"][1:3] == [
+        "array of tables: [`[[tool.x.checks]]`](#toolxchecks)",
+        "`[]`",
+    ]
+    assert [row[0] for row in rows(page, "[[tool.x.checks]]")] == ["`retries`", "`where`"]
     inner = {row[0]: row for row in rows(page, "[tool.x.inner]")}
     assert inner["`retries`"][1:] == ["integer", "`3`", "How often to try again. (at least 0)"]
     assert inner["`where`"][2] == "**required**"

@@ -42,7 +42,7 @@ def test_arguments_say_what_a_caller_must_give() -> None:
         check=True,
         args=[
             ArgDef("ssh_key", "The key | as a secret", None, None, "Secret!", None),
-            ArgDef("ref", "Branch", None, None, "String!", '"develop"'),
+            ArgDef("ref", "Branch: '<name>' or `<sha>`", None, None, "String!", '"develop"'),
             ArgDef("image", "Tag", None, None, "String", "null"),
             ArgDef("source", "Checkout", "/", ["**/.venv"], "Directory!", None),
         ],
@@ -52,7 +52,7 @@ def test_arguments_say_what_a_caller_must_give() -> None:
     page = render_functions(ModuleDef(description="A module.", objects={"Pipeline": obj}))
     rows = {r[0]: r for r in table_rows(page, "### `deploy-staging`")}
     assert rows["`--ssh-key`"][1:] == ["`Secret!`", "**required**", "The key \\| as a secret"]
-    assert rows["`--ref`"][2] == '`"develop"`'
+    assert rows["`--ref`"][2:] == ['`"develop"`', "Branch: '&lt;name&gt;' or `<sha>`"]
     assert rows["`--image`"][2] == "unset"
     assert rows["`--source`"][2] == "the caller's context directory `/` (ignoring `**/.venv`)"
     assert "Second paragraph with `code`." in page

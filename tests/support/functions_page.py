@@ -10,7 +10,7 @@ import inspect
 import json
 import re
 
-from tests.support.markdown import cell, slug
+from tests.support.markdown import cell, escape_html, slug
 from tests.support.registration import ArgDef, FunctionDef, ModuleDef, ObjectDef
 
 MAIN = "Pipeline"
@@ -130,4 +130,4 @@ def _prose(text: str) -> str:
     """A docstring as Markdown: paragraphs kept, lines joined, RST ``code`` made Markdown."""
     paragraphs = inspect.cleandoc(text).split("\n\n")
     joined = "\n\n".join(" ".join(p.split()) for p in paragraphs)
-    return re.sub(r"``([^`]+)``", r"`\1`", joined)
+    return escape_html(re.sub(r"``([^`]+)``", r"`\1`", joined))

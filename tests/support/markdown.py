@@ -78,6 +78,15 @@ def links(text: str) -> list[Link]:
     return found
 
 
+def escape_html(text: str) -> str:
+    """``<`` and ``>`` outside code spans as entities: GitHub would take ``<stage>`` for a tag."""
+    parts = re.split(r"(`+[^`]*?`+)", text)
+    return "".join(
+        part if part.startswith("`") else part.replace("<", "&lt;").replace(">", "&gt;")
+        for part in parts
+    )
+
+
 def cell(text: str) -> str:
     """Text made safe for one table cell: one line, its pipes escaped."""
     return " ".join(text.split()).replace("|", "\\|")

@@ -19,7 +19,7 @@ from pydantic.fields import FieldInfo
 
 from main.core.config import PipelineConfig
 from main.core.table import SettingsTable, kebab
-from tests.support.markdown import cell, slug, table_rows
+from tests.support.markdown import cell, escape_html, slug, table_rows
 
 HEADER = """\
 # Settings
@@ -193,4 +193,4 @@ def _meaning(info: FieldInfo) -> str:
 def _prose(text: str) -> str:
     """A docstring or description as one Markdown paragraph (RST ``code`` made Markdown)."""
     flat = " ".join(inspect.cleandoc(text).split())
-    return re.sub(r"``([^`]+)``", r"`\1`", flat)
+    return escape_html(re.sub(r"``([^`]+)``", r"`\1`", flat))

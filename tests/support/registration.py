@@ -25,6 +25,8 @@ class ArgDef:
     description: str | None
     default_path: str | None
     ignore: list[str] | None
+    type_name: str = ""
+    default: str | None = None  # JSON, as registered; None: required or no default
 
 
 @dataclass
@@ -37,6 +39,7 @@ class FunctionDef:
     cache_policy: str | None = None
     check: bool = False
     up: bool = False
+    returns: str = ""
 
 
 @dataclass
@@ -48,6 +51,7 @@ class ObjectDef:
     fields: dict[str, str | None] = field(default_factory=dict)
     functions: dict[str, FunctionDef] = field(default_factory=dict)
     constructor: FunctionDef | None = None
+    field_types: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -58,9 +62,36 @@ class ModuleDef:
     objects: dict[str, ObjectDef]
 
 
+_KINDS = {
+    "STRING_KIND": "String",
+    "INTEGER_KIND": "Integer",
+    "FLOAT_KIND": "Float",
+    "BOOLEAN_KIND": "Boolean",
+    "VOID_KIND": "Void",
+}
+
+
+def type_name(type_def: Type) -> str:
+    """A registered type as GraphQL spells it: ``String!``, ``[String!]``, ``Container``."""
+    name, optional = "?", False
+    for call in calls(type_def)[1:]:
+        match call.name:
+            case "withKind":
+                name = _KINDS.get(str(call.args["kind"]), str(call.args["kind"]))
+            case "withObject" | "withInterface" | "withEnum" | "withScalar":
+                name = call.args["name"]
+            case "withListOf":
+                name = f"[{type_name(call.args['elementType'])}]"
+            case "withOptional":
+                optional = bool(call.args["optional"])
+    return name if optional else f"{name}!"
+
+
 def _function(fn: Type) -> FunctionDef:
     chain = calls(fn)
     definition = FunctionDef(name=chain[0].args["name"], description=None)
+    if "returnType" in chain[0].args:
+        definition.returns = type_name(chain[0].args["returnType"])
     for call in chain[1:]:
         match call.name:
             case "withDescription":
@@ -72,6 +103,8 @@ def _function(fn: Type) -> FunctionDef:
                         description=call.args.get("description"),
                         default_path=call.args.get("defaultPath"),
                         ignore=call.args.get("ignore"),
+                        type_name=type_name(call.args["typeDef"]),
+                        default=call.args.get("defaultValue"),
                     )
                 )
             case "withCachePolicy":
@@ -90,6 +123,7 @@ def _object(type_def: Type) -> ObjectDef:
     for call in chain:
         if call.name == "withField":
             obj.fields[call.args["name"]] = call.args.get("description")
+            obj.field_types[call.args["name"]] = type_name(call.args["typeDef"])
         elif call.name == "withFunction":
             fn = _function(call.args["function"])
             obj.functions[fn.name] = fn

@@ -146,9 +146,9 @@ def test_any_stage_text_gives_a_four_column_table(
     assert all(len(row) == 4 for row in rows)
 
 
-def test_the_readme_shows_what_the_code_renders() -> None:
-    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
-    assert f"````markdown\n{render_markdown(readme_sample_report())}````" in readme
+def test_the_docs_show_what_the_code_renders() -> None:
+    page = (REPO_ROOT / "docs" / "github-actions.md").read_text(encoding="utf-8")
+    assert f"````markdown\n{render_markdown(readme_sample_report())}````" in page
 
 
 def test_the_summary_ends_with_the_exact_command_to_reproduce_the_run() -> None:

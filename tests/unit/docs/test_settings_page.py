@@ -1,0 +1,69 @@
+"""docs/settings.md is generated from the settings models, and a test holds it to them."""
+
+from typing import Literal
+
+from pydantic import Field
+
+from main.core.config import PipelineConfig
+from main.core.deploy.settings import DeploySettings
+from main.core.load.settings import LoadSettings
+from main.core.table import Seconds, SettingsTable, kebab
+from tests.support.constants import REPO_ROOT
+from tests.support.settings_page import render_settings, rows, table_names
+
+PAGE = REPO_ROOT / "docs" / "settings.md"
+
+
+def test_the_page_is_what_the_models_say() -> None:
+    assert PAGE.read_text(encoding="utf-8") == render_settings(), (
+        "docs/settings.md disagrees with the settings models: run scripts/docs"
+    )
+
+
+def test_every_key_of_every_table_has_a_row() -> None:
+    page = render_settings()
+    for table, model in (
+        ("[tool.pipeline]", PipelineConfig),
+        ("[tool.pipeline.deploy]", DeploySettings),
+        ("[tool.pipeline.load]", LoadSettings),
+    ):
+        keys = [row[0] for row in rows(page, table)]
+        assert keys == [f"`{kebab(name)}`" for name in model.model_fields], table
+
+
+class Inner(SettingsTable):
+    """A sub-table of the future, as helper F adds them."""
+
+    retries: int = Field(default=3, ge=0, description="How often to try again.")
+    where: str = Field(min_length=1, description="Must be given.")
+
+
+class Outer(SettingsTable):
+    """The outer table."""
+
+    mode: Literal["fail", "warn"] = Field(default="fail", description="What a breach does.")
+    wait: Seconds = Field(default=30.0, description="Seconds to wait.")
+    tags: list[str] = Field(default_factory=lambda: ["a"], description="Some tags.")
+    inner: Inner | None = Field(default=None, description="[tool.x.inner]: optional.")
+    old: int = Field(default=1, description="An old key.", deprecated="use inner.retries")
+    checks: list[Inner] = Field(default_factory=list, description="Checks, each a table.")
+
+
+def test_a_new_sub_table_is_found_and_rendered_without_touching_the_generator() -> None:
+    page = render_settings(Outer, "tool.x")
+    assert table_names(Outer, "tool.x") == ["[tool.x]", "[tool.x.inner]", "[[tool.x.checks]]"]
+    outer = {row[0]: row for row in rows(page, "[tool.x]")}
+    assert outer["`mode`"][1:3] == ['`"fail"` or `"warn"`', '`"fail"`']
+    assert outer["`wait`"][1:3] == ["number", "`30`"]
+    assert outer["`tags`"][1:3] == ["array of strings", '`["a"]`']
+    assert outer["`inner`"][1] == "table: [`[tool.x.inner]`](#toolxinner)"
+    assert "deprecated: use inner.retries" in outer["`old`"][3]
+    assert outer["`checks`"][1:3] == [
+        "array of tables: [`[[tool.x.checks]]`](#toolxchecks)",
+        "`[]`",
+    ]
+    assert [row[0] for row in rows(page, "[[tool.x.checks]]")] == ["`retries`", "`where`"]
+    inner = {row[0]: row for row in rows(page, "[tool.x.inner]")}
+    assert inner["`retries`"][1:] == ["integer", "`3`", "How often to try again. (at least 0)"]
+    assert inner["`where`"][2] == "**required**"
+    assert "A sub-table of the future" in page

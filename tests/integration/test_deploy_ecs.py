@@ -22,7 +22,15 @@ from main.core.deploy.result import DeployResult
 from main.core.deploy.timeline import Timeline
 from tests.support.ecs_emulator import Moto, moto_server
 from tests.support.ecs_staging import EcsStaging, ecs_staging
-from tests.support.kube_staging import BETTER, FIRST, GOOD, NEVER_READY, UNHEALTHY
+from tests.support.kube_staging import (
+    BETTER,
+    CRASHING,
+    FIRST,
+    GOOD,
+    NEVER_READY,
+    RESTARTING,
+    UNHEALTHY,
+)
 from tests.support.processes import free_port
 
 pytestmark = pytest.mark.anyio
@@ -104,6 +112,38 @@ async def test_a_broken_image_rolls_back_to_the_previous_healthy_revision(
             "taskDefinition"
         ]["containerDefinitions"]
     )
+
+
+async def test_tasks_that_crash_after_the_live_smoke_are_never_healthy(
+    staging: EcsStaging,
+) -> None:
+    await deployed(staging, GOOD)
+    result = await deployed(staging, CRASHING)
+    assert result.outcome == "rolled-back", result.error
+    assert "stopped" in result.error
+    assert "stability window" in result.error
+    assert staging.image() == GOOD
+    assert staging.serving() == GOOD
+    entries = await history(staging)
+    assert [(e.image, e.action, e.healthy) for e in entries][-2:] == [
+        (CRASHING, "deploy", False),
+        (GOOD, "auto-rollback", True),
+    ]
+    stable = [step for step in result.steps if step.name == "stable"]
+    assert [step.ok for step in stable] == [False, True]  # the rollback held its window too
+
+
+async def test_tasks_that_keep_failing_are_never_healthy(staging: EcsStaging) -> None:
+    await deployed(staging, GOOD)
+    result = await deployed(staging, RESTARTING)
+    assert result.outcome == "rolled-back", result.error
+    assert "restarted" in result.error
+    assert staging.serving() == GOOD
+    entries = await history(staging)
+    assert [(e.image, e.action, e.healthy) for e in entries][-2:] == [
+        (RESTARTING, "deploy", False),
+        (GOOD, "auto-rollback", True),
+    ]
 
 
 async def test_the_circuit_breakers_verdict_ends_the_wait(staging: EcsStaging) -> None:
@@ -194,12 +234,14 @@ def test_the_cli_seam_deploys_and_answers_like_the_compose_one(staging: EcsStagi
         sys.executable, "-m", "main.core.deploy", "--target", "ecs", "--region", "us-east-1",
         "--cluster", staging.cluster, "--service", staging.service, "--container", "app",
         "--endpoint-url", staging.endpoint, "--image", GOOD, "--url", staging.url,
-        "--no-mcp", "--ready-timeout", "2", "--timeout", "20",
+        "--no-mcp", "--ready-timeout", "2", "--timeout", "20", "--stability-window", "0.5",
     ]  # fmt: skip
     done = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert result["outcome"] == "deployed"
     assert result["running"] == GOOD
+    stable = [step["detail"] for step in result["steps"] if step["name"] == "stable"]
+    assert stable == ["0.5 s, smoke passed again"]  # --stability-window reached the plan
     assert done.stderr.startswith("deploy PASSED")
     assert staging.moto.secret_key not in done.stdout + done.stderr

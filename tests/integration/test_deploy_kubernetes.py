@@ -25,11 +25,13 @@ from main.core.deploy.timeline import Timeline
 from tests.support.kube_api import TOKEN
 from tests.support.kube_staging import (
     BETTER,
+    CRASHING,
     FIRST,
     GOOD,
     NAME,
     NAMESPACE,
     NEVER_READY,
+    RESTARTING,
     UNHEALTHY,
     KubeStaging,
     kube_staging,
@@ -88,6 +90,44 @@ async def test_a_broken_image_rolls_back(staging: KubeStaging) -> None:
     assert staging.serving() == GOOD
     actions = [(e.image, e.action, e.healthy) for e in await _history(staging)]
     assert actions[-2:] == [(UNHEALTHY, "deploy", False), (GOOD, "auto-rollback", True)]
+
+
+async def test_pods_that_crash_after_the_live_smoke_are_never_healthy(
+    staging: KubeStaging,
+) -> None:
+    await deployed(staging, GOOD)
+    result = await deployed(staging, CRASHING)
+    assert result.outcome == "rolled-back", result.error
+    assert "stopped" in result.error
+    assert "stability window" in result.error
+    assert staging.image() == GOOD
+    assert staging.serving() == GOOD
+    actions = [(e.image, e.action, e.healthy) for e in await _history(staging)]
+    assert actions[-2:] == [(CRASHING, "deploy", False), (GOOD, "auto-rollback", True)]
+    stable = [step for step in result.steps if step.name == "stable"]
+    assert [step.ok for step in stable] == [False, True]  # the rollback held its window too
+
+
+async def test_pods_that_keep_restarting_are_never_healthy(staging: KubeStaging) -> None:
+    await deployed(staging, GOOD)
+    result = await deployed(staging, RESTARTING)
+    assert result.outcome == "rolled-back", result.error
+    assert "restarted" in result.error
+    assert staging.serving() == GOOD
+    actions = [(e.image, e.action, e.healthy) for e in await _history(staging)]
+    assert actions[-2:] == [(RESTARTING, "deploy", False), (GOOD, "auto-rollback", True)]
+
+
+async def test_without_the_pods_list_availability_alone_decides() -> None:
+    with kube_staging(pods_served=False) as staging:
+        first = await deployed(staging, GOOD)
+        assert first.outcome == "deployed", first.error
+        stable = next(step for step in first.steps if step.name == "stable")
+        assert stable.ok
+        result = await deployed(staging, CRASHING)
+        assert result.outcome == "rolled-back", result.error
+        assert "restarts could not be read" in result.error
+        assert staging.serving() == GOOD
 
 
 async def test_never_ready_ends_at_the_progress_deadline() -> None:
@@ -245,7 +285,7 @@ def test_the_cli_seam_deploys_and_answers_like_the_compose_one(
         sys.executable, "-m", "main.core.deploy", "--target", "kubernetes",
         "--kubeconfig", str(config), "--deployment", NAME, "--container", "app",
         "--image", GOOD, "--url", staging.url, "--no-mcp", "--ready-timeout", "2",
-        "--timeout", "20",
+        "--timeout", "20", "--stability-window", "0.5",
     ]  # fmt: skip
     done = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
@@ -253,9 +293,11 @@ def test_the_cli_seam_deploys_and_answers_like_the_compose_one(
     assert result["outcome"] == "deployed"
     assert result["running"] == GOOD
     assert f"deployment {NAMESPACE}/{NAME}" in result["target"]
+    stable = [step["detail"] for step in result["steps"] if step["name"] == "stable"]
+    assert stable == ["0.5 s, smoke passed again"]  # --stability-window reached the plan
     assert done.stderr.startswith("deploy PASSED")
     back = subprocess.run(
-        [*argv[:-9], "--rollback", *argv[-7:]],
+        [*argv[:-11], "--rollback", *argv[-9:]],
         capture_output=True,
         text=True,
         timeout=120,

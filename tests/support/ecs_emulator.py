@@ -9,7 +9,11 @@ deployment of the new task definition beside the old ACTIVE one; one poll later 
 old one is gone and the rollout COMPLETED, unless the new revision's image is one that
 never becomes ready: then the rollout stays IN_PROGRESS, or (``breaker`` seconds later)
 is FAILED as the deployment circuit breaker says. :meth:`EcsFront.serving` tells the
-test's local HTTP service which image the service's running tasks have.
+test's local HTTP service which image the service's running tasks have. Once a rollout
+completed, tasks of a ``restarting`` image fail every ``RESTART_EVERY`` seconds and ECS
+replaces them at once (the PRIMARY deployment's ``failedTasks`` grows, its tasks keep
+running); tasks of a ``crashing`` image all fail once :meth:`EcsFront.smoked` says their
+live smoke test passed, and no replacement starts (``runningCount`` 0).
 """
 
 import json
@@ -32,6 +36,7 @@ from tests.support.processes import free_port
 
 TARGET = "AmazonEC2ContainerServiceV20141113."
 CONTAINER = "app"
+RESTART_EVERY = 0.1  # seconds between two failed (and replaced) tasks of a restarting image
 
 
 @dataclass(frozen=True)
@@ -112,6 +117,10 @@ class Rollout:
     serving: str  # the task definition the running tasks have
     started: float = field(default_factory=time.monotonic)
     polls: int = 0
+    completed: float = field(default_factory=time.monotonic)  # when its tasks all ran
+    failed: int = 0  # tasks of this deployment that failed
+    down: bool = False  # its tasks crashed and none was replaced
+    desired: int = 0
 
 
 @dataclass
@@ -121,6 +130,8 @@ class EcsFront:
     moto: Moto
     never_ready: set[str] = field(default_factory=set)
     breaker: float | None = 1.0  # seconds until the circuit breaker fails a never-ready rollout
+    restarting: set[str] = field(default_factory=set)  # images whose tasks keep failing
+    crashing: set[str] = field(default_factory=set)  # images whose tasks fail after a smoke
     rollouts: dict[str, Rollout] = field(default_factory=dict)
     images: dict[str, str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -157,6 +168,29 @@ class EcsFront:
             rollout = self.rollouts.get(service_arn)
         return "" if rollout is None else self.image(rollout.serving)
 
+    def down(self, service_arn: str) -> bool:
+        """Whether the service's tasks crashed and none runs."""
+        with self.lock:
+            rollout = self.rollouts.get(service_arn)
+            return rollout is not None and rollout.down
+
+    def smoked(self, service_arn: str) -> None:
+        """A live smoke test passed: a crashing image's tasks now fail, none replaced."""
+        with self.lock:
+            rollout = self.rollouts.get(service_arn)
+            if rollout is None or rollout.down or rollout.serving != rollout.task_definition:
+                return
+            image = self.images.get(rollout.serving, "")
+            if image in self.crashing:
+                rollout.down, rollout.failed = True, rollout.failed + rollout.desired
+
+    def _failed(self, rollout: Rollout) -> int:
+        """Failed tasks of the rollout's deployment, a restarting image's included."""
+        failed = rollout.failed
+        if self.images.get(rollout.serving) in self.restarting:
+            failed += int((time.monotonic() - rollout.completed) / RESTART_EVERY)
+        return failed
+
     def rewrite(self, service: dict[str, Any]) -> dict[str, Any]:
         """One service of a DescribeServices answer, as ECS would show it now."""
         arn, wanted = service["serviceArn"], service["taskDefinition"]
@@ -169,14 +203,18 @@ class EcsFront:
                     time.monotonic(),
                     0,
                 )
+                rollout.failed, rollout.down = 0, False
             rollout.polls += 1
+            rollout.desired = desired
             old = rollout.serving
         never = self.image(wanted) in self.never_ready
         state = "IN_PROGRESS"
+        self.image(old)  # known before smoked() asks
         if old == wanted or (not never and rollout.polls > 1):
             state = "COMPLETED"
             with self.lock:
-                rollout.serving = wanted
+                if rollout.serving != wanted:
+                    rollout.serving, rollout.completed = wanted, time.monotonic()
         elif (
             never and self.breaker is not None and time.monotonic() - rollout.started > self.breaker
         ):
@@ -186,7 +224,8 @@ class EcsFront:
             "status": "PRIMARY",
             "taskDefinition": wanted,
             "desiredCount": desired,
-            "runningCount": desired if state == "COMPLETED" else 0,
+            "runningCount": desired if state == "COMPLETED" and not rollout.down else 0,
+            "failedTasks": self._failed(rollout) if state == "COMPLETED" else 0,
             "rolloutState": state,
             "rolloutStateReason": {
                 "COMPLETED": "ECS deployment completed.",
@@ -206,7 +245,7 @@ class EcsFront:
                     "rolloutState": "COMPLETED",
                 }
             )
-        running = desired
+        running = 0 if rollout.down and state == "COMPLETED" else desired
         return {**service, "deployments": deployments, "runningCount": running}
 
 

@@ -2,7 +2,9 @@
 
 Emulated: tasks. Moto holds the cluster, service, task definitions and tags; the front
 plays ECS's deployment controller (see :mod:`tests.support.ecs_emulator`); the live URL is
-a local HTTP server answering as the image of the revision the running tasks have.
+a local HTTP server answering as the image of the revision the running tasks have
+(503 once they crashed). The plan's smoke tells the front when it passed, so that
+``CRASHING`` tasks fail right after their first live smoke test.
 """
 
 import asyncio
@@ -17,10 +19,18 @@ import boto3
 from main.core.deploy.ecs.target import EcsTarget
 from main.core.deploy.orchestrate import Plan
 from main.core.smoke.checks import run_smoke
+from main.core.smoke.result import SmokeReport
 from main.core.smoke.spec import SmokeSpec
 from tests.support.ecs_emulator import EcsFront, Moto, ecs_front
 from tests.support.http_servers import Log, Recorded, RecordingHandler, serving
-from tests.support.kube_staging import FIRST, NEVER_READY, UNHEALTHY
+from tests.support.kube_staging import (
+    CRASHING,
+    FIRST,
+    NEVER_READY,
+    RESTARTING,
+    STABILITY,
+    UNHEALTHY,
+)
 
 REGION = "us-east-1"
 
@@ -100,15 +110,25 @@ class EcsStaging:
             lock_seconds=15,
         )
 
-    def plan(self, *, timeout: float = 10.0, lock_timeout: float = 0.0) -> Plan:
-        """Health on the live URL."""
+    def plan(
+        self, *, timeout: float = 10.0, lock_timeout: float = 0.0, stability: float = STABILITY
+    ) -> Plan:
+        """Health on the live URL; a passed smoke test is told to the front."""
         spec = SmokeSpec(url=self.url, mcp_path=None, timeout=5.0, ready_timeout=1.0)
+
+        async def smoke() -> SmokeReport:
+            report = await asyncio.to_thread(run_smoke, spec)
+            if report.passed:
+                self.front.smoked(self.service_arn)
+            return report
+
         return Plan(
             url=self.url,
-            smoke=lambda: asyncio.to_thread(run_smoke, spec),
+            smoke=smoke,
             by="test",
             timeout=timeout,
             lock_timeout=lock_timeout,
+            stability=stability,
         )
 
     def definition(self) -> dict[str, Any]:
@@ -140,6 +160,8 @@ class LiveService(RecordingHandler):
     def answer(self, request: Recorded) -> tuple[int, dict[str, str], bytes]:
         """``/health`` and ``/version``."""
         image = self.staging.serving()
+        if self.staging.front.down(self.staging.service_arn):
+            return 503, {"Content-Type": "text/plain"}, b"no task is running"
         if request.path == "/version":
             return 200, {"Content-Type": "text/plain"}, image.encode()
         if request.path == "/health":
@@ -151,7 +173,9 @@ class LiveService(RecordingHandler):
 @contextmanager
 def ecs_staging(moto: Moto, **front: Any) -> Iterator[EcsStaging]:  # noqa: ANN401
     """A fresh cluster and service on ``moto``, the front and the live service."""
-    with ecs_front(moto, never_ready={NEVER_READY}, **front) as (endpoint, state):
+    with ecs_front(
+        moto, never_ready={NEVER_READY}, restarting={RESTARTING}, crashing={CRASHING}, **front
+    ) as (endpoint, state):
         staging = EcsStaging(moto, state, endpoint)
         staging.create()
         with serving(LiveService, log=Log(), staging=staging) as url:

@@ -15,7 +15,12 @@ within the strategy's surge and unavailability bounds, and marks ``Progressing``
 ``ProgressDeadlineExceeded`` once ``progressDeadlineSeconds`` pass without progress.
 What it emulates is pods: none run. :meth:`Cluster.serving` says which image the
 Deployment's available pods run, so a test's local HTTP service can answer as that
-image would.
+image would. The pods themselves are listed (``GET /api/v1/namespaces/NS/pods`` with a
+``labelSelector``) as the controller state implies them, each container with its
+``restartCount``: pods of a ``restarting`` image restart every ``RESTART_EVERY`` seconds
+and stay available, pods of a ``crashing`` image crash once :meth:`Cluster.smoked` says
+their live smoke test passed and stay in back-off (not ready). ``pods_served=False``
+answers the pods list 403, as RBAC does for a deployer without ``list pods``.
 """
 
 import base64
@@ -42,6 +47,7 @@ RESOURCES = {  # (prefix, plural) -> kind, namespaced everywhere here
     ("/apis/coordination.k8s.io/v1", "leases"): "Lease",
 }
 TICK = 0.02
+RESTART_EVERY = 0.1  # seconds between two restarts of a restarting image's pods
 
 
 def _now() -> str:
@@ -124,6 +130,9 @@ class Rollout:
     new: int = 0  # new pods created
     new_available: int = 0
     progress_at: float = field(default_factory=time.monotonic)
+    restarts: int = 0  # restartCount of the named container in each new pod
+    restarted_at: float = field(default_factory=time.monotonic)
+    crashed: bool = False  # the new pods crashed and stay in back-off
 
 
 @dataclass
@@ -132,6 +141,9 @@ class Cluster:
 
     container: str = "app"
     never_ready: set[str] = field(default_factory=set)  # images whose pods never get ready
+    restarting: set[str] = field(default_factory=set)  # images whose pods keep restarting
+    crashing: set[str] = field(default_factory=set)  # images whose pods crash after a smoke
+    pods_served: bool = True  # False: listing pods is forbidden (403)
     objects: dict[tuple[str, str, str, str], dict[str, Any]] = field(default_factory=dict)
     rollouts: dict[tuple[str, str], Rollout] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
@@ -250,6 +262,78 @@ class Cluster:
                 else rollout.old_image
             )
 
+    def available(self, namespace: str, name: str) -> int:
+        """How many of the Deployment's pods are available (serving) now."""
+        with self.lock:
+            rollout = self.rollouts[(namespace, name)]
+            return rollout.old + rollout.new_available
+
+    def smoked(self, namespace: str, name: str) -> None:
+        """A live smoke test passed: a crashing image's pods now crash (and stay down)."""
+        with self.lock:
+            rollout = self.rollouts[(namespace, name)]
+            if rollout.image in self.crashing and rollout.new_available and not rollout.crashed:
+                rollout.crashed, rollout.new_available = True, 0
+                rollout.restarts += 1
+                key = ("/apis/apps/v1", "deployments", namespace, name)
+                self._write_status(self.objects[key], rollout)
+
+    def pods(self, namespace: str, selector: dict[str, str]) -> list[dict[str, Any]]:
+        """The pods the controller state implies, of every Deployment ``selector`` matches."""
+        with self.lock:
+            found = []
+            for (_, plural, space, name), obj in sorted(self.objects.items()):
+                template = obj.get("spec", {}).get("template", {})
+                labels = (template.get("metadata") or {}).get("labels") or {}
+                if (
+                    plural != "deployments"
+                    or space != namespace
+                    or (space, name) not in self.rollouts
+                ):
+                    continue
+                if any(labels.get(k) != v for k, v in selector.items()):
+                    continue
+                found += self._pods_of(obj, self.rollouts[(space, name)], labels)
+            return found
+
+    def _pods_of(
+        self, obj: dict[str, Any], rollout: Rollout, labels: dict[str, str]
+    ) -> list[dict[str, Any]]:
+        name = obj["metadata"]["name"]
+        containers = obj["spec"]["template"]["spec"]["containers"]
+        made = []
+        for index in range(rollout.old + rollout.new):
+            new = index >= rollout.old
+            ready = not new or index - rollout.old < rollout.new_available
+            statuses = [
+                {
+                    "name": c["name"],
+                    "image": (rollout.image if new else rollout.old_image)
+                    if c["name"] == self.container
+                    else c["image"],
+                    "ready": ready,
+                    "restartCount": rollout.restarts if new and c["name"] == self.container else 0,
+                    "started": ready,
+                }
+                for c in containers
+            ]
+            made.append(
+                {
+                    "apiVersion": "v1",
+                    "kind": "Pod",
+                    "metadata": {
+                        "name": f"{name}-{'new' if new else 'old'}-{index}",
+                        "namespace": obj["metadata"]["namespace"],
+                        "labels": dict(labels),
+                    },
+                    "status": {
+                        "phase": "Running",
+                        "containerStatuses": statuses,
+                    },
+                }
+            )
+        return made
+
     def run(self) -> None:
         """The controller loop, until :meth:`stop`."""
         while not self.stopped.wait(TICK):
@@ -279,14 +363,16 @@ class Cluster:
                 )
                 rollout.old_image, rollout.image = served, image
                 rollout.new = rollout.new_available = 0
-                rollout.progress_at = time.monotonic()
+                rollout.progress_at = rollout.restarted_at = time.monotonic()
+                rollout.restarts, rollout.crashed = 0, False
                 self._condition(state, "True", "NewReplicaSetCreated", "Created new replica set")
             state["observedGeneration"] = obj["metadata"]["generation"]
             changed = True
         strategy = spec.get("strategy") or {}
         surge, unavailable = self._bounds(strategy, replicas)
-        ready = rollout.image not in self.never_ready
+        ready = rollout.image not in self.never_ready and not rollout.crashed
         progressed = False
+        self._restart(rollout)
         if rollout.new > rollout.new_available and ready:
             rollout.new_available += 1
             progressed = True
@@ -329,6 +415,16 @@ class Cluster:
             changed = True
         if changed or progressed:
             self._write_status(obj, rollout)
+
+    def _restart(self, rollout: Rollout) -> None:
+        """A restarting image's pods restart now and then; the kubelet has them back at once."""
+        if (
+            rollout.image in self.restarting
+            and rollout.new_available
+            and time.monotonic() - rollout.restarted_at >= RESTART_EVERY
+        ):
+            rollout.restarts += 1
+            rollout.restarted_at = time.monotonic()
 
     @staticmethod
     def _bounds(strategy: dict[str, Any], replicas: int) -> tuple[int, int]:
@@ -395,6 +491,9 @@ class KubeHandler(RecordingHandler):
         if request.headers.get("authorization") != f"Bearer {self.token}":
             return status(401, "Unauthorized", "Unauthorized")
         path = request.path.rstrip("/")
+        pods = self._pods(request, path)
+        if pods is not None:
+            return pods
         discovery = self._discovery(path)
         if discovery is not None:
             return 200, JSON, json.dumps(discovery).encode()
@@ -410,6 +509,33 @@ class KubeHandler(RecordingHandler):
             sub = parts[3] if len(parts) > 3 else ""
             return self._resource(request, prefix, plural, kind, namespace, name, sub)
         return status(404, "NotFound", "the server could not find the requested resource")
+
+    def _pods(self, request: Recorded, path: str) -> tuple[int, dict[str, str], bytes] | None:
+        """``GET /api/v1/namespaces/NS/pods?labelSelector=k=v,...``: the list, or 403."""
+        parts = path.split("/")
+        if parts[:4] != ["", "api", "v1", "namespaces"] or parts[5:] != ["pods"]:
+            return None
+        namespace = parts[4]
+        if request.method != "GET":
+            return status(405, "MethodNotAllowed", "the server does not allow this method")
+        if not self.cluster.pods_served:
+            return status(
+                403,
+                "Forbidden",
+                f'pods is forbidden: User "deployer" cannot list resource "pods" in API group '
+                f'"" in the namespace "{namespace}"',
+            )
+        query = request.query.get("labelSelector", [""])[0]
+        selector = dict(
+            term.replace("==", "=").split("=", 1) for term in query.split(",") if "=" in term
+        )
+        body = {
+            "kind": "PodList",
+            "apiVersion": "v1",
+            "metadata": {"resourceVersion": str(self.cluster.version)},
+            "items": self.cluster.pods(namespace, selector),
+        }
+        return 200, JSON, json.dumps(body).encode()
 
     def _discovery(self, path: str) -> dict[str, Any] | None:
         if path == "/version":

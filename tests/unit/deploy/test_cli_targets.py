@@ -45,6 +45,8 @@ def ecs(*extra: str) -> list[str]:
         ("ecs", ("--image", DIGEST, "--endpoint-url", "ftp://x"), "--endpoint-url"),
         ("ecs", ("--image", DIGEST, "--region", "not a region"), "--region"),
         ("ecs", ("--image", DIGEST, "--mcp-path", "/mcp", "--no-mcp"), "not allowed with"),
+        ("kube", ("--image", DIGEST, "--stability-window", "-1"), "--stability-window must"),
+        ("ecs", ("--image", DIGEST, "--stability-window", "nan"), "--stability-window must"),
     ],
 )
 def test_bad_usage(

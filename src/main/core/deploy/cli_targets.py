@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from main.core.deploy.errors import DeployError
 from main.core.deploy.orchestrate import Plan, Release, deploy, roll_back
 from main.core.deploy.result import DeployResult
+from main.core.deploy.stability import STABILITY_SECONDS
 from main.core.deploy.target import DeployTarget
 from main.core.errors import PipelineError
 from main.core.limits import MAX_SECONDS
@@ -48,6 +49,13 @@ def add_release_and_smoke(parser: argparse.ArgumentParser) -> None:
         "--timeout", type=float, default=300.0, help="seconds the rollout may take to finish"
     )
     bounds.add_argument(
+        "--stability-window",
+        type=float,
+        default=STABILITY_SECONDS,
+        help="seconds the service must keep running after its live smoke test, before a "
+        f"second one (default {STABILITY_SECONDS:g}; 0: off)",
+    )
+    bounds.add_argument(
         "--lock-timeout", type=float, default=600.0, help="seconds to wait for another deploy"
     )
 
@@ -62,6 +70,8 @@ def release_and_plan(
         parser.error(f"--timeout must be a number of seconds > 0 and <= {MAX_SECONDS}")
     if not 0 <= args.lock_timeout <= MAX_SECONDS:
         parser.error(f"--lock-timeout must be a number of seconds >= 0 and <= {MAX_SECONDS}")
+    if not 0 <= args.stability_window <= MAX_SECONDS:
+        parser.error(f"--stability-window must be a number of seconds >= 0 and <= {MAX_SECONDS}")
     if not 0 < args.ready_timeout <= MAX_SECONDS:
         parser.error(f"--ready-timeout must be a number of seconds > 0 and <= {MAX_SECONDS}")
     try:
@@ -81,6 +91,7 @@ def release_and_plan(
         by=f"{getpass.getuser()}@{socket.gethostname()}",
         timeout=args.timeout,
         lock_timeout=args.lock_timeout,
+        stability=args.stability_window,
     )
     return release, plan
 

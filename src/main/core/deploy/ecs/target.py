@@ -4,7 +4,9 @@ Deploying registers a new revision of the service's task-definition family that 
 from the one it copies only in the named container's image, points the service at it,
 and waits for steady state or the circuit breaker's verdict. A rollback registers a copy
 of the previous healthy revision, so every attempt is one revision and the family's
-revisions, with the tags the deploy writes on them, are the history.
+revisions, with the tags the deploy writes on them, are the history. Through the
+stability window the PRIMARY deployment's running tasks and failed-task count say
+whether it still runs (see :mod:`.liveness`).
 """
 
 import asyncio
@@ -14,6 +16,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from main.core.deploy.ecs.client import EcsApi
+from main.core.deploy.ecs.liveness import alive
 from main.core.deploy.ecs.lock import LOCK_SECONDS, TicketLock
 from main.core.deploy.ecs.revisions import (
     container_names,
@@ -22,8 +25,9 @@ from main.core.deploy.ecs.revisions import (
     with_image,
 )
 from main.core.deploy.ecs.steady import judge
-from main.core.deploy.errors import DeployError, RolloutFailed
+from main.core.deploy.errors import DeployError, HostLost, RolloutFailed
 from main.core.deploy.history import KEEP, Deployment
+from main.core.deploy.target import Liveness
 from main.core.deploy.timeline import Timeline
 from main.core.text import clip
 
@@ -190,6 +194,22 @@ class EcsTarget:
                 msg = f"the service did not reach steady state in {timeout:g} s: {verdict.message}"
                 raise RolloutFailed(msg, logs=_events(service))
             await asyncio.sleep(self.poll)
+
+    async def liveness(self) -> Liveness:
+        """Whether the revision rolled out last still runs all its tasks; failed tasks."""
+        try:
+            found = await self.api.call(
+                self.api.client.describe_services, cluster=self.cluster, services=[self.service]
+            )
+        except HostLost:
+            raise
+        except DeployError as exc:  # after the rollout began: what runs is unknown
+            msg = f"ECS failed while the service was watched: {exc}"
+            raise HostLost(msg) from None
+        services = [s for s in found.get("services", []) if s.get("status") == "ACTIVE"]
+        if not services:
+            return Liveness(running=False, restarts=0, detail=f"the service {self.service} is gone")
+        return alive(services[0], self._rolled or str(services[0].get("taskDefinition", "")))
 
     async def stop(self) -> None:
         """Scale the service to 0 tasks: a failed first deployment leaves nothing running."""

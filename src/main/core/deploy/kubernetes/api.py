@@ -37,6 +37,10 @@ class NotFound(ApiError):  # noqa: N818 - the API's own name
     """404: no such object."""
 
 
+class Forbidden(ApiError):  # noqa: N818 - the API's own name
+    """403: the user may not do this (RBAC); callers that can do without it catch it."""
+
+
 class KubeApi:
     """An open connection to one API server as one user."""
 
@@ -65,9 +69,9 @@ class KubeApi:
         """Close every connection."""
         await self._client.aclose()
 
-    async def get(self, path: str) -> dict[str, Any]:
-        """GET one object."""
-        return await self._call("GET", path)
+    async def get(self, path: str, params: dict[str, str] | None = None) -> dict[str, Any]:
+        """GET one object, or a list (``params``: its query, e.g. a ``labelSelector``)."""
+        return await self._call("GET", path, params=params)
 
     async def create(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         """POST a new object to its collection."""
@@ -90,9 +94,12 @@ class KubeApi:
         *,
         json: object = None,
         headers: dict[str, str] | None = None,
+        params: dict[str, str] | None = None,
     ) -> dict[str, Any]:
         try:
-            response = await self._client.request(method, path, json=json, headers=headers)
+            response = await self._client.request(
+                method, path, json=json, headers=headers, params=params
+            )
         except httpx.HTTPError as exc:
             what = one_line(str(exc)) or type(exc).__name__
             msg = f"the Kubernetes API at {self.access.server} cannot be reached: {clip(what, 200)}"
@@ -114,7 +121,7 @@ class KubeApi:
             return DeployError(msg)
         if code == 403:  # noqa: PLR2004
             msg = f"the kubeconfig's user may not {method} {path} (403 Forbidden: {said})"
-            return DeployError(msg)
+            return Forbidden(code, reason, msg)
         kind = {404: NotFound, 409: Conflict}.get(code, ApiError)
         return kind(code, reason, f"{method} {path}: {code} {reason}: {said}")
 

@@ -4,8 +4,10 @@ Deploying sets one container's image, by digest, with a JSON patch whose ``test`
 operation checks that the container at that index is still the one named: nothing else
 of the Deployment (other containers, env, resources, annotations) is sent, so nothing
 else can change. The rollout is then judged as ``kubectl rollout status`` judges it and
-bounded by the deploy's own timeout too. History lives in a ConfigMap and the lock is a
-Lease, both beside the Deployment, so any deployer sees the same state.
+bounded by the deploy's own timeout too; through the stability window the same verdict,
+an available pod and the pods' restart counts say whether it still runs. History lives
+in a ConfigMap and the lock is a Lease, both beside the Deployment, so any deployer sees
+the same state.
 """
 
 import asyncio
@@ -16,13 +18,15 @@ from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
-from main.core.deploy.errors import DeployError, RolloutFailed
+from main.core.deploy.errors import DeployError, HostLost, RolloutFailed
 from main.core.deploy.history import Deployment
-from main.core.deploy.kubernetes.api import ApiError, KubeApi, NotFound
+from main.core.deploy.kubernetes.api import ApiError, Forbidden, KubeApi, NotFound
 from main.core.deploy.kubernetes.history_map import HistoryMap
 from main.core.deploy.kubernetes.kubeconfig import ClusterAccess
 from main.core.deploy.kubernetes.lease import LEASE_SECONDS, Lease
+from main.core.deploy.kubernetes.pods import label_selector, restart_count
 from main.core.deploy.kubernetes.rollout import judge, no_downtime_allowed
+from main.core.deploy.target import Liveness
 from main.core.deploy.timeline import Timeline
 from main.core.text import clip
 
@@ -169,6 +173,40 @@ class KubernetesTarget:
                 msg = f"the rollout did not finish in {timeout:g} s: {verdict.message}"
                 raise RolloutFailed(msg, logs=_conditions(found))
             await asyncio.sleep(self.poll)
+
+    async def liveness(self) -> Liveness:
+        """Rolled out and available as kubectl judges it, and the container's restarts.
+
+        Restarts are the sum of the container's ``restartCount`` over the Deployment's
+        pods; a user who may not list pods (403) gets availability alone, and says so.
+        """
+        try:
+            found = await self._read(self.path)
+        except NotFound:
+            where = f"{self.namespace}/{self.deployment}"
+            return Liveness(running=False, restarts=0, detail=f"the Deployment {where} is gone")
+        verdict, available = judge(found), _available(found)
+        running = verdict.done and available > 0
+        detail = f"{verdict.message}, {available} available"
+        pods = f"/api/v1/namespaces/{self.namespace}/pods"
+        try:
+            listed = await self._read(pods, {"labelSelector": label_selector(found)})
+        except (Forbidden, NotFound) as exc:
+            detail = f"{detail}; restarts could not be read, availability alone decides ({exc})"
+            return Liveness(running=running, restarts=0, detail=detail)
+        return Liveness(
+            running=running, restarts=restart_count(listed, self.container), detail=detail
+        )
+
+    async def _read(self, path: str, params: dict[str, str] | None = None) -> dict[str, Any]:
+        """GET after the rollout began: a fault other than 403/404 leaves the state unknown."""
+        try:
+            return await self.api.get(path, params)
+        except (Forbidden, NotFound, HostLost):
+            raise
+        except DeployError as exc:
+            msg = f"the Kubernetes API failed while the service was watched: {exc}"
+            raise HostLost(msg) from None
 
     async def stop(self) -> None:
         """Scale to 0: a first deployment that failed leaves no broken pod running."""

@@ -22,18 +22,21 @@ from main.core.lazy import lazy_import
 
 if TYPE_CHECKING:
     from main.core import image as images
+    from main.core import labels, tags
     from main.core import publish as publish_rules
     from main.core import registry as oci
-    from main.core import tags
+    from main.core.attest import gate as attest_gate
     from main.core.config import PipelineConfig
     from main.core.registry import ghcr
 else:
     # httpx and the registry client load when a registry function runs, not with the module.
     images = lazy_import("main.core.image")
+    labels = lazy_import("main.core.labels")
     publish_rules = lazy_import("main.core.publish")
     oci = lazy_import("main.core.registry")
     tags = lazy_import("main.core.tags")
     ghcr = lazy_import("main.core.registry.ghcr")
+    attest_gate = lazy_import("main.core.attest.gate")
 
 GHCR_TOKEN_NEEDED = (
     "deleting on ghcr.io needs a GitHub token: pass registry --token env://GITHUB_TOKEN"  # noqa: S105 - how to pass one
@@ -86,6 +89,9 @@ class Registry:
     trivy_db_repositories: Annotated[
         list[str], Doc("Where the scan's vulnerability DB comes from, mirrors first")
     ] = field(default=list)
+    source_repository: Annotated[
+        str, Doc("The service's source repository URL a promoted image's provenance must name")
+    ] = field(default="")
 
     @classmethod
     def of(
@@ -111,6 +117,7 @@ class Registry:
             ignore_unfixed=settings.ignore_unfixed,
             trivyignore=settings.trivyignore,
             trivy_db_repositories=list(settings.trivy_db_repositories),
+            source_repository=labels.source_url(settings.image, settings.source_url) or "",
         )
 
     def _connected(
@@ -119,7 +126,7 @@ class Registry:
         return connected(self.image, self.api, self.username or None, self.token)
 
     @uncached_function
-    async def promote(
+    async def promote(  # noqa: PLR0913 - each check said once, each skip explicit
         self,
         *,
         tag: Annotated[
@@ -132,12 +139,30 @@ class Registry:
             bool,
             Doc("Promote without the production scan (never the default; said in the output)"),
         ] = False,
+        verify_key: Annotated[
+            dagger.File | None,
+            Doc(
+                "Public key (SubjectPublicKeyInfo PEM) whose private half signs the pipeline's "
+                "attestations (--signing-key): the digest's provenance must be signed by it"
+            ),
+        ] = None,
+        release_commits: Annotated[
+            list[str] | None,
+            Doc("Full commit shas of the release branch; the provenance must name one of them"),
+        ] = None,
+        skip_verify: Annotated[
+            bool,
+            Doc("Promote without checking the provenance (never the default; said in the output)"),
+        ] = False,
     ) -> str:
         """Give a staging image the production tags of its version: latest, version, sha.
 
-        Production allows no fixable vulnerability, so the exact digest behind the tag is
-        scanned first with the production policy (block mode, the service's severities
-        and ignore file); a finding stops the promotion before anything moves. Then the
+        The digest's provenance is checked first: attached, signed by --verify-key, built
+        from this service's source repository (and from one of --release-commits when
+        given); a failed check is one line naming it. Production allows no fixable
+        vulnerability, so the exact digest behind the tag is then scanned with the
+        production policy (block mode, the service's severities and ignore file); a
+        finding stops the promotion before anything moves. Then the
         manifest is re-tagged, same repository, identical digest: no layer is pushed.
         The version and commit come from the image's OCI labels, or from the timestamped
         staging tag's name. Nothing is written unless every check passes.
@@ -145,6 +170,16 @@ class Registry:
         with user_errors():
             async with self._connected() as (client, image, _):
                 digest = await client.digest(image.repository, tag)
+                key = None if verify_key is None else await verify_key.contents()
+                gate = attest_gate.Gate(
+                    public_key=None if key is None else key.encode(),
+                    source_repository=self.source_repository,
+                    commits=frozenset(release_commits or ()),
+                    skip=skip_verify,
+                )
+                verified = await attest_gate.verify_before_promote(
+                    client, image.repository, digest, gate
+                )
                 if skip_scan:
                     scanned = "production scan skipped on request (--skip-scan)"
                 else:
@@ -152,7 +187,7 @@ class Registry:
                 promotion = await oci.promote(
                     client, image.repository, tag, force=force, expect_digest=digest
                 )
-                return f"{promotion.summary()}\n{scanned}"
+                return f"{promotion.summary()}\n{verified}\n{scanned}"
 
     async def _production_scan(self, image: "images.ImageRef", digest: str) -> str:
         """Scan ``image@digest`` in block mode; raise with the verdict when it blocks."""

@@ -55,6 +55,7 @@ async def notify(
 MARKDOWN_FILE = "report.md"
 JSON_FILE = "report.json"
 FAILURE_FILE = "failure.txt"
+SBOM_FILE = "sbom.cdx.json"
 
 
 @object_type
@@ -69,15 +70,18 @@ class RunReport:
         str, Doc("One line: '<workflow> failed at <stage>: <why>'; empty when the run passed")
     ] = field()
     report_json: Annotated[str, Doc("The whole report as JSON (what report.json holds)")] = field()
+    # State for report(), not exposed as a field: the SBOM attached to the pushed digest.
+    sbom: dagger.File | None = None
 
     @classmethod
-    def of(cls, report: "core_report.Report") -> Self:
-        """Wrap a finished core report for the Dagger API."""
+    def of(cls, report: "core_report.Report", *, sbom: dagger.File | None = None) -> Self:
+        """Wrap a finished core report (and the SBOM it attached) for the Dagger API."""
         return cls(  # type: ignore[call-arg]
             ok=report.ok,
             failed_stage=report.failed_stage,
             failure_message=report.failure_message,
             report_json=report.to_json(),
+            sbom=sbom,
         )
 
     def core(self) -> "core_report.Report":
@@ -91,17 +95,25 @@ class RunReport:
 
     @function
     def report(self) -> dagger.Directory:
-        """report.md, report.json and failure.txt (empty when the run passed) in one folder."""
+        """report.md, report.json, failure.txt (empty when the run passed) in one folder.
+
+        sbom.cdx.json beside them when the run attached an SBOM to its digest.
+        """
         failure = f"{self.failure_message}\n" if self.failure_message else ""
-        return (
+        folder = (
             dag.directory()
             .with_new_file(MARKDOWN_FILE, self.markdown())
             .with_new_file(JSON_FILE, self.report_json)
             .with_new_file(FAILURE_FILE, failure)
         )
+        if self.sbom is not None:
+            folder = folder.with_file(SBOM_FILE, self.sbom)
+        return folder
 
 
-def finished(report: "core_report.Report", *, fail: bool) -> RunReport:
+def finished(
+    report: "core_report.Report", *, fail: bool, sbom: dagger.File | None = None
+) -> RunReport:
     """The run's result; with ``fail``, a failed run raises once its report exists.
 
     The error's first line says which stage failed and why; the whole Markdown report
@@ -111,4 +123,4 @@ def finished(report: "core_report.Report", *, fail: bool) -> RunReport:
     if fail and not report.ok:
         message = f"{report.failure_message}\n\n{core_markdown.render(report)}"
         raise FunctionError(message)
-    return RunReport.of(report)
+    return RunReport.of(report, sbom=sbom)

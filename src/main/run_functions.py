@@ -50,6 +50,13 @@ WebhookArg = Annotated[
 ]
 NotifyKindArg = Annotated[str, Doc("Chat the webhook belongs to: slack, discord or teams")]
 RunUrlArg = Annotated[str, Doc("Link to the CI run, shown in the notification")]
+SigningKeyArg = Annotated[
+    dagger.Secret | None,
+    Doc(
+        "PKCS#8 PEM ECDSA key (env://SIGNING_KEY) that signs the SBOM and provenance "
+        "attached to every pushed digest; none: nothing is attached (the report says so)"
+    ),
+]
 FailArg = Annotated[
     bool, Doc("Fail when a stage fails (after the report); CI passes false and exports it")
 ]
@@ -128,6 +135,7 @@ class RunFunctions(ServiceFunctions):
                 "[tool.pipeline.deploy], staging-latest is deployed there and smoke-tested live"
             ),
         ] = None,
+        signing_key: SigningKeyArg = None,
     ) -> RunReport:
         """Deploy one ref to staging exactly as CI does: the same call on a laptop.
 
@@ -155,7 +163,7 @@ class RunFunctions(ServiceFunctions):
             workflows.Delivery(
                 token=registry_token, username=registry_username, webhook=notify_webhook,
                 local_registry=local_registry, notify_kind=notify_kind, run_url=run_url,
-                ssh_key=ssh_key,
+                ssh_key=ssh_key, signing_key=signing_key,
             ),
         )  # fmt: skip
         reproduce = run_flow.reproduction(
@@ -171,7 +179,7 @@ class RunFunctions(ServiceFunctions):
         )
         stages = workflows.DaggerStages(target, self.tree(ref), delivery)
         result = await run_flow.deploy_staging(stages, target, delivery.reach, occasion)
-        return report.finished(result, fail=fail)
+        return report.finished(result, fail=fail, sbom=stages.sbom_file)
 
     async def _decide(self, event_name: str, event: dagger.File | None) -> "triggers.Decision":
         if event is None or not event_name:
@@ -205,6 +213,7 @@ class RunFunctions(ServiceFunctions):
         github_ref: Annotated[
             str, Doc("Full git ref the upload belongs to ($GITHUB_REF, e.g. refs/pull/42/merge)")
         ] = "",
+        signing_key: SigningKeyArg = None,
     ) -> RunReport:
         """The code-quality workflow: validate, build, scan (blocking); release/** publishes.
 
@@ -213,6 +222,7 @@ class RunFunctions(ServiceFunctions):
         builds and checks without pushing. With --code-scanning-token the scan's SARIF
         goes to the repository's Security tab (a non-blocking stage).
         """
+        started = publish_rules.now()  # the provenance's start of the run
         scanning = None
         if code_scanning_token is not None:
             if not github_repository or not github_ref:
@@ -224,13 +234,13 @@ class RunFunctions(ServiceFunctions):
             workflows.Delivery(
                 token=registry_token, username=registry_username, webhook=notify_webhook,
                 local_registry=local_registry, notify_kind=notify_kind, run_url=run_url,
-                code_scanning=scanning,
+                code_scanning=scanning, signing_key=signing_key,
             ),
         )  # fmt: skip
         reproduce = run_flow.reproduction(
             run_flow.CI, sha=target.revision.sha, ref=ref, subpath=self.subpath
         )
         stages = workflows.DaggerStages(target, self.tree(ref), delivery)
-        occasion = run_flow.Occasion(reproduce=reproduce)
+        occasion = run_flow.Occasion(started=started, reproduce=reproduce)
         result = await run_flow.ci(stages, target, delivery.reach, occasion)
-        return report.finished(result, fail=fail)
+        return report.finished(result, fail=fail, sbom=stages.sbom_file)

@@ -173,6 +173,7 @@ WORK: Final = "/scan"
 IMAGE_TAR: Final = f"{WORK}/image.tar"
 REPORT: Final = f"{WORK}/report.json"
 CONVERTED: Final = f"{WORK}/converted"
+SBOM: Final = f"{WORK}/sbom.cdx.json"
 
 # Skip the DB download when today's volume already holds the DB (and the Java DB, which
 # Trivy fetches only for images with jars). Arguments after the script are trivy's.
@@ -259,6 +260,27 @@ def scan_container(
             expect=dagger.ReturnType.ANY,
         )
     )
+
+
+def sbom_container(image: dagger.Container) -> dagger.Container:
+    """Trivy writing ``image``'s CycloneDX SBOM to ``SBOM``, from the same tarball it scans.
+
+    The SBOM lists packages only (Trivy needs no vulnerability DB for it), so the same
+    image gives the same packages; a failing exec fails the attestation step with its
+    stderr's last line.
+    """
+    return (
+        trivy()
+        .with_mounted_file(IMAGE_TAR, image.as_tarball())
+        .with_exec(
+            ["trivy", "image", "--format", "cyclonedx", "--input", IMAGE_TAR, "--output", SBOM]
+        )
+    )
+
+
+def sbom_file(image: dagger.Container) -> dagger.File:
+    """``image``'s CycloneDX SBOM (lazy), as attached to its digest and exported."""
+    return sbom_container(image).file(SBOM)
 
 
 def convert(report: dagger.File, output_format: str) -> dagger.File:

@@ -11,19 +11,25 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from importlib.metadata import version
 
 import dagger
+from dagger import dag
 
 from main import deploy as deploying
 from main import load as loading
 from main import smoke
 from main._sdk import FunctionError
 from main.build import build_service
+from main.core.attest.attach import Attached, Attachment, attach
+from main.core.attest.dsse import load_private_key
+from main.core.attest.statement import Builder
 from main.core.config import PipelineConfig
 from main.core.errors import PipelineError
 from main.core.image import ImageRef, parse_image
 from main.core.load.result import LoadResult
 from main.core.publish import Published, registry_username
+from main.core.registry.client import Registry
 from main.core.report.model import Report, ScanMode, StageResult
 from main.core.revision import NO_HISTORY
 from main.core.run import Deployed, Reach, Scanned, StageError, Target, Verify
@@ -33,7 +39,7 @@ from main.core.smoke.result import SmokeReport
 from main.core.validate import CHECKS, CheckResult
 from main.publish import local_repository, push_tags, with_credentials
 from main.report import notify
-from main.scan import Scan, read_ignore_file, run_scan
+from main.scan import Scan, read_ignore_file, run_scan, sbom_file
 from main.source import read_revision
 from main.validate import run_checks
 
@@ -59,6 +65,7 @@ class Delivery:
     run_url: str = ""
     code_scanning: CodeScanning | None = None
     ssh_key: dagger.Secret | None = None
+    signing_key: dagger.Secret | None = None
 
     @property
     def reach(self) -> Reach:
@@ -68,7 +75,13 @@ class Delivery:
             local_registry=self.local_registry is not None,
             can_deploy=self.ssh_key is not None,
             code_scanning=self.code_scanning is not None,
+            can_sign=self.signing_key is not None,
         )
+
+
+MODULE_URI = "urn:dagger-module:pipeline"
+"""The builder the provenance names: this module (dagger.json's name) at its version."""
+MODULE_PACKAGE = "main"  # the module's Python project (pyproject.toml), whose version it is
 
 
 def failure_text(exc: BaseException) -> str:
@@ -116,6 +129,7 @@ class DaggerStages:
         """The service's tree at the target's commit, and how the run pushes and tells."""
         self.target, self.tree, self.delivery = target, tree, delivery
         self.config = target.service.config
+        self.sbom_file: dagger.File | None = None  # the SBOM attested, exported beside the report
 
     @property
     def repository(self) -> ImageRef:
@@ -181,6 +195,42 @@ class DaggerStages:
             return await push_tags(
                 image, self.repository, list(tags), registry_service=delivery.local_registry
             )
+
+    async def sbom(self, image: dagger.Container) -> bytes:
+        """The pinned Trivy's CycloneDX SBOM of the image's tarball; kept for the export."""
+        file = sbom_file(image)
+        with stage_errors():
+            contents = await file.contents()
+        self.sbom_file = file
+        return contents.encode()
+
+    async def builder(self) -> Builder:
+        """This module at its version, on the engine that runs it."""
+        with stage_errors():
+            engine = await dag.version()
+        return Builder(MODULE_URI, version(MODULE_PACKAGE), engine)
+
+    async def attach(self, attachment: Attachment) -> tuple[str, Sequence[Attached]]:
+        """Sign both statements with the run's key and attach them to the pushed digest.
+
+        From the module's own process, over the OCI API (``core.attest.attach``): the
+        key and the registry token are read from their secrets only here.
+        """
+        delivery = self.delivery
+        if delivery.signing_key is None:
+            msg = "no --signing-key given"
+            raise StageError(msg)
+        key = load_private_key((await delivery.signing_key.plaintext()).encode())
+        base_url = self.repository.base_url
+        if delivery.local_registry is not None:
+            base_url = await delivery.local_registry.endpoint(scheme="http")
+        token = await delivery.token.plaintext() if delivery.token is not None else None
+        username = None
+        if token is not None:
+            username = registry_username(delivery.username, self.repository.host)
+        with stage_errors():
+            async with Registry(base_url, username, token) as client:
+                return await attach(client, self.repository.repository, attachment, key)
 
     async def deploy(self, image: str, *, by: str, verify: Verify | None) -> Deployed:
         """The image on the staging host over SSH, from the module's own process."""

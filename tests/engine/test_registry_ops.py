@@ -15,7 +15,7 @@ from tests.support.engine import DaggerCall
     ("function", "options"),
     [
         ([], ["--token", "--api"]),
-        (["promote"], ["--tag", "--force"]),
+        (["promote"], ["--tag", "--force", "--verify-key", "--release-commits", "--skip-verify"]),
         (["rollback"], ["--to"]),
         (["prune"], ["--keep", "--keep-newer-than", "--dry-run"]),
     ],

@@ -84,7 +84,7 @@ async def test_promote_through_the_token_handshake_with_a_secret(front: str, reg
         family = await pipeline_for(front, repo).registry(
             token=dag.set_secret("registry-password", "s3cret"), api=front
         )
-        summary = await family.promote()
+        summary = await family.promote(skip_verify=True)  # provenance: test_promote_verify.py
         after = await snapshot(direct, repo)
     assert summary.startswith(f"promoted {repo}:{STAGING_LATEST} ({staged.digest})")
     assert after["latest"] == after["2.0.0"] == staged.digest
@@ -100,7 +100,7 @@ async def test_promote_scans_the_exact_digest_and_a_finding_blocks_it(
         before = await snapshot(direct, repo)
         family = await pipeline_for(registry, repo).registry(api=registry)
         with pytest.raises(FunctionError, match="2 fixable finding") as caught:
-            await family.promote()
+            await family.promote(skip_verify=True)
         assert await snapshot(direct, repo) == before  # nothing moved
     host = httpx.URL(registry).netloc.decode()
     assert scans.pulled == [f"{host}/{repo}@{staged.digest}"]
@@ -116,7 +116,7 @@ async def test_skip_scan_is_explicit_and_said_in_the_summary(
     async with Registry(registry) as direct:
         staged = await deploy(direct, repo, day=0, version="4.0.0")
         family = await pipeline_for(registry, repo).registry(api=registry)
-        summary = await family.promote(skip_scan=True)
+        summary = await family.promote(skip_scan=True, skip_verify=True)
         after = await snapshot(direct, repo)
     assert scans.pulled == []
     assert after["latest"] == staged.digest

@@ -6,12 +6,14 @@ fake stands where the Dagger shell's ``DaggerStages`` stands, so every branch of
 flow runs for real without an engine. It records what the flow asked, in order.
 """
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import anyio
 
+from main.core.attest import Attached, Attachment, Builder
 from main.core.config import PipelineConfig
 from main.core.deploy.result import DeployResult, Outcome
 from main.core.image import parse_image
@@ -30,6 +32,9 @@ from tests.support.constants import REPO_ROOT, SHA
 DIGEST = "sha256:" + "1" * 64
 PREVIOUS = "ghcr.io/example/sample-service@sha256:" + "0" * 64
 IMAGE = "the-image"
+BUILDER_MODULE = "https://github.com/OWNER/pipeline"
+PROVENANCE_ARTIFACT = "sha256:" + "a" * 64
+SBOM_ARTIFACT = "sha256:" + "b" * 64
 CHECKS = ("lint", "typecheck", "test", "lint-containerfile")
 
 
@@ -55,6 +60,10 @@ class FakeStages:
     notify_error: str = ""
     test_commands: list[list[str]] = field(default_factory=list)
     deploys: list[tuple[str, str, bool]] = field(default_factory=list)  # image, by, verified
+    sbom_packages: int = 2
+    sbom_bytes: bytes = b""  # what Trivy "wrote" instead of a CycloneDX BOM of sbom_packages
+    attach_error: str = ""
+    attachments: list[Attachment] = field(default_factory=list)
     # Stages that wait until their partner (validate/build, scan/smoke) has started too.
     together: frozenset[str] = frozenset()
 
@@ -172,6 +181,29 @@ class FakeStages:
         )
         return result.with_breaches([self.load_breach] if self.load_breach else [])
 
+    async def sbom(self, image: str) -> bytes:
+        """A CycloneDX BOM of ``sbom_packages`` libraries (or ``sbom_bytes``)."""
+        self.calls.append(f"sbom {image}")
+        return self.sbom_bytes or cyclonedx(self.sbom_packages)
+
+    async def builder(self) -> Builder:
+        """This module at a made-up version on the engine the module pins."""
+        return Builder(BUILDER_MODULE, "9.9.9", "v0.21.11")
+
+    async def attach(self, attachment: Attachment) -> tuple[str, Sequence[Attached]]:
+        """Keep the attachment; two artifacts, signed; or ``attach_error``."""
+        self.calls.append(f"attach {attachment.digest}")
+        if self.attach_error:
+            raise StageError(self.attach_error)
+        self.attachments.append(attachment)
+        written = [
+            Attached(
+                "provenance", "https://slsa.dev/provenance/v1", PROVENANCE_ARTIFACT, signed=True
+            ),
+            Attached("sbom", "https://cyclonedx.org/bom", SBOM_ARTIFACT, signed=True),
+        ]
+        return "fallback tag", written
+
     async def notify(self, report: Report) -> StageResult:
         """A sent notification, or ``notify_error``."""
         self.calls.append(f"notify {report.workflow}")
@@ -204,9 +236,27 @@ CAN_PUSH = Reach(can_push=True)
 DEPLOYS = Reach(can_push=True, can_deploy=True)
 
 
-def target(ref: str = "develop", *, deploy: bool = False, load: str = "") -> Target:
-    """The sample service at commit SHA; ``deploy`` adds a host, ``load`` an on-breach."""
+def cyclonedx(packages: int) -> bytes:
+    """A CycloneDX BOM as Trivy writes it: an OS component and ``packages`` libraries."""
+    libraries = [{"type": "library", "name": f"lib{n}", "version": "1.0"} for n in range(packages)]
+    document = {
+        "bomFormat": "CycloneDX",
+        "specVersion": "1.6",
+        "components": [{"type": "operating-system", "name": "debian"}, *libraries],
+    }
+    return json.dumps(document).encode()
+
+
+def target(
+    ref: str = "develop", *, deploy: bool = False, load: str = "", image: str = ""
+) -> Target:
+    """The sample service at commit SHA; ``deploy`` adds a host, ``load`` an on-breach.
+
+    ``image`` replaces the configured image repository (no ghcr.io: no source URL).
+    """
     text = SAMPLE.read_text(encoding="utf-8")
+    if image:
+        text = text.replace('"ghcr.io/example/sample-service"', f'"{image}"')
     if deploy:
         text += DEPLOY_TABLE
     if load:
@@ -216,7 +266,7 @@ def target(ref: str = "develop", *, deploy: bool = False, load: str = "") -> Tar
         service=service,
         ref=ref,
         revision=Revision(sha=SHA, committed_at=COMMITTED),
-        repository=parse_image("ghcr.io/example/sample-service"),
+        repository=parse_image(image or "ghcr.io/example/sample-service"),
     )
 
 

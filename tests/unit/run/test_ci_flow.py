@@ -34,7 +34,8 @@ async def test_a_release_branch_publishes_latest_version_and_sha_at_once() -> No
     assert not any(call.startswith("smoke") for call in stages.calls)
     assert f"scan block {IMAGE}" in stages.calls
     assert [s.name for s in report.stages] == [
-        "lint", "typecheck", "test", "lint-containerfile", "build", "scan", "publish", "notify",
+        "lint", "typecheck", "test", "lint-containerfile", "build", "scan", "publish", "attest",
+        "notify",
     ]  # fmt: skip
 
 

@@ -47,7 +47,7 @@ async def test_a_clean_run_publishes_the_timestamped_tag_then_staging_latest() -
     assert report.ok
     assert [s.name for s in report.stages] == [
         "lint", "typecheck", "test", "lint-containerfile", "build",
-        "scan", "smoke-test", "publish", "staging-latest", "notify",
+        "scan", "smoke-test", "publish", "staging-latest", "attest", "notify",
     ]  # fmt: skip
     assert report.digest == DIGEST
     assert report.publication is not None

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from main.core.redact import scrub
 from main.core.report.model import (
     SEVERITIES,
+    AttestationSummary,
     DeploySummary,
     Report,
     ScanSummary,
@@ -132,6 +133,23 @@ def _smoke(smoke: SmokeSummary | None) -> list[str]:
     return _section("Smoke tests", [started, "", *table])
 
 
+def _attestation(attestation: AttestationSummary | None) -> list[str]:
+    """The SBOM and provenance attached to the digest, each by its reference."""
+    if attestation is None:
+        return []
+    signed = "signed" if attestation.signed else "unsigned"
+    via = f", found via the {cell(attestation.via)}" if attestation.via else ""
+    sbom = f"**SBOM**: {attestation.packages} package(s), CycloneDX, {signed}"
+    lines = [
+        f"{sbom}: {code(attestation.sbom)}",
+        "",
+        f"**provenance** (SLSA v1, {signed}{via}): {code(attestation.provenance)}",
+        "",
+        f"**source commit**: {code(attestation.commit)} · **builder**: {code(attestation.builder)}",
+    ]
+    return _section("Attestations", lines)
+
+
 def _running(deploy: DeploySummary) -> str:
     if deploy.running_unknown:
         return "unknown (see why below): check the host"
@@ -211,7 +229,8 @@ def render(report: Report) -> str:
     if not report.ok:
         lines += [f"> {cell(report.failure_message, 1000)}", ""]
     lines += [" · ".join(_facts(report)), "", *_stages(report.stages)]
-    lines += _image(report) + _scan(report.scan) + _smoke(report.smoke)
+    lines += _image(report) + _attestation(report.attestation)
+    lines += _scan(report.scan) + _smoke(report.smoke)
     lines += deploy_section(report.deploy) + _sections(report)
     lines += _skipped(report) + _notes(report)
     ending = _reproduce(report)

@@ -105,6 +105,24 @@ class DeploySummary:
 
 
 @dataclass(frozen=True, slots=True)
+class AttestationSummary:
+    """What was attached to the pushed digest: the SBOM and the provenance, by reference.
+
+    ``sbom`` and ``provenance`` are ``repository@sha256:...`` of the attached artifacts
+    (what ``oras`` or ``python -m main.core.attest verify`` reads); ``commit`` and
+    ``builder`` are what the provenance says about the source and who built it.
+    """
+
+    packages: int
+    sbom: str
+    provenance: str
+    commit: str
+    builder: str
+    signed: bool
+    via: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Section:
     """A stage's own Markdown section (e.g. the load test's charts), rendered as it is.
 
@@ -155,6 +173,7 @@ class Report:
     scan: ScanSummary | None = None
     smoke: SmokeSummary | None = None
     deploy: DeploySummary | None = None
+    attestation: AttestationSummary | None = None
     sections: tuple[Section, ...] = ()
     notes: tuple[str, ...] = ()
     reproduce: str = ""
@@ -253,6 +272,9 @@ class Report:
                 scan=ScanSummary(**scan) if scan else None,
                 smoke=_smoke(smoke) if smoke else None,
                 deploy=_deploy(data["deploy"]) if data.get("deploy") else None,
+                attestation=AttestationSummary(**data["attestation"])
+                if data.get("attestation")
+                else None,
                 sections=tuple(Section(**section) for section in data.get("sections", ())),
                 notes=tuple(data.get("notes", ())),
                 reproduce=data.get("reproduce", ""),

@@ -15,7 +15,7 @@ import anyio
 
 from main.core.config import PipelineConfig
 from main.core.errors import PipelineError
-from main.core.publish import tags_for
+from main.core.publish import now, tags_for
 from main.core.report.model import (
     Report,
     ScanMode,
@@ -24,7 +24,7 @@ from main.core.report.model import (
     StageStatus,
     Stopwatch,
 )
-from main.core.run import deploying, publishing
+from main.core.run import attesting, deploying, publishing
 from main.core.run.names import (
     BUILD,
     CHECK_TRIGGER,
@@ -111,6 +111,9 @@ async def deploy_staging(
     else:
         await scan_and_smoke(run, stages, image)
     await publishing.publish_staging(run, stages, image, target=target, reach=reach, tags=tags)
+    await attesting.attest_stage(
+        run, stages, image, target=target, reach=reach, started=occasion.started
+    )
     await deploying.deploy_stage(run, stages, target, reach)
     return await finish(run, stages)
 
@@ -123,6 +126,7 @@ async def ci(
     Raises:
         PipelineError: the version has no tag form; nothing ran.
     """
+    started = occasion.started or now()  # the provenance's start of the run
     tags = tags_for("production", target.service.version, target.revision)
     target = target.for_ci()
     run = Run(new_report(CI, target, occasion).with_values(tags=tuple(tags)))
@@ -136,6 +140,7 @@ async def ci(
         if reach.code_scanning:
             run.record(await code_scanning_stage(stages, scanned))
     await publishing.publish_production(run, stages, image, target=target, reach=reach, tags=tags)
+    await attesting.attest_stage(run, stages, image, target=target, reach=reach, started=started)
     return await finish(run, stages)
 
 

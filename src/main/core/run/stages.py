@@ -12,6 +12,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
+from main.core.attest.attach import Attached, Attachment
+from main.core.attest.statement import Builder
 from main.core.config import PipelineConfig
 from main.core.deploy.result import DeployResult
 from main.core.errors import PipelineError
@@ -56,6 +58,7 @@ class Reach:
     local_registry: bool = False  # pushes go to a registry only this machine reaches
     can_deploy: bool = False  # an SSH key for the staging host was given
     code_scanning: bool = False  # the scan goes to GitHub code scanning too
+    can_sign: bool = False  # a signing key: pushed digests get a signed SBOM and provenance
 
 
 class Stages(Protocol[Image, ScanHandle]):
@@ -83,6 +86,21 @@ class Stages(Protocol[Image, ScanHandle]):
 
     async def push(self, image: Image, tags: Sequence[str]) -> Sequence[Published]:
         """Push ``image`` under every tag at once."""
+        ...
+
+    async def sbom(self, image: Image) -> bytes:
+        """The image's SBOM as CycloneDX JSON, as the pinned Trivy writes it."""
+        ...
+
+    async def builder(self) -> Builder:
+        """Who builds: this module at its version, on which engine version."""
+        ...
+
+    async def attach(self, attachment: Attachment) -> tuple[str, Sequence[Attached]]:
+        """Sign (with the run's key) and attach both statements to the pushed digest.
+
+        Returns how they are found (referrers API or fallback tag) and what was written.
+        """
         ...
 
     async def deploy(self, image: str, *, by: str, verify: Verify | None) -> Deployed:

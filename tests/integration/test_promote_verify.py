@@ -1,0 +1,106 @@
+"""`registry promote` checks the digest's provenance before any tag moves, in this process.
+
+The registry family runs for real against Debian's docker-registry (no engine: the key
+file's contents are read from disk, tests/support/offline.py). Attestations are attached
+by the core seam, as deploy-staging attaches them; the production scan is skipped
+explicitly (--skip-scan) so only the provenance check decides.
+"""
+
+from pathlib import Path
+
+import dagger
+import pytest
+from dagger import dag
+
+from main._sdk import FunctionError
+from main.core.attest.attach import attach, prepare
+from main.core.attest.dsse import load_private_key
+from main.core.attest.gate import NO_VERIFY_KEY, SKIPPED
+from main.core.config import PipelineConfig
+from main.core.registry.client import Registry
+from main.registry import Registry as RegistryFamily
+from tests.support.attestations import cyclonedx, provenance_for
+from tests.support.images import snapshot
+from tests.support.signing_keys import ecdsa_pair
+from tests.support.staging import Deployment, deploy, new_repo
+
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("offline_engine")]
+KEY = ecdsa_pair("promote-signer")
+OTHER = ecdsa_pair("promote-stranger")
+
+
+def family(registry: str, repo: str) -> RegistryFamily:
+    """The family of a ghcr.io image (its source repository: github.com/<repo>)."""
+    settings = PipelineConfig(image=f"ghcr.io/{repo}")
+    return RegistryFamily.of(settings, token=None, api=registry, tree=dag.directory())
+
+
+async def staged_and_attested(client: Registry, repo: str, key: bytes) -> Deployment:
+    staged = await deploy(client, repo, day=0, version="5.0.0")
+    image = f"ghcr.io/{repo}"
+    statement = provenance_for(image, staged.digest, repository=f"https://github.com/{repo}")
+    attachment = prepare(image, staged.digest, provenance=statement, sbom=cyclonedx())
+    await attach(client, repo, attachment, load_private_key(key))
+    return staged
+
+
+def public_key_file(tmp_path: Path, pem: bytes) -> dagger.File:
+    (tmp_path / "signing.pub").write_bytes(pem)
+    return dag.host().directory(str(tmp_path)).file("signing.pub")
+
+
+async def test_a_digest_signed_by_the_key_is_promoted_and_the_check_is_said(
+    registry: str, tmp_path: Path
+) -> None:
+    repo = new_repo("verify-ok")
+    async with Registry(registry) as direct:
+        staged = await staged_and_attested(direct, repo, KEY.private)
+        summary = await family(registry, repo).promote(
+            verify_key=public_key_file(tmp_path, KEY.public),
+            skip_scan=True,
+        )
+        after = await snapshot(direct, repo)
+    assert after["latest"] == after["5.0.0"] == staged.digest
+    assert (
+        f"provenance verified (signed, via the fallback tag): built from https://github.com/{repo}"
+        in summary
+    )
+
+
+async def test_a_wrong_key_promotes_nothing_and_names_the_signature_check(
+    registry: str, tmp_path: Path
+) -> None:
+    repo = new_repo("verify-bad")
+    async with Registry(registry) as direct:
+        await staged_and_attested(direct, repo, OTHER.private)
+        before = await snapshot(direct, repo)
+        with pytest.raises(
+            FunctionError, match=r"^promote refused: .* fail provenance .*signature: "
+        ) as caught:
+            await family(registry, repo).promote(
+                verify_key=public_key_file(tmp_path, KEY.public),
+                skip_scan=True,
+            )
+        assert await snapshot(direct, repo) == before
+    assert "\n" not in str(caught.value)
+
+
+async def test_no_key_promotes_nothing_and_says_what_to_pass(registry: str) -> None:
+    repo = new_repo("verify-nokey")
+    async with Registry(registry) as direct:
+        await staged_and_attested(direct, repo, KEY.private)
+        before = await snapshot(direct, repo)
+        with pytest.raises(FunctionError) as caught:
+            await family(registry, repo).promote(skip_scan=True)
+        assert await snapshot(direct, repo) == before
+    assert str(caught.value) == NO_VERIFY_KEY
+
+
+async def test_skip_verify_is_explicit_and_said_in_the_output(registry: str) -> None:
+    repo = new_repo("verify-skip")
+    async with Registry(registry) as direct:
+        staged = await deploy(direct, repo, day=0, version="6.0.0")  # nothing attached
+        summary = await family(registry, repo).promote(skip_verify=True, skip_scan=True)
+        after = await snapshot(direct, repo)
+    assert after["latest"] == staged.digest
+    assert SKIPPED in summary.splitlines()

@@ -142,8 +142,13 @@ def call_argv(dagger: dict[str, Any], env: Mapping[str, str], cwd: Path) -> list
     return result.stdout.split("\0")[:-1]
 
 
-def run_step(script_step: dict[str, Any], cwd: Path) -> StepRun:
-    """Run a `run:` script as the runner does, with fresh output and summary files."""
+def run_step(
+    script_step: dict[str, Any], cwd: Path, env: Mapping[str, str] | None = None
+) -> StepRun:
+    """Run a `run:` script as the runner does, with fresh output and summary files.
+
+    ``env`` stands for the step's ``env:`` as GitHub expands it.
+    """
     script, output, summary = cwd / "step.sh", cwd / "github_output", cwd / "step_summary"
     script.write_text(script_step["run"], encoding="utf-8")
     output.write_text("", encoding="utf-8")
@@ -154,6 +159,7 @@ def run_step(script_step: dict[str, Any], cwd: Path) -> StepRun:
             "PATH": os.environ["PATH"],
             "GITHUB_OUTPUT": str(output),
             "GITHUB_STEP_SUMMARY": str(summary),
+            **(env or {}),
         },
         cwd=cwd,
         capture_output=True,

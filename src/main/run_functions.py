@@ -50,9 +50,35 @@ WebhookArg = Annotated[
 ]
 NotifyKindArg = Annotated[str, Doc("Chat the webhook belongs to: slack, discord or teams")]
 RunUrlArg = Annotated[str, Doc("Link to the CI run, shown in the notification")]
+ScanningTokenArg = Annotated[
+    dagger.Secret | None,
+    Doc("Upload the scan to GitHub code scanning with this token (security-events: write)"),
+]
+ScanningRepositoryArg = Annotated[
+    str, Doc("OWNER/NAME the code-scanning upload goes to ($GITHUB_REPOSITORY)")
+]
+ScanningRefArg = Annotated[
+    str, Doc("Full git ref the upload belongs to ($GITHUB_REF, e.g. refs/pull/42/merge)")
+]
 FailArg = Annotated[
     bool, Doc("Fail when a stage fails (after the report); CI passes false and exports it")
 ]
+
+
+def code_scanning(
+    token: dagger.Secret | None, repository: str, ref: str
+) -> "workflows.CodeScanning | None":
+    """Where a run uploads its scan's SARIF; refuses a token without its repository and ref.
+
+    Raises:
+        PipelineError: a token was given without --github-repository or --github-ref.
+    """
+    if token is None:
+        return None
+    if not repository or not ref:
+        msg = "--code-scanning-token needs --github-repository and --github-ref"
+        raise PipelineError(msg)
+    return workflows.CodeScanning(token, repository, ref)
 
 
 class RunFunctions(ServiceFunctions):
@@ -128,6 +154,9 @@ class RunFunctions(ServiceFunctions):
                 "[tool.pipeline.deploy], staging-latest is deployed there and smoke-tested live"
             ),
         ] = None,
+        code_scanning_token: ScanningTokenArg = None,
+        github_repository: ScanningRepositoryArg = "",
+        github_ref: ScanningRefArg = "",
     ) -> RunReport:
         """Deploy one ref to staging exactly as CI does: the same call on a laptop.
 
@@ -139,8 +168,10 @@ class RunFunctions(ServiceFunctions):
         what would have been pushed. With a host in [tool.pipeline.deploy] and --ssh-key,
         staging-latest then runs there by digest, is smoke-tested (and, with
         [tool.pipeline.load], load-tested) on its public URL, and is rolled back by itself
-        when it fails.
+        when it fails. With --code-scanning-token the scan's SARIF goes to the
+        repository's Security tab, as ci's does (a non-blocking stage).
         """
+        scanning = code_scanning(code_scanning_token, github_repository, github_ref)
         started = publish_rules.now()  # names the deployment in its staging tag
         trigger = ""
         if event is not None or event_name:
@@ -155,7 +186,7 @@ class RunFunctions(ServiceFunctions):
             workflows.Delivery(
                 token=registry_token, username=registry_username, webhook=notify_webhook,
                 local_registry=local_registry, notify_kind=notify_kind, run_url=run_url,
-                ssh_key=ssh_key,
+                ssh_key=ssh_key, code_scanning=scanning,
             ),
         )  # fmt: skip
         reproduce = run_flow.reproduction(
@@ -195,16 +226,9 @@ class RunFunctions(ServiceFunctions):
         notify_kind: NotifyKindArg = "slack",
         run_url: RunUrlArg = "",
         fail: FailArg = True,
-        code_scanning_token: Annotated[
-            dagger.Secret | None,
-            Doc("Upload the scan to GitHub code scanning with this token (security-events: write)"),
-        ] = None,
-        github_repository: Annotated[
-            str, Doc("OWNER/NAME the code-scanning upload goes to ($GITHUB_REPOSITORY)")
-        ] = "",
-        github_ref: Annotated[
-            str, Doc("Full git ref the upload belongs to ($GITHUB_REF, e.g. refs/pull/42/merge)")
-        ] = "",
+        code_scanning_token: ScanningTokenArg = None,
+        github_repository: ScanningRepositoryArg = "",
+        github_ref: ScanningRefArg = "",
     ) -> RunReport:
         """The code-quality workflow: validate, build, scan (blocking); release/** publishes.
 
@@ -213,12 +237,7 @@ class RunFunctions(ServiceFunctions):
         builds and checks without pushing. With --code-scanning-token the scan's SARIF
         goes to the repository's Security tab (a non-blocking stage).
         """
-        scanning = None
-        if code_scanning_token is not None:
-            if not github_repository or not github_ref:
-                msg = "--code-scanning-token needs --github-repository and --github-ref"
-                raise PipelineError(msg)
-            scanning = workflows.CodeScanning(code_scanning_token, github_repository, github_ref)
+        scanning = code_scanning(code_scanning_token, github_repository, github_ref)
         target, delivery = await self._prepare(
             ref,
             workflows.Delivery(

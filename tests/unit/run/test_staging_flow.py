@@ -207,3 +207,27 @@ async def test_a_version_without_a_tag_form_stops_before_any_stage() -> None:
     with pytest.raises(PipelineError, match="epoch"):
         await deploy_staging(stages, epoch, CAN_PUSH, NOW)
     assert stages.calls == []
+
+
+SCANNING = Reach(can_push=True, code_scanning=True)
+
+
+async def test_staging_uploads_its_scan_to_code_scanning_without_blocking() -> None:
+    stages = FakeStages()
+    report = await staging(stages, SCANNING)
+    assert f"upload scan-of-{IMAGE}" in stages.calls
+    upload = row(report, "code-scanning")
+    assert (upload.status, upload.blocking) == ("passed", False)
+    assert report.ok
+
+
+async def test_a_refused_staging_upload_never_holds_back_the_tags() -> None:
+    stages = FakeStages(upload_error="GitHub refused the SARIF upload (403)")
+    report = await staging(stages, SCANNING)
+    assert (row(report, "code-scanning").status, report.ok) == ("failed", True)
+    assert any(call.startswith("push") and "staging-latest" in call for call in stages.calls)
+
+
+async def test_staging_without_code_scanning_has_no_upload_row() -> None:
+    report = await staging(FakeStages())
+    assert "code-scanning" not in status(report)

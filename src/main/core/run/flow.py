@@ -109,7 +109,9 @@ async def deploy_staging(
         unbuilt = "build failed"
         run.record(skipped(SCAN, unbuilt, blocking=False), skipped(SMOKE_TEST, unbuilt))
     else:
-        await scan_and_smoke(run, stages, image)
+        scanned = await scan_and_smoke(run, stages, image)
+        if reach.code_scanning:  # as ci does: the Security tab, never blocking
+            run.record(await code_scanning_stage(stages, scanned))
     await publishing.publish_staging(run, stages, image, target=target, reach=reach, tags=tags)
     await deploying.deploy_stage(run, stages, target, reach)
     return await finish(run, stages)
@@ -192,8 +194,13 @@ async def smoke_stage(
     return clock.stage(SMOKE_TEST, status, smoke_detail(report)), smoke_summary(report)
 
 
-async def scan_and_smoke(run: Run, stages: Stages[Image, ScanHandle], image: Image) -> None:
-    """The scan (warn mode) and the smoke tests of the built image, side by side."""
+async def scan_and_smoke(
+    run: Run, stages: Stages[Image, ScanHandle], image: Image
+) -> Scanned[ScanHandle] | None:
+    """The scan (warn mode) and the smoke tests of the built image, side by side.
+
+    Returns the scan's result (for code scanning), or None when the scanner failed.
+    """
     scanned: list[tuple[StageResult, Scanned[ScanHandle] | None]] = []
     smoked: list[tuple[StageResult, SmokeSummary | None]] = []
 
@@ -209,6 +216,7 @@ async def scan_and_smoke(run: Run, stages: Stages[Image, ScanHandle], image: Ima
     (scan_row, scan_result), (smoke_row, smoke_section) = scanned[0], smoked[0]
     run.record(scan_row, smoke_row)
     run.update(scan=None if scan_result is None else scan_result.summary, smoke=smoke_section)
+    return scan_result
 
 
 async def code_scanning_stage(

@@ -105,9 +105,11 @@ class RunFunctions(ServiceFunctions):
         settings and pass it with the event name, exactly as the workflow does.
         """
         payload = triggers.load_payload(await event.contents(), source="--event")
-        if label is None:
-            label = (await self.service()).config.staging_label
-        return TriggerDecision.of(event_name, triggers.decide(event_name, payload, label=label))
+        config = (await self.service()).config
+        label = config.staging_label if label is None else label
+        branches = config.branches.branches()
+        decision = triggers.decide(event_name, payload, label=label, branches=branches)
+        return TriggerDecision.of(event_name, decision)
 
     async def _prepare(
         self, ref: str, delivery: "workflows.Delivery"
@@ -209,8 +211,9 @@ class RunFunctions(ServiceFunctions):
             msg = "--event-name and --event go together: pass both, or neither"
             raise PipelineError(msg)
         payload = triggers.load_payload(await event.contents(), source="--event")
-        label = (await self.service()).config.staging_label
-        return triggers.decide(event_name, payload, label=label)
+        config = (await self.service()).config
+        branches = config.branches.branches()
+        return triggers.decide(event_name, payload, label=config.staging_label, branches=branches)
 
     @uncached_function
     async def ci(  # noqa: PLR0913 - the workflow's inputs, each said once

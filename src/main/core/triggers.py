@@ -70,11 +70,9 @@ class Branches:
         for key, pattern in [("ci-patterns", p) for p in self.ci_patterns] + [
             ("release-pattern", self.release_pattern)
         ]:
-            if not all(_GLOB_PART.fullmatch(part) for part in pattern.split("/")):
-                msg = (
-                    f"branch setting {key} {pattern[:80]!r} is not a branch glob: use branch "
-                    "name parts, '*' (one part) and '**' (any parts), separated by '/'"
-                )
+            problem = glob_problem(pattern)
+            if problem is not None:
+                msg = f"branch setting {key} {pattern[:80]!r} is not a branch glob: {problem}"
                 raise PipelineError(msg)
 
 
@@ -175,6 +173,13 @@ def ref_problem(ref: str) -> str | None:
         if part.startswith(".") or part.endswith(".lock"):
             return "git refuses a part starting with '.' or ending in '.lock'"
     return None
+
+
+def glob_problem(pattern: str) -> str | None:
+    """Why ``pattern`` is not a branch glob the rules can match, or None when it is one."""
+    if all(_GLOB_PART.fullmatch(part) for part in pattern.split("/")):
+        return None
+    return "use branch name parts, '*' (one part) and '**' (any parts), separated by '/'"
 
 
 # Today's names, for every caller that states none (Branches checks them with ref_problem).

@@ -125,7 +125,10 @@ async def ci(
     Raises:
         PipelineError: the version has no tag form; nothing ran.
     """
-    tags = tags_for("production", target.service.version, target.revision)
+    config = target.service.config
+    tags = tags_for(
+        "production", target.service.version, target.revision, aliases=config.tag_aliases
+    )
     target = target.for_ci()
     run = Run(new_report(CI, target, occasion).with_values(tags=tuple(tags)))
     image = await validate_and_build(run, stages, target.service.config, skip_tests=False)

@@ -47,8 +47,10 @@ def staging_hold(run: "Run", image: object, reach: Reach) -> str:
 
 def production_hold(run: "Run", image: object, target: Target, reach: Reach) -> str:
     """Why the production tags may not be pushed in this run, or empty."""
-    if not publishes_production(target.ref):
-        return f"only release/** branches publish; {target.ref or 'the working tree'} does not"
+    branches = target.service.config.branches.branches()
+    if not publishes_production(target.ref, branches=branches):
+        release, ref = branches.release_pattern, target.ref or "the working tree"
+        return f"only {release} branches publish; {ref} does not"
     if not reach.can_push:
         return NO_CREDENTIALS
     return run.blocker() or ("build failed" if image is None else "")

@@ -60,6 +60,9 @@ ScanningRepositoryArg = Annotated[
 ScanningRefArg = Annotated[
     str, Doc("Full git ref the upload belongs to ($GITHUB_REF, e.g. refs/pull/42/merge)")
 ]
+ActorArg = Annotated[
+    str, Doc("Who started the run, shown in the report and the notification ($GITHUB_ACTOR)")
+]
 FailArg = Annotated[
     bool, Doc("Fail when a stage fails (after the report); CI passes false and exports it")
 ]
@@ -159,6 +162,10 @@ class RunFunctions(ServiceFunctions):
         code_scanning_token: ScanningTokenArg = None,
         github_repository: ScanningRepositoryArg = "",
         github_ref: ScanningRefArg = "",
+        actor: Annotated[
+            str,
+            Doc("Who started the run ($GITHUB_ACTOR); default: the --event's sender"),
+        ] = "",
     ) -> RunReport:
         """Deploy one ref to staging exactly as CI does: the same call on a laptop.
 
@@ -177,7 +184,8 @@ class RunFunctions(ServiceFunctions):
         started = publish_rules.now()  # names the deployment in its staging tag
         trigger = ""
         if event is not None or event_name:
-            decision = await self._decide(event_name, event)
+            decision, sender = await self._decide(event_name, event)
+            actor = actor or sender
             trigger = f"{event_name}: {decision.reason}"
             if not decision.should_deploy:
                 service = await self.service()
@@ -200,20 +208,27 @@ class RunFunctions(ServiceFunctions):
             event_name=event_name if event is not None else "",
         )
         occasion = run_flow.Occasion(
-            started=started, trigger=trigger, reproduce=reproduce, skip_tests=skip_tests
-        )
+            started=started, trigger=trigger, reproduce=reproduce, skip_tests=skip_tests,
+            actor=actor,
+        )  # fmt: skip
         stages = workflows.DaggerStages(target, self.tree(ref), delivery)
         result = await run_flow.deploy_staging(stages, target, delivery.reach, occasion)
         return report.finished(result, fail=fail)
 
-    async def _decide(self, event_name: str, event: dagger.File | None) -> "triggers.Decision":
+    async def _decide(
+        self, event_name: str, event: dagger.File | None
+    ) -> tuple["triggers.Decision", str]:
+        """The event's decision under the service's settings, and the event's sender."""
         if event is None or not event_name:
             msg = "--event-name and --event go together: pass both, or neither"
             raise PipelineError(msg)
         payload = triggers.load_payload(await event.contents(), source="--event")
         config = (await self.service()).config
         branches = config.branches.branches()
-        return triggers.decide(event_name, payload, label=config.staging_label, branches=branches)
+        decision = triggers.decide(
+            event_name, payload, label=config.staging_label, branches=branches
+        )
+        return decision, triggers.actor_of(payload)
 
     @uncached_function
     async def ci(  # noqa: PLR0913 - the workflow's inputs, each said once
@@ -232,6 +247,7 @@ class RunFunctions(ServiceFunctions):
         code_scanning_token: ScanningTokenArg = None,
         github_repository: ScanningRepositoryArg = "",
         github_ref: ScanningRefArg = "",
+        actor: ActorArg = "",
     ) -> RunReport:
         """The code-quality workflow: validate, build, scan (blocking); release/** publishes.
 
@@ -253,6 +269,6 @@ class RunFunctions(ServiceFunctions):
             run_flow.CI, sha=target.revision.sha, ref=ref, subpath=self.subpath
         )
         stages = workflows.DaggerStages(target, self.tree(ref), delivery)
-        occasion = run_flow.Occasion(reproduce=reproduce)
+        occasion = run_flow.Occasion(reproduce=reproduce, actor=actor)
         result = await run_flow.ci(stages, target, delivery.reach, occasion)
         return report.finished(result, fail=fail)

@@ -151,6 +151,8 @@ def test_templates_use_the_agreed_call_shape(path: Path, function: str) -> None:
     assert call[call.index("--github-repository") + 1] == '"$GITHUB_REPOSITORY"'
     assert call[call.index("--github-ref") + 1] == '"$GITHUB_REF"'
     assert job["permissions"] == expected
+    if function == "ci":  # no event payload: the runner's actor is passed
+        assert call[call.index("--actor") + 1] == '"$GITHUB_ACTOR"'
 
 
 def test_this_repository_runs_every_tier_and_the_module_on_its_sample() -> None:

@@ -34,6 +34,7 @@ class Started:
     triggers: list[str] = field(default_factory=list)
     scanning: list[workflows.CodeScanning | None] = field(default_factory=list)
     reaches: list[run_flow.Reach] = field(default_factory=list)
+    actors: list[str] = field(default_factory=list)
 
 
 @pytest.fixture
@@ -55,6 +56,7 @@ def started(monkeypatch: pytest.MonkeyPatch) -> Started:
     ) -> Report:
         runs.scanning.append(stages.delivery.code_scanning)
         runs.reaches.append(reach)
+        runs.actors.append(occasion.actor)
         assert stages.target is target  # the settings were read once, for the whole run
         runs.reproduce.append(occasion.reproduce)
         assert occasion.started is not None
@@ -186,3 +188,13 @@ async def test_a_scanning_token_without_its_repository_is_one_line(
     with pytest.raises(FunctionError, match="--code-scanning-token needs --github-repository"):
         await git_pipeline.deploy_staging(ref="develop", code_scanning_token=token)
     assert started.refs == [], "nothing ran"
+
+
+async def test_the_actor_is_the_events_sender_unless_given(
+    git_pipeline: Pipeline, started: Started, tmp_path: Path
+) -> None:
+    event = event_file(tmp_path, pull_request())
+    await git_pipeline.deploy_staging(event_name="pull_request", event=event)
+    await git_pipeline.deploy_staging(event_name="pull_request", event=event, actor="hubot")
+    await git_pipeline.deploy_staging(ref="develop")
+    assert started.actors == ["octocat", "hubot", ""]

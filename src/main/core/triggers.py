@@ -182,6 +182,21 @@ def glob_problem(pattern: str) -> str | None:
     return "use branch name parts, '*' (one part) and '**' (any parts), separated by '/'"
 
 
+# A GitHub login (letters, digits, single hyphens, at most 39) or an app's "name[bot]".
+_LOGIN = re.compile(r"[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}(?:\[bot\])?")
+
+
+def actor_of(payload: Mapping[str, Any]) -> str:
+    """Who caused the event: ``sender.login`` when it is a GitHub login, else empty.
+
+    Every webhook payload carries ``sender``; the login is shown in the report and the
+    chat message, so anything that is not a login's shape is left out, not escaped.
+    """
+    sender = payload.get("sender")
+    login = sender.get("login") if isinstance(sender, Mapping) else None
+    return login if isinstance(login, str) and _LOGIN.fullmatch(login) else ""
+
+
 # Today's names, for every caller that states none (Branches checks them with ref_problem).
 DEFAULT_BRANCHES = Branches()
 

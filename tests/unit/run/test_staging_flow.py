@@ -231,3 +231,9 @@ async def test_a_refused_staging_upload_never_holds_back_the_tags() -> None:
 async def test_staging_without_code_scanning_has_no_upload_row() -> None:
     report = await staging(FakeStages())
     assert "code-scanning" not in status(report)
+
+
+async def test_the_actor_of_the_occasion_is_in_the_report() -> None:
+    occasion = Occasion(started=STARTED, actor="octocat")
+    report = await deploy_staging(FakeStages(), target(), CAN_PUSH, occasion)
+    assert report.actor == "octocat"

@@ -86,6 +86,7 @@ def new_report(workflow: str, target: Target, occasion: Occasion) -> Report:
         sha=target.revision.sha,
         trigger=occasion.trigger,
         reproduce=occasion.reproduce,
+        actor=occasion.actor,
     )
 
 

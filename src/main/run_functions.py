@@ -189,7 +189,8 @@ class RunFunctions(ServiceFunctions):
             trigger = f"{event_name}: {decision.reason}"
             if not decision.should_deploy:
                 service = await self.service()
-                return RunReport.of(run_flow.not_deployed(service, ref, decision.reason))
+                held = run_flow.not_deployed(service, ref, decision.reason, rule=decision.rule)
+                return RunReport.of(held)
             ref, skip_tests = decision.ref, skip_tests or decision.skip_tests
         target, delivery = await self._prepare(
             ref,

@@ -143,7 +143,9 @@ async def test_a_refused_timestamped_push_holds_staging_latest_back() -> None:
     stages = FakeStages(push_errors={TIMESTAMPED: "denied: permission_denied: write_package"})
     report = await staging(stages)
     assert row(report, "publish").status == "failed"
-    assert row(report, "publish").detail == "denied: permission_denied: write_package"
+    detail = row(report, "publish").detail
+    assert detail.startswith("denied: permission_denied: write_package; ")
+    assert "packages: write" in detail, "the seed's troubleshooting: what to check"
     assert row(report, "staging-latest").status == "skipped"
     assert stages.pushed == []
     assert report.publication is not None

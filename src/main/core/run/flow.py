@@ -250,8 +250,10 @@ async def finish(run: Run, stages: Stages[Image, ScanHandle]) -> Report:
     return run.report
 
 
-def not_deployed(service: Service, ref: str, reason: str) -> Report:
-    """The report of an event that does not deploy: nothing ran, and why."""
+def not_deployed(service: Service, ref: str, reason: str, *, rule: str = "") -> Report:
+    """The report of an event that does not deploy: nothing ran, why, and which rule said so."""
+    if rule:
+        reason = f"{reason} (rule: {rule})"
     report = Report(
         workflow=STAGING, service=service.name, version=service.version, ref=ref, trigger=reason
     )

@@ -20,6 +20,7 @@ from main.core.run.stages import Image, Reach, ScanHandle, Stages
 from main.core.run.target import Target
 from main.core.tags import STAGING_LATEST
 from main.core.triggers import publishes_production
+from main.core.troubleshoot import push_advice, with_advice
 
 if TYPE_CHECKING:
     from main.core.run.flow import Run
@@ -64,7 +65,8 @@ async def push_stage(
     try:
         published = list(await stages.push(image, tags))
     except PipelineError as exc:
-        return clock.stage(name, "failed", first_line(exc)), []
+        failure = first_line(exc)
+        return clock.stage(name, "failed", with_advice(failure, push_advice(failure))), []
     return clock.stage(name, "passed", ", ".join(tags)), published
 
 

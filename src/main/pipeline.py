@@ -168,7 +168,8 @@ class Pipeline(RunFunctions):
         """The image tags for the commit: staging or production, from core/tags.py."""
         service = await self.service(ref)
         revision = await read_revision(await self._history(), ref)
-        return publish_rules.tags_for(kind, service.version, revision)
+        aliases = service.config.tag_aliases
+        return publish_rules.tags_for(kind, service.version, revision, aliases=aliases)
 
     @uncached_function
     async def publish(

@@ -57,9 +57,38 @@ SigningKeyArg = Annotated[
         "attached to every pushed digest; none: nothing is attached (the report says so)"
     ),
 ]
+ScanningTokenArg = Annotated[
+    dagger.Secret | None,
+    Doc("Upload the scan to GitHub code scanning with this token (security-events: write)"),
+]
+ScanningRepositoryArg = Annotated[
+    str, Doc("OWNER/NAME the code-scanning upload goes to ($GITHUB_REPOSITORY)")
+]
+ScanningRefArg = Annotated[
+    str, Doc("Full git ref the upload belongs to ($GITHUB_REF, e.g. refs/pull/42/merge)")
+]
+ActorArg = Annotated[
+    str, Doc("Who started the run, shown in the report and the notification ($GITHUB_ACTOR)")
+]
 FailArg = Annotated[
     bool, Doc("Fail when a stage fails (after the report); CI passes false and exports it")
 ]
+
+
+def code_scanning(
+    token: dagger.Secret | None, repository: str, ref: str
+) -> "workflows.CodeScanning | None":
+    """Where a run uploads its scan's SARIF; refuses a token without its repository and ref.
+
+    Raises:
+        PipelineError: a token was given without --github-repository or --github-ref.
+    """
+    if token is None:
+        return None
+    if not repository or not ref:
+        msg = "--code-scanning-token needs --github-repository and --github-ref"
+        raise PipelineError(msg)
+    return workflows.CodeScanning(token, repository, ref)
 
 
 class RunFunctions(ServiceFunctions):
@@ -86,9 +115,11 @@ class RunFunctions(ServiceFunctions):
         settings and pass it with the event name, exactly as the workflow does.
         """
         payload = triggers.load_payload(await event.contents(), source="--event")
-        if label is None:
-            label = (await self.service()).config.staging_label
-        return TriggerDecision.of(event_name, triggers.decide(event_name, payload, label=label))
+        config = (await self.service()).config
+        label = config.staging_label if label is None else label
+        branches = config.branches.branches()
+        decision = triggers.decide(event_name, payload, label=label, branches=branches)
+        return TriggerDecision.of(event_name, decision)
 
     async def _prepare(
         self, ref: str, delivery: "workflows.Delivery"
@@ -135,6 +166,13 @@ class RunFunctions(ServiceFunctions):
                 "[tool.pipeline.deploy], staging-latest is deployed there and smoke-tested live"
             ),
         ] = None,
+        code_scanning_token: ScanningTokenArg = None,
+        github_repository: ScanningRepositoryArg = "",
+        github_ref: ScanningRefArg = "",
+        actor: Annotated[
+            str,
+            Doc("Who started the run ($GITHUB_ACTOR); default: the --event's sender"),
+        ] = "",
         signing_key: SigningKeyArg = None,
     ) -> RunReport:
         """Deploy one ref to staging exactly as CI does: the same call on a laptop.
@@ -147,23 +185,27 @@ class RunFunctions(ServiceFunctions):
         what would have been pushed. With a host in [tool.pipeline.deploy] and --ssh-key,
         staging-latest then runs there by digest, is smoke-tested (and, with
         [tool.pipeline.load], load-tested) on its public URL, and is rolled back by itself
-        when it fails.
+        when it fails. With --code-scanning-token the scan's SARIF goes to the
+        repository's Security tab, as ci's does (a non-blocking stage).
         """
+        scanning = code_scanning(code_scanning_token, github_repository, github_ref)
         started = publish_rules.now()  # names the deployment in its staging tag
         trigger = ""
         if event is not None or event_name:
-            decision = await self._decide(event_name, event)
+            decision, sender = await self._decide(event_name, event)
+            actor = actor or sender
             trigger = f"{event_name}: {decision.reason}"
             if not decision.should_deploy:
                 service = await self.service()
-                return RunReport.of(run_flow.not_deployed(service, ref, decision.reason))
+                held = run_flow.not_deployed(service, ref, decision.reason, rule=decision.rule)
+                return RunReport.of(held)
             ref, skip_tests = decision.ref, skip_tests or decision.skip_tests
         target, delivery = await self._prepare(
             ref,
             workflows.Delivery(
                 token=registry_token, username=registry_username, webhook=notify_webhook,
                 local_registry=local_registry, notify_kind=notify_kind, run_url=run_url,
-                ssh_key=ssh_key, signing_key=signing_key,
+                ssh_key=ssh_key, code_scanning=scanning, signing_key=signing_key,
             ),
         )  # fmt: skip
         reproduce = run_flow.reproduction(
@@ -175,19 +217,27 @@ class RunFunctions(ServiceFunctions):
             event_name=event_name if event is not None else "",
         )
         occasion = run_flow.Occasion(
-            started=started, trigger=trigger, reproduce=reproduce, skip_tests=skip_tests
-        )
+            started=started, trigger=trigger, reproduce=reproduce, skip_tests=skip_tests,
+            actor=actor,
+        )  # fmt: skip
         stages = workflows.DaggerStages(target, self.tree(ref), delivery)
         result = await run_flow.deploy_staging(stages, target, delivery.reach, occasion)
         return report.finished(result, fail=fail, sbom=stages.sbom_file)
 
-    async def _decide(self, event_name: str, event: dagger.File | None) -> "triggers.Decision":
+    async def _decide(
+        self, event_name: str, event: dagger.File | None
+    ) -> tuple["triggers.Decision", str]:
+        """The event's decision under the service's settings, and the event's sender."""
         if event is None or not event_name:
             msg = "--event-name and --event go together: pass both, or neither"
             raise PipelineError(msg)
         payload = triggers.load_payload(await event.contents(), source="--event")
-        label = (await self.service()).config.staging_label
-        return triggers.decide(event_name, payload, label=label)
+        config = (await self.service()).config
+        branches = config.branches.branches()
+        decision = triggers.decide(
+            event_name, payload, label=config.staging_label, branches=branches
+        )
+        return decision, triggers.actor_of(payload)
 
     @uncached_function
     async def ci(  # noqa: PLR0913 - the workflow's inputs, each said once
@@ -203,16 +253,10 @@ class RunFunctions(ServiceFunctions):
         notify_kind: NotifyKindArg = "slack",
         run_url: RunUrlArg = "",
         fail: FailArg = True,
-        code_scanning_token: Annotated[
-            dagger.Secret | None,
-            Doc("Upload the scan to GitHub code scanning with this token (security-events: write)"),
-        ] = None,
-        github_repository: Annotated[
-            str, Doc("OWNER/NAME the code-scanning upload goes to ($GITHUB_REPOSITORY)")
-        ] = "",
-        github_ref: Annotated[
-            str, Doc("Full git ref the upload belongs to ($GITHUB_REF, e.g. refs/pull/42/merge)")
-        ] = "",
+        code_scanning_token: ScanningTokenArg = None,
+        github_repository: ScanningRepositoryArg = "",
+        github_ref: ScanningRefArg = "",
+        actor: ActorArg = "",
         signing_key: SigningKeyArg = None,
     ) -> RunReport:
         """The code-quality workflow: validate, build, scan (blocking); release/** publishes.
@@ -223,12 +267,7 @@ class RunFunctions(ServiceFunctions):
         goes to the repository's Security tab (a non-blocking stage).
         """
         started = publish_rules.now()  # the provenance's start of the run
-        scanning = None
-        if code_scanning_token is not None:
-            if not github_repository or not github_ref:
-                msg = "--code-scanning-token needs --github-repository and --github-ref"
-                raise PipelineError(msg)
-            scanning = workflows.CodeScanning(code_scanning_token, github_repository, github_ref)
+        scanning = code_scanning(code_scanning_token, github_repository, github_ref)
         target, delivery = await self._prepare(
             ref,
             workflows.Delivery(
@@ -241,6 +280,6 @@ class RunFunctions(ServiceFunctions):
             run_flow.CI, sha=target.revision.sha, ref=ref, subpath=self.subpath
         )
         stages = workflows.DaggerStages(target, self.tree(ref), delivery)
-        occasion = run_flow.Occasion(started=started, reproduce=reproduce)
+        occasion = run_flow.Occasion(started=started, reproduce=reproduce, actor=actor)
         result = await run_flow.ci(stages, target, delivery.reach, occasion)
         return report.finished(result, fail=fail, sbom=stages.sbom_file)

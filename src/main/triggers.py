@@ -28,6 +28,13 @@ class TriggerDecision:
     skip_tests: Annotated[bool, Doc("Whether the dispatch asked to skip the validation tests")] = (
         field()
     )
+    rule: Annotated[
+        str,
+        Doc(
+            "The rule that decided: branch, label, base, fork, action, deleted, event or "
+            "dispatch (a run that deploys nothing says which rule held it back)"
+        ),
+    ] = field(default="")
 
     @classmethod
     def of(cls, event_name: str, decision: "Decision") -> Self:
@@ -38,6 +45,7 @@ class TriggerDecision:
             ref=decision.ref,
             reason=decision.reason,
             skip_tests=decision.skip_tests,
+            rule=decision.rule,
         )
 
     @function
@@ -50,6 +58,7 @@ class TriggerDecision:
                 "ref": self.ref,
                 "reason": self.reason,
                 "skip_tests": self.skip_tests,
+                "rule": self.rule,
             },
             indent=2,
         )

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import dagger
 import pytest
+from dagger import dag
 
 from main import workflows
 from main._sdk import FunctionError
@@ -31,6 +32,9 @@ class Started:
     reproduce: list[str] = field(default_factory=list)
     skip_tests: list[bool] = field(default_factory=list)
     triggers: list[str] = field(default_factory=list)
+    scanning: list[workflows.CodeScanning | None] = field(default_factory=list)
+    reaches: list[run_flow.Reach] = field(default_factory=list)
+    actors: list[str] = field(default_factory=list)
 
 
 @pytest.fixture
@@ -47,9 +51,12 @@ def started(monkeypatch: pytest.MonkeyPatch) -> Started:
     async def deploy_staging(
         stages: workflows.DaggerStages,
         target: run_flow.Target,
-        _reach: run_flow.Reach,
+        reach: run_flow.Reach,
         occasion: run_flow.Occasion,
     ) -> Report:
+        runs.scanning.append(stages.delivery.code_scanning)
+        runs.reaches.append(reach)
+        runs.actors.append(occasion.actor)
         assert stages.target is target  # the settings were read once, for the whole run
         runs.reproduce.append(occasion.reproduce)
         assert occasion.started is not None
@@ -146,3 +153,48 @@ async def test_ci_needs_no_event_and_takes_its_ref(
     assert result.ok
     assert seen == ["refs/heads/release/1.0"]
     assert started.refs == []
+
+
+async def test_the_scan_goes_to_code_scanning_with_cis_arguments(
+    git_pipeline: Pipeline, started: Started
+) -> None:
+    token = dag.set_secret("scanning", "ghs_fake-upload-token")
+    await git_pipeline.deploy_staging(
+        ref="develop",
+        code_scanning_token=token,
+        github_repository="acme/svc",
+        github_ref="refs/heads/develop",
+    )
+    [scanning] = started.scanning
+    assert scanning is not None
+    assert (scanning.token, scanning.repository, scanning.ref) == (
+        token, "acme/svc", "refs/heads/develop",
+    )  # fmt: skip
+    assert started.reaches[0].code_scanning
+
+
+async def test_without_a_scanning_token_nothing_is_uploaded(
+    git_pipeline: Pipeline, started: Started
+) -> None:
+    await git_pipeline.deploy_staging(ref="develop")
+    assert started.scanning == [None]
+    assert not started.reaches[0].code_scanning
+
+
+async def test_a_scanning_token_without_its_repository_is_one_line(
+    git_pipeline: Pipeline, started: Started
+) -> None:
+    token = dag.set_secret("scanning", "ghs_fake-upload-token")
+    with pytest.raises(FunctionError, match="--code-scanning-token needs --github-repository"):
+        await git_pipeline.deploy_staging(ref="develop", code_scanning_token=token)
+    assert started.refs == [], "nothing ran"
+
+
+async def test_the_actor_is_the_events_sender_unless_given(
+    git_pipeline: Pipeline, started: Started, tmp_path: Path
+) -> None:
+    event = event_file(tmp_path, pull_request())
+    await git_pipeline.deploy_staging(event_name="pull_request", event=event)
+    await git_pipeline.deploy_staging(event_name="pull_request", event=event, actor="hubot")
+    await git_pipeline.deploy_staging(ref="develop")
+    assert started.actors == ["octocat", "hubot", ""]

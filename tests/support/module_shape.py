@@ -8,6 +8,7 @@ NEVER, DEFAULT = "Never", None
 CHECK, UP, PLAIN = "check", "up", ""
 DELIVERY = ["registry_token", "registry_username", "local_registry"]
 NOTIFY = ["notify_webhook", "notify_kind", "run_url", "fail"]
+SCANNING = ["code_scanning_token", "github_repository", "github_ref"]
 
 # (object, function, arguments in order, cache policy, role)
 FUNCTIONS: list[tuple[str, str, list[str], str | None, str]] = [
@@ -56,22 +57,25 @@ FUNCTIONS: list[tuple[str, str, list[str], str | None, str]] = [
     (
         "Pipeline",
         "deploy_staging",
-        ["ref", "skip_tests", "event_name", "event", *DELIVERY, *NOTIFY, "ssh_key", "signing_key"],
+        [
+            "ref",
+            "skip_tests",
+            "event_name",
+            "event",
+            *DELIVERY,
+            *NOTIFY,
+            "ssh_key",
+            *SCANNING,
+            "actor",
+            "signing_key",
+        ],
         NEVER,
         PLAIN,
     ),
     (
         "Pipeline",
         "ci",
-        [
-            "ref",
-            *DELIVERY,
-            *NOTIFY,
-            "code_scanning_token",
-            "github_repository",
-            "github_ref",
-            "signing_key",
-        ],
+        ["ref", *DELIVERY, *NOTIFY, *SCANNING, "actor", "signing_key"],
         NEVER,
         PLAIN,
     ),

@@ -19,6 +19,7 @@ from pydantic import (
     field_validator,
 )
 
+from main.core.branch_settings import BranchSettings
 from main.core.deploy.target_settings import MODELS, AnyDeploySettings
 from main.core.errors import PipelineError
 from main.core.github import API_URL
@@ -106,6 +107,17 @@ class PipelineConfig(SettingsTable):
         default=DEFAULT_LABEL,
         min_length=1,
         description="Pull-request label that deploys the PR to staging.",
+    )
+    branches: BranchSettings = Field(
+        default_factory=BranchSettings,
+        description="[tool.pipeline.branches]: the staging, production, CI and release "
+        "branches (default: develop, main, feature/** bugfix/** chore/** release/**, "
+        "release/**).",
+    )
+    tag_aliases: bool = Field(
+        default=False,
+        description="Production tags of a final release also move major.minor and major "
+        "(1.4.2 adds 1.4 and 1), as docker/metadata-action's semver patterns do.",
     )
 
     # --- validate, build, publish settings ---

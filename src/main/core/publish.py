@@ -33,7 +33,12 @@ def now() -> datetime:
 
 
 def tags_for(
-    kind: str, version: str, revision: Revision | None, deployed_at: datetime | None = None
+    kind: str,
+    version: str,
+    revision: Revision | None,
+    deployed_at: datetime | None = None,
+    *,
+    aliases: bool = False,
 ) -> list[str]:
     """The tags an image of ``revision`` gets: staging or production (``core/tags.py``).
 
@@ -42,6 +47,8 @@ def tags_for(
     each deployment gets its own tag and the tags order deployments, which rollback and
     retention rely on. The image's ``created`` label stays the commit time, so builds
     remain reproducible and cached: the tag is a name, not part of the image.
+    ``aliases`` (the ``tag-aliases`` setting) adds ``major.minor`` and ``major`` to the
+    production tags of a final release.
 
     Raises:
         PipelineError: for an unknown kind, or when there is no commit to name.
@@ -54,7 +61,7 @@ def tags_for(
         raise PipelineError(msg)
     if kind == "staging":
         return staging_tags(version, revision.sha, deployed_at or now())
-    return production_tags(version, revision.sha)
+    return production_tags(version, revision.sha, aliases=aliases)
 
 
 def local_registry_host(endpoint: str) -> str:

@@ -70,11 +70,9 @@ class Branches:
         for key, pattern in [("ci-patterns", p) for p in self.ci_patterns] + [
             ("release-pattern", self.release_pattern)
         ]:
-            if not all(_GLOB_PART.fullmatch(part) for part in pattern.split("/")):
-                msg = (
-                    f"branch setting {key} {pattern[:80]!r} is not a branch glob: use branch "
-                    "name parts, '*' (one part) and '**' (any parts), separated by '/'"
-                )
+            problem = glob_problem(pattern)
+            if problem is not None:
+                msg = f"branch setting {key} {pattern[:80]!r} is not a branch glob: {problem}"
                 raise PipelineError(msg)
 
 
@@ -175,6 +173,28 @@ def ref_problem(ref: str) -> str | None:
         if part.startswith(".") or part.endswith(".lock"):
             return "git refuses a part starting with '.' or ending in '.lock'"
     return None
+
+
+def glob_problem(pattern: str) -> str | None:
+    """Why ``pattern`` is not a branch glob the rules can match, or None when it is one."""
+    if all(_GLOB_PART.fullmatch(part) for part in pattern.split("/")):
+        return None
+    return "use branch name parts, '*' (one part) and '**' (any parts), separated by '/'"
+
+
+# A GitHub login (letters, digits, single hyphens, at most 39) or an app's "name[bot]".
+_LOGIN = re.compile(r"[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}(?:\[bot\])?")
+
+
+def actor_of(payload: Mapping[str, Any]) -> str:
+    """Who caused the event: ``sender.login`` when it is a GitHub login, else empty.
+
+    Every webhook payload carries ``sender``; the login is shown in the report and the
+    chat message, so anything that is not a login's shape is left out, not escaped.
+    """
+    sender = payload.get("sender")
+    login = sender.get("login") if isinstance(sender, Mapping) else None
+    return login if isinstance(login, str) and _LOGIN.fullmatch(login) else ""
 
 
 # Today's names, for every caller that states none (Branches checks them with ref_problem).

@@ -1,9 +1,12 @@
 """ci's decisions against fake stages: the full suite, a blocking scan, release-only pushes."""
 
+from dataclasses import replace
+
 import pytest
 
+from main.core.branch_settings import BranchSettings
 from main.core.report.model import Report
-from main.core.run import Occasion, Reach, ci, deploy_staging
+from main.core.run import Occasion, Reach, Target, ci, deploy_staging
 from tests.support.constants import SHA
 from tests.support.fake_stages import (
     CAN_PUSH,
@@ -121,3 +124,27 @@ async def test_no_scan_means_nothing_to_upload() -> None:
 async def test_without_code_scanning_there_is_no_upload_row() -> None:
     report = await run_ci(FakeStages())
     assert "code-scanning" not in status(report)
+
+
+def with_settings(ref: str, **settings: object) -> Target:
+    """The sample service with ``settings`` changed as [tool.pipeline] would change them."""
+    base = target(ref)
+    config = base.service.config.model_copy(update=settings)
+    return replace(base, service=replace(base.service, config=config))
+
+
+async def test_tag_aliases_add_the_minor_alias_to_a_release() -> None:
+    stages = FakeStages()
+    await ci(stages, with_settings(RELEASE, tag_aliases=True), CAN_PUSH, Occasion())
+    assert stages.pushed == [["latest", "0.1.0", SHA, "0.1"]], "0.x gets 0.x only"
+
+
+async def test_the_configured_release_pattern_decides_what_publishes() -> None:
+    branches = BranchSettings(release="rel/*", ci=["rel/*"])
+    stages = FakeStages()
+    await ci(stages, with_settings("refs/heads/rel/2", branches=branches), CAN_PUSH, Occasion())
+    assert stages.pushed == [["latest", "0.1.0", SHA]]
+    held = FakeStages()
+    report = await ci(held, with_settings(RELEASE, branches=branches), CAN_PUSH, Occasion())
+    assert held.pushed == []
+    assert "only rel/* branches publish" in row(report, "publish").detail

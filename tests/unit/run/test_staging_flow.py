@@ -143,7 +143,9 @@ async def test_a_refused_timestamped_push_holds_staging_latest_back() -> None:
     stages = FakeStages(push_errors={TIMESTAMPED: "denied: permission_denied: write_package"})
     report = await staging(stages)
     assert row(report, "publish").status == "failed"
-    assert row(report, "publish").detail == "denied: permission_denied: write_package"
+    detail = row(report, "publish").detail
+    assert detail.startswith("denied: permission_denied: write_package; ")
+    assert "packages: write" in detail, "the seed's troubleshooting: what to check"
     assert row(report, "staging-latest").status == "skipped"
     assert stages.pushed == []
     assert report.publication is not None
@@ -207,3 +209,33 @@ async def test_a_version_without_a_tag_form_stops_before_any_stage() -> None:
     with pytest.raises(PipelineError, match="epoch"):
         await deploy_staging(stages, epoch, CAN_PUSH, NOW)
     assert stages.calls == []
+
+
+SCANNING = Reach(can_push=True, code_scanning=True)
+
+
+async def test_staging_uploads_its_scan_to_code_scanning_without_blocking() -> None:
+    stages = FakeStages()
+    report = await staging(stages, SCANNING)
+    assert f"upload scan-of-{IMAGE}" in stages.calls
+    upload = row(report, "code-scanning")
+    assert (upload.status, upload.blocking) == ("passed", False)
+    assert report.ok
+
+
+async def test_a_refused_staging_upload_never_holds_back_the_tags() -> None:
+    stages = FakeStages(upload_error="GitHub refused the SARIF upload (403)")
+    report = await staging(stages, SCANNING)
+    assert (row(report, "code-scanning").status, report.ok) == ("failed", True)
+    assert any(call.startswith("push") and "staging-latest" in call for call in stages.calls)
+
+
+async def test_staging_without_code_scanning_has_no_upload_row() -> None:
+    report = await staging(FakeStages())
+    assert "code-scanning" not in status(report)
+
+
+async def test_the_actor_of_the_occasion_is_in_the_report() -> None:
+    occasion = Occasion(started=STARTED, actor="octocat")
+    report = await deploy_staging(FakeStages(), target(), CAN_PUSH, occasion)
+    assert report.actor == "octocat"

@@ -63,6 +63,8 @@ def _facts(report: Report) -> list[str]:
     facts = [("ref", code(report.ref) if report.ref else "working tree")]
     if report.sha:
         facts.append(("commit", code(report.sha[:12])))
+    if report.actor:
+        facts.append(("actor", code(report.actor)))
     if report.trigger:
         facts.append(("trigger", cell(report.trigger)))
     return [f"**{name}**: {value}" for name, value in facts]

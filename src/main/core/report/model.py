@@ -166,6 +166,8 @@ class Report:
     ref: str
     sha: str = ""
     trigger: str = ""
+    actor: str = ""
+    """Who started the run (the event's sender or ``$GITHUB_ACTOR``); empty when unknown."""
     stages: tuple[StageResult, ...] = ()
     tags: tuple[str, ...] = ()
     digest: str = ""
@@ -265,6 +267,7 @@ class Report:
                 ref=data["ref"],
                 sha=data.get("sha", ""),
                 trigger=data.get("trigger", ""),
+                actor=data.get("actor", ""),
                 stages=tuple(StageResult(**stage) for stage in data.get("stages", ())),
                 tags=tuple(data.get("tags", ())),
                 digest=data.get("digest", ""),

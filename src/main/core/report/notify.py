@@ -93,6 +93,8 @@ def facts(report: Report) -> list[tuple[str, str]]:
     pairs = [("Ref", report.ref or "working tree")]
     if report.sha:
         pairs.append(("Commit", report.sha[:12]))
+    if report.actor:  # early: the chats' field limits cut from the end
+        pairs.append(("Actor", report.actor))
     publication = report.publication
     if publication is not None and publication.pushed:
         pairs.append(("Pushed", "\n".join(publication.pushed)))

@@ -86,6 +86,7 @@ def new_report(workflow: str, target: Target, occasion: Occasion) -> Report:
         sha=target.revision.sha,
         trigger=occasion.trigger,
         reproduce=occasion.reproduce,
+        actor=occasion.actor,
     )
 
 
@@ -109,7 +110,9 @@ async def deploy_staging(
         unbuilt = "build failed"
         run.record(skipped(SCAN, unbuilt, blocking=False), skipped(SMOKE_TEST, unbuilt))
     else:
-        await scan_and_smoke(run, stages, image)
+        scanned = await scan_and_smoke(run, stages, image)
+        if reach.code_scanning:  # as ci does: the Security tab, never blocking
+            run.record(await code_scanning_stage(stages, scanned))
     await publishing.publish_staging(run, stages, image, target=target, reach=reach, tags=tags)
     await attesting.attest_stage(
         run, stages, image, target=target, reach=reach, started=occasion.started
@@ -127,7 +130,10 @@ async def ci(
         PipelineError: the version has no tag form; nothing ran.
     """
     started = occasion.started or now()  # the provenance's start of the run
-    tags = tags_for("production", target.service.version, target.revision)
+    config = target.service.config
+    tags = tags_for(
+        "production", target.service.version, target.revision, aliases=config.tag_aliases
+    )
     target = target.for_ci()
     run = Run(new_report(CI, target, occasion).with_values(tags=tuple(tags)))
     image = await validate_and_build(run, stages, target.service.config, skip_tests=False)
@@ -197,8 +203,13 @@ async def smoke_stage(
     return clock.stage(SMOKE_TEST, status, smoke_detail(report)), smoke_summary(report)
 
 
-async def scan_and_smoke(run: Run, stages: Stages[Image, ScanHandle], image: Image) -> None:
-    """The scan (warn mode) and the smoke tests of the built image, side by side."""
+async def scan_and_smoke(
+    run: Run, stages: Stages[Image, ScanHandle], image: Image
+) -> Scanned[ScanHandle] | None:
+    """The scan (warn mode) and the smoke tests of the built image, side by side.
+
+    Returns the scan's result (for code scanning), or None when the scanner failed.
+    """
     scanned: list[tuple[StageResult, Scanned[ScanHandle] | None]] = []
     smoked: list[tuple[StageResult, SmokeSummary | None]] = []
 
@@ -214,6 +225,7 @@ async def scan_and_smoke(run: Run, stages: Stages[Image, ScanHandle], image: Ima
     (scan_row, scan_result), (smoke_row, smoke_section) = scanned[0], smoked[0]
     run.record(scan_row, smoke_row)
     run.update(scan=None if scan_result is None else scan_result.summary, smoke=smoke_section)
+    return scan_result
 
 
 async def code_scanning_stage(
@@ -243,8 +255,10 @@ async def finish(run: Run, stages: Stages[Image, ScanHandle]) -> Report:
     return run.report
 
 
-def not_deployed(service: Service, ref: str, reason: str) -> Report:
-    """The report of an event that does not deploy: nothing ran, and why."""
+def not_deployed(service: Service, ref: str, reason: str, *, rule: str = "") -> Report:
+    """The report of an event that does not deploy: nothing ran, why, and which rule said so."""
+    if rule:
+        reason = f"{reason} (rule: {rule})"
     report = Report(
         workflow=STAGING, service=service.name, version=service.version, ref=ref, trigger=reason
     )

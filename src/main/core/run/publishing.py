@@ -20,6 +20,7 @@ from main.core.run.stages import Image, Reach, ScanHandle, Stages
 from main.core.run.target import Target
 from main.core.tags import STAGING_LATEST
 from main.core.triggers import publishes_production
+from main.core.troubleshoot import push_advice, with_advice
 
 if TYPE_CHECKING:
     from main.core.run.flow import Run
@@ -47,8 +48,10 @@ def staging_hold(run: "Run", image: object, reach: Reach) -> str:
 
 def production_hold(run: "Run", image: object, target: Target, reach: Reach) -> str:
     """Why the production tags may not be pushed in this run, or empty."""
-    if not publishes_production(target.ref):
-        return f"only release/** branches publish; {target.ref or 'the working tree'} does not"
+    branches = target.service.config.branches.branches()
+    if not publishes_production(target.ref, branches=branches):
+        release, ref = branches.release_pattern, target.ref or "the working tree"
+        return f"only {release} branches publish; {ref} does not"
     if not reach.can_push:
         return NO_CREDENTIALS
     return run.blocker() or ("build failed" if image is None else "")
@@ -62,7 +65,8 @@ async def push_stage(
     try:
         published = list(await stages.push(image, tags))
     except PipelineError as exc:
-        return clock.stage(name, "failed", first_line(exc)), []
+        failure = first_line(exc)
+        return clock.stage(name, "failed", with_advice(failure, push_advice(failure))), []
     return clock.stage(name, "passed", ", ".join(tags)), published
 
 

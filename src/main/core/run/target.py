@@ -35,3 +35,4 @@ class Occasion:
     trigger: str = ""  # the event that decided the run, in one line
     reproduce: str = ""  # the `dagger call` that runs it again
     skip_tests: bool = False
+    actor: str = ""  # who started it: the event's sender or $GITHUB_ACTOR

@@ -11,7 +11,7 @@ import re
 from main.core.report.markdown import render
 from main.core.report.model import Report, StageResult
 from main.core.report.notify import build_payload
-from main.core.report.rules import short
+from main.core.run.sections import short
 from tests.support.reports import failing_report
 
 DETAIL = "login expired: sign in again at https://evil.example/login or WWW.evil.example/x"

@@ -12,9 +12,10 @@ import math
 import re
 import types
 from collections.abc import Iterator
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import annotated_types
+from pydantic import Tag
 from pydantic.fields import FieldInfo
 
 from main.core.config import PipelineConfig
@@ -39,6 +40,10 @@ you mean 'health-path'?)`. Command-line arguments override single keys, and
 """
 
 
+Variant = tuple[str, str, type[SettingsTable]]
+"""One form of a tagged table: the key that picks it, its value, and its model."""
+
+
 def table_names(
     model: type[SettingsTable] = PipelineConfig, prefix: str = "tool.pipeline"
 ) -> list[str]:
@@ -53,14 +58,12 @@ def render_settings(
     tables = list(_tables(model, prefix))
     lines = [HEADER, "## Tables", ""]
     lines += [f"- [`{header}`](#{slug(f'`{header}`')})" for header, _ in tables]
-    for header, table in tables:
-        lines += ["", f"## `{header}`", "", _prose(table.__doc__ or ""), ""]
-        lines += ["| key | type | default | meaning |", "|---|---|---|---|"]
-        for name, info in table.model_fields.items():
-            sub = _sub_table(info.annotation)
-            kind = _link(header, name, info.annotation) if sub else _type(info.annotation)
-            row = [f"`{kebab(name)}`", kind, _default(info), _meaning(info)]
-            lines.append("| " + " | ".join(cell(text) for text in row) + " |")
+    for header, forms in tables:
+        lines += ["", f"## `{header}`", ""]
+        if isinstance(forms, list):
+            lines += _variants_section(header, forms)
+        else:
+            lines += [_prose(forms.__doc__ or ""), "", *_key_table(header, forms)]
     return "\n".join(lines) + "\n"
 
 
@@ -69,14 +72,76 @@ def rows(page: str, header: str) -> list[list[str]]:
     return table_rows(page, f"## `{header}`")
 
 
+def variant_rows(page: str, header: str, key: str, value: str) -> list[list[str]]:
+    """The key rows of one form of a tagged table (``key = value`` picks it)."""
+    return table_rows(page, _variant_heading(header, key, value))
+
+
+def _variant_heading(header: str, key: str, value: str) -> str:
+    return f"### `{header}` with `{key} = {json.dumps(value)}`"
+
+
+def _variants_section(header: str, variants: list[Variant]) -> list[str]:
+    """A tagged table: which key picks the form, then each form's keys under its heading."""
+    key = variants[0][0]
+    links = [
+        f"[`{json.dumps(value)}`](#{slug(_variant_heading(header, key, value)[4:])})"
+        for _, value, _ in variants
+    ]
+    lines = [f"Its `{key}` key picks the form the table is read with: {', '.join(links)}."]
+    for _, value, table in variants:
+        lines += ["", _variant_heading(header, key, value), "", _prose(table.__doc__ or ""), ""]
+        lines += _key_table(header, table)
+    return lines
+
+
+def _key_table(header: str, table: type[SettingsTable]) -> list[str]:
+    lines = ["| key | type | default | meaning |", "|---|---|---|---|"]
+    for name, info in table.model_fields.items():
+        sub = _sub_table(info.annotation) or _variants(info.annotation)
+        kind = _link(header, name, info.annotation) if sub else _type(info.annotation)
+        row = [f"`{kebab(name)}`", kind, _default(info), _meaning(info)]
+        lines.append("| " + " | ".join(cell(text) for text in row) + " |")
+    return lines
+
+
 def _tables(
     model: type[SettingsTable], prefix: str, *, array: bool = False
-) -> Iterator[tuple[str, type[SettingsTable]]]:
+) -> Iterator[tuple[str, type[SettingsTable] | list[Variant]]]:
     yield (f"[[{prefix}]]" if array else f"[{prefix}]"), model
     for name, info in model.model_fields.items():
         sub = _sub_table(info.annotation)
         if sub is not None:
             yield from _tables(sub, f"{prefix}.{kebab(name)}", array=_is_array(info.annotation))
+        variants = _variants(info.annotation)
+        if variants:
+            yield f"[{prefix}.{kebab(name)}]", variants
+
+
+def _variants(annotation: Any) -> list[Variant]:  # noqa: ANN401 - any annotation
+    """The forms of a tagged union of tables (pydantic's ``Tag``s), in declaration order."""
+    for member in _members(annotation):
+        if get_origin(member) is not Annotated:
+            continue
+        found = []
+        for form in _members(get_args(member)[0]):
+            if get_origin(form) is not Annotated:
+                continue
+            table, *extras = get_args(form)
+            tags = [extra.tag for extra in extras if isinstance(extra, Tag)]
+            if tags and isinstance(table, type) and issubclass(table, SettingsTable):
+                found.append((_tag_key(table, tags[0]), tags[0], table))
+        if found:
+            return found
+    return []
+
+
+def _tag_key(table: type[SettingsTable], value: str) -> str:
+    """The key whose only value is the form's tag (``target``), or ``the tag`` when none is."""
+    for name, info in table.model_fields.items():
+        if get_origin(info.annotation) is Literal and get_args(info.annotation) == (value,):
+            return kebab(name)
+    return "the tag"
 
 
 def _members(annotation: Any) -> tuple[Any, ...]:  # noqa: ANN401 - any annotation

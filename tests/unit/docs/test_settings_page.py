@@ -1,15 +1,15 @@
 """docs/settings.md is generated from the settings models, and a test holds it to them."""
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Discriminator, Field, Tag
 
 from main.core.config import PipelineConfig
-from main.core.deploy.settings import DeploySettings
+from main.core.deploy.target_settings import MODELS
 from main.core.load.settings import LoadSettings
 from main.core.table import Seconds, SettingsTable, kebab
 from tests.support.constants import REPO_ROOT
-from tests.support.settings_page import render_settings, rows, table_names
+from tests.support.settings_page import render_settings, rows, table_names, variant_rows
 
 PAGE = REPO_ROOT / "docs" / "settings.md"
 
@@ -24,11 +24,13 @@ def test_every_key_of_every_table_has_a_row() -> None:
     page = render_settings()
     for table, model in (
         ("[tool.pipeline]", PipelineConfig),
-        ("[tool.pipeline.deploy]", DeploySettings),
         ("[tool.pipeline.load]", LoadSettings),
     ):
         keys = [row[0] for row in rows(page, table)]
         assert keys == [f"`{kebab(name)}`" for name in model.model_fields], table
+    for target, form in MODELS.items():  # the deploy table's forms, one per target
+        keys = [row[0] for row in variant_rows(page, "[tool.pipeline.deploy]", "target", target)]
+        assert keys == [f"`{kebab(name)}`" for name in form.model_fields], target
 
 
 class Inner(SettingsTable):
@@ -67,3 +69,47 @@ def test_a_new_sub_table_is_found_and_rendered_without_touching_the_generator() 
     assert inner["`retries`"][1:] == ["integer", "`3`", "How often to try again. (at least 0)"]
     assert inner["`where`"][2] == "**required**"
     assert "A sub-table of the future" in page
+
+
+class Red(SettingsTable):
+    """The red form."""
+
+    kind: Literal["red"] = Field(default="red", description="Picks red.")
+    shade: int = Field(default=1, description="How red.")
+
+
+class Blue(SettingsTable):
+    """The blue form."""
+
+    kind: Literal["blue"] = Field(description="Picks blue.")
+    depth: str = Field(description="How deep.")
+
+
+class Tagged(SettingsTable):
+    """A table holding a tagged union of tables, as [tool.pipeline.deploy] is."""
+
+    paint: (
+        Annotated[
+            Annotated[Red, Tag("red")] | Annotated[Blue, Tag("blue")],
+            Discriminator(
+                lambda data: data.get("kind", "red") if isinstance(data, dict) else data.kind
+            ),
+        ]
+        | None
+    ) = Field(default=None, description="[tool.x.paint]: one of two forms.")
+
+
+def test_a_tagged_union_of_tables_is_one_table_with_a_section_per_form() -> None:
+    page = render_settings(Tagged, "tool.x")
+    assert table_names(Tagged, "tool.x") == ["[tool.x]", "[tool.x.paint]"]
+    outer = {row[0]: row for row in rows(page, "[tool.x]")}
+    assert outer["`paint`"][1:3] == ["table: [`[tool.x.paint]`](#toolxpaint)", "unset"]
+    assert "Its `kind` key picks the form" in page
+    assert [row[0] for row in variant_rows(page, "[tool.x.paint]", "kind", "red")] == [
+        "`kind`",
+        "`shade`",
+    ]
+    blue = {row[0]: row for row in variant_rows(page, "[tool.x.paint]", "kind", "blue")}
+    assert blue["`kind`"][1:3] == ['`"blue"`', "**required**"]
+    assert blue["`depth`"][2] == "**required**"
+    assert "The blue form." in page

@@ -76,6 +76,11 @@ def charts(result: LoadResult) -> list[str]:
     ]
 
 
+def failure_markdown(line: str) -> str:
+    """The report of a run that produced no figures: the verdict and why."""
+    return f"### Load test ❌ failed\n\n- {markdown_inline(line, CELL)}\n"
+
+
 def render_markdown(result: LoadResult) -> str:
     """The report as a Markdown section."""
     verdict = "✅ passed" if result.passed else "❌ failed"

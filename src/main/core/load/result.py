@@ -20,7 +20,8 @@ warm-up: every request is reported, not every one judged), with further keys bes
 it (``warmup_s``, ``judged_requests`` and ``judged_total``: the figures the verdict
 rests on, ``aborted``: why ``--abort-on-breach`` stopped the run early, ``total``,
 ``timeline``, ``errors``, ``notes``, ``in_flight`` and ``after_stop``: requests per
-kind still waiting when the run stopped, and answered after it, neither in the figures). Standard library only.
+kind still waiting when the run stopped, and answered after it, neither in the figures).
+Standard library only.
 """
 
 import json

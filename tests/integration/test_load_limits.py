@@ -1,7 +1,9 @@
 """Per-kind limits, the warm-up and --abort-on-breach, against servers of known latency.
 
-``slow_initialize`` answers ``initialize`` after 300 ms and everything else at once
-(the sample server's own speed, a few ms); ``shaped_server`` fails exactly 1 in 10.
+``slow_initialize`` answers ``initialize`` after 1 s (as TypeScript FastMCP does) and
+everything else at once (the sample server's own speed, a few ms; a loaded two-core
+machine has been seen adding ~160 ms, so the global limit is 500 ms, as in the issue);
+``shaped_server`` fails exactly 1 in 10.
 """
 
 from collections.abc import Iterator
@@ -34,7 +36,7 @@ def run(base: str, *extra: str) -> tuple[int, dict[str, Any], str]:
         base,
         f"--users={USERS}",
         "--spawn-rate=100",
-        "--duration=1.5",
+        "--duration=2.5",
         "--tool=echo",
         '--tool-args={"text": "hi"}',
         *extra,
@@ -44,11 +46,11 @@ def run(base: str, *extra: str) -> tuple[int, dict[str, Any], str]:
 def test_one_global_limit_fails_a_service_whose_initialize_is_slow_by_design(
     slow_initialize_server: str,
 ) -> None:
-    code, document, _ = run(slow_initialize_server, "--p95-ms=150", "--warmup=0")
+    code, document, _ = run(slow_initialize_server, "--p95-ms=500", "--warmup=0")
     assert code == 1
-    (breach,) = document["breaches"]
+    (breach,) = [line for line in document["breaches"] if line.startswith("mcp.initialize")]
     assert breach.startswith("mcp.initialize p95 ")
-    assert breach.endswith(" ms > limit 150 ms")
+    assert breach.endswith(" ms > limit 500 ms")
 
 
 def test_a_limit_of_its_own_for_the_slow_kind_passes_it_and_still_judges_the_rest(
@@ -57,7 +59,7 @@ def test_a_limit_of_its_own_for_the_slow_kind_passes_it_and_still_judges_the_res
     markdown = tmp_path / "report" / "load.md"
     code, document, stderr = run(
         slow_initialize_server,
-        "--p95-ms=150",
+        "--p95-ms=500",
         "--p95-ms",
         f"mcp.initialize={SLOW_MS + 700:g}",
         "--warmup=0",
@@ -69,13 +71,13 @@ def test_a_limit_of_its_own_for_the_slow_kind_passes_it_and_still_judges_the_res
     initialize = requests["mcp.initialize"]
     assert initialize["p50_ms"] >= SLOW_MS  # slow indeed, and judged
     assert initialize["judged"] == initialize["count"] == USERS
-    assert requests["mcp.tools_list"]["p95_ms"] < 150
+    assert requests["mcp.tools_list"]["p95_ms"] < 500
     # The Markdown the result renders, written beside the JSON.
     text = markdown.read_text(encoding="utf-8")
     assert text.startswith("### Load test ✅ passed\n")
     assert "| `mcp.initialize` | 3 |" in text
     # the same per-kind limit, now too tight: only that kind breaks it
-    code, document, _ = run(slow_initialize_server, "--p95-ms=mcp.initialize=100", "--warmup=0")
+    code, document, _ = run(slow_initialize_server, "--p95-ms=mcp.initialize=900", "--warmup=0")
     assert code == 1
     assert [line.split()[0] for line in document["breaches"]] == ["mcp.initialize"]
 
@@ -84,7 +86,7 @@ def test_requests_sent_during_the_warm_up_are_reported_but_not_judged(
     slow_initialize_server: str,
 ) -> None:
     # Every user initializes once, at its start: inside a 0.5 s warm-up.
-    code, document, stderr = run(slow_initialize_server, "--p95-ms=150", "--warmup=0.5")
+    code, document, stderr = run(slow_initialize_server, "--p95-ms=500", "--warmup=0.5")
     assert code == 0, stderr
     requests = document["requests"]
     assert isinstance(requests, dict)

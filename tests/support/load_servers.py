@@ -131,7 +131,7 @@ def _tools_call_app(*, hang: bool) -> App:
     return app
 
 
-INITIALIZE_DELAY = 0.3
+INITIALIZE_DELAY = 1.0  # TypeScript FastMCP's stateful initialize: ~1.05 s
 
 
 def slow_initialize() -> App:

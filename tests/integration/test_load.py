@@ -30,7 +30,7 @@ from typing import Any
 import pytest
 
 from main.core.load.backoff import attempts_within
-from main.core.load.result import STAT_KEYS
+from main.core.load.result import JUDGED, STAT_KEYS
 from main.core.load.thresholds import apart
 from tests.support.constants import REPO_ROOT
 from tests.support.load_servers import (
@@ -132,7 +132,7 @@ def test_the_sample_mcp_service_under_load_passes(sample_server: str) -> None:
     assert document["breaches"] == []
     assert list(document["requests"]) == ["health", *MCP_KINDS]
     for kind, stats in document["requests"].items():
-        assert set(stats) == set(STAT_KEYS)
+        assert set(stats) == {*STAT_KEYS, JUDGED}
         assert stats["failures"] == 0, kind
         assert stats["count"] > 0, kind
         assert 0 < stats["p50_ms"] <= stats["p95_ms"] <= stats["p99_ms"] <= stats["max_ms"]

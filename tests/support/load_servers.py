@@ -129,3 +129,37 @@ def _tools_call_app(*, hang: bool) -> App:
         await inner(scope, again, send)
 
     return app
+
+
+INITIALIZE_DELAY = 1.0  # TypeScript FastMCP's stateful initialize: ~1.05 s
+
+
+def slow_initialize() -> App:
+    """The sample MCP server whose ``initialize`` answers after ``INITIALIZE_DELAY`` seconds.
+
+    Like TypeScript FastMCP's stateful initialize (about a second by design): one kind
+    is slow on purpose while every other kind answers at once.
+    """
+    server = importlib.import_module("sample_service.server")
+    inner: App = server.build_app()
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await inner(scope, receive, send)
+            return
+        messages: list[Message] = []
+        more = True
+        while more:
+            message = await receive()
+            messages.append(message)
+            more = bool(message.get("more_body"))
+        if b'"initialize"' in b"".join(m.get("body", b"") for m in messages):
+            await asyncio.sleep(INITIALIZE_DELAY)
+        replay = iter(messages)
+
+        async def again() -> Message:
+            return next(replay, None) or await receive()
+
+        await inner(scope, again, send)
+
+    return app

@@ -165,3 +165,102 @@ def test_a_path_that_would_inject_a_header_is_bad_usage_up_front(
     _, err = capsys.readouterr()
     assert f"{option} must be a URL path without spaces or control characters" in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_limits_per_kind_on_top_of_the_global_ones() -> None:
+    _, _, limits = parse(
+        [
+            URL,
+            "--p95-ms=500",
+            "--p95-ms",
+            "mcp.initialize=1500",
+            "--p99-ms=health=90",
+            "--max-error-rate=0.01",
+            "--max-error-rate=mcp.tools_call=0.2",
+        ]
+    )
+    assert limits == Thresholds(
+        p95_ms=500,
+        max_error_rate=0.01,
+        p95_by_kind={"mcp.initialize": 1500},
+        p99_by_kind={"health": 90},
+        error_rate_by_kind={"mcp.tools_call": 0.2},
+    )
+
+
+def test_a_kind_of_an_extra_path_takes_a_limit_too() -> None:
+    _, _, limits = parse([URL, "--path=/a=b", "--p95-ms=GET /a=b=25"])
+    assert limits.p95_by_kind == {"GET /a=b": 25}
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        ([URL, "--p95-ms=mcp.init=1500"], "--p95-ms names an unknown request kind 'mcp.init'"),
+        ([URL, "--no-mcp", "--p95-ms=mcp.initialize=9"], "unknown request kind 'mcp.initialize'"),
+        ([URL, "--p95-ms=health=fast"], "--p95-ms health=fast: the limit must be a number"),
+        ([URL, "--p95-ms=fast"], "--p95-ms fast: the limit must be a number"),
+        ([URL, "--p95-ms=1", "--p95-ms=2"], "--p95-ms is given twice (for every kind)"),
+        ([URL, "--p99-ms=health=1", "--p99-ms=health=2"], "--p99-ms is given twice for health"),
+        ([URL, "--max-error-rate=health=2"], "--max-error-rate health is a share from 0 to 1"),
+        ([URL, "--p95-ms==5"], "--p95-ms =5: name a request kind before '='"),
+        ([URL, "--warmup=30", "--duration=10"], "--warmup (30 s) must be shorter than"),
+        ([URL, "--warmup=-1"], "--warmup must be 0 or more seconds"),
+    ],
+)
+def test_bad_limits_are_bad_usage(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(argv)
+    assert caught.value.code == EXIT_BAD_ARGUMENTS
+    _, err = capsys.readouterr()
+    assert message in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_the_warm_up_defaults_to_the_ramp_up() -> None:
+    _, spec, limits = parse([URL, "--users=20", "--spawn-rate=10", "--duration=10"])
+    assert spec.warmup == 2.0
+    _, spec, _ = parse([URL, "--users=20", "--spawn-rate=10", "--duration=10", "--warmup=0"])
+    assert spec.warmup == 0.0
+    # a ramp-up as long as the run would judge nothing: then everything is judged
+    _, spec, _ = parse([URL, "--users=20", "--spawn-rate=1", "--duration=10"])
+    assert spec.warmup == 0.0
+    assert not limits.abort_on_breach
+    _, _, limits = parse([URL, "--abort-on-breach"])
+    assert limits.abort_on_breach
+
+
+@given(
+    p95=st.dictionaries(st.sampled_from(["health", "mcp.initialize"]), st.floats(0.5, 1e5)),
+    rate=st.dictionaries(st.sampled_from(["mcp.tools_call", "GET /m"]), st.floats(0, 1)),
+    warmup=st.none() | st.floats(0, 5),
+    abort=st.booleans(),
+)
+def test_per_kind_limits_and_warm_up_travel_on_the_command_line(
+    p95: dict[str, float],
+    rate: dict[str, float],
+    warmup: float | None,
+    abort: bool,  # noqa: FBT001 - drawn by hypothesis
+) -> None:
+    spec = LoadSpec(url=URL, duration_seconds=10, paths=("/m",), warmup_seconds=warmup)
+    thresholds = Thresholds(
+        p95_ms=500, p95_by_kind=p95, error_rate_by_kind=rate, abort_on_breach=abort
+    )
+    _, parsed, parsed_limits = parse(argv_for(spec, thresholds))
+    assert parsed == spec
+    assert parsed_limits == thresholds
+
+
+def test_a_markdown_out_that_cannot_be_written_is_bad_usage_before_the_run(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as caught:
+        parse([URL, "--markdown-out=/proc/x.md"])
+    assert caught.value.code == EXIT_BAD_ARGUMENTS
+    _, err = capsys.readouterr()
+    assert "--markdown-out: cannot write a file in /proc" in err
+    with pytest.raises(SystemExit):
+        parse([URL, "--markdown-out=/"])
+    assert "--markdown-out names a directory, not a file: '/'" in capsys.readouterr().err

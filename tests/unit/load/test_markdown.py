@@ -1,7 +1,10 @@
+import json
 import re
+from dataclasses import replace
+from typing import Any
 
 from main.core.load.markdown import render_markdown, xychart
-from main.core.load.result import Sample, summarize
+from main.core.load.result import Sample, TimePoint, summarize
 
 START = 2_000_000.0
 
@@ -44,27 +47,126 @@ def test_breaches_are_listed_under_a_failed_verdict() -> None:
     assert "**Breaches**\n\n- health p95 900 ms &gt; limit 500 ms" in text
 
 
-def test_two_xycharts_throughput_as_bars_and_p95_as_a_line() -> None:
+def init(block: list[str]) -> dict[str, Any]:
+    """The Mermaid init directive of a chart block, as JSON."""
+    first = block[0]
+    assert first.startswith("%%{init: "), first
+    assert first.endswith("}%%"), first
+    value: dict[str, Any] = json.loads(first.removeprefix("%%{init: ").removesuffix("}%%"))
+    return value
+
+
+def luminance(color: str) -> float:
+    channels = [int(color[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(one: str, other: str) -> float:
+    high, low = sorted([luminance(one), luminance(other)], reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_throughput_with_failures_beside_it_and_p95_only_where_something_finished() -> None:
     samples = [Sample("health", START + 0.5, 10.0) for _ in range(20)]
-    samples += [Sample("health", START + 2.5, 30.0) for _ in range(10)]
+    samples += [Sample("health", START + 2.5, 30.0) for _ in range(8)]
+    samples += [Sample("health", START + 2.5, 1.0, "HTTP 500") for _ in range(2)]
     throughput, latency = blocks(run(samples))
-    assert throughput == [
+    assert throughput[1:] == [
         "xychart-beta",
-        '    title "Throughput"',
+        '    title "Throughput, req/s (failed in red: 6.67%)"',
         '    x-axis "seconds since start (1 s per point)" [0, 1, 2]',
         '    y-axis "requests per second" 0 --> 22',
         "    bar [20, 0, 10]",
+        "    bar [0, 0, 2]",
     ]
+    # Nothing finished in the second interval: it is left out, not drawn as p95 = 0.
     assert latency[1:] == [
-        '    title "p95 latency"',
-        '    x-axis "seconds since start (1 s per point)" [0, 1, 2]',
+        "xychart-beta",
+        '    title "p95 latency, ms (intervals in which nothing finished left out)"',
+        '    x-axis "seconds since start (1 s per point)" [0, 2]',
         '    y-axis "milliseconds" 0 --> 33',
-        "    line [10, 0, 30]",
+        "    line [10, 30]",
     ]
+
+
+def test_the_palette_is_explicit_and_high_contrast_in_every_chart() -> None:
+    # The default palette drew bars and the p95 line in #ECECFF on white (about 1.2:1).
+    samples = [Sample("health", START + 0.5, 10.0, "x" if i % 2 else None) for i in range(9)]
+    for block in blocks(run(samples)):
+        variables = init(block)["themeVariables"]["xyChart"]
+        background = variables["backgroundColor"]
+        assert background == "#ffffff"
+        palette = [c.strip() for c in variables["plotColorPalette"].split(",")]
+        assert palette
+        for color in palette:
+            assert contrast(color, background) >= 4.5, color
+        for key in ("titleColor", "xAxisLabelColor", "yAxisLabelColor", "xAxisLineColor"):
+            assert contrast(variables[key], background) >= 4.5, key
+    throughput = blocks(run(samples))[0]
+    answered, failed = init(throughput)["themeVariables"]["xyChart"]["plotColorPalette"].split(",")
+    assert contrast(answered.strip(), failed.strip()) >= 2
+
+
+def test_a_long_timeline_is_charted_in_at_most_thirty_points() -> None:
+    # Beyond ~40 points the x labels ran together.
+    result = summarize(
+        [Sample("health", START + s + 0.5, 10.0 + s) for s in range(90)],
+        target="t",
+        users=1,
+        started=START,
+        ended=START + 90,
+    )
+    many = replace(
+        result,
+        interval_s=1.0,
+        timeline=tuple(TimePoint(float(s), 1.0, 10.0 + s, 0) for s in range(90)),
+    )
+    for block in blocks(render_markdown(many)):
+        x_axis = next(line for line in block if "x-axis" in line)
+        labels = x_axis.split("[")[1].rstrip("]").split(", ")
+        assert len(labels) <= 30
+        assert labels[:2] == ["0", "3"]
+        assert "(3 s per point)" in x_axis
+    latency = blocks(render_markdown(many))[1]
+    assert latency[-1].startswith("    line [12, 15, ")  # the worst p95 of each 3 merged
+
+
+def test_a_run_where_every_request_failed_never_charts_as_healthy() -> None:
+    # It charted as a healthy ~600 req/s at 15 ms.
+    samples = [Sample("health", START + 0.2 + i / 100, 15.0, "HTTP 503") for i in range(250)]
+    text = run(samples)
+    (throughput,) = blocks(text)
+    assert '"Throughput, req/s (failed in red: 100%)"' in throughput[2]
+    answered, failed = throughput[-2], throughput[-1]
+    assert answered.startswith("    bar [80, ")
+    assert failed == answered  # every bar wholly red
+    assert "No latency chart: no request succeeded" in text
+
+
+def test_kinds_that_never_ran_show_a_dash_not_zero_milliseconds() -> None:
+    text = run([Sample("health", START + 0.5, 10.0)])
+    assert "| `mcp.tools_call` | 0 | 0 | 0.0 | \u2013 | \u2013 | \u2013 | \u2013 |" in text
+    assert "0.0 | 0.0" not in text
+
+
+def test_the_warm_up_is_said() -> None:
+    result = summarize(
+        [Sample("health", START + 0.5, 10.0), Sample("health", START + 2.5, 10.0)],
+        target="t",
+        users=1,
+        started=START,
+        ended=START + 3,
+        warmup=1.0,
+    )
+    text = render_markdown(result)
+    assert "- warm-up: requests sent in the first 1 s are reported, not judged (1 of 2)" in text
 
 
 def test_chart_syntax_holds_for_any_figures() -> None:
-    lines = xychart("T", "x", ["0", "10"], "y", ("line", [1e-7, 123456789.123]))
+    lines = xychart(
+        "T", "x", ["0", "10"], "y", series=[("line", [1e-7, 123456789.123])], palette=["#000000"]
+    )
     assert lines[0] == "```mermaid"
     assert lines[-1] == "```"
     series = lines[-2]
@@ -75,7 +177,7 @@ def test_chart_syntax_holds_for_any_figures() -> None:
 
 
 def test_an_idle_chart_still_has_a_y_range() -> None:
-    lines = xychart("T", "x", ["0"], "y", ("bar", [0.0]))
+    lines = xychart("T", "x", ["0"], "y", series=[("bar", [0.0])], palette=["#000000"])
     assert lines[-3] == '    y-axis "y" 0 --> 1'
 
 

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from main.core.errors import PipelineError
 from main.core.load.figures import RELATIVE_ERROR
 from main.core.load.result import (
+    JUDGED,
     MAX_POINTS,
     STAT_KEYS,
     KindStats,
@@ -101,14 +102,38 @@ def test_the_time_series_has_one_point_per_second_with_its_own_p95() -> None:
     ]
 
 
-def test_a_long_run_has_at_most_sixty_points() -> None:
+def test_a_long_run_has_at_most_thirty_points() -> None:
+    # Beyond ~40 points a chart's x labels ran together: a timeline has at most 30.
+    assert MAX_POINTS == 30
     assert interval_for(30) == 1
-    assert interval_for(60) == 1
-    assert interval_for(61) == 2
-    assert interval_for(3600) == 60
+    assert interval_for(31) == 2
+    assert interval_for(3600) == 120
     result = summarize([], target="t", users=1, started=START, ended=START + 600)
     assert len(result.timeline) == MAX_POINTS
-    assert result.interval_s == 10
+    assert result.interval_s == 20
+
+
+def test_warm_up_requests_are_reported_but_not_judged() -> None:
+    # Judged by when they were sent: one sent at 0.9 s that took 1 s is still warm-up.
+    measured = [
+        Sample("mcp.initialize", START + 1.9, 1000.0, None),
+        Sample("mcp.initialize", START + 0.5, 400.0, "refused"),
+        Sample("mcp.initialize", START + 2.5, 20.0),
+        Sample("health", START + 1.5, 5.0),
+    ]
+    result = summarize(measured, target="t", users=1, started=START, ended=START + 3, warmup=1.0)
+    assert result.requests["mcp.initialize"].count == 3
+    assert result.judged_figures["mcp.initialize"].count == 1
+    assert result.judged_figures["mcp.initialize"].failures == 0
+    assert result.judged_total.count == 2
+    assert result.judged_total.rps == pytest.approx(1.0)
+    document = json.loads(result.to_json())
+    assert document["requests"]["mcp.initialize"][JUDGED] == 1
+    assert document["requests"]["health"][JUDGED] == 1
+    assert document["warmup_s"] == 1.0
+    again = LoadResult.from_json(result.to_json())
+    assert again.judged_figures["mcp.initialize"].count == 1
+    assert again.judged_total.count == 2
 
 
 def test_error_samples_are_scrubbed_flattened_and_few() -> None:
@@ -133,7 +158,8 @@ def test_the_json_has_the_stable_shape_and_reads_back() -> None:
     document = json.loads(result.to_json())
     assert document["passed"] is False
     assert document["breaches"] == ["mcp.tools_call p95 20 ms > limit 15 ms"]
-    assert set(document["requests"]["mcp.tools_call"]) == set(STAT_KEYS)
+    assert set(document["requests"]["mcp.tools_call"]) == {*STAT_KEYS, JUDGED}
+    assert document["requests"]["mcp.tools_call"][JUDGED] == 2
     assert 12.345 <= document["requests"]["mcp.tools_call"]["p50_ms"] <= 12.345 * 1.01
     assert document["notes"] == ["a note"]
     assert {"timeline", "errors", "duration_s", "users", "total"} <= set(document)

@@ -82,6 +82,51 @@ def test_a_bad_key_is_one_line_naming_it(body: str, message: str) -> None:
     assert "\n" not in str(caught.value)
 
 
+def test_limits_per_kind_in_the_table() -> None:
+    body = (
+        "[tool.pipeline.load]\n"
+        'paths = ["/metrics"]\n'
+        'p95-ms = { default = 500, "mcp.initialize" = 1500 }\n'
+        'p99-ms = { "GET /metrics" = 900 }\n'
+        "max-error-rate = 0.02\nwarmup = 3\nabort-on-breach = true\n"
+    )
+    settings = load_config(pyproject_with(body)).load
+    assert settings.thresholds() == Thresholds(
+        p95_ms=500,
+        max_error_rate=0.02,
+        p95_by_kind={"mcp.initialize": 1500},
+        p99_by_kind={"GET /metrics": 900},
+        abort_on_breach=True,
+    )
+    spec = settings.spec("http://app:8000", health_path="/health", mcp_path="/mcp")
+    assert spec.warmup == 3.0
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            'p95-ms = { "mcp.init" = 1500 }',
+            (
+                r"^\[tool.pipeline.load\].p95-ms: unknown request kind 'mcp.init' "
+                r"\(kinds: default, health, mcp.initialize"
+            ),
+        ),
+        ("p95-ms = { health = 0 }", r"^\[tool.pipeline.load\].p95-ms: the limit of health must be"),
+        (
+            "max-error-rate = { health = 2 }",
+            r"^\[tool.pipeline.load\].max-error-rate: the limit of health must be",
+        ),
+        ('p99-ms = "fast"', r"^\[tool.pipeline.load\].p99-ms: "),
+        ("warmup = -1", r"^\[tool.pipeline.load\].warmup: Input should be greater than or equal"),
+    ],
+)
+def test_a_bad_per_kind_limit_is_one_line_naming_the_key_and_kind(body: str, message: str) -> None:
+    with pytest.raises(PipelineError, match=message) as caught:
+        load_config(pyproject_with(f"[tool.pipeline.load]\n{body}\n"))
+    assert "\n" not in str(caught.value)
+
+
 def test_an_unknown_top_level_key_still_names_the_top_table() -> None:
     with pytest.raises(PipelineError, match=r"^\[tool.pipeline\] has an unknown key 'lod'"):
         load_config(pyproject_with("lod = 1"))

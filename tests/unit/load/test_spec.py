@@ -1,3 +1,5 @@
+from typing import Any
+
 import pytest
 
 from main.core.errors import PipelineError
@@ -71,7 +73,7 @@ def test_a_plain_http_service_needs_no_mcp() -> None:
         ({"max_error_rate": -0.1}, "--max-error-rate is a share"),
     ],
 )
-def test_a_limit_no_run_can_be_held_to_is_refused(changes: dict[str, float], message: str) -> None:
+def test_a_limit_no_run_can_be_held_to_is_refused(changes: dict[str, Any], message: str) -> None:
     with pytest.raises(PipelineError, match=message):
         Thresholds(**changes)
 

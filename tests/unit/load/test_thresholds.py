@@ -179,3 +179,52 @@ def test_a_breach_figure_is_never_shown_on_the_wrong_side_of_its_limit(
     shown, given_limit = line.removeprefix("health p95 ").removesuffix(" ms").split(" ms > limit ")
     assert Decimal(given_limit) == Decimal(repr(limit))
     assert Decimal(shown) >= Decimal(given_limit)
+
+
+def test_a_per_kind_limit_replaces_the_global_one_for_that_kind_only() -> None:
+    # A 6 s run with --p95-ms 500 failed on mcp.initialize (~1.05 s by design) while every
+    # other kind stayed under 96 ms: the slow kind gets its own limit, the others keep 500.
+    measured = result(
+        {
+            "health": stats(p95=96.0, p99=96.0),
+            "mcp.initialize": stats(failures=3, p95=1100.0, p99=1200.0),
+            "mcp.tools_call": stats(p95=600.0, p99=700.0),
+        }
+    )
+    limits = Thresholds(
+        p95_ms=500,
+        max_error_rate=0.01,
+        p95_by_kind={"mcp.initialize": 1500},
+        error_rate_by_kind={"mcp.initialize": 0.05},
+        p99_by_kind={"mcp.initialize": 1000},
+    )
+    assert evaluate(measured, limits) == [
+        "mcp.initialize p99 1200 ms > limit 1000 ms",
+        "mcp.tools_call p95 600 ms > limit 500 ms",
+    ]
+
+
+def test_a_per_kind_limit_is_checked_like_a_global_one() -> None:
+    with pytest.raises(Exception, match=r"--p95-ms mcp.initialize must be a positive number"):
+        Thresholds(p95_by_kind={"mcp.initialize": 0})
+    with pytest.raises(Exception, match=r"--max-error-rate health is a share from 0 to 1"):
+        Thresholds(error_rate_by_kind={"health": 1.5})
+
+
+def test_limits_naming_a_kind_the_run_cannot_make_are_refused_with_the_kinds_it_makes() -> None:
+    limits = Thresholds(p95_by_kind={"mcp.init": 1500})
+    with pytest.raises(Exception, match=r"^--p95-ms names an unknown request kind 'mcp.init'") as e:
+        limits.check_kinds(["health", "mcp.initialize"])
+    assert "health, mcp.initialize" in str(e.value)
+    Thresholds(p95_by_kind={"health": 5}).check_kinds(["health"])
+
+
+def test_only_judged_requests_are_held_to_the_limits() -> None:
+    # Reported: every request, warm-up included; judged: those started after it.
+    measured = replace(
+        result({"mcp.initialize": stats(count=10, failures=10, p95=3000.0)}),
+        judged_requests={"mcp.initialize": stats(count=4, failures=0, p95=80.0)},
+    )
+    assert evaluate(measured, Thresholds(p95_ms=500, max_error_rate=0)) == []
+    unjudged = replace(measured, judged_requests={"mcp.initialize": KindStats()})
+    assert evaluate(unjudged, Thresholds(p95_ms=500, max_error_rate=0)) == []

@@ -67,12 +67,18 @@ def build_parser() -> argparse.ArgumentParser:
     add("--health-weight", type=int, default=1, help="weight of each plain GET path (default 1)")
     add("--mcp-weight", type=int, default=1, help="weight of an MCP round (default 1)")
     add("--path", action="append", default=[], help="extra plain GET path (repeatable)")
-    add("--p95-ms", type=float, help="p95 limit per request kind, in ms")
-    add("--p99-ms", type=float, help="p99 limit per request kind, in ms")
-    add("--max-error-rate", type=float, help="highest failed share per kind, 0 to 1")
+    for name, said in (
+        ("--p95-ms", "p95 limit per request kind, in ms; KIND=MS for one kind (repeatable)"),
+        ("--p99-ms", "p99 limit per request kind, in ms; KIND=MS for one kind (repeatable)"),
+        ("--max-error-rate", "highest failed share per kind, 0 to 1; KIND=SHARE for one kind"),
+    ):
+        add(name, action="append", default=[], metavar="[KIND=]VALUE", help=said)
     add("--min-rps", type=float, help="lowest total requests per second")
+    add("--warmup", type=float, help="seconds whose requests are not judged (default: ramp-up)")
+    add("--abort-on-breach", action="store_true", help="stop once a limit is broken for good")
     add("--csv-prefix", metavar="PATH", help="also write Locust's CSV files as PATH_stats.csv...")
     add("--json-out", metavar="FILE", help="also write the JSON result to FILE")
+    add("--markdown-out", metavar="FILE", help="also write the Markdown report to FILE")
     roles = parser.add_mutually_exclusive_group()
     roles.add_argument("--workers", type=int, default=0, help="N worker processes on this machine")
     roles.add_argument("--master", action="store_true", help="wait for --expect-workers to connect")
@@ -111,12 +117,61 @@ def _check_roles(args: argparse.Namespace) -> None:
             raise PipelineError(msg)
 
 
-def _prepare_outputs(json_out: str | None, csv_prefix: str | None) -> None:
+def _limits(option: str, given: Sequence[str]) -> tuple[float | None, dict[str, float]]:
+    """``--p95-ms 500 --p95-ms mcp.initialize=1500``: the global limit and those per kind.
+
+    The kind is what comes before the last ``=`` (a path's kind may hold one itself).
+    """
+    overall: float | None = None
+    per_kind: dict[str, float] = {}
+    for text in given:
+        kind, _, value = text.rpartition("=")
+        if "=" in text and not kind:
+            msg = f"{option} {text}: name a request kind before '=' (e.g. mcp.initialize=1500)"
+            raise PipelineError(msg)
+        try:
+            number = float(value)
+        except ValueError:
+            msg = f"{option} {text}: the limit must be a number, as VALUE or KIND=VALUE"
+            raise PipelineError(msg) from None
+        if not kind:
+            if overall is not None:
+                msg = f"{option} is given twice (for every kind): give it once"
+                raise PipelineError(msg)
+            overall = number
+        elif kind in per_kind:
+            msg = f"{option} is given twice for {kind}: give it once"
+            raise PipelineError(msg)
+        else:
+            per_kind[kind] = number
+    return overall, per_kind
+
+
+def _thresholds(args: argparse.Namespace, spec: LoadSpec) -> Thresholds:
+    p95, p95_by_kind = _limits("--p95-ms", args.p95_ms)
+    p99, p99_by_kind = _limits("--p99-ms", args.p99_ms)
+    rate, rate_by_kind = _limits("--max-error-rate", args.max_error_rate)
+    thresholds = Thresholds(
+        p95_ms=p95,
+        p99_ms=p99,
+        max_error_rate=rate,
+        min_rps=args.min_rps,
+        p95_by_kind=p95_by_kind,
+        p99_by_kind=p99_by_kind,
+        error_rate_by_kind=rate_by_kind,
+        abort_on_breach=args.abort_on_breach,
+    )
+    thresholds.check_kinds(spec.kinds())
+    return thresholds
+
+
+def _prepare_outputs(*outputs: tuple[str, str | None]) -> None:
     """Make the folders the files go to now, so a bad path is bad usage, not a lost run."""
-    if json_out is not None and Path(json_out).is_dir():
-        msg = f"--json-out names a directory, not a file: {json_out!r}"
-        raise PipelineError(msg)
-    for option, path in (("--json-out", json_out), ("--csv-prefix", csv_prefix)):
+    for option, path in outputs:
+        if option != "--csv-prefix" and path is not None and Path(path).is_dir():
+            msg = f"{option} names a directory, not a file: {path!r}"
+            raise PipelineError(msg)
+    for option, path in outputs:
         if path is None:
             continue
         folder = Path(path).parent
@@ -148,7 +203,11 @@ def parse(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, LoadSp
     args = parser.parse_args(argv)
     try:
         _check_roles(args)
-        _prepare_outputs(args.json_out, args.csv_prefix)
+        _prepare_outputs(
+            ("--json-out", args.json_out),
+            ("--markdown-out", args.markdown_out),
+            ("--csv-prefix", args.csv_prefix),
+        )
         spec = LoadSpec(
             url=args.url,
             users=args.users,
@@ -161,13 +220,9 @@ def parse(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, LoadSp
             health_weight=args.health_weight,
             mcp_weight=args.mcp_weight,
             paths=tuple(args.path),
+            warmup_seconds=args.warmup,
         )
-        thresholds = Thresholds(
-            p95_ms=args.p95_ms,
-            p99_ms=args.p99_ms,
-            max_error_rate=args.max_error_rate,
-            min_rps=args.min_rps,
-        )
+        thresholds = _thresholds(args, spec)
     except PipelineError as exc:
         parser.error(str(exc))
     return args, spec, thresholds
@@ -199,14 +254,19 @@ def argv_for(spec: LoadSpec, thresholds: Thresholds) -> list[str]:
     if spec.tool_arguments:
         argv.append(option("tool-args", json.dumps(dict(spec.tool_arguments), sort_keys=True)))
     argv += [option("path", path) for path in spec.paths]
-    for name, value in (
-        ("p95-ms", thresholds.p95_ms),
-        ("p99-ms", thresholds.p99_ms),
-        ("max-error-rate", thresholds.max_error_rate),
-        ("min-rps", thresholds.min_rps),
+    if spec.warmup_seconds is not None:
+        argv.append(option("warmup", spec.warmup_seconds))
+    for name, value, per_kind in (
+        ("p95-ms", thresholds.p95_ms, thresholds.p95_by_kind),
+        ("p99-ms", thresholds.p99_ms, thresholds.p99_by_kind),
+        ("max-error-rate", thresholds.max_error_rate, thresholds.error_rate_by_kind),
+        ("min-rps", thresholds.min_rps, {}),
     ):
         if value is not None:
             argv.append(option(name, value))
+        argv += [option(name, f"{kind}={limit}") for kind, limit in per_kind.items()]
+    if thresholds.abort_on_breach:
+        argv.append("--abort-on-breach")
     return argv
 
 
@@ -217,6 +277,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args, spec, thresholds = parse(arguments)
     # Locust patches the standard library when imported: only once the arguments are good.
     from main.core.load import runner  # noqa: PLC0415
+    from main.core.load.markdown import failure_markdown, render_markdown  # noqa: PLC0415
     from main.core.load.thresholds import judge  # noqa: PLC0415
 
     if args.worker:
@@ -230,6 +291,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 argv_for(spec, thresholds),
                 workers=args.workers,
                 csv_prefix=args.csv_prefix,
+                thresholds=thresholds,
             )
         elif args.master:
             result = runner.run_master(
@@ -239,15 +301,18 @@ def main(argv: Sequence[str] | None = None) -> int:
                 bind_port=args.master_bind_port,
                 csv_prefix=args.csv_prefix,
                 connect_timeout=args.connect_timeout,
+                thresholds=thresholds,
             )
         else:
-            result = runner.run_local(spec, csv_prefix=args.csv_prefix)
+            result = runner.run_local(spec, csv_prefix=args.csv_prefix, thresholds=thresholds)
     except PipelineError as exc:
         text = json.dumps(failure_document(str(exc)), indent=2)
         sys.stdout.write(text + "\n")
         sys.stderr.write(f"load test failed: {exc}\n")
         if args.json_out:
             write_result(args.json_out, text)
+        if args.markdown_out:
+            write_result(args.markdown_out, failure_markdown(str(exc)))
         return EXIT_FAILED
     result = judge(result, thresholds)
     text = result.to_json()
@@ -255,11 +320,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     sys.stderr.write(result.summary() + "\n")
     if args.json_out:
         write_result(args.json_out, text)
+    if args.markdown_out:
+        write_result(args.markdown_out, render_markdown(result))
     return EXIT_PASSED if result.passed else EXIT_FAILED
 
 
 def write_result(path: str, text: str) -> None:
-    """Write the JSON result to ``path`` at once: the whole document or no file.
+    """Write a result (JSON or Markdown) to ``path`` at once: the whole document or no file.
 
     A distributed run's reader copies the file as soon as it exists, so it is written
     under a hidden temporary name in the same folder (the same filesystem) and renamed.
@@ -270,7 +337,7 @@ def write_result(path: str, text: str) -> None:
     partial = Path(name)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text + "\n")
+            file.write(text if text.endswith("\n") else text + "\n")
         partial.chmod(0o644)  # mkstemp's 0600 would hide the report from other users
         partial.replace(target)
     except BaseException:

@@ -34,7 +34,7 @@ MAX_DISTINCT_ERRORS = 1000  # distinct (kind, error) lines counted; the rest as 
 OTHER_ERRORS = "(other errors, too many distinct ones to list)"
 ERROR_LENGTH = 200
 SLIVER = 0.05  # share of an interval too small to be a point of its own
-MAX_POINTS = 60  # the time series is cut into at most this many intervals
+MAX_POINTS = 30  # the time series is cut into at most this many intervals (a readable chart)
 LAST_POINT = 2 * MAX_POINTS  # points kept while running; the report folds the tail
 
 
@@ -94,6 +94,10 @@ class Latencies:
         self.failures += other.failures
         self.max_ms = max(self.max_ms, other.max_ms)
 
+    def certainly_above(self, ms: float) -> int:
+        """How many requests surely took longer than ``ms`` (their bucket lies above it)."""
+        return sum(self._counts[_bucket(ms) + 1 :])
+
     def percentile(self, p: float) -> float:
         """The nearest-rank ``p``-th percentile, within the stated error; 0 when empty."""
         if not self.count:
@@ -125,12 +129,19 @@ class RunFigures:
     counts the rest as answered after the stop: not in the figures, but said.
     """
 
-    def __init__(self, started: float, planned_seconds: float) -> None:
-        """A run that started at ``started`` (epoch) and is to last ``planned_seconds``."""
+    def __init__(self, started: float, planned_seconds: float, warmup: float = 0.0) -> None:
+        """A run that started at ``started`` (epoch) and is to last ``planned_seconds``.
+
+        Requests started in its first ``warmup`` seconds are counted but not judged:
+        ``judged`` and ``judged_total`` hold only those started after.
+        """
         self.started = started
+        self.warmup = warmup
         self.interval = interval_for(planned_seconds)
         self.kinds: dict[str, Latencies] = {}
         self.total = Latencies()
+        self.judged: dict[str, Latencies] = {}
+        self.judged_total = Latencies()
         self.points: dict[int, Latencies] = {}
         self.errors: Counter[tuple[str, str]] = Counter()
         self.after_stop: Counter[str] = Counter()
@@ -147,6 +158,11 @@ class RunFigures:
         failed = sample.error is not None
         _latencies(self.kinds, sample.kind).add(sample.ms, failed=failed)
         self.total.add(sample.ms, failed=failed)
+        # Judged by when it was sent: a request sent during the warm-up is not judged
+        # (without one, every counted request is, even one sent as the run began).
+        if self.warmup <= 0 or sample.ended - sample.ms / 1000 >= self.started + self.warmup:
+            _latencies(self.judged, sample.kind).add(sample.ms, failed=failed)
+            self.judged_total.add(sample.ms, failed=failed)
         # Past the plan (a sliver, a master waiting for its workers) joins the last point.
         index = min(LAST_POINT, int((sample.ended - self.started) / self.interval))
         _latencies(self.points, index).add(sample.ms, failed=failed)

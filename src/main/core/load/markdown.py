@@ -1,13 +1,18 @@
 """A load report as Markdown for the job summary: verdict, table, breaches, two charts.
 
 The charts are Mermaid ``xychart-beta`` blocks, which GitHub renders in job summaries
-and pull-request comments: throughput (bars) and p95 latency (a line) per interval of
-the run. They are two charts, not one with two series, because an xychart has a single
-y-axis and requests per second and milliseconds rarely share a scale. Everything taken
+and pull-request comments: throughput (bars, the failed requests in red over them)
+and p95 latency (a line) per interval of the run, at most 30 points whatever its
+length. They are two charts, not one, because an xychart has a single y-axis and
+requests per second and milliseconds rarely share a scale. Each block sets its own
+high-contrast palette (an init directive), so the theme cannot wash it out. Everything taken
 from the run (kind names, error lines) goes through core/text.py. Standard library only.
 """
 
+import json
+import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from main.core.load.result import KindStats, LoadResult
 from main.core.load.thresholds import number, percent
@@ -17,18 +22,32 @@ CELL = 300
 HEADER = "| request | count | failures | req/s | p50 ms | p95 ms | p99 ms | max ms |"
 
 
+# Colours set in each chart, not left to the theme: the default drew bars and lines in
+# #ECECFF on white (about 1.2:1). All at least 4.5:1 on the white background (WCAG AA).
+BACKGROUND = "#ffffff"
+INK = "#1f2328"  # titles, labels, axes
+ANSWERED = "#0969da"  # throughput bars
+FAILED = "#82071e"  # failed requests, over the bars: darker, so hue is not all that tells them
+
+LATENCY = "#953800"  # the p95 line
+NO_TIME = "\u2013"  # an en dash: the cell of a figure a kind that never ran cannot have
+CHART_POINTS = 30  # beyond ~40 the x labels run together
+
+
 def _figure(value: float) -> str:
     return f"{value:.1f}"
 
 
 def _row(name: str, stats: KindStats) -> str:
     failures = f"{stats.failures} ({percent(stats.error_rate)})" if stats.failures else "0"
+    # A kind that never ran has no latency: a dash, never a reassuring 0.0 ms.
+    times = (stats.p50_ms, stats.p95_ms, stats.p99_ms, stats.max_ms)
     cells = [
         name,
         str(stats.count),
         failures,
         _figure(stats.rps),
-        *(_figure(v) for v in (stats.p50_ms, stats.p95_ms, stats.p99_ms, stats.max_ms)),
+        *((_figure(v) if stats.count else NO_TIME) for v in times),
     ]
     return "| " + " | ".join(cells) + " |"
 
@@ -39,41 +58,149 @@ def _axis_value(value: float) -> str:
     return text.removesuffix(".0")
 
 
-def xychart(
-    title: str, x_label: str, x_values: Sequence[str], y_label: str, series: tuple[str, list[float]]
+INK_KEYS = (
+    "titleColor",
+    "xAxisLabelColor",
+    "xAxisTitleColor",
+    "xAxisLineColor",
+    "xAxisTickColor",
+    "yAxisLabelColor",
+    "yAxisTitleColor",
+    "yAxisLineColor",
+    "yAxisTickColor",
+)
+
+
+def _init(palette: Sequence[str]) -> str:
+    """Mermaid's init directive: a white chart, dark ink, and our own series colours."""
+    xy = {"backgroundColor": BACKGROUND, "plotColorPalette": ", ".join(palette)}
+    xy |= dict.fromkeys(INK_KEYS, INK)
+    directive = {"theme": "base", "themeVariables": {"xyChart": xy}}
+    return "%%{init: " + json.dumps(directive) + "}%%"
+
+
+def xychart(  # noqa: PLR0913 - a chart's parts, said once
+    title: str,
+    x_label: str,
+    x_values: Sequence[str],
+    y_label: str,
+    *,
+    series: Sequence[tuple[str, Sequence[float]]],
+    palette: Sequence[str],
 ) -> list[str]:
-    """A fenced Mermaid ``xychart-beta``: one ``bar`` or ``line`` series over categories.
+    """A fenced Mermaid ``xychart-beta``: ``bar`` or ``line`` series over categories.
 
     ``title`` and the labels are the pipeline's own words (no quotes in them); the
-    y-axis starts at 0 so that bars compare honestly, and never has a zero range.
+    y-axis starts at 0 so that bars compare honestly, and never has a zero range. Bars
+    of later series are drawn over earlier ones, in the palette's order.
     """
-    kind, values = series
-    top = max([*values, 0.0])
+    top = max([0.0, *(v for _, values in series for v in values)])
     upper = _axis_value(top * 1.1 if top > 0 else 1.0)
     return [
         "```mermaid",
+        _init(palette),
         "xychart-beta",
         f'    title "{title}"',
         f'    x-axis "{x_label}" [{", ".join(x_values)}]',
         f'    y-axis "{y_label}" 0 --> {upper}',
-        f"    {kind} [{', '.join(_axis_value(v) for v in values)}]",
+        *(f"    {kind} [{', '.join(_axis_value(v) for v in values)}]" for kind, values in series),
         "```",
     ]
 
 
-def charts(result: LoadResult) -> list[str]:
-    """Throughput and p95 latency over the run, one point per interval."""
-    if not result.timeline:
-        return []
-    x_values = [_axis_value(point.start_s) for point in result.timeline]
-    x_label = f"seconds since start ({_axis_value(result.interval_s)} s per point)"
-    rps = [point.rps for point in result.timeline]
-    p95 = [point.p95_ms for point in result.timeline]
-    return [
-        *xychart("Throughput", x_label, x_values, "requests per second", ("bar", rps)),
-        "",
-        *xychart("p95 latency", x_label, x_values, "milliseconds", ("line", p95)),
+@dataclass(frozen=True, slots=True)
+class _Point:
+    """One charted interval: its start, width, requests, failures and (worst) p95."""
+
+    start: float
+    width: float
+    count: float
+    failures: int
+    p95_ms: float
+
+
+def _points(result: LoadResult) -> tuple[list[_Point], float]:
+    """The timeline in at most ``CHART_POINTS`` intervals, and the seconds of each.
+
+    Neighbours are merged when there are more: counts and failures add up, and the
+    p95 is the worst of the merged ones (percentiles do not add; the worst never
+    flatters the run).
+    """
+    timeline = result.timeline
+    points = []
+    for index, point in enumerate(timeline):
+        end = timeline[index + 1].start_s if index + 1 < len(timeline) else result.duration_s
+        width = max(end - point.start_s, 0.0)
+        points.append(_Point(point.start_s, width, point.rps * width, point.failures, point.p95_ms))
+    group = max(1, math.ceil(len(points) / CHART_POINTS))
+    merged = [
+        _Point(
+            start=chunk[0].start,
+            width=sum(p.width for p in chunk),
+            count=sum(p.count for p in chunk),
+            failures=sum(p.failures for p in chunk),
+            p95_ms=max(p.p95_ms for p in chunk),
+        )
+        for chunk in (points[i : i + group] for i in range(0, len(points), group))
     ]
+    return merged, result.interval_s * group
+
+
+def _per_second(amount: float, width: float) -> float:
+    return amount / width if width > 0 else 0.0
+
+
+def charts(result: LoadResult) -> list[str]:
+    """Throughput with its failures, and p95 latency, over the run.
+
+    The p95 chart leaves out every interval in which nothing finished (a p95 of 0 ms
+    would read as fast) or everything failed (fast errors are no latency to show); a
+    run where nothing succeeded gets no latency chart at all, and says so.
+    """
+    points, seconds = _points(result)
+    if not points:
+        return []
+    x_label = f"seconds since start ({_axis_value(seconds)} s per point)"
+    failed_share = percent(result.total.error_rate)
+    lines = xychart(
+        f"Throughput, req/s (failed in red: {failed_share})",
+        x_label,
+        [_axis_value(p.start) for p in points],
+        "requests per second",
+        series=[
+            ("bar", [_per_second(p.count, p.width) for p in points]),
+            ("bar", [_per_second(p.failures, p.width) for p in points]),
+        ],
+        palette=[ANSWERED, FAILED],
+    )
+    answered = [p for p in points if round(p.count) > p.failures]
+    if not answered:
+        return [*lines, "", "No latency chart: no request succeeded."]
+    return [
+        *lines,
+        "",
+        *xychart(
+            "p95 latency, ms (intervals in which nothing finished left out)",
+            x_label,
+            [_axis_value(p.start) for p in answered],
+            "milliseconds",
+            series=[("line", [p.p95_ms for p in answered])],
+            palette=[LATENCY],
+        ),
+    ]
+
+
+def _warmup_line(result: LoadResult) -> list[str]:
+    if result.warmup_s <= 0:
+        return []
+    unjudged = result.total.count - result.judged_total.count
+    line = f"- warm-up: requests sent in the first {number(result.warmup_s)} s are reported,"
+    return [f"{line} not judged ({unjudged} of {result.total.count})"]
+
+
+def failure_markdown(line: str) -> str:
+    """The report of a run that produced no figures: the verdict and why."""
+    return f"### Load test ❌ failed\n\n- {markdown_inline(line, CELL)}\n"
 
 
 def render_markdown(result: LoadResult) -> str:
@@ -88,6 +215,7 @@ def render_markdown(result: LoadResult) -> str:
         + (f" on {result.workers} workers" if result.workers else "")
         + f" for {number(result.duration_s)} s: {total.count} requests, "
         f"{_figure(total.rps)} req/s, {percent(total.error_rate)} failed",
+        *_warmup_line(result),
         "",
         HEADER,
         "|---|--:|--:|--:|--:|--:|--:|--:|",

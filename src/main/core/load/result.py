@@ -12,11 +12,16 @@ still an answer a client waited for.
 ``to_json`` has a stable core that other checks read::
 
     {"passed": bool, "breaches": [str],
-     "requests": {KIND: {"count", "failures", "rps", "p50_ms", "p95_ms", "p99_ms", "max_ms"}}}
+     "requests": {KIND: {"count", "failures", "rps", "p50_ms", "p95_ms", "p99_ms", "max_ms",
+                         "judged"}}}
 
-with further keys beside it (``total``, ``timeline``, ``errors``, ``notes``,
-``in_flight`` and ``after_stop``: requests per kind still waiting when the run stopped,
-and answered after it, neither in the figures). Standard library only.
+where ``judged`` counts the requests held to the limits (those started after the
+warm-up: every request is reported, not every one judged), with further keys beside
+it (``warmup_s``, ``judged_requests`` and ``judged_total``: the figures the verdict
+rests on, ``aborted``: why ``--abort-on-breach`` stopped the run early, ``total``,
+``timeline``, ``errors``, ``notes``, ``in_flight`` and ``after_stop``: requests per
+kind still waiting when the run stopped, and answered after it, neither in the figures).
+Standard library only.
 """
 
 import json
@@ -43,6 +48,7 @@ __all__ = ["MAX_POINTS", "KindStats", "LoadResult", "Sample", "interval_for", "s
 
 MAX_ERRORS = 5  # distinct error lines kept as samples
 STAT_KEYS = ("count", "failures", "rps", "p50_ms", "p95_ms", "p99_ms", "max_ms")
+JUDGED = "judged"  # beside STAT_KEYS in each kind of "requests": how many were judged
 
 
 def percentile(ordered: list[float], p: float) -> float:
@@ -165,6 +171,26 @@ class LoadResult:
     # with ``in_flight`` they account for every request the target saw.
     after_stop: Mapping[str, int] = field(default_factory=dict)
     interrupted: str | None = None  # the signal that ended the run early, e.g. "SIGTERM"
+    # The warm-up's seconds, and the figures of the requests started after it (None:
+    # every request is judged, the figures above).
+    warmup_s: float = 0.0
+    judged_requests: Mapping[str, KindStats] | None = None
+    judged_total_stats: KindStats | None = None
+    aborted: str | None = None  # the breach --abort-on-breach stopped the run for
+
+    @property
+    def judged_figures(self) -> Mapping[str, KindStats]:
+        """The per-kind figures the limits are held to: requests after the warm-up."""
+        return self.requests if self.judged_requests is None else self.judged_requests
+
+    @property
+    def judged_total(self) -> KindStats:
+        """The total the throughput limit is held to: requests after the warm-up."""
+        return self.total if self.judged_total_stats is None else self.judged_total_stats
+
+    def judged_count(self, kind: str) -> int:
+        """How many requests of ``kind`` were held to the limits."""
+        return self.judged_figures.get(kind, KindStats()).count
 
     @property
     def passed(self) -> bool:
@@ -193,8 +219,11 @@ class LoadResult:
         return {
             "passed": self.passed,
             "breaches": list(self.breaches),
-            "requests": {kind: stats.to_dict() for kind, stats in self.requests.items()},
-            "total": self.total.to_dict(),
+            "requests": {
+                kind: {**stats.to_dict(), JUDGED: self.judged_count(kind)}
+                for kind, stats in self.requests.items()
+            },
+            "total": {**self.total.to_dict(), JUDGED: self.judged_total.count},
             "summary": self.summary(),
             "target": self.target,
             "users": self.users,
@@ -207,6 +236,12 @@ class LoadResult:
             "in_flight": dict(self.in_flight),
             "after_stop": dict(self.after_stop),
             "interrupted": self.interrupted,
+            "warmup_s": round(self.warmup_s, 3),
+            "judged_requests": {
+                kind: stats.to_dict() for kind, stats in self.judged_figures.items()
+            },
+            "judged_total": self.judged_total.to_dict(),
+            "aborted": self.aborted,
         }
 
     def to_json(self) -> str:
@@ -249,7 +284,22 @@ class LoadResult:
             in_flight=_waiting(data.get("in_flight", {})),
             after_stop=_waiting(data.get("after_stop", {})),
             interrupted=None if data.get("interrupted") is None else str(data["interrupted"]),
+            warmup_s=float(data.get("warmup_s", 0.0)),
+            judged_requests=_kinds(data.get("judged_requests")),
+            judged_total_stats=_stats(data.get("judged_total")),
+            aborted=None if data.get("aborted") is None else str(data["aborted"]),
         )
+
+
+def _kinds(data: object) -> dict[str, KindStats] | None:
+    """Per-kind figures from their JSON form; None when absent (an older report)."""
+    if not isinstance(data, Mapping):
+        return None
+    return {str(kind): KindStats.from_dict(stats) for kind, stats in data.items()}
+
+
+def _stats(data: object) -> KindStats | None:
+    return KindStats.from_dict(data) if isinstance(data, Mapping) else None
 
 
 def _waiting(counts: object) -> dict[str, int]:
@@ -300,6 +350,7 @@ def report(  # noqa: PLR0913 - what a run knows about itself, said once
     workers: int = 0,
     in_flight: Mapping[str, int] | None = None,
     interrupted: str | None = None,
+    aborted: str | None = None,
 ) -> LoadResult:
     """The result of a run whose samples ``figures`` folded; ``kinds`` listed even if unused.
 
@@ -310,6 +361,11 @@ def report(  # noqa: PLR0913 - what a run knows about itself, said once
     seconds = max(ended - figures.started, 1e-9)
     counted = {kind: figures.kinds.get(kind, Latencies()) for kind in kinds}
     counted.update(figures.kinds)
+    judged_seconds = max(seconds - figures.warmup, 1e-9)
+    judged = {
+        kind: KindStats.of_latencies(figures.judged.get(kind, Latencies()), judged_seconds)
+        for kind in counted
+    }
     return LoadResult(
         target=scrub(target),
         users=users,
@@ -324,6 +380,10 @@ def report(  # noqa: PLR0913 - what a run knows about itself, said once
         in_flight=_waiting(in_flight or {}),
         after_stop=figures.late(),
         interrupted=interrupted,
+        warmup_s=figures.warmup,
+        judged_requests=judged,
+        judged_total_stats=KindStats.of_latencies(figures.judged_total, judged_seconds),
+        aborted=aborted,
     )
 
 
@@ -338,13 +398,14 @@ def summarize(  # noqa: PLR0913 - what a run knows about itself, said once
     notes: Iterable[str] = (),
     workers: int = 0,
     in_flight: Mapping[str, int] | None = None,
+    warmup: float = 0.0,
 ) -> LoadResult:
     """The figures of a run from a list of its samples (see :func:`report`).
 
     Samples that ended outside ``[started, ended]`` (a straggler after a hard stop) are
     not counted, so that the throughput is requests per second of the stated duration.
     """
-    figures = RunFigures(started, ended - started)
+    figures = RunFigures(started, ended - started, warmup)
     figures.hold_after(ended)
     figures.add_all(samples)
     return report(

@@ -38,11 +38,14 @@ from locust.runners import MasterRunner, Runner, WorkerRunner
 from locust.stats import PERCENTILES_TO_REPORT, StatsCSVFileWriter
 
 from main.core.errors import PipelineError
+from main.core.load.abort import beyond_recovery
 from main.core.load.figures import RunFigures, Sample
 from main.core.load.result import LoadResult, report
-from main.core.load.spec import HEALTH, MCP_KINDS, LoadSpec, path_kind
+from main.core.load.spec import LoadSpec
+from main.core.load.thresholds import Thresholds
 from main.core.load.user import McpUser
 
+ABORT_CHECK = 0.25  # seconds between checks of --abort-on-breach
 STOP_LIMIT = 5.0  # seconds the stop itself may take before the run is cut regardless
 FINAL_WAIT = 10.0  # seconds the master waits for the workers' last samples
 CONNECT_TIMEOUT = 60.0  # seconds the master waits for its workers to connect
@@ -67,9 +70,9 @@ class Recorder:
         self.waiting: Counter[str] = Counter()  # requests sent and not yet answered, by kind
         self._sent_notes = 0
 
-    def start(self, started: float, planned_seconds: float) -> None:
+    def start(self, started: float, planned_seconds: float, warmup: float = 0.0) -> None:
         """The run starts now: samples go into its figures from here on."""
-        self.figures = RunFigures(started, planned_seconds)
+        self.figures = RunFigures(started, planned_seconds, warmup)
         self.figures.add_all(self.pending)
         self.pending = []
 
@@ -142,13 +145,6 @@ class Recorder:
 def user_class(spec: LoadSpec, recorder: Recorder) -> type[McpUser]:
     """The user class of this run (one name on every node, so the master can dispatch it)."""
     return type("McpLoadUser", (McpUser,), {"spec": spec, "notes": recorder, "abstract": False})
-
-
-def kinds(spec: LoadSpec) -> list[str]:
-    """Every kind the run can produce, in report order."""
-    plain = [HEALTH] if spec.health_path is not None else []
-    mcp = list(MCP_KINDS) if spec.mcp_path is not None else []
-    return [*plain, *mcp, *(path_kind(path) for path in spec.paths)]
 
 
 def _environment(spec: LoadSpec, recorder: Recorder) -> Environment:
@@ -235,12 +231,13 @@ def _result(  # noqa: PLR0913 - the run, what recorded it and how it ended
     ended: float,
     workers: int,
     interrupt: Interrupt,
+    aborted: str | None = None,
 ) -> LoadResult:
     ramp = spec.ramp_up_note()
     if ramp is not None and not interrupt.stopped:
         recorder.note(ramp)
     if recorder.figures is None:
-        recorder.start(started, spec.duration_seconds)
+        recorder.start(started, spec.duration_seconds, spec.warmup)
     figures = recorder.figures
     assert figures is not None  # noqa: S101 - started just above
     return report(
@@ -248,33 +245,65 @@ def _result(  # noqa: PLR0913 - the run, what recorded it and how it ended
         target=spec.url,
         users=spec.users,
         ended=ended,
-        kinds=kinds(spec),
+        kinds=spec.kinds(),
         notes=recorder.notes,
         workers=workers,
         in_flight=recorder.waiting,
         interrupted=interrupt.signal,
+        aborted=aborted,
     )
 
 
-def run_local(spec: LoadSpec, *, csv_prefix: str | None = None) -> LoadResult:
+def run_local(
+    spec: LoadSpec, *, csv_prefix: str | None = None, thresholds: Thresholds | None = None
+) -> LoadResult:
     """Run every user in this process for the spec's duration; the (unjudged) result.
 
-    SIGTERM or SIGINT end it early with the figures of what ran.
+    SIGTERM or SIGINT end it early with the figures of what ran, and so does a limit
+    broken beyond recovery when ``thresholds`` ask to abort on a breach.
     """
     recorder = Recorder()
     environment = _environment(spec, recorder)
     runner = environment.create_local_runner()
     with Interrupt().installed() as interrupt, _csv(environment, runner, csv_prefix):
         started = time.time()
-        recorder.start(started, spec.duration_seconds)
+        recorder.start(started, spec.duration_seconds, spec.warmup)
         runner.start(spec.users, spawn_rate=spec.spawn_rate)
-        interrupt.sleep(spec.duration_seconds)
+        aborted = _run_for(spec, recorder, interrupt, thresholds)
         ended = time.time()
         _hold_after(recorder, ended)
         _stop(runner)
     return _result(
-        spec, recorder=recorder, started=started, ended=ended, workers=0, interrupt=interrupt
+        spec,
+        recorder=recorder,
+        started=started,
+        ended=ended,
+        workers=0,
+        interrupt=interrupt,
+        aborted=aborted,
     )
+
+
+def _run_for(
+    spec: LoadSpec, recorder: Recorder, interrupt: Interrupt, thresholds: Thresholds | None
+) -> str | None:
+    """Let the users run for the duration; the breach that ended it early, if one did."""
+    if thresholds is None or not thresholds.abort_on_breach:
+        interrupt.sleep(spec.duration_seconds)
+        return None
+    figures = recorder.figures
+    assert figures is not None  # noqa: S101 - the run has started
+    end = figures.started + spec.duration_seconds
+    while (now := time.time()) < end and not interrupt.stopped:
+        breach = beyond_recovery(figures, thresholds, now=now, end=end)
+        if breach is not None:
+            recorder.note(
+                f"stopped after {now - figures.started:.1f} s of {spec.duration_seconds:g} s "
+                f"(--abort-on-breach): {breach}"
+            )
+            return breach
+        interrupt.sleep(min(ABORT_CHECK, end - now))
+    return None
 
 
 def _hold_after(recorder: Recorder, moment: float) -> None:
@@ -300,6 +329,7 @@ def run_master(  # noqa: PLR0913 - the run, its workers and where they connect
     csv_prefix: str | None = None,
     connect_timeout: float = CONNECT_TIMEOUT,
     on_bound: Callable[[int], None] | None = None,
+    thresholds: Thresholds | None = None,
 ) -> LoadResult:
     """Drive ``workers`` remote workers for the duration; the result from all their samples.
 
@@ -343,9 +373,9 @@ def run_master(  # noqa: PLR0913 - the run, its workers and where they connect
                 raise PipelineError(msg)
             with _csv(environment, runner, csv_prefix):
                 started = time.time()
-                recorder.start(started, spec.duration_seconds)
+                recorder.start(started, spec.duration_seconds, spec.warmup)
                 runner.start(spec.users, spawn_rate=spec.spawn_rate)
-                interrupt.sleep(spec.duration_seconds)
+                aborted = _run_for(spec, recorder, interrupt, thresholds)
                 ended = time.time()
                 _hold_after(recorder, ended)
                 expected = {client.id for client in runner.clients.all}
@@ -372,6 +402,7 @@ def run_master(  # noqa: PLR0913 - the run, its workers and where they connect
         ended=ended,
         workers=workers,
         interrupt=interrupt,
+        aborted=aborted,
     )
 
 
@@ -393,7 +424,12 @@ def run_worker(spec: LoadSpec, *, master_host: str, master_port: int) -> None:
 
 
 def run_with_local_workers(
-    spec: LoadSpec, argv: Sequence[str], *, workers: int, csv_prefix: str | None = None
+    spec: LoadSpec,
+    argv: Sequence[str],
+    *,
+    workers: int,
+    csv_prefix: str | None = None,
+    thresholds: Thresholds | None = None,
 ) -> LoadResult:
     """A master here and ``workers`` worker processes on this machine (one core each).
 
@@ -425,6 +461,7 @@ def run_with_local_workers(
             bind_port=0,
             csv_prefix=csv_prefix,
             on_bound=start_workers,
+            thresholds=thresholds,
         )
     finally:
         for process in processes:

@@ -7,15 +7,42 @@ pipeline, never by the load generator's container, which gets its settings as
 command-line arguments (:func:`main.core.load.cli.argv_for`).
 """
 
+import math
 from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
 
 from main.core.errors import PipelineError
-from main.core.load.spec import MAX_DURATION, MAX_USERS, LoadSpec
-from main.core.load.thresholds import Thresholds
+from main.core.load.spec import HEALTH, MAX_DURATION, MAX_USERS, MCP_KINDS, LoadSpec, path_kind
+from main.core.load.thresholds import Thresholds, check_limit, check_share
 from main.core.table import SettingsTable, kebab
+
+DEFAULT_KIND = "default"  # the key of the global limit in a table of limits per kind
+# A limit: one number for every kind, or a table of kind -> number (``default``: every other).
+Limit = float | dict[str, float] | None
+
+
+def _split(value: Limit) -> tuple[float | None, dict[str, float]]:
+    """The global limit and those per kind, from a setting's value."""
+    if isinstance(value, dict):
+        rest = {kind: limit for kind, limit in value.items() if kind != DEFAULT_KIND}
+        return value.get(DEFAULT_KIND), rest
+    return value, {}
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _shape(value: object) -> object:
+    """A number or a table of numbers, before pydantic's strict union sees it."""
+    if value is None or _is_number(value):
+        return value
+    if isinstance(value, dict) and all(_is_number(limit) for limit in value.values()):
+        return {str(kind): float(limit) for kind, limit in value.items()}
+    msg = "must be a number, or a table of request kind to number (e.g. { default = 500 })"
+    raise ValueError(msg)
 
 
 class LoadSettings(SettingsTable):
@@ -53,21 +80,33 @@ class LoadSettings(SettingsTable):
     paths: list[str] = Field(
         default_factory=list, description="Extra plain HTTP paths users GET, e.g. ['/metrics']."
     )
-    p95_ms: float | None = Field(
-        default=None, gt=0, allow_inf_nan=False, description="p95 limit per request kind (ms)."
+    p95_ms: Limit = Field(
+        default=None,
+        description="p95 limit per request kind (ms), or a table of kind to ms "
+        '(e.g. { default = 500, "mcp.initialize" = 1500 }).',
     )
-    p99_ms: float | None = Field(
-        default=None, gt=0, allow_inf_nan=False, description="p99 limit per request kind (ms)."
+    p99_ms: Limit = Field(
+        default=None, description="p99 limit per request kind (ms), or a table like p95-ms."
     )
-    max_error_rate: float | None = Field(
+    max_error_rate: Limit = Field(
         default=0.01,
-        ge=0,
-        le=1,
-        allow_inf_nan=False,
-        description="Highest share of failed requests per kind (0.01 = 1%).",
+        description="Highest share of failed requests per kind (0.01 = 1%), or a table "
+        "like p95-ms.",
     )
     min_rps: float | None = Field(
         default=None, gt=0, allow_inf_nan=False, description="Lowest total requests per second."
+    )
+    warmup: float | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_DURATION,
+        allow_inf_nan=False,
+        description="Seconds from the start whose requests are reported but not judged; "
+        "unset: the ramp-up (users / spawn-rate).",
+    )
+    abort_on_breach: bool = Field(
+        default=False,
+        description="Stop the run once a limit is broken beyond recovery (k6's abortOnFail).",
     )
     on_breach: Literal["fail", "warn"] = Field(
         default="fail",
@@ -84,6 +123,39 @@ class LoadSettings(SettingsTable):
         if len(set(value)) != len(value):
             msg = "a path is listed twice"
             raise ValueError(msg)
+        return value
+
+    @field_validator("p95_ms", "p99_ms", "max_error_rate", mode="before")
+    @classmethod
+    def _limit_shape(cls, value: object) -> object:
+        return _shape(value)
+
+    @field_validator("p95_ms", "p99_ms", "max_error_rate")
+    @classmethod
+    def _limits(cls, value: Limit, info: ValidationInfo) -> Limit:
+        # The run's kinds depend on the service's MCP and health settings too: any kind
+        # this table's paths could make is accepted here, the run checks the rest.
+        paths = info.data.get("paths") or []
+        known = [DEFAULT_KIND, HEALTH, *MCP_KINDS, *(path_kind(path) for path in paths)]
+        overall, per_kind = _split(value)
+        for kind in per_kind:
+            if kind not in known:
+                msg = f"unknown request kind {kind!r} (kinds: {', '.join(known)})"
+                raise ValueError(msg)
+        share = info.field_name == "max_error_rate"
+        if overall is not None and share and not 0 <= overall <= 1:
+            msg = "Input should be less than or equal to 1" if overall > 1 else "Input should be "
+            raise ValueError(msg + ("" if overall > 1 else "greater than or equal to 0"))
+        if overall is not None and not share and not (overall > 0 and math.isfinite(overall)):
+            msg = "Input should be greater than 0"
+            raise ValueError(msg)
+        for kind, limit in per_kind.items():
+            try:
+                (check_share if share else check_limit)("", limit)
+            except PipelineError:
+                what = "a share from 0 to 1" if share else "a positive number"
+                msg = f"the limit of {kind} must be {what}, got {limit!r}"
+                raise ValueError(msg) from None
         return value
 
     @field_validator("tool_arguments")
@@ -105,11 +177,18 @@ class LoadSettings(SettingsTable):
 
     def thresholds(self) -> Thresholds:
         """The limits the run is judged against."""
+        p95, p95_by_kind = _split(self.p95_ms)
+        p99, p99_by_kind = _split(self.p99_ms)
+        rate, rate_by_kind = _split(self.max_error_rate)
         return Thresholds(
-            p95_ms=self.p95_ms,
-            p99_ms=self.p99_ms,
-            max_error_rate=self.max_error_rate,
+            p95_ms=p95,
+            p99_ms=p99,
+            max_error_rate=rate,
             min_rps=self.min_rps,
+            p95_by_kind=p95_by_kind,
+            p99_by_kind=p99_by_kind,
+            error_rate_by_kind=rate_by_kind,
+            abort_on_breach=self.abort_on_breach,
         )
 
     def spec(self, url: str, *, health_path: str | None, mcp_path: str | None) -> LoadSpec:
@@ -126,6 +205,7 @@ class LoadSettings(SettingsTable):
             health_weight=self.health_weight,
             mcp_weight=self.mcp_weight,
             paths=tuple(self.paths),
+            warmup_seconds=self.warmup,
         )
 
     def overridden(self, overrides: Mapping[str, object]) -> "LoadSettings":

@@ -55,6 +55,8 @@ class LoadSpec:
     health_weight: int = 1
     mcp_weight: int = 1
     paths: tuple[str, ...] = ()
+    # Seconds from the start whose requests are reported but not judged; None: the ramp-up.
+    warmup_seconds: float | None = None
 
     def __post_init__(self) -> None:
         """Refuse a spec that could only measure a mistake, naming the option to fix."""
@@ -76,7 +78,40 @@ class LoadSpec:
             raise PipelineError(msg)
         _check_count("--health-weight", self.health_weight, 0, 1000)
         _check_count("--mcp-weight", self.mcp_weight, 0, 1000)
+        self._check_warmup()
         self._check_mix()
+
+    def _check_warmup(self) -> None:
+        warmup = self.warmup_seconds
+        if warmup is None:
+            return
+        if isinstance(warmup, bool) or not (warmup >= 0 and math.isfinite(warmup)):
+            msg = f"--warmup must be 0 or more seconds, got {warmup!r}"
+            raise PipelineError(msg)
+        if warmup >= self.duration_seconds:
+            msg = (
+                f"--warmup ({_seconds(warmup)} s) must be shorter than --duration "
+                f"({_seconds(self.duration_seconds)} s): nothing would be judged"
+            )
+            raise PipelineError(msg)
+
+    @property
+    def warmup(self) -> float:
+        """Seconds whose requests are not judged: as given, else the ramp-up.
+
+        A ramp-up as long as the run would leave nothing to judge: then none (the
+        ramp-up note says the run never reached its users).
+        """
+        if self.warmup_seconds is not None:
+            return self.warmup_seconds
+        ramp = self.users / self.spawn_rate
+        return ramp if ramp < self.duration_seconds else 0.0
+
+    def kinds(self) -> list[str]:
+        """Every request kind the run can produce, in report order."""
+        plain = [HEALTH] if self.health_path is not None else []
+        mcp = list(MCP_KINDS) if self.mcp_path is not None else []
+        return [*plain, *mcp, *(path_kind(path) for path in self.paths)]
 
     def _check_mix(self) -> None:
         if self.mcp_path is None and (self.tool is not None or self.tool_arguments):

@@ -1,9 +1,13 @@
 """Limits a load run must stay within, and the verdict against them.
 
 p95, p99 and the error rate apply to each request kind on its own (a slow
-``tools/call`` must not hide behind fast health checks); the minimum throughput
-applies to the total. Every breach is one line naming the kind, the measure, the
-measured value and the limit: ``mcp.tools_call p95 812 ms > limit 500 ms``.
+``tools/call`` must not hide behind fast health checks); a kind may have limits of
+its own on top of the global ones (``--p95-ms 500 --p95-ms mcp.initialize=1500``:
+a stateful initialize that takes a second by design must not fail a healthy
+service). The minimum throughput applies to the total. Only judged requests (those
+started after the warm-up) are held to the limits. Every breach is one line naming
+the kind, the measure, the measured value and the limit:
+``mcp.tools_call p95 812 ms > limit 500 ms``.
 
 Beyond the configured limits, a target that answered nothing is never a pass: no
 request finished, every request failed, or every request of one kind failed (an MCP
@@ -11,7 +15,8 @@ endpoint answering 404 beside a healthy health check). Standard library only.
 """
 
 import math
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from main.core.errors import PipelineError
@@ -26,6 +31,12 @@ class Thresholds:
     p99_ms: float | None = None
     max_error_rate: float | None = None  # a share, 0 to 1
     min_rps: float | None = None
+    # Limits of single kinds, replacing the global one for that kind.
+    p95_by_kind: Mapping[str, float] = field(default_factory=dict)
+    p99_by_kind: Mapping[str, float] = field(default_factory=dict)
+    error_rate_by_kind: Mapping[str, float] = field(default_factory=dict)
+    # Stop the run once a limit is broken beyond recovery (see ``core/load/abort``).
+    abort_on_breach: bool = False
 
     def __post_init__(self) -> None:
         """Refuse a limit no run could be measured against."""
@@ -33,14 +44,53 @@ class Thresholds:
             ("--p95-ms", self.p95_ms),
             ("--p99-ms", self.p99_ms),
             ("--min-rps", self.min_rps),
+            *((f"--p95-ms {kind}", ms) for kind, ms in self.p95_by_kind.items()),
+            *((f"--p99-ms {kind}", ms) for kind, ms in self.p99_by_kind.items()),
         ):
-            if value is not None and not (value > 0 and math.isfinite(value)):
-                msg = f"{option} must be a positive number, got {value!r}"
-                raise PipelineError(msg)
-        rate = self.max_error_rate
-        if rate is not None and not (0 <= rate <= 1):
-            msg = f"--max-error-rate is a share from 0 to 1 (0.01 = 1%), got {rate!r}"
-            raise PipelineError(msg)
+            check_limit(option, value)
+        for option, rate in (
+            ("--max-error-rate", self.max_error_rate),
+            *((f"--max-error-rate {kind}", r) for kind, r in self.error_rate_by_kind.items()),
+        ):
+            check_share(option, rate)
+
+    def limits_of(self, kind: str) -> tuple[float | None, float | None, float | None]:
+        """The p95, p99 and error-rate limits ``kind`` is held to (its own, else global)."""
+        return (
+            self.p95_by_kind.get(kind, self.p95_ms),
+            self.p99_by_kind.get(kind, self.p99_ms),
+            self.error_rate_by_kind.get(kind, self.max_error_rate),
+        )
+
+    def check_kinds(self, kinds: Iterable[str]) -> None:
+        """Refuse a limit of a kind the run cannot make: a typo would judge nothing."""
+        known = list(kinds)
+        for option, table in (
+            ("--p95-ms", self.p95_by_kind),
+            ("--p99-ms", self.p99_by_kind),
+            ("--max-error-rate", self.error_rate_by_kind),
+        ):
+            for kind in table:
+                if kind not in known:
+                    msg = (
+                        f"{option} names an unknown request kind {kind!r}; "
+                        f"kinds of this run: {', '.join(known)}"
+                    )
+                    raise PipelineError(msg)
+
+
+def check_limit(option: str, value: float | None) -> None:
+    """A latency or throughput limit is a positive finite number (or not set)."""
+    if value is not None and not (value > 0 and math.isfinite(value)):
+        msg = f"{option} must be a positive number, got {value!r}"
+        raise PipelineError(msg)
+
+
+def check_share(option: str, rate: float | None) -> None:
+    """An error-rate limit is a share from 0 to 1 (or not set)."""
+    if rate is not None and not (0 <= rate <= 1):
+        msg = f"{option} is a share from 0 to 1 (0.01 = 1%), got {rate!r}"
+        raise PipelineError(msg)
 
 
 MOST_DECIMALS = 15  # beyond this a float has no more digits to show
@@ -99,27 +149,34 @@ def percent(share: float) -> str:
 
 
 def evaluate(result: LoadResult, thresholds: Thresholds) -> list[str]:
-    """One line per broken limit, kinds in the result's order, the throughput last."""
+    """One line per broken limit, kinds in the result's order, the throughput last.
+
+    Only judged requests count (those started after the warm-up); a kind with none
+    breaks no limit.
+    """
     breaches: list[str] = []
-    for kind, stats in result.requests.items():
-        if stats.count == 0:
+    judged = result.judged_figures
+    for kind in result.requests:
+        stats = judged.get(kind)
+        if stats is None or stats.count == 0:
             continue
+        p95, p99, rate = thresholds.limits_of(kind)
         for name, limit, measured in (
-            ("p95", thresholds.p95_ms, stats.p95_ms),
-            ("p99", thresholds.p99_ms, stats.p99_ms),
+            ("p95", p95, stats.p95_ms),
+            ("p99", p99, stats.p99_ms),
         ):
             if limit is not None and measured > limit:
                 shown, most = apart(measured, limit)
                 breaches.append(f"{kind} {name} {shown} ms > limit {most} ms")
-        rate = thresholds.max_error_rate
         if rate is not None and stats.error_rate > rate:
             shown, most = apart(stats.error_rate, rate, scale=100)
             breaches.append(
                 f"{kind} error rate {shown}% ({stats.failures} of {stats.count}) > limit {most}%"
             )
     least = thresholds.min_rps
-    if least is not None and result.total.rps < least:
-        shown, least_shown = apart(result.total.rps, least)
+    rps = result.judged_total.rps
+    if least is not None and rps < least:
+        shown, least_shown = apart(rps, least)
         breaches.append(f"throughput {shown} req/s < minimum {least_shown} req/s")
     return breaches
 

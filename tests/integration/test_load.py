@@ -189,7 +189,13 @@ def test_figures_match_a_server_known_by_construction() -> None:
 def test_broken_limits_exit_one_naming_limit_kind_value_and_limit() -> None:
     with shaped_server() as (base, _):
         code, document, stderr = load(
-            base, "--no-mcp", "--users=3", "--duration=1", "--p95-ms=5", "--max-error-rate=0.02"
+            base,
+            "--no-mcp",
+            "--users=3",
+            "--duration=1",
+            "--p95-ms=5",
+            "--max-error-rate=0.02",
+            "--warmup=0",  # every request judged: the breach quotes the figures reported
         )
     assert code == 1
     assert document["passed"] is False
@@ -209,6 +215,7 @@ def test_per_kind_figures_of_a_slow_failing_tool(slow_tools_server: str) -> None
         "--tool=echo",
         '--tool-args={"text": "hi"}',
         "--max-error-rate=0.05",
+        "--warmup=0",  # every request judged: the breach quotes the figures reported
     )
     assert code == 1
     calls = document["requests"]["mcp.tools_call"]

@@ -17,18 +17,15 @@ from pathlib import Path
 from typing import Literal, NoReturn
 
 from main.core.argv import ValueKeepingParser
+from main.core.deploy.cli_targets import add_smoke_and_bounds, check_bounds, run
 from main.core.deploy.compose import ComposeProject, name_problem
 from main.core.deploy.compose_ssh import ComposeOverSsh
-from main.core.deploy.errors import DeployError
-from main.core.deploy.orchestrate import Plan, Release, deploy, roll_back
-from main.core.deploy.result import DeployResult
+from main.core.deploy.orchestrate import Plan, Release
 from main.core.deploy.ssh import SshEndpoint, known_hosts_text
-from main.core.deploy.stability import STABILITY_SECONDS
 from main.core.errors import PipelineError
-from main.core.limits import MAX_SECONDS
 from main.core.quiet import silence_library_warnings
 from main.core.smoke.checks import run_smoke
-from main.core.smoke.spec import DEFAULT_HEALTH_PATH, DEFAULT_MCP_PATH, SmokeSpec
+from main.core.smoke.spec import SmokeSpec
 
 EXIT_DEPLOYED, EXIT_FAILED, EXIT_BAD_USAGE = 0, 1, 2
 MAX_PORT = 65535
@@ -85,29 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIGEST|TAG",
         help="with --rollback: go back to this deployment of the history instead",
     )
-    check = parser.add_argument_group("the live smoke test")
-    check.add_argument("--url", required=True, help="public URL of the service")
-    check.add_argument("--health-path", default=DEFAULT_HEALTH_PATH, help="health path")
-    mcp = check.add_mutually_exclusive_group()
-    mcp.add_argument("--mcp-path", default=DEFAULT_MCP_PATH, help="MCP endpoint path")
-    mcp.add_argument("--no-mcp", action="store_true", help="the service does not speak MCP")
-    check.add_argument(
-        "--ready-timeout", type=float, default=60.0, help="seconds the live URL may take to answer"
-    )
-    bounds = parser.add_argument_group("bounds")
-    bounds.add_argument(
-        "--timeout", type=float, default=300.0, help="seconds from pull to a ready container"
-    )
-    bounds.add_argument(
-        "--stability-window",
-        type=float,
-        default=STABILITY_SECONDS,
-        help="seconds the service must keep running after its live smoke test, before a "
-        f"second one (default {STABILITY_SECONDS:g}; 0: off)",
-    )
-    bounds.add_argument(
-        "--lock-timeout", type=float, default=600.0, help="seconds to wait for another deploy"
-    )
+    add_smoke_and_bounds(parser, timeout_help="seconds from pull to a ready container")
     return parser
 
 
@@ -129,16 +104,7 @@ def _read(option: str, path: Path) -> str:
 
 def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     """Bounds and names, checked before anything connects (bad usage: exit 2)."""
-    # The bounds of [tool.pipeline.deploy]: a zero rollout budget would change the host
-    # and fail, and an infinite one is no bound.
-    if not 0 < args.timeout <= MAX_SECONDS:
-        parser.error(f"--timeout must be a number of seconds > 0 and <= {MAX_SECONDS}")
-    if not 0 <= args.lock_timeout <= MAX_SECONDS:
-        parser.error(f"--lock-timeout must be a number of seconds >= 0 and <= {MAX_SECONDS}")
-    if not 0 <= args.stability_window <= MAX_SECONDS:
-        parser.error(f"--stability-window must be a number of seconds >= 0 and <= {MAX_SECONDS}")
-    if not 0 < args.ready_timeout <= MAX_SECONDS:  # checked here: the smoke bound derives from it
-        parser.error(f"--ready-timeout must be a number of seconds > 0 and <= {MAX_SECONDS}")
+    check_bounds(parser, args)
     if not 0 < args.port <= MAX_PORT:
         parser.error(f"--port must be between 1 and {MAX_PORT}")
     # The settings' own name rules: the project becomes a directory on the host and a
@@ -218,26 +184,6 @@ def _other_target(argv: Sequence[str]) -> Callable[[Sequence[str] | None], int] 
     if chosen != "compose-ssh":
         build_parser().error(f"--target {chosen!r}: choose compose-ssh, kubernetes or ecs")
     return None
-
-
-async def run(
-    target: ComposeOverSsh, plan: Plan, release: Release | None, to: str = ""
-) -> DeployResult:
-    """Deploy (or roll back); a refusal before any change is a failed result too."""
-    try:
-        if release is None:
-            return await roll_back(target, plan, to=to)
-        return await deploy(target, release, plan)
-    except DeployError as exc:
-        return DeployResult(
-            outcome="failed",
-            target=target.describe(),
-            url=plan.url,
-            image="" if release is None else release.image,
-            error=str(exc),
-            rollback=release is None,
-            host_changed=False,
-        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -35,6 +35,11 @@ def add_release_and_smoke(parser: argparse.ArgumentParser) -> None:
     release.add_argument(
         "--rollback", action="store_true", help="go back to the previous healthy deployment"
     )
+    add_smoke_and_bounds(parser, timeout_help="seconds the rollout may take to finish")
+
+
+def add_smoke_and_bounds(parser: argparse.ArgumentParser, *, timeout_help: str) -> None:
+    """The live smoke test's options and the bounds: the same for every target."""
     check = parser.add_argument_group("the live smoke test")
     check.add_argument("--url", required=True, help="public URL of the service")
     check.add_argument("--health-path", default=DEFAULT_HEALTH_PATH, help="health path")
@@ -45,9 +50,7 @@ def add_release_and_smoke(parser: argparse.ArgumentParser) -> None:
         "--ready-timeout", type=float, default=60.0, help="seconds the live URL may take to answer"
     )
     bounds = parser.add_argument_group("bounds")
-    bounds.add_argument(
-        "--timeout", type=float, default=300.0, help="seconds the rollout may take to finish"
-    )
+    bounds.add_argument("--timeout", type=float, default=300.0, help=timeout_help)
     bounds.add_argument(
         "--stability-window",
         type=float,
@@ -60,20 +63,25 @@ def add_release_and_smoke(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def release_and_plan(
-    parser: argparse.ArgumentParser, args: argparse.Namespace
-) -> tuple[Release | None, Plan]:
-    """The release (None: a rollback) and the plan; mistakes end as ``parser.error``."""
-    if args.rollback == bool(args.image):
-        parser.error("give exactly one of --image REPOSITORY@sha256:... or --rollback")
+def check_bounds(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """The bounds of [tool.pipeline.deploy]; a zero budget changes and fails, inf is none."""
     if not 0 < args.timeout <= MAX_SECONDS:
         parser.error(f"--timeout must be a number of seconds > 0 and <= {MAX_SECONDS}")
     if not 0 <= args.lock_timeout <= MAX_SECONDS:
         parser.error(f"--lock-timeout must be a number of seconds >= 0 and <= {MAX_SECONDS}")
     if not 0 <= args.stability_window <= MAX_SECONDS:
         parser.error(f"--stability-window must be a number of seconds >= 0 and <= {MAX_SECONDS}")
-    if not 0 < args.ready_timeout <= MAX_SECONDS:
+    if not 0 < args.ready_timeout <= MAX_SECONDS:  # the smoke bound derives from it
         parser.error(f"--ready-timeout must be a number of seconds > 0 and <= {MAX_SECONDS}")
+
+
+def release_and_plan(
+    parser: argparse.ArgumentParser, args: argparse.Namespace
+) -> tuple[Release | None, Plan]:
+    """The release (None: a rollback) and the plan; mistakes end as ``parser.error``."""
+    if args.rollback == bool(args.image):
+        parser.error("give exactly one of --image REPOSITORY@sha256:... or --rollback")
+    check_bounds(parser, args)
     try:
         spec = SmokeSpec(
             url=args.url,
@@ -106,11 +114,13 @@ def check_names(
             parser.error(f"{option}: {why}")
 
 
-async def run(target: DeployTarget, plan: Plan, release: Release | None) -> DeployResult:
-    """Deploy (or roll back); a refusal before any change is a failed result too."""
+async def run(
+    target: DeployTarget, plan: Plan, release: Release | None, to: str = ""
+) -> DeployResult:
+    """Deploy (or roll back, to ``to`` if given); a refusal before any change fails too."""
     try:
         if release is None:
-            return await roll_back(target, plan)
+            return await roll_back(target, plan, to=to)
         return await deploy(target, release, plan)
     except DeployError as exc:
         return DeployResult(

@@ -29,6 +29,10 @@ _BACKTICKS = re.compile(r"`+")
 # What GitHub, Slack, Discord and Teams turn into a link on their own: a scheme and its
 # ``//`` (``https://host``), or ``www.``. A zero-width space breaks each, invisibly.
 _AUTOLINK = re.compile(r"(?i)(?<![a-z0-9+.-])([a-z][a-z0-9+.-]{0,31}:)(?=//)|\b(www)(?=\.)")
+# GFM's extended email autolink (and Discord's): ``local@domain.tld``, ``mailto:`` and
+# ``xmpp:`` before one. Breaking the ``@`` (and the scheme) leaves no address to link.
+# A digest reference (``repo@sha256:...``) has no dot after its ``@`` and stays whole.
+_EMAIL = re.compile(r"(?i)(?<=[a-z0-9._+-])@(?=[a-z0-9_-]+\.[a-z0-9_-])|\b(?:mailto|xmpp)(?=:)")
 ZERO_WIDTH_SPACE = "\u200b"
 
 
@@ -69,9 +73,11 @@ def no_autolinks(text: str) -> str:
     GitHub's autolink extension, Slack, Discord and Teams link such text on their own;
     a stage detail quoting a server could plant a link in a trusted place that way. A
     zero-width space after the scheme's colon (or after ``www``) breaks the pattern
-    and leaves the text readable as it was.
+    and leaves the text readable as it was. An email address (``someone@host.tld``)
+    is linked as ``mailto:`` the same way, so its ``@`` is broken too.
     """
-    return _AUTOLINK.sub(lambda match: match.group(0) + ZERO_WIDTH_SPACE, text)
+    text = _AUTOLINK.sub(lambda match: match.group(0) + ZERO_WIDTH_SPACE, text)
+    return _EMAIL.sub(lambda match: match.group(0) + ZERO_WIDTH_SPACE, text)
 
 
 def markdown_inline(text: str, limit: int) -> str:

@@ -12,6 +12,7 @@ from main.core.report.markdown import render
 from main.core.report.model import Report, StageResult
 from main.core.report.notify import build_payload
 from main.core.run.sections import short
+from main.core.text import no_autolinks
 from tests.support.reports import failing_report
 
 DETAIL = "login expired: sign in again at https://evil.example/login or WWW.evil.example/x"
@@ -62,3 +63,29 @@ def test_the_json_report_keeps_the_text_as_it_was() -> None:
     # JSON is data for programs, rendered by nobody: the detail stays exact there.
     stages = json.loads(hostile().to_json())["stages"]
     assert any(stage["detail"] == DETAIL for stage in stages)
+
+
+EMAIL_DETAIL = "contact security@evil.example or mailto:root@evil.example to unlock"
+# GitHub and Discord link an address (local@domain.tld) and a mailto: on their own.
+EMAIL_LINK = re.compile(r"(?i)[\w.+-]@[\w-]+\.[\w.-]*[a-z]|mailto:")
+
+
+def test_no_renderer_turns_an_email_address_into_a_link() -> None:
+    report = failing_report().with_stage(
+        StageResult("validate", "failed", 1.0, short(EMAIL_DETAIL))
+    )
+    row = next(line for line in render(report).splitlines() if line.startswith("| validate"))
+    assert "security" in row  # still readable
+    assert "evil.example" in row
+    assert not EMAIL_LINK.search(row), row
+    for kind in ("slack", "discord", "teams"):
+        payload = build_payload(kind, report)
+        shown = [node for node in nodes(payload) if isinstance(node, str) and "evil" in node]
+        assert shown, f"{kind} dropped the detail"
+        for text in shown:
+            assert not EMAIL_LINK.search(text), f"{kind}: {text}"
+
+
+def test_a_digest_reference_stays_whole_for_copying() -> None:
+    reference = "ghcr.io/acme/svc@sha256:" + "a" * 64
+    assert reference in no_autolinks(reference)

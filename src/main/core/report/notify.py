@@ -22,6 +22,7 @@ import anyio
 import httpx
 
 from main.core.errors import PipelineError
+from main.core.http import LazyTlsTransport
 from main.core.redact import scrub, scrub_values
 from main.core.report.markdown import MARKS, duration
 from main.core.report.model import DeploySummary, Report, StageResult
@@ -312,7 +313,10 @@ async def _post(url: str, payload: dict[str, Any], wait_seconds: float) -> tuple
         return None, "the webhook URL must start with https://"
     try:
         with anyio.fail_after(wait_seconds):
-            async with httpx.AsyncClient(timeout=wait_seconds, follow_redirects=False) as client:
+            # The verifying SSL context is read once per process, and never for http://.
+            async with httpx.AsyncClient(
+                timeout=wait_seconds, follow_redirects=False, transport=LazyTlsTransport()
+            ) as client:
                 headers = {"User-Agent": USER_AGENT}
                 async with client.stream("POST", url, json=payload, headers=headers) as response:
                     said = await _start_of(response)

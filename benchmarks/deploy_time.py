@@ -70,7 +70,8 @@ from main.core.deploy import compose  # noqa: E402
 from main.core.deploy.orchestrate import Release, deploy, roll_back  # noqa: E402
 from main.core.deploy.result import DeployResult, Outcome, Step  # noqa: E402
 from main.core.deploy.ssh import RemoteResult, SshShell, connect  # noqa: E402
-from main.core.smoke.checks import Deadline, wait_until_ready  # noqa: E402
+from main.core.mcp.wire import Deadline  # noqa: E402
+from main.core.smoke.checks import wait_until_ready  # noqa: E402
 from main.core.smoke.spec import SmokeSpec  # noqa: E402
 from tests.support.compose import FLAVORS, session_env  # noqa: E402
 from tests.support.deploying import Staged, compose_file  # noqa: E402

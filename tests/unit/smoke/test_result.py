@@ -3,8 +3,8 @@ import json
 import pytest
 
 from main.core.errors import PipelineError
+from main.core.mcp.client import sse_messages
 from main.core.smoke.markdown import render_markdown
-from main.core.smoke.mcp import sse_messages
 from main.core.smoke.result import (
     EXCERPT_LIMIT,
     SmokeReport,

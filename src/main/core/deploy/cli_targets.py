@@ -18,9 +18,10 @@ from main.core.deploy.stability import STABILITY_SECONDS
 from main.core.deploy.target import DeployTarget
 from main.core.errors import PipelineError
 from main.core.limits import MAX_SECONDS
+from main.core.mcp.endpoint import DEFAULT_HEALTH_PATH, DEFAULT_MCP_PATH
 from main.core.quiet import silence_library_warnings
 from main.core.smoke.checks import run_smoke
-from main.core.smoke.spec import DEFAULT_HEALTH_PATH, DEFAULT_MCP_PATH, SmokeSpec
+from main.core.smoke.spec import SmokeSpec
 
 EXIT_DEPLOYED, EXIT_FAILED = 0, 1
 TARGETS = ("compose-ssh", "kubernetes", "ecs")

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 
 from main.core.deploy.errors import DeployError
 from main.core.deploy.orchestrate import Plan, Release, deploy, roll_back
-from main.core.deploy.result import DeployResult
+from main.core.deploy.result import DeployReport
 from main.core.deploy.stability import STABILITY_SECONDS
 from main.core.deploy.target import DeployTarget
 from main.core.errors import PipelineError
@@ -117,14 +117,14 @@ def check_names(
 
 async def run(
     target: DeployTarget, plan: Plan, release: Release | None, to: str = ""
-) -> DeployResult:
+) -> DeployReport:
     """Deploy (or roll back, to ``to`` if given); a refusal before any change fails too."""
     try:
         if release is None:
             return await roll_back(target, plan, to=to)
         return await deploy(target, release, plan)
     except DeployError as exc:
-        return DeployResult(
+        return DeployReport(
             outcome="failed",
             target=target.describe(),
             url=plan.url,

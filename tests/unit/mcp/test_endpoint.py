@@ -5,8 +5,6 @@ goes out, with the same words, because both call the same checks in ``core/mcp``
 """
 
 import math
-import subprocess
-import sys
 
 import pytest
 
@@ -14,7 +12,7 @@ from main.core.errors import PipelineError
 from main.core.load.spec import LoadSpec
 from main.core.mcp.endpoint import check_path, check_seconds, check_url
 from main.core.smoke.spec import SmokeSpec
-from tests.support.constants import REPO_ROOT
+from tests.support.fresh_imports import heavy_in, modules_loaded_by
 
 BAD_URLS = [
     ("app:8000", "URL must be absolute"),
@@ -66,20 +64,8 @@ def test_a_time_limit_must_be_positive_and_finite(seconds: float) -> None:
 
 def test_the_shared_layer_loads_without_smoke_load_pydantic_or_dagger() -> None:
     """Both bare containers load it: it may pull in neither family nor a heavy library."""
-    modules = ("client", "endpoint", "tls", "wire")
-    code = (
-        "import sys, importlib; "
-        f"[importlib.import_module('main.core.mcp.' + m) for m in {modules!r}]; "
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
-        "{'dagger', 'pydantic', 'anyio', 'locust'} "
-        "or m.startswith(('main.core.smoke', 'main.core.load'))))"
+    loaded = modules_loaded_by(
+        *(f"main.core.mcp.{m}" for m in ("client", "endpoint", "tls", "wire"))
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=REPO_ROOT / "src",
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=True,
-    )
-    assert result.stdout.strip() == "[]"
+    assert heavy_in(loaded, "dagger", "pydantic", "anyio", "locust") == []
+    assert sorted(m for m in loaded if m.startswith(("main.core.smoke", "main.core.load"))) == []

@@ -68,9 +68,10 @@ sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
 from main.core.deploy import compose  # noqa: E402
 from main.core.deploy.orchestrate import Release, deploy, roll_back  # noqa: E402
-from main.core.deploy.result import DeployResult, Outcome, Step  # noqa: E402
+from main.core.deploy.result import DeployReport, Outcome, Step  # noqa: E402
 from main.core.deploy.ssh import RemoteResult, SshShell, connect  # noqa: E402
-from main.core.smoke.checks import Deadline, wait_until_ready  # noqa: E402
+from main.core.mcp.wire import Deadline  # noqa: E402
+from main.core.smoke.checks import wait_until_ready  # noqa: E402
 from main.core.smoke.spec import SmokeSpec  # noqa: E402
 from tests.support.compose import FLAVORS, session_env  # noqa: E402
 from tests.support.deploying import Staged, compose_file  # noqa: E402
@@ -158,7 +159,7 @@ class Sample:
     """One scenario run: its wall time, its steps and its remote commands."""
 
     wall: float
-    result: DeployResult
+    result: DeployReport
     commands: list[Command] = field(default_factory=list)
 
     def step(self, name: str) -> float:
@@ -262,7 +263,7 @@ async def unit_costs(project: Staged, runs: int) -> dict[str, list[float]]:
 
 
 def timed(
-    project: Staged, call: Callable[[], Coroutine[Any, Any, DeployResult]], scenario: str
+    project: Staged, call: Callable[[], Coroutine[Any, Any, DeployReport]], scenario: str
 ) -> Sample:
     """Run one deployment, recording its remote commands; check it ended as expected."""
     log: list[Command] = []

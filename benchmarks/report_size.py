@@ -23,7 +23,7 @@ from main.core.report.model import (
     Publication,
     Report,
     ScanSummary,
-    SmokeCheck,
+    SmokeCheckSummary,
     SmokeSummary,
     StageResult,
 )
@@ -52,7 +52,7 @@ def worst_report(stages: int, checks: int) -> Report:
         scan=ScanSummary("warn", counts, counts, blocked=False, reason=LONG),
         smoke=SmokeSummary(
             checks=tuple(
-                SmokeCheck(f"check.{n}", passed=False, latency_ms=12.5, error=LONG)
+                SmokeCheckSummary(f"check.{n}", passed=False, latency_ms=12.5, error=LONG)
                 for n in range(checks)
             ),
             startup_seconds=2.5,

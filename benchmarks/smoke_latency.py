@@ -29,7 +29,8 @@ import httpx
 ROOT = Path(__file__).parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
-from main.core.smoke.checks import Deadline, run_smoke, wait_until_ready  # noqa: E402
+from main.core.mcp.wire import Deadline  # noqa: E402
+from main.core.smoke.checks import run_smoke, wait_until_ready  # noqa: E402
 from main.core.smoke.spec import SmokeSpec  # noqa: E402
 from tests.support.processes import free_port, serving_app  # noqa: E402
 

@@ -96,7 +96,7 @@ class DeployResult:
     report: Annotated[str, Doc("The whole result as JSON")] = field(default="")
 
     @classmethod
-    def of(cls, result: "deploy_results.DeployResult", staging_latest: str = "") -> Self:
+    def of(cls, result: "deploy_results.DeployReport", staging_latest: str = "") -> Self:
         """The Dagger object for a finished deployment."""
         return cls(  # type: ignore[call-arg]
             passed=result.passed,
@@ -124,7 +124,7 @@ class DeployResult:
     @function
     def markdown(self) -> str:
         """The result as Markdown, for $GITHUB_STEP_SUMMARY."""
-        result = deploy_results.DeployResult.from_json(self.report)
+        result = deploy_results.DeployReport.from_json(self.report)
         lines = report_markdown.deploy_section(sections.deploy_summary(result))
         return "\n".join(lines).strip() + "\n"
 
@@ -184,7 +184,7 @@ async def resolve(config: "PipelineConfig", image: str, access: RegistryAccess) 
     return f"{repository}@{digest}", image
 
 
-def _tag_move(result: "deploy_results.DeployResult") -> tuple[str, str] | None:
+def _tag_move(result: "deploy_results.DeployReport") -> tuple[str, str] | None:
     """``(to, replacing)`` digests when staging-latest should follow what runs now."""
     if result.rollback and result.passed and result.previous:
         return result.image, result.previous  # by hand: the tag follows the rollback
@@ -194,7 +194,7 @@ def _tag_move(result: "deploy_results.DeployResult") -> tuple[str, str] | None:
 
 
 async def _restore_tag(
-    config: "PipelineConfig", result: "deploy_results.DeployResult", access: RegistryAccess
+    config: "PipelineConfig", result: "deploy_results.DeployReport", access: RegistryAccess
 ) -> str:
     """After a rollback: point staging-latest at what runs now, if it names the other image."""
     move = _tag_move(result)
@@ -234,7 +234,7 @@ class Request:
 
 async def execute(
     request: Request, access: RegistryAccess
-) -> tuple["deploy_results.DeployResult", str]:
+) -> tuple["deploy_results.DeployReport", str]:
     """Deploy or roll back; the result and what happened to staging-latest.
 
     Raises:

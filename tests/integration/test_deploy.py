@@ -23,7 +23,7 @@ import pytest
 from main.core.deploy.errors import CommandTimedOut, DeployError
 from main.core.deploy.history import Deployment
 from main.core.deploy.orchestrate import Release, deploy, roll_back
-from main.core.deploy.result import DeployResult
+from main.core.deploy.result import DeployReport
 from main.core.deploy.ssh import SshEndpoint, connect
 from main.core.errors import PipelineError
 from tests.support.deploying import NEVER_HEALTHY, Staged, compose_file
@@ -52,12 +52,12 @@ def upgraded(staging_host: StagingHost) -> Iterator[Staged]:
     project.down()
 
 
-def run(project: Staged, variant: str, *, timeout: float = 30.0) -> DeployResult:
+def run(project: Staged, variant: str, *, timeout: float = 30.0) -> DeployReport:
     release = Release(project.host.images[variant], tag=variant, ref="test")
     return asyncio.run(deploy(project.target(), release, project.plan(timeout=timeout)))
 
 
-def steps(result: DeployResult) -> list[str]:
+def steps(result: DeployReport) -> list[str]:
     return [step.name for step in result.steps]
 
 
@@ -469,7 +469,7 @@ def test_a_deployer_killed_while_holding_the_lock_never_blocks_the_next(
 
 def test_two_deploys_at_once_never_interleave(upgraded: Staged) -> None:
     # Last in the file: it leaves either image serving.
-    async def both() -> list[DeployResult]:
+    async def both() -> list[DeployReport]:
         images = upgraded.host.images
         one = deploy(upgraded.target(), Release(images["v1"]), upgraded.plan(by="one"))
         two = deploy(upgraded.target(), Release(images["v2"]), upgraded.plan(by="two"))

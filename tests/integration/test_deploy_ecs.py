@@ -18,7 +18,7 @@ import pytest
 from main.core.deploy.errors import DeployError
 from main.core.deploy.history import Deployment
 from main.core.deploy.orchestrate import Release, deploy, roll_back
-from main.core.deploy.result import DeployResult
+from main.core.deploy.result import DeployReport
 from main.core.deploy.timeline import Timeline
 from tests.support.ecs_emulator import Moto, moto_server
 from tests.support.ecs_staging import EcsStaging, ecs_staging
@@ -55,7 +55,7 @@ def staging(moto: Moto, monkeypatch: pytest.MonkeyPatch) -> Iterator[EcsStaging]
         yield made
 
 
-async def deployed(staging: EcsStaging, image: str, **plan: float) -> DeployResult:
+async def deployed(staging: EcsStaging, image: str, **plan: float) -> DeployReport:
     return await deploy(staging.target(), Release(image, tag="t"), staging.plan(**plan))
 
 
@@ -177,7 +177,7 @@ async def test_a_held_lock_refuses_and_names_its_holder(staging: EcsStaging) -> 
 
 
 async def test_two_deployments_never_interleave(staging: EcsStaging) -> None:
-    results: list[DeployResult] = []
+    results: list[DeployReport] = []
 
     async def one(image: str) -> None:
         results.append(await deployed(staging, image, lock_timeout=60))

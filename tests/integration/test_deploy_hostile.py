@@ -19,7 +19,7 @@ import pytest
 
 from main.core.deploy.history import Deployment
 from main.core.deploy.orchestrate import Release, deploy, roll_back
-from main.core.deploy.result import DeployResult
+from main.core.deploy.result import DeployReport
 from main.core.deploy.ssh import KEEPALIVE_COUNT, KEEPALIVE_SECONDS
 from tests.integration.test_deploy import _sshd_sessions as sshd_sessions
 from tests.support.deploying import NEVER_HEALTHY, Staged, compose_file
@@ -33,7 +33,7 @@ def staged(staging_host: StagingHost) -> Iterator[Staged]:
     project.down()
 
 
-def run(project: Staged, variant: str, *, timeout: float = 30.0) -> DeployResult:
+def run(project: Staged, variant: str, *, timeout: float = 30.0) -> DeployReport:
     release = Release(project.host.images[variant], tag=variant, ref="test")
     return asyncio.run(deploy(project.target(), release, project.plan(timeout=timeout)))
 

@@ -20,7 +20,7 @@ from main.core.deploy.errors import DeployError
 from main.core.deploy.history import Deployment
 from main.core.deploy.kubernetes.lease import micro_time
 from main.core.deploy.orchestrate import Release, deploy, roll_back
-from main.core.deploy.result import DeployResult
+from main.core.deploy.result import DeployReport
 from main.core.deploy.timeline import Timeline
 from tests.support.kube_api import TOKEN
 from tests.support.kube_staging import (
@@ -52,7 +52,7 @@ def staging() -> Iterator[KubeStaging]:
         yield value
 
 
-async def deployed(staging: KubeStaging, image: str, **plan: float) -> DeployResult:
+async def deployed(staging: KubeStaging, image: str, **plan: float) -> DeployReport:
     return await deploy(staging.target(), Release(image, tag="t"), staging.plan(**plan))
 
 
@@ -178,7 +178,7 @@ async def test_an_expired_lease_is_taken_over(staging: KubeStaging) -> None:
 
 
 async def test_two_deployments_never_interleave(staging: KubeStaging) -> None:
-    results: list[DeployResult] = []
+    results: list[DeployReport] = []
 
     async def one(image: str) -> None:
         results.append(await deployed(staging, image, lock_timeout=30))

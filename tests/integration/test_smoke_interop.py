@@ -11,11 +11,11 @@ from contextlib import contextmanager
 import httpx
 import pytest
 
+from main.core.mcp.client import McpSession, SseState, sse_events
+from main.core.mcp.wire import Deadline
 from main.core.smoke.checks import run_smoke
-from main.core.smoke.mcp import McpSession, SseState, sse_events
 from main.core.smoke.result import SmokeReport
 from main.core.smoke.spec import SmokeSpec, parse_tool_call
-from main.core.smoke.wire import Deadline
 from tests.support.constants import REPO_ROOT
 from tests.support.interop_servers import MANY_TOOLS
 from tests.support.processes import free_port, running, serving_app

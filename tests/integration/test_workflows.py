@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from main.core.deploy.result import DeployResult
+from main.core.deploy.result import DeployReport
 from main.core.report.model import DeploySummary
 from main.core.triggers import (
     CI_BRANCH_PATTERNS,
@@ -239,12 +239,12 @@ def needs_jq() -> None:
         pytest.skip("jq is not installed (GitHub's runners have it; Debian: apt-get install jq)")
 
 
-def deployed(url: str = URL) -> DeployResult:
-    return DeployResult(outcome="deployed", target=TARGET, url=url, image=NEW, running=NEW)
+def deployed(url: str = URL) -> DeployReport:
+    return DeployReport(outcome="deployed", target=TARGET, url=url, image=NEW, running=NEW)
 
 
-def rolled_back(error: str) -> DeployResult:
-    return DeployResult(
+def rolled_back(error: str) -> DeployReport:
+    return DeployReport(
         outcome="rolled-back",
         target=TARGET,
         url=URL,

@@ -14,7 +14,7 @@ from main.core.deploy.compose import ComposeProject
 from main.core.deploy.compose_ssh import ComposeOverSsh
 from main.core.deploy.history import Deployment, parse_history
 from main.core.deploy.orchestrate import Plan
-from main.core.deploy.result import DeployResult
+from main.core.deploy.result import DeployReport
 from main.core.deploy.ssh import SshEndpoint
 from main.core.smoke.checks import run_smoke
 from main.core.smoke.spec import SmokeSpec
@@ -52,7 +52,7 @@ class Staged:
     project: str = field(default_factory=lambda: f"app{uuid.uuid4().hex[:8]}")
     port: int = field(default_factory=free_port)
     compose: str = ""
-    results: list[DeployResult] = field(default_factory=list)  # a fixture's own deployments
+    results: list[DeployReport] = field(default_factory=list)  # a fixture's own deployments
 
     def __post_init__(self) -> None:
         """The default Compose file listens on this project's port."""

@@ -15,7 +15,7 @@ import anyio
 
 from main.core.attest import Attached, Attachment, Builder
 from main.core.config import PipelineConfig
-from main.core.deploy.result import DeployResult, Outcome
+from main.core.deploy.result import DeployReport, Outcome
 from main.core.image import parse_image
 from main.core.load.result import KindStats, LoadResult
 from main.core.publish import Published
@@ -159,7 +159,7 @@ class FakeStages:
         elif outcome != "deployed":
             error = "live smoke test failed: health"
         self.deploys.append((image, by, verify is not None))
-        result = DeployResult(
+        result = DeployReport(
             outcome=outcome,
             target="deploy@stg.example:22, compose project sample",
             url="https://stg.example",

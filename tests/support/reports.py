@@ -4,7 +4,7 @@ from main.core.report.model import (
     Publication,
     Report,
     ScanSummary,
-    SmokeCheck,
+    SmokeCheckSummary,
     SmokeSummary,
     StageResult,
 )
@@ -38,9 +38,9 @@ def passing_report() -> Report:
         ),
         smoke=SmokeSummary(
             checks=(
-                SmokeCheck("health", passed=True, latency_ms=3.2),
-                SmokeCheck("mcp-initialize", passed=True, latency_ms=11.0),
-                SmokeCheck("tools-list", passed=True, latency_ms=4.5),
+                SmokeCheckSummary("health", passed=True, latency_ms=3.2),
+                SmokeCheckSummary("mcp-initialize", passed=True, latency_ms=11.0),
+                SmokeCheckSummary("tools-list", passed=True, latency_ms=4.5),
             ),
             startup_seconds=2.31,
         ),
@@ -62,8 +62,8 @@ def failing_report() -> Report:
     report = passing_report()
     smoke = SmokeSummary(
         checks=(
-            SmokeCheck("health", passed=False, latency_ms=3.0, error="/health answered 500"),
-            SmokeCheck("mcp-initialize", passed=True, latency_ms=11.0),
+            SmokeCheckSummary("health", passed=False, latency_ms=3.0, error="/health answered 500"),
+            SmokeCheckSummary("mcp-initialize", passed=True, latency_ms=11.0),
         ),
         startup_seconds=2.4,
     )

@@ -13,7 +13,7 @@ HEAVY = [
     "main.workflows",
     "main.core.registry.promotion",
     "main.core.scan.sarif",
-    "main.core.smoke.mcp",
+    "main.core.mcp.client",
     "main.core.registry.client",
     "main.core.smoke.checks",
     "main.core.scan.trivy",

@@ -24,15 +24,10 @@ from main.core.deploy.target_settings import MODELS, AnyDeploySettings
 from main.core.errors import PipelineError
 from main.core.github import API_URL
 from main.core.load.settings import LoadSettings
+from main.core.mcp.endpoint import DEFAULT_HEALTH_PATH, DEFAULT_MCP_PATH
 from main.core.registry.retention import parse_age
 from main.core.scan.trivy import DB_REPOSITORIES
-from main.core.smoke.spec import (
-    DEFAULT_HEALTH_PATH,
-    DEFAULT_MCP_PATH,
-    SmokeSpec,
-    parse_http_check,
-    parse_tool_call,
-)
+from main.core.smoke.spec import SmokeSpec, parse_http_check, parse_tool_call
 from main.core.table import Seconds, SettingsTable, kebab
 from main.core.triggers import DEFAULT_LABEL
 from main.core.versioning import parse_pyproject

@@ -6,7 +6,7 @@ import pytest
 
 from main.core.deploy.errors import DeployError
 from main.core.deploy.orchestrate import Release
-from main.core.deploy.result import DeployResult, Step
+from main.core.deploy.result import DeployReport, Step
 from main.core.deploy.ssh import SshEndpoint, known_hosts_text
 from main.core.errors import PipelineError
 from main.core.smoke.result import CheckResult, SmokeReport
@@ -15,7 +15,7 @@ NEW = "127.0.0.1:5000/app@sha256:" + "b" * 64
 OLD = "127.0.0.1:5000/app@sha256:" + "a" * 64
 
 
-def result(**changes: object) -> DeployResult:
+def result(**changes: object) -> DeployReport:
     base: dict[str, object] = {
         "outcome": "deployed",
         "target": "root@127.0.0.1:2222, compose project app",
@@ -24,7 +24,7 @@ def result(**changes: object) -> DeployResult:
         "previous": OLD,
         "running": NEW,
     }
-    return DeployResult(**{**base, **changes})  # type: ignore[arg-type]
+    return DeployReport(**{**base, **changes})  # type: ignore[arg-type]
 
 
 def test_summaries_say_what_runs_now() -> None:
@@ -91,17 +91,17 @@ def test_a_lost_host_is_never_reported_as_running_nothing() -> None:
     )
     assert "nothing of this service is running" not in lost.summary()
     assert "what runs on the target now is unknown" in lost.summary()
-    assert DeployResult.from_json(lost.to_json()).running_unknown is True
+    assert DeployReport.from_json(lost.to_json()).running_unknown is True
 
 
 def test_the_json_reads_back_with_its_smoke_reports() -> None:
     checks = (CheckResult("health", "failed", latency_ms=2.0, error="got 404", http_status=404),)
     smoke = SmokeReport(target="http://127.0.0.1:8080", checks=checks, health="GET /health")
     back = result(outcome="rolled-back", running=OLD, smoke=smoke, error="live smoke")
-    again = DeployResult.from_json(back.to_json())
+    again = DeployReport.from_json(back.to_json())
     assert again.smoke == smoke
     assert again.rollback_smoke is None
     assert again.summary() == back.summary()
     broken = {**json.loads(back.to_json()), "smoke": ["not", "a", "report"]}
     with pytest.raises(PipelineError, match=r"^not a deploy result: a smoke report must be"):
-        DeployResult.from_json(json.dumps(broken))
+        DeployReport.from_json(json.dumps(broken))

@@ -3,7 +3,7 @@
 import re
 
 from main.core.report.markdown import render
-from main.core.report.model import DeploySummary, Report, Section, SmokeCheck, SmokeSummary
+from main.core.report.model import DeploySummary, Report, Section, SmokeCheckSummary, SmokeSummary
 from main.core.report.notify import facts
 
 NEW = "ghcr.io/acme/app@sha256:" + "b" * 64
@@ -16,8 +16,10 @@ def with_deploy(deploy: DeploySummary, **changes: object) -> Report:
 
 
 def rolled_back() -> DeploySummary:
-    failed = SmokeSummary((SmokeCheck("health", passed=False, latency_ms=3, error="got 404"),))
-    passed = SmokeSummary((SmokeCheck("health", passed=True, latency_ms=2),))
+    failed = SmokeSummary(
+        (SmokeCheckSummary("health", passed=False, latency_ms=3, error="got 404"),)
+    )
+    passed = SmokeSummary((SmokeCheckSummary("health", passed=True, latency_ms=2),))
     return DeploySummary(
         target="deploy@stg:22, compose project app",
         url="https://stg.example.com",

@@ -3,8 +3,8 @@ import json
 import pytest
 
 from main.core.errors import PipelineError
+from main.core.mcp.client import sse_messages
 from main.core.smoke.markdown import render_markdown
-from main.core.smoke.mcp import sse_messages
 from main.core.smoke.result import (
     EXCERPT_LIMIT,
     SmokeReport,
@@ -159,13 +159,13 @@ def test_the_verdict_line_goes_through_the_text_rule() -> None:
 
 
 def test_a_deploy_verdict_quoting_the_live_smoke_carries_no_password() -> None:
-    from main.core.deploy.result import DeployResult  # noqa: PLC0415
+    from main.core.deploy.result import DeployReport  # noqa: PLC0415
 
     report = SmokeReport(
         target="http://app:8000",
         checks=(failed("health", 1.0, "GET https://bot:pw-1234567@app/health answered 500"),),
     )
-    result = DeployResult(
+    result = DeployReport(
         outcome="rolled-back",
         target="deploy@127.0.0.1:22",
         url="http://app:8000",

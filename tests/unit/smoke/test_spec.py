@@ -1,6 +1,4 @@
 import math
-import subprocess
-import sys
 
 import pytest
 from hypothesis import given
@@ -10,7 +8,7 @@ from main.core.config import load_config
 from main.core.errors import PipelineError
 from main.core.smoke import argv_for, spec_from_args
 from main.core.smoke.spec import SmokeSpec, parse_http_check, parse_tool_call
-from tests.support.constants import REPO_ROOT
+from tests.support.fresh_imports import heavy_in, modules_loaded_by
 from tests.support.pyprojects import pyproject_with
 
 
@@ -204,16 +202,5 @@ def test_bad_smoke_settings_name_the_key(body: str, message: str) -> None:
 
 
 def test_the_checker_imports_neither_dagger_nor_pydantic() -> None:
-    code = (
-        "import sys, main.core.smoke; "
-        "print(sorted({m.split('.')[0] for m in sys.modules} & {'dagger', 'pydantic', 'anyio'}))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=REPO_ROOT / "src",
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=True,
-    )
-    assert result.stdout.strip() == "[]"
+    loaded = modules_loaded_by("main.core.smoke.cli")
+    assert heavy_in(loaded, "dagger", "pydantic", "anyio") == []

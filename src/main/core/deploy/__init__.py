@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from main.core.deploy.errors import DeployError, RolloutFailed
     from main.core.deploy.history import Deployment
     from main.core.deploy.orchestrate import Plan, Release, deploy, roll_back
-    from main.core.deploy.result import DeployResult, Step
+    from main.core.deploy.result import DeployReport, Step
     from main.core.deploy.settings import DeploySettings
     from main.core.deploy.ssh import SshEndpoint
     from main.core.deploy.target import DeployTarget
@@ -24,7 +24,7 @@ __all__ = [
     "ComposeOverSsh",
     "ComposeProject",
     "DeployError",
-    "DeployResult",
+    "DeployReport",
     "DeploySettings",
     "DeployTarget",
     "Deployment",
@@ -49,7 +49,7 @@ __getattr__ = lazy_exports(
         "Release": "orchestrate",
         "deploy": "orchestrate",
         "roll_back": "orchestrate",
-        "DeployResult": "result",
+        "DeployReport": "result",
         "Step": "result",
         "DeploySettings": "settings",
         "SshEndpoint": "ssh",

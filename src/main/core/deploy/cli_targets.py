@@ -13,14 +13,15 @@ from collections.abc import Callable, Sequence
 
 from main.core.deploy.errors import DeployError
 from main.core.deploy.orchestrate import Plan, Release, deploy, roll_back
-from main.core.deploy.result import DeployResult
+from main.core.deploy.result import DeployReport
 from main.core.deploy.stability import STABILITY_SECONDS
 from main.core.deploy.target import DeployTarget
 from main.core.errors import PipelineError
 from main.core.limits import MAX_SECONDS
+from main.core.mcp.endpoint import DEFAULT_HEALTH_PATH, DEFAULT_MCP_PATH
 from main.core.quiet import silence_library_warnings
 from main.core.smoke.checks import run_smoke
-from main.core.smoke.spec import DEFAULT_HEALTH_PATH, DEFAULT_MCP_PATH, SmokeSpec
+from main.core.smoke.spec import SmokeSpec
 
 EXIT_DEPLOYED, EXIT_FAILED = 0, 1
 TARGETS = ("compose-ssh", "kubernetes", "ecs")
@@ -116,14 +117,14 @@ def check_names(
 
 async def run(
     target: DeployTarget, plan: Plan, release: Release | None, to: str = ""
-) -> DeployResult:
+) -> DeployReport:
     """Deploy (or roll back, to ``to`` if given); a refusal before any change fails too."""
     try:
         if release is None:
             return await roll_back(target, plan, to=to)
         return await deploy(target, release, plan)
     except DeployError as exc:
-        return DeployResult(
+        return DeployReport(
             outcome="failed",
             target=target.describe(),
             url=plan.url,

@@ -24,7 +24,7 @@ from main.core.deploy.history import (
     chosen,
     current,
 )
-from main.core.deploy.result import DeployResult, Outcome
+from main.core.deploy.result import DeployReport, Outcome
 from main.core.deploy.stability import STABILITY_SECONDS, stays_up
 from main.core.deploy.target import DeployTarget
 from main.core.deploy.timeline import Timeline
@@ -222,10 +222,10 @@ class _Session:
 
     async def run(
         self, release: Release, previous: Deployment | None, action: Action
-    ) -> DeployResult:
+    ) -> DeployReport:
         """Attempt ``release``; record it; recover when it failed."""
         attempt = await self.attempt(release, verify=True)
-        base = DeployResult(
+        base = DeployReport(
             outcome="deployed",
             target=self.target.describe(),
             url=self.plan.url,
@@ -268,7 +268,7 @@ async def deploy(
     plan: Plan,
     *,
     clock: Callable[[], float] = time.monotonic,
-) -> DeployResult:
+) -> DeployReport:
     """Deploy ``release`` to ``target``; on failure roll back to the last healthy image.
 
     Raises:
@@ -293,7 +293,7 @@ async def roll_back(
     *,
     to: str = "",
     clock: Callable[[], float] = time.monotonic,
-) -> DeployResult:
+) -> DeployReport:
     """Go back by hand: one step back through the history, or to the deployment ``to`` names.
 
     Without ``to``, the healthy deployment before the one that brought the current image
@@ -329,7 +329,7 @@ async def roll_back(
     return _finished(result, timeline, clock() - started)
 
 
-def _finished(result: DeployResult, timeline: Timeline, seconds: float) -> DeployResult:
+def _finished(result: DeployReport, timeline: Timeline, seconds: float) -> DeployReport:
     """The result with every step, the target's own notes, and the call's duration."""
     notes = (*result.notes, *(n for n in timeline.notes if n not in result.notes))
     return replace(result, steps=tuple(timeline.steps), notes=notes, duration_seconds=seconds)

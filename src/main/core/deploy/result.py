@@ -37,8 +37,12 @@ class Step:
 
 
 @dataclass(frozen=True, slots=True)
-class DeployResult:
-    """The outcome of deploying (or rolling back) one image to one target."""
+class DeployReport:
+    """The outcome of deploying (or rolling back) one image to one target.
+
+    Named as ``SmokeReport`` is: the core's report, whose JSON the shell's Dagger
+    object (``DeployResult``) carries.
+    """
 
     outcome: Outcome
     target: str  # e.g. "deploy@stg.example:22, compose project mcp"
@@ -118,7 +122,7 @@ class DeployResult:
         return json.dumps(self.to_dict(), indent=2)
 
     @classmethod
-    def from_json(cls, text: str) -> "DeployResult":
+    def from_json(cls, text: str) -> "DeployReport":
         """Read back what :meth:`to_json` wrote (scrubbed, so no secret comes back).
 
         Raises:

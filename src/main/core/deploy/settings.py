@@ -12,7 +12,7 @@ from pydantic import Field, field_validator, model_validator
 
 from main.core.deploy.compose import name_problem
 from main.core.deploy.stability import STABILITY_SECONDS
-from main.core.smoke.spec import check_url
+from main.core.mcp.endpoint import check_url
 from main.core.table import Seconds, SettingsTable, WaitSeconds
 
 # A known_hosts line ("host ssh-ed25519 AAAA...") or a bare public key ("ssh-ed25519 AAAA...").

@@ -14,7 +14,7 @@ from pydantic import Discriminator, Field, Tag, field_validator
 from main.core.deploy.ecs.names import name_problem as ecs_problem
 from main.core.deploy.kubernetes.names import name_problem as kube_problem
 from main.core.deploy.settings import DeploySettings
-from main.core.smoke.spec import check_url
+from main.core.mcp.endpoint import check_url
 from main.core.table import Seconds, SettingsTable, WaitSeconds
 
 TARGETS = ("compose-ssh", "kubernetes", "ecs")

@@ -25,8 +25,8 @@ from main.core.argv import ValueKeepingParser
 from main.core.errors import PipelineError
 from main.core.load.spec import LoadSpec, check_workers
 from main.core.load.thresholds import Thresholds
+from main.core.mcp.endpoint import DEFAULT_HEALTH_PATH, DEFAULT_MCP_PATH, check_seconds
 from main.core.quiet import silence_library_warnings
-from main.core.smoke.spec import DEFAULT_HEALTH_PATH, DEFAULT_MCP_PATH, check_seconds
 
 EXIT_PASSED, EXIT_FAILED, EXIT_BAD_ARGUMENTS = 0, 1, 2
 MASTER_PORT = 5557  # Locust's own default

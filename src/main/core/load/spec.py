@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from main.core.errors import PipelineError
-from main.core.smoke.spec import (
+from main.core.mcp.endpoint import (
     DEFAULT_HEALTH_PATH,
     DEFAULT_MCP_PATH,
     check_path,

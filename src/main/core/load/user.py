@@ -1,6 +1,6 @@
 """The simulated client: an MCP session per user, rounds of MCP and plain GETs.
 
-Each user opens a session with the project's one MCP client (``core/smoke/mcp``):
+Each user opens a session with the project's one MCP client (``core/mcp/client``):
 ``initialize`` and ``notifications/initialized``, timed together as
 ``mcp.initialize``. Then, round after round, it either GETs a plain path (``health``
 and each extra path, each with the health weight) or makes an MCP round with the MCP
@@ -37,8 +37,8 @@ from main.core.load.spec import (
     LoadSpec,
 )
 from main.core.load.tools import first_callable_tool
-from main.core.smoke.mcp import McpError, McpSession
-from main.core.smoke.wire import EXCERPT_BYTES, REQUEST_CAP, Cut, Deadline, fetch
+from main.core.mcp.client import McpError, McpSession
+from main.core.mcp.wire import EXCERPT_BYTES, REQUEST_CAP, Cut, Deadline, fetch
 from main.core.text import clip
 
 MCP_ROUND = "mcp"

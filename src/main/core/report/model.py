@@ -64,8 +64,8 @@ class ScanSummary:
 
 
 @dataclass(frozen=True, slots=True)
-class SmokeCheck:
-    """One smoke check: its name, whether it passed, how long it took, and why not."""
+class SmokeCheckSummary:
+    """One smoke check as the run report keeps it: name, verdict, time, and why not."""
 
     name: str
     passed: bool
@@ -77,7 +77,7 @@ class SmokeCheck:
 class SmokeSummary:
     """All smoke checks and the measured startup time (None when it never started)."""
 
-    checks: tuple[SmokeCheck, ...]
+    checks: tuple[SmokeCheckSummary, ...]
     startup_seconds: float | None = None
 
     @property
@@ -296,7 +296,7 @@ def _publication(data: Mapping[str, Any]) -> Publication:
 
 
 def _smoke(data: Mapping[str, Any]) -> SmokeSummary:
-    checks = tuple(SmokeCheck(**check) for check in data.get("checks", ()))
+    checks = tuple(SmokeCheckSummary(**check) for check in data.get("checks", ()))
     return SmokeSummary(checks=checks, startup_seconds=data.get("startup_seconds"))
 
 

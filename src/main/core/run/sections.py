@@ -10,7 +10,7 @@ its renderers, and the families never import each other.
 
 from collections.abc import Mapping
 
-from main.core.deploy.result import DeployResult
+from main.core.deploy.result import DeployReport
 from main.core.load.markdown import render_markdown
 from main.core.load.result import LoadResult
 from main.core.report.model import (
@@ -18,7 +18,7 @@ from main.core.report.model import (
     ScanMode,
     ScanSummary,
     Section,
-    SmokeCheck,
+    SmokeCheckSummary,
     SmokeSummary,
     StageResult,
     StageStatus,
@@ -99,7 +99,7 @@ def scan_stage(summary: ScanSummary, seconds: float) -> StageResult:
 def smoke_summary(report: SmokeReport) -> SmokeSummary:
     """The report's smoke section from the checker's own report."""
     checks = tuple(
-        SmokeCheck(
+        SmokeCheckSummary(
             name=check.name,
             passed=not check.failed,
             latency_ms=round(check.latency_ms, 1),
@@ -117,7 +117,7 @@ def smoke_detail(report: SmokeReport) -> str:
     return f"failed: {', '.join(report.failed_checks) or 'no check ran'}"
 
 
-def deploy_summary(result: DeployResult) -> DeploySummary:
+def deploy_summary(result: DeployReport) -> DeploySummary:
     """The report's staging-deployment section from the deploy's result."""
     return DeploySummary(
         target=result.target,

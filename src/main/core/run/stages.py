@@ -15,7 +15,7 @@ from typing import Generic, Protocol, TypeVar
 from main.core.attest.attach import Attached, Attachment
 from main.core.attest.statement import Builder
 from main.core.config import PipelineConfig
-from main.core.deploy.result import DeployResult
+from main.core.deploy.result import DeployReport
 from main.core.errors import PipelineError
 from main.core.load.result import LoadResult
 from main.core.publish import Published
@@ -46,7 +46,7 @@ class Scanned(Generic[ScanHandle]):
 class Deployed:
     """A finished deployment, and what happened to ``staging-latest`` after a rollback."""
 
-    result: DeployResult
+    result: DeployReport
     staging_latest: str = ""
 
 

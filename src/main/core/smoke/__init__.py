@@ -10,27 +10,14 @@ from typing import TYPE_CHECKING
 from main.core.lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from main.core.smoke.checks import Deadline, run_smoke
+    from main.core.smoke.checks import run_smoke
     from main.core.smoke.cli import spec_from_args
-    from main.core.smoke.mcp import McpError, McpSession
     from main.core.smoke.result import CheckResult, SmokeReport
-    from main.core.smoke.spec import (
-        DEFAULT_HEALTH_PATH,
-        DEFAULT_MCP_PATH,
-        HttpCheck,
-        SmokeSpec,
-        ToolCall,
-        argv_for,
-    )
+    from main.core.smoke.spec import HttpCheck, SmokeSpec, ToolCall, argv_for
 
 __all__ = [
-    "DEFAULT_HEALTH_PATH",
-    "DEFAULT_MCP_PATH",
     "CheckResult",
-    "Deadline",
     "HttpCheck",
-    "McpError",
-    "McpSession",
     "SmokeReport",
     "SmokeSpec",
     "ToolCall",
@@ -42,16 +29,11 @@ __all__ = [
 __getattr__ = lazy_exports(
     __name__,
     {
-        "Deadline": "checks",
         "run_smoke": "checks",
         "argv_for": "spec",
         "spec_from_args": "cli",
-        "McpError": "mcp",
-        "McpSession": "mcp",
         "CheckResult": "result",
         "SmokeReport": "result",
-        "DEFAULT_HEALTH_PATH": "spec",
-        "DEFAULT_MCP_PATH": "spec",
         "HttpCheck": "spec",
         "SmokeSpec": "spec",
         "ToolCall": "spec",

@@ -16,14 +16,12 @@ from typing import Any, TypeVar
 
 import httpx
 
+from main.core.mcp.client import McpError, McpSession
+from main.core.mcp.tls import LazyTlsTransport
+from main.core.mcp.wire import CHECK_BODY_LIMIT, EXCERPT_BYTES, Cut, Deadline, Fetched, fetch
 from main.core.smoke.hints import with_health_hint, with_host_hint
-from main.core.smoke.mcp import McpError, McpSession
 from main.core.smoke.result import CheckResult, SmokeReport, excerpt, failed, passed, skipped
 from main.core.smoke.spec import HttpCheck, SmokeSpec, ToolCall
-from main.core.smoke.tls import LazyTlsTransport
-from main.core.smoke.wire import CHECK_BODY_LIMIT, EXCERPT_BYTES, Cut, Deadline, Fetched, fetch
-
-__all__ = ["Deadline", "run_smoke"]
 
 # Answers that mean "not ready yet" (a proxy or the app itself warming up): keep waiting.
 WARMING_UP = frozenset({502, 503, 504})

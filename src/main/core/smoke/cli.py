@@ -20,11 +20,10 @@ from typing import Any, NoReturn
 
 from main.core.argv import ValueKeepingParser
 from main.core.errors import PipelineError
+from main.core.mcp.endpoint import DEFAULT_HEALTH_PATH, DEFAULT_MCP_PATH
 from main.core.quiet import silence_library_warnings
 from main.core.smoke.checks import run_smoke
 from main.core.smoke.spec import (
-    DEFAULT_HEALTH_PATH,
-    DEFAULT_MCP_PATH,
     HttpCheck,
     SmokeSpec,
     ToolCall,

@@ -7,19 +7,19 @@ setting is checked by exactly the code that will use it. Standard library only.
 """
 
 import json
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
-
-import httpx
 
 from main.core.errors import PipelineError
+from main.core.mcp.endpoint import (
+    DEFAULT_HEALTH_PATH,
+    DEFAULT_MCP_PATH,
+    check_path,
+    check_seconds,
+    check_url,
+)
 
-DEFAULT_HEALTH_PATH = "/health"
-DEFAULT_MCP_PATH = "/mcp"
-MAX_LABEL = 63  # DNS: a host label is at most 63 characters
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 HTTP_CHECK_KEYS = ("name", "method", "path", "status", "json-path", "equals", "contains")
 TOOL_CALL_KEYS = ("name", "arguments", "expect")
@@ -99,49 +99,6 @@ class SmokeSpec:
     def base_url(self) -> str:
         """The URL without a trailing slash, so that paths join predictably."""
         return self.url.rstrip("/")
-
-
-def check_url(url: str) -> None:
-    """Refuse anything but an absolute http(s) URL with a host that httpx can request.
-
-    Parsed the way the request will parse it (httpx), so that a malformed address
-    (``http://[::1``, ``http://x:abc``, a host label over 63 characters) is a usage
-    error now, never a crash mid-run.
-    """
-    example = "(e.g. http://app:8000)"
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-        parsed = httpx.URL(url)
-    except (ValueError, httpx.InvalidURL) as exc:
-        msg = f"URL {url!r} is malformed: {exc} {example}"
-        raise PipelineError(msg) from None
-    if parts.scheme not in {"http", "https"} or not parsed.host:
-        msg = f"URL must be absolute http:// or https://, got {url!r} {example}"
-        raise PipelineError(msg)
-    labels = parsed.host.strip("[]").split(".")
-    if any(len(label) > MAX_LABEL for label in labels) or port == 0:
-        msg = f"URL {url!r} has an invalid host or port {example}"
-        raise PipelineError(msg)
-
-
-def check_path(option: str, path: str) -> None:
-    """Paths are joined to the URL: they start with '/' and hold nothing that ends a line."""
-    if not path.startswith("/"):
-        msg = f"{option} must start with '/', got {path!r}"
-        raise PipelineError(msg)
-    if any(ord(char) <= 0x20 or ord(char) == 0x7F for char in path):  # noqa: PLR2004 - space, DEL
-        # A CR/LF would end the request line early (header injection); httpx refuses
-        # such a URL only when the request goes out, so the whole run failed instead.
-        msg = f"{option} must be a URL path without spaces or control characters, got {path!r}"
-        raise PipelineError(msg)
-
-
-def check_seconds(option: str, seconds: float) -> None:
-    """A time limit must be a positive, finite number of seconds."""
-    if not (seconds > 0 and math.isfinite(seconds)):
-        msg = f"{option} must be a positive number of seconds, got {seconds!r}"
-        raise PipelineError(msg)
 
 
 def _table(what: str, raw: object, known: tuple[str, ...]) -> Mapping[str, Any]:

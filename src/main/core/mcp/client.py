@@ -30,7 +30,7 @@ from typing import Any
 
 import httpx
 
-from main.core.smoke.wire import (
+from main.core.mcp.wire import (
     EXCERPT_BYTES,
     REPLY_LIMIT,
     Cut,

@@ -59,7 +59,7 @@ async def test_the_stage_runs_the_configured_commands_and_reads_the_failure(
 ) -> None:
     answer_secrets_from_calls(monkeypatch)
 
-    async def answer(argv: list[str]) -> tuple[int, str]:
+    async def answer(_: list[str]) -> tuple[int, str]:
         return 1, "FAILED tests/staging/test_api.py::test_key - 401\n"
 
     asked = answer_execs(monkeypatch, answer)

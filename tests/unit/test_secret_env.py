@@ -70,3 +70,8 @@ def test_names_without_a_file_say_how_to_pass_one() -> None:
         resolve(None, ["API_KEY"])
     assert resolve(None, []) == {}
     assert resolve(f"API_KEY={VALUE}", ["API_KEY"]) == {"API_KEY": VALUE}
+
+
+def test_a_file_saved_on_windows_reads_the_same() -> None:
+    # Notepad's byte-order mark and CRLF line ends: the names must still match.
+    assert parse_dotenv(f"\ufeffAPI_KEY={VALUE}\r\nDB=x\r\n") == {"API_KEY": VALUE, "DB": "x"}

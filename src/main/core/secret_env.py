@@ -37,6 +37,7 @@ def parse_dotenv(text: str) -> dict[str, str]:
         PipelineError: naming the bad line or the repeated name, never a value.
     """
     values: dict[str, str] = {}
+    text = text.removeprefix("\ufeff")  # a byte-order mark, as Windows editors save one
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):

@@ -118,6 +118,13 @@ def test_helper_services_and_secret_names() -> None:
             '[[tool.pipeline.smoke-services]]\nalias = "db"\nimage = "postgres"',
             "[tool.pipeline].smoke-services: helper service 'db''s image 'postgres' is not pinned",
         ),
+        (
+            (
+                'smoke-env = { POSTGRES_PASSWORD = "x" }\n[[tool.pipeline.smoke-services]]\n'
+                'alias = "db"\nimage = "postgres:16"\nsecret-env = ["POSTGRES_PASSWORD"]'
+            ),
+            "POSTGRES_PASSWORD is a secret of helper service 'db' and in smoke-env too",
+        ),
         ('post-deploy-on-failure = "ignore"', "[tool.pipeline].post-deploy-on-failure"),
         ('post-deploy-test = "pytest \'x"', "[tool.pipeline].post-deploy-test"),
     ],

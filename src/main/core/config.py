@@ -246,8 +246,19 @@ class PipelineConfig(SettingsTable):
 
     @field_validator("smoke_services")
     @classmethod
-    def _helper_services(cls, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        parse_services(value)  # core/smoke/services.py: the parser the shell builds from
+    def _helper_services(
+        cls, value: list[dict[str, Any]], info: ValidationInfo
+    ) -> list[dict[str, Any]]:
+        plain = info.data.get("smoke_env", {})
+        # core/smoke/services.py: the parser the shell builds from
+        for helper in parse_services(value):
+            both = sorted(set(helper.secret_env) & set(plain))
+            if both:
+                msg = (
+                    f"{both[0]} is a secret of helper service {helper.alias!r} and in "
+                    f"smoke-env too: keep its value out of the settings (in --secrets only)"
+                )
+                raise ValueError(msg)
         return value
 
     def helper_services(self) -> tuple[HelperService, ...]:

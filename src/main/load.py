@@ -27,6 +27,8 @@ from dagger import Doc, dag, field, object_type
 from main._sdk import function
 from main.core.errors import PipelineError
 from main.core.lazy import lazy_import
+from main.dependencies import NONE as NO_DEPENDENCIES
+from main.dependencies import Dependencies
 from main.smoke import SERVICE_ALIAS, app_service, module_source, run_id, service_logs
 
 if TYPE_CHECKING:
@@ -255,15 +257,19 @@ async def read_result(run: dagger.Container) -> "load_result.LoadResult":
         raise PipelineError(msg) from None
 
 
-def plan(
+def plan(  # noqa: PLR0913 - the run's inputs, keyword-only
     config: "PipelineConfig",
     settings: "LoadSettings",
     *,
     image: dagger.Container | None,
     url: str,
     workers: int = 0,
+    dependencies: Dependencies = NO_DEPENDENCIES,
 ) -> dagger.Container:
     """The lazy run against ``url`` or ``image`` (started as the service ``app``).
+
+    An image starts as the smoke test starts it: with its secret variables and helper
+    services (``dependencies``).
 
     Its stdout is the generator's JSON result and ``/out`` holds the files.
 
@@ -281,20 +287,21 @@ def plan(
     client = generator(module_source())
     if image is not None:
         client = client.with_service_binding(
-            SERVICE_ALIAS, app_service(image, config.port, config.smoke_env)
+            SERVICE_ALIAS, app_service(image, config.port, config.smoke_env, dependencies)
         )
     if workers:
         return distributed_run(client, argv, workers, spec.duration_seconds)
     return local_run(client, argv)
 
 
-async def run_load_test(
+async def run_load_test(  # noqa: PLR0913 - the run's inputs, keyword-only
     config: "PipelineConfig",
     settings: "LoadSettings",
     *,
     image: dagger.Container | None,
     url: str,
     workers: int = 0,
+    dependencies: Dependencies = NO_DEPENDENCIES,
 ) -> LoadTestResult:
     """Run the load test and read its result and files back.
 
@@ -302,7 +309,7 @@ async def run_load_test(
     mid-run the engine cancels the generator, and the result is a failed run that
     says so, with the app's logs (replayed as the smoke test replays them).
     """
-    run = plan(config, settings, image=image, url=url, workers=workers)
+    run = plan(config, settings, image=image, url=url, workers=workers, dependencies=dependencies)
     try:
         result = await read_result(run)
     except dagger.QueryError as exc:
@@ -311,6 +318,6 @@ async def run_load_test(
         target = f"http://{SERVICE_ALIAS}:{config.port}"
         cut = bound.load_cut_short(target, settings.users, str(exc))
         made = load_test_result(cut, None, on_breach=settings.on_breach)
-        made.logs = await service_logs(image, config)
+        made.logs = await service_logs(image, config, dependencies)
         return made
     return load_test_result(result, run.directory(OUT), on_breach=settings.on_breach)

@@ -6,10 +6,11 @@ from typing import TYPE_CHECKING, Annotated, Self
 import dagger
 from dagger import DefaultPath, Doc, Ignore, field, object_type
 
-from main import deploy, load, scan, smoke, validate
+from main import dependencies, deploy, load, scan, smoke, validate
 from main._sdk import FunctionError, uncached_check, uncached_function, up
 from main.core.errors import PipelineError
 from main.core.lazy import lazy_import
+from main.dependencies import SecretsArg
 from main.deploy import DeployResult
 from main.load import LoadTestResult
 from main.registry import Registry
@@ -279,11 +280,14 @@ class Pipeline(RunFunctions):
             Doc("Check this deployed URL instead of running an image, e.g. https://stg.example"),
         ] = "",
         ref: RefArg = "",
+        secrets: SecretsArg = None,
     ) -> SmokeResult:
         """Start the image as a service and check it: health 200, MCP handshake, tools.
 
         Never cached: every call runs the service again. A failing check does not raise;
-        the result says which check failed and carries the service's logs.
+        the result says which check failed and carries the service's logs. The service
+        starts with its helper services ([tool.pipeline] smoke-services) bound and its
+        secret variables (smoke-secret-env) from --secrets.
         """
         settings = (await self.service(ref)).config
         if (image is None) == (not url):
@@ -291,11 +295,12 @@ class Pipeline(RunFunctions):
             raise PipelineError(msg)
         if image is None:
             return smoke.smoke_result(await smoke.check_target(url, settings))
-        return smoke.smoke_result(await smoke.check_image(image, settings))
+        needs = await dependencies.read_dependencies(settings, secrets)
+        return smoke.smoke_result(await smoke.check_image(image, settings, needs))
 
     # --- load test ----------------------------------------------------------------------
 
-    async def load_report(
+    async def load_report(  # noqa: PLR0913 - the load test's inputs, options keyword-only
         self,
         image: dagger.Container | None = None,
         url: str = "",
@@ -303,6 +308,7 @@ class Pipeline(RunFunctions):
         *,
         workers: int = 0,
         overrides: dict[str, object] | None = None,
+        secrets: dagger.Secret | None = None,
     ) -> LoadTestResult:
         """Load-test without failing on a breach (for deploy-staging, which decides).
 
@@ -320,7 +326,12 @@ class Pipeline(RunFunctions):
             )
             raise PipelineError(msg)
         settings = config.load.overridden(overrides or {})
-        return await load.run_load_test(config, settings, image=image, url=url, workers=workers)
+        needs = dependencies.NONE
+        if image is not None:  # started here as the smoke test starts it, helpers and all
+            needs = await dependencies.read_dependencies(config, secrets)
+        return await load.run_load_test(
+            config, settings, image=image, url=url, workers=workers, dependencies=needs
+        )
 
     @uncached_function
     async def load_test(  # noqa: PLR0913 - one argument per overridable setting
@@ -331,6 +342,7 @@ class Pipeline(RunFunctions):
         ] = None,
         url: Annotated[str, Doc("Load this deployed URL instead, e.g. https://stg.example")] = "",
         ref: RefArg = "",
+        secrets: SecretsArg = None,
         *,
         users: Annotated[int | None, Doc("Simulated users (default: [tool.pipeline.load])")] = None,
         spawn_rate: Annotated[float | None, Doc("Users started per second")] = None,
@@ -369,7 +381,9 @@ class Pipeline(RunFunctions):
             "min_rps": min_rps,
             "on_breach": on_breach,
         }
-        result = await self.load_report(image, url, ref, workers=workers, overrides=overrides)
+        result = await self.load_report(
+            image, url, ref, workers=workers, overrides=overrides, secrets=secrets
+        )
         if result.blocking:
             raise FunctionError("; ".join(result.breaches) or result.summary)
         return result
@@ -382,6 +396,7 @@ class Pipeline(RunFunctions):
             Doc("The image (or an image address) to serve (default: the service built at ref)"),
         ] = None,
         ref: RefArg = "",
+        secrets: SecretsArg = None,
     ) -> dagger.Service:
         """The image as a service on its configured port and smoke-test environment.
 
@@ -392,7 +407,8 @@ class Pipeline(RunFunctions):
         settings = (await self.service(ref)).config
         if image is None:
             image = await self.build(ref)
-        return smoke.app_service(image, settings.port, settings.smoke_env)
+        needs = await dependencies.read_dependencies(settings, secrets)
+        return smoke.app_service(image, settings.port, settings.smoke_env, needs)
 
     # --- deploy to the staging host -----------------------------------------------------
 

@@ -17,6 +17,7 @@ from main import report
 from main._sdk import uncached_function
 from main.core.errors import PipelineError
 from main.core.lazy import lazy_import
+from main.dependencies import SecretsArg
 from main.report import RunReport
 from main.service_functions import ServiceFunctions
 from main.triggers import TriggerDecision
@@ -174,6 +175,7 @@ class RunFunctions(ServiceFunctions):
             Doc("Who started the run ($GITHUB_ACTOR); default: the --event's sender"),
         ] = "",
         signing_key: SigningKeyArg = None,
+        secrets: SecretsArg = None,
     ) -> RunReport:
         """Deploy one ref to staging exactly as CI does: the same call on a laptop.
 
@@ -185,8 +187,11 @@ class RunFunctions(ServiceFunctions):
         what would have been pushed. With a host in [tool.pipeline.deploy] and --ssh-key,
         staging-latest then runs there by digest, is smoke-tested (and, with
         [tool.pipeline.load], load-tested) on its public URL, and is rolled back by itself
-        when it fails. With --code-scanning-token the scan's SARIF goes to the
-        repository's Security tab, as ci's does (a non-blocking stage).
+        when it fails; post-deploy-test then runs the service's own tests against it
+        (STAGING_URL set), rolling back on failure or only warning, by post-deploy-on-failure.
+        With --code-scanning-token the scan's SARIF goes to the repository's Security
+        tab, as ci's does (a non-blocking stage). --secrets holds the secret variables of
+        the smoke test, its helper services and the post-deploy tests.
         """
         scanning = code_scanning(code_scanning_token, github_repository, github_ref)
         started = publish_rules.now()  # names the deployment in its staging tag
@@ -206,6 +211,7 @@ class RunFunctions(ServiceFunctions):
                 token=registry_token, username=registry_username, webhook=notify_webhook,
                 local_registry=local_registry, notify_kind=notify_kind, run_url=run_url,
                 ssh_key=ssh_key, code_scanning=scanning, signing_key=signing_key,
+                secrets=secrets,
             ),
         )  # fmt: skip
         reproduce = run_flow.reproduction(

@@ -20,6 +20,8 @@ from dagger import Doc, dag, field, object_type
 from main._sdk import function
 from main.core.errors import PipelineError
 from main.core.lazy import lazy_import
+from main.dependencies import NONE as NO_DEPENDENCIES
+from main.dependencies import Dependencies
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -132,14 +134,22 @@ def with_env(container: dagger.Container, env: "Mapping[str, str]") -> dagger.Co
     return container
 
 
-def app_service(image: dagger.Container, port: int, env: "Mapping[str, str]") -> dagger.Service:
+def app_service(
+    image: dagger.Container,
+    port: int,
+    env: "Mapping[str, str]",
+    dependencies: Dependencies = NO_DEPENDENCIES,
+) -> dagger.Service:
     """The image as a service, run like ``docker run`` would (entrypoint + default command).
+
+    ``dependencies`` adds its secret variables and binds its helper services by alias,
+    so the app reaches its database as ``db`` exactly as the settings say.
 
     The image's own Dockerfile HEALTHCHECK is dropped: the engine would wait for it
     before the service counts as started, so a long interval would be measured as
     startup time (or fail the start). The smoke suite is the health check here.
     """
-    runnable = with_env(image.without_docker_healthcheck(), env)
+    runnable = dependencies.apply(with_env(image.without_docker_healthcheck(), env))
     return runnable.with_exposed_port(port).as_service(use_entrypoint=True)
 
 
@@ -208,19 +218,24 @@ async def _start(
     return seconds, smoke_report.failed("start", seconds * 1000, error)
 
 
-async def service_logs(image: dagger.Container, config: "PipelineConfig") -> str:
+async def service_logs(
+    image: dagger.Container,
+    config: "PipelineConfig",
+    dependencies: Dependencies = NO_DEPENDENCIES,
+) -> str:
     """The service's output, from running its command again for a few seconds.
 
     A Dagger service's own output is shown in the engine's progress view but cannot be
     read back through the API, so the command is replayed under ``timeout`` with the
-    same environment. Images without ``timeout`` (distroless) give a note instead.
+    same environment, secrets and helper services (the engine masks secret values in
+    what it returns). Images without ``timeout`` (distroless) give a note instead.
     """
     try:
         command = [*await image.entrypoint(), *await image.default_args()]
         if not command:
             return "(no logs: the image has no entrypoint or default command)"
         replay = (
-            with_env(image, config.smoke_env)
+            dependencies.apply(with_env(image, config.smoke_env))
             .with_env_variable(RUN_ID_VARIABLE, run_id())
             .with_exec(
                 [
@@ -244,13 +259,18 @@ async def service_logs(image: dagger.Container, config: "PipelineConfig") -> str
 
 
 async def check_image(
-    image: dagger.Container, config: "PipelineConfig"
+    image: dagger.Container,
+    config: "PipelineConfig",
+    dependencies: Dependencies = NO_DEPENDENCIES,
 ) -> "smoke_report.SmokeReport":
-    """Run ``image`` as a service, time its start, check it from a bound client container."""
+    """Run ``image`` as a service, time its start, check it from a bound client container.
+
+    ``dependencies``: the app's secret variables and the helper services bound to it.
+    """
     target = f"http://{SERVICE_ALIAS}:{config.port}"
     spec = config.smoke_spec(target)  # a settings mistake stops us before starting
     argv = smoke_spec.argv_for(spec)
-    service = app_service(image, config.port, config.smoke_env)
+    service = app_service(image, config.port, config.smoke_env, dependencies)
     seconds, start = await _start(service, config)
     if start.failed:
         report = smoke_report.SmokeReport(
@@ -272,5 +292,5 @@ async def check_image(
                 await service.stop()
         report = report.with_start(seconds, start)
     if not report.passed:
-        report = report.with_logs(await service_logs(image, config))
+        report = report.with_logs(await service_logs(image, config, dependencies))
     return report

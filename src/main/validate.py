@@ -179,11 +179,22 @@ async def run_check(
     build the environment (say, a dependency that does not resolve) ends the check
     early, and that, too, becomes a result with the failing step's output.
     """
+    return await run_commands(
+        name, check_environment(tree, config, name), check_commands(config, name)
+    )
+
+
+async def run_commands(
+    name: str, container: dagger.Container, commands: list[list[str]]
+) -> CheckResult:
+    """Run ``commands`` in order in ``container``, every one even after a failure.
+
+    The body of every check, and of the post-deploy tests (``main/post_deploy.py``).
+    """
     started = time.monotonic()
-    container = check_environment(tree, config, name)
     runs: list[CommandRun] = []
     try:
-        for argv in check_commands(config, name):
+        for argv in commands:
             container = container.with_exec(argv, expect=dagger.ReturnType.ANY)
             exit_code = await container.exit_code()
             runs.append(CommandRun(argv, exit_code, await container.combined_output()))

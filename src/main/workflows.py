@@ -37,6 +37,8 @@ from main.core.run.sections import last_line, scan_summary
 from main.core.service import Service
 from main.core.smoke.result import SmokeReport
 from main.core.validate import CHECKS, CheckResult
+from main.dependencies import Dependencies, read_dependencies
+from main.post_deploy import run_post_deploy
 from main.publish import local_repository, push_tags, with_credentials
 from main.report import notify
 from main.scan import Scan, read_ignore_file, run_scan, sbom_file
@@ -66,6 +68,7 @@ class Delivery:
     code_scanning: CodeScanning | None = None
     ssh_key: dagger.Secret | None = None
     signing_key: dagger.Secret | None = None
+    secrets: dagger.Secret | None = None  # a dotenv of the secret variables the settings name
 
     @property
     def reach(self) -> Reach:
@@ -130,6 +133,7 @@ class DaggerStages:
         self.target, self.tree, self.delivery = target, tree, delivery
         self.config = target.service.config
         self.sbom_file: dagger.File | None = None  # the SBOM attested, exported beside the report
+        self._dependencies: Dependencies | None = None
 
     @property
     def repository(self) -> ImageRef:
@@ -180,10 +184,17 @@ class DaggerStages:
                 scanning.token, scanning.repository, self.target.revision.sha, scanning.ref
             )
 
+    async def dependencies(self) -> Dependencies:
+        """The secret variables and helper services, read from ``--secrets`` once per run."""
+        if self._dependencies is None:
+            self._dependencies = await read_dependencies(self.config, self.delivery.secrets)
+        return self._dependencies
+
     async def smoke(self, image: dagger.Container) -> SmokeReport:
-        """The image as a service, checked from a bound client container."""
+        """The image as a service (its helpers bound), checked from a bound client container."""
+        needs = await self.dependencies()
         with stage_errors():
-            return await smoke.check_image(image, self.config)
+            return await smoke.check_image(image, self.config, needs)
 
     async def push(self, image: dagger.Container, tags: Sequence[str]) -> Sequence[Published]:
         """Every tag at once, logged in for the image's registry host unless pushed locally."""
@@ -250,6 +261,12 @@ class DaggerStages:
         with stage_errors():
             result, moved = await deploying.execute(request, access)
         return Deployed(result, moved)
+
+    async def post_deploy(self, url: str) -> CheckResult:
+        """The service's post-deploy tests in the validation image against the live URL."""
+        needs = await self.dependencies()
+        with stage_errors():
+            return await run_post_deploy(self.tree, self.config, url, needs)
 
     async def load(self, url: str) -> LoadResult:
         """The load generator's container against the live URL, judged by its settings."""

@@ -37,7 +37,7 @@ def sample_config_service() -> dagger.Service:
 def test_smoke_test_is_never_cached(module_def: ModuleDef) -> None:
     smoke_test = module_def.objects["Pipeline"].functions["smoke_test"]
     assert smoke_test.cache_policy == "Never"
-    assert [arg.name for arg in smoke_test.args] == ["image", "url", "ref"]
+    assert [arg.name for arg in smoke_test.args] == ["image", "url", "ref", "secrets"]
 
 
 def test_serve_is_an_up_function(module_def: ModuleDef) -> None:

@@ -56,6 +56,8 @@ class FakeStages:
     deploy_error: str = ""
     staging_latest: str = ""
     load_breach: str = ""
+    post_deploy_fails: bool = False
+    post_deploy_error: str = ""
     load_error: str = ""
     notify_error: str = ""
     test_commands: list[list[str]] = field(default_factory=list)
@@ -181,6 +183,21 @@ class FakeStages:
         )
         return result.with_breaches([self.load_breach] if self.load_breach else [])
 
+    async def post_deploy(self, url: str) -> CheckResult:
+        """The post-deploy tests against ``url``: passing, failing, or ``post_deploy_error``."""
+        self.calls.append(f"post-deploy {url}")
+        if self.post_deploy_error:
+            raise StageError(self.post_deploy_error)
+        if self.post_deploy_fails:
+            failure = "FAILED tests/staging/test_api.py::test_key - 401"
+            output = f"$ pytest -q tests/staging  (exit 1)\n{failure}"
+            return CheckResult(
+                "post-deploy-test", "failed", 2.0, output, ("pytest -q tests/staging",)
+            )
+        return CheckResult(
+            "post-deploy-test", "passed", 2.0, "1 passed", ("pytest -q tests/staging",)
+        )
+
     async def sbom(self, image: str) -> bytes:
         """A CycloneDX BOM of ``sbom_packages`` libraries (or ``sbom_bytes``)."""
         self.calls.append(f"sbom {image}")
@@ -248,13 +265,21 @@ def cyclonedx(packages: int) -> bytes:
 
 
 def target(
-    ref: str = "develop", *, deploy: bool = False, load: str = "", image: str = ""
+    ref: str = "develop",
+    *,
+    deploy: bool = False,
+    load: str = "",
+    image: str = "",
+    settings: str = "",
 ) -> Target:
     """The sample service at commit SHA; ``deploy`` adds a host, ``load`` an on-breach.
 
-    ``image`` replaces the configured image repository (no ghcr.io: no source URL).
+    ``image`` replaces the configured image repository (no ghcr.io: no source URL);
+    ``settings`` are lines added to its ``[tool.pipeline]`` table.
     """
     text = SAMPLE.read_text(encoding="utf-8")
+    if settings:
+        text = text.replace("[tool.pipeline]\n", f"[tool.pipeline]\n{settings}\n", 1)
     if image:
         text = text.replace('"ghcr.io/example/sample-service"', f'"{image}"')
     if deploy:

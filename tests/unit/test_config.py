@@ -90,3 +90,53 @@ def test_config_is_immutable() -> None:
     config = PipelineConfig()
     with pytest.raises(ValueError, match="frozen"):
         setattr(config, "port", 1)  # noqa: B010 - assignment must be refused at run time
+
+
+def test_helper_services_and_secret_names() -> None:
+    config = load_config(
+        pyproject_with(
+            'smoke-secret-env = ["API_KEY"]\n'
+            "[[tool.pipeline.smoke-services]]\n"
+            'alias = "db"\nimage = "postgres:16-alpine"\nsecret-env = ["POSTGRES_PASSWORD"]\n'
+            "ports = [5432]\n"
+        )
+    )
+    (db,) = config.helper_services()
+    assert (db.alias, db.image, db.ports) == ("db", "postgres:16-alpine", (5432,))
+    assert config.secret_names() == ("API_KEY", "POSTGRES_PASSWORD")
+
+
+@pytest.mark.parametrize(
+    ("table", "said"),
+    [
+        ('smoke-secret-env = ["API-KEY"]', "[tool.pipeline].smoke-secret-env: the secret"),
+        (
+            'smoke-env = { API_KEY = "x" }\nsmoke-secret-env = ["API_KEY"]',
+            "API_KEY is in smoke-env too",
+        ),
+        (
+            '[[tool.pipeline.smoke-services]]\nalias = "db"\nimage = "postgres"',
+            "[tool.pipeline].smoke-services: helper service 'db''s image 'postgres' is not pinned",
+        ),
+        (
+            (
+                'smoke-env = { POSTGRES_PASSWORD = "x" }\n[[tool.pipeline.smoke-services]]\n'
+                'alias = "db"\nimage = "postgres:16"\nsecret-env = ["POSTGRES_PASSWORD"]'
+            ),
+            "POSTGRES_PASSWORD is a secret of helper service 'db' and in smoke-env too",
+        ),
+        ('post-deploy-on-failure = "ignore"', "[tool.pipeline].post-deploy-on-failure"),
+        ('post-deploy-test = "pytest \'x"', "[tool.pipeline].post-deploy-test"),
+    ],
+)
+def test_bad_dependency_settings_name_their_key(table: str, said: str) -> None:
+    with pytest.raises(PipelineError) as caught:
+        load_config(pyproject_with(table))
+    assert said in str(caught.value)
+
+
+def test_post_deploy_test_is_a_command_list() -> None:
+    config = load_config(pyproject_with('post-deploy-test = "pytest -q tests/staging"'))
+    assert config.argv("post_deploy_test") == [["pytest", "-q", "tests/staging"]]
+    assert config.post_deploy_on_failure == "rollback"
+    assert load_config(None).post_deploy_test == []

@@ -27,6 +27,7 @@ from main.core.load.settings import LoadSettings
 from main.core.mcp.endpoint import DEFAULT_HEALTH_PATH, DEFAULT_MCP_PATH
 from main.core.registry.retention import parse_age
 from main.core.scan.trivy import DB_REPOSITORIES
+from main.core.smoke.services import HelperService, check_variable_names, parse_services
 from main.core.smoke.spec import SmokeSpec, parse_http_check, parse_tool_call
 from main.core.table import Seconds, SettingsTable, kebab
 from main.core.triggers import DEFAULT_LABEL
@@ -89,6 +90,17 @@ class PipelineConfig(SettingsTable):
     ci_test: Commands = Field(
         default_factory=lambda: ["pytest -q"],
         description="Tests ci runs: the full suite (unit and integration), as the seed's CI does.",
+    )
+    post_deploy_test: Commands = Field(
+        default_factory=list,
+        description="The service's own tests against the live staging URL, run after the "
+        "deploy's live smoke test in the validation image with STAGING_URL and the "
+        "smoke-secret-env variables set (e.g. 'pytest -q tests/staging'); empty: none.",
+    )
+    post_deploy_on_failure: Literal["rollback", "warn"] = Field(
+        default="rollback",
+        description="What a failing post-deploy test does: roll the deploy back, as a failed "
+        "live smoke test does, or only warn in the report.",
     )
     scan_severities: list[Severity] = Field(
         default_factory=_all_severities,
@@ -174,6 +186,18 @@ class PipelineConfig(SettingsTable):
         default_factory=dict,
         description="Environment of the service under smoke test (plain values, no secrets).",
     )
+    smoke_secret_env: list[str] = Field(
+        default_factory=list,
+        description="Secret environment variables of the service under smoke test and of the "
+        "post-deploy tests, by name; the values come from --secrets (a dotenv file as a "
+        "Dagger secret), never from settings.",
+    )
+    smoke_services: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Helper services started beside the service under smoke test (and the "
+        "load test's --image): alias, image (pinned by tag or digest), env, secret-env, "
+        "ports, command.",
+    )
     smoke_mcp: bool = Field(
         default=True,
         description="Speak MCP in the smoke test (initialize, tools/list); false for plain HTTP.",
@@ -204,6 +228,44 @@ class PipelineConfig(SettingsTable):
         if value is not None:
             parse_tool_call(value)
         return value
+
+    @field_validator("smoke_secret_env")
+    @classmethod
+    def _secret_names(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        check_variable_names("the secret variables", value)
+        plain = sorted(set(value) & set(info.data.get("smoke_env", {})))
+        if plain:
+            msg = f"{plain[0]} is in smoke-env too: keep a secret in smoke-secret-env only"
+            raise ValueError(msg)
+        return value
+
+    @field_validator("smoke_services")
+    @classmethod
+    def _helper_services(
+        cls, value: list[dict[str, Any]], info: ValidationInfo
+    ) -> list[dict[str, Any]]:
+        plain = info.data.get("smoke_env", {})
+        # core/smoke/services.py: the parser the shell builds from
+        for helper in parse_services(value):
+            both = sorted(set(helper.secret_env) & set(plain))
+            if both:
+                msg = (
+                    f"{both[0]} is a secret of helper service {helper.alias!r} and in "
+                    f"smoke-env too: keep its value out of the settings (in --secrets only)"
+                )
+                raise ValueError(msg)
+        return value
+
+    def helper_services(self) -> tuple[HelperService, ...]:
+        """The helper services to start beside the app, parsed."""
+        return parse_services(self.smoke_services)
+
+    def secret_names(self) -> tuple[str, ...]:
+        """Every secret variable a ``--secrets`` file must hold: the app's and the helpers'."""
+        names = {*self.smoke_secret_env}
+        for helper in self.helper_services():
+            names.update(helper.secret_env)
+        return tuple(sorted(names))
 
     @field_validator("smoke_checks")
     @classmethod
@@ -277,12 +339,12 @@ class PipelineConfig(SettingsTable):
             parse_age(value)
         return value
 
-    @field_validator("lint", "typecheck", "test", mode="before")
+    @field_validator("lint", "typecheck", "test", "post_deploy_test", mode="before")
     @classmethod
     def _one_or_many(cls, value: object) -> object:
         return [value] if isinstance(value, str) else value
 
-    @field_validator("lint", "typecheck", "test")
+    @field_validator("lint", "typecheck", "test", "post_deploy_test")
     @classmethod
     def _splittable(cls, value: list[str]) -> list[str]:
         for line in value:
@@ -300,7 +362,9 @@ class PipelineConfig(SettingsTable):
         """These settings as ``ci`` runs them: its own, fuller test commands."""
         return self.model_copy(update={"test": list(self.ci_test)})
 
-    def argv(self, kind: Literal["lint", "typecheck", "test"]) -> list[list[str]]:
+    def argv(
+        self, kind: Literal["lint", "typecheck", "test", "post_deploy_test"]
+    ) -> list[list[str]]:
         """The configured command lines of one validation kind, split for ``exec``."""
         lines: list[str] = getattr(self, kind)
         return [shlex.split(line) for line in lines]

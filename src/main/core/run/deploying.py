@@ -8,14 +8,16 @@ it is the deploy's own verification (a breach rolls the new image back); with
 ``"warn"`` it runs after a healthy deploy and only reports.
 """
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from main.core.errors import PipelineError
 from main.core.load.result import LoadResult
 from main.core.report.model import Report, StageResult, Stopwatch
 from main.core.run.names import DEPLOY, LOAD_TEST
+from main.core.run.post_deploy import PostDeployTests
 from main.core.run.sections import deploy_summary, first_line, load_section, load_stage, skipped
-from main.core.run.stages import Image, Reach, ScanHandle, Stages
+from main.core.run.stages import Image, Reach, ScanHandle, Stages, Verify
 from main.core.run.target import Target
 from main.core.tags import STAGING_LATEST
 
@@ -79,6 +81,22 @@ class LoadTests:
             run.update(sections=(*run.report.sections, load_section(loaded)))
 
 
+def in_turn(checks: Sequence[Verify]) -> Verify:
+    """One verification of several: each in order, stopping at the first that fails.
+
+    The post-deploy tests go first: a cheap functional failure spares the load test.
+    """
+
+    async def verify() -> str:
+        for check in checks:
+            why = await check()
+            if why:
+                return why
+        return ""
+
+    return verify
+
+
 async def deploy_stage(
     run: "Run", stages: Stages[Image, ScanHandle], target: Target, reach: Reach
 ) -> None:
@@ -93,13 +111,18 @@ async def deploy_stage(
     tests = None
     if config.load.enabled:
         tests = LoadTests(stages, config.deploy.url, gate=config.load.on_breach == "fail")
+    post = None
+    if config.post_deploy_test:
+        gate = config.post_deploy_on_failure == "rollback"
+        post = PostDeployTests(stages, config.deploy.url, gate=gate)
+    gates = [check.verify for check in (post, tests) if check is not None and check.gate]
     sha = target.revision.sha
     clock = Stopwatch()
     try:
         deployed = await stages.deploy(
             f"{target.repository}@{run.report.digest}",
             by=f"deploy-staging ({target.ref or 'working tree'} at {sha[:12]})",
-            verify=tests.verify if tests is not None and tests.gate else None,
+            verify=in_turn(gates) if gates else None,
         )
     except PipelineError as exc:
         run.record(clock.stage(DEPLOY, "failed", f"{first_line(exc)}; nothing was changed"))
@@ -109,5 +132,7 @@ async def deploy_stage(
     run.update(deploy=deploy_summary(result))
     if deployed.staging_latest:
         run.update(notes=(*run.report.notes, deployed.staging_latest))
+    if post is not None:
+        await post.report(run, deployed=result.passed)
     if tests is not None:
         await tests.report(run, deployed=result.passed)

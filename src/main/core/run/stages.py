@@ -111,6 +111,14 @@ class Stages(Protocol[Image, ScanHandle]):
         """
         ...
 
+    async def post_deploy(self, url: str) -> CheckResult:
+        """The service's post-deploy tests against the live ``url``; a failing test is a result.
+
+        Raises:
+            StageError: the tests could not run (their environment did not build).
+        """
+        ...
+
     async def load(self, url: str) -> LoadResult:
         """A load test of a live URL, judged against the service's limits."""
         ...

@@ -3,7 +3,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from main.core.load.markdown import render_markdown, xychart
+from main.core.load.markdown import ANSWERED, FAILED, render_markdown, xychart
 from main.core.load.result import Sample, TimePoint, summarize
 
 START = 2_000_000.0
@@ -77,8 +77,11 @@ def test_throughput_with_failures_beside_it_and_p95_only_where_something_finishe
         '    title "Throughput, req/s (failed in red: 6.67%)"',
         '    x-axis "seconds since start (1 s per point)" [0, 1, 2]',
         '    y-axis "requests per second" 0 --> 22',
+        # Every request in red, then those that succeeded in blue over it: what stays
+        # red is the failures. Mermaid draws a bar of 0 a few pixels tall, so a red bar
+        # of 0 failures on top would show red on every interval.
         "    bar [20, 0, 10]",
-        "    bar [0, 0, 2]",
+        "    bar [20, 0, 8]",
     ]
     # Nothing finished in the second interval: it is left out, not drawn as p95 = 0.
     assert latency[1:] == [
@@ -104,7 +107,8 @@ def test_the_palette_is_explicit_and_high_contrast_in_every_chart() -> None:
         for key in ("titleColor", "xAxisLabelColor", "yAxisLabelColor", "xAxisLineColor"):
             assert contrast(variables[key], background) >= 4.5, key
     throughput = blocks(run(samples))[0]
-    answered, failed = init(throughput)["themeVariables"]["xyChart"]["plotColorPalette"].split(",")
+    failed, answered = init(throughput)["themeVariables"]["xyChart"]["plotColorPalette"].split(",")
+    assert (failed.strip(), answered.strip()) == (FAILED, ANSWERED)  # every request, then the good
     assert contrast(answered.strip(), failed.strip()) >= 2
 
 
@@ -138,9 +142,9 @@ def test_a_run_where_every_request_failed_never_charts_as_healthy() -> None:
     text = run(samples)
     (throughput,) = blocks(text)
     assert '"Throughput, req/s (failed in red: 100%)"' in throughput[2]
-    answered, failed = throughput[-2], throughput[-1]
-    assert answered.startswith("    bar [80, ")
-    assert failed == answered  # every bar wholly red
+    every, succeeded = throughput[-2], throughput[-1]
+    assert every.startswith("    bar [80, ")
+    assert succeeded == "    bar [0, 0, 0]"  # nothing blue over the red: every bar wholly red
     assert "No latency chart: no request succeeded" in text
 
 
@@ -186,3 +190,20 @@ def test_text_from_the_run_cannot_become_markdown() -> None:
     assert "<img" not in text
     assert "[link](http://evil)" not in text
     assert "\\[link\\](http:\u200b//evil)" in text  # escaped, and no bare-URL autolink
+
+
+def test_a_chart_is_wide_enough_for_its_x_labels() -> None:
+    # 30 labels of three digits ran together at Mermaid's default 700 px ("100104108").
+    def width(labels: list[str]) -> int:
+        lines = xychart(
+            "T", "x", labels, "y", series=[("bar", [1.0] * len(labels))], palette=["#000000"]
+        )
+        value: int = init(lines[1:])["xyChart"]["width"]
+        return value
+
+    few = width(["0", "1", "2"])
+    assert few == 700  # Mermaid's own default, when the labels fit in it
+    thirty_short = width([str(s) for s in range(30)])
+    thirty_long = width([str(s) for s in range(100_000, 100_030)])
+    assert thirty_long > thirty_short >= 700
+    assert thirty_long >= 30 * 6 * 7  # six characters of at least 7 px each

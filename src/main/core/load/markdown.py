@@ -1,9 +1,10 @@
 """A load report as Markdown for the job summary: verdict, table, breaches, two charts.
 
 The charts are Mermaid ``xychart-beta`` blocks, which GitHub renders in job summaries
-and pull-request comments: throughput (bars, the failed requests in red over them)
-and p95 latency (a line) per interval of the run, at most 30 points whatever its
-length. They are two charts, not one, because an xychart has a single y-axis and
+and pull-request comments: throughput (a red bar of every request with a blue bar of
+those that succeeded over it, so what shows red is the failures) and p95 latency (a
+line) per interval of the run, at most 30 points whatever its length, on a chart wide
+enough for its x labels. They are two charts, not one, because an xychart has a single y-axis and
 requests per second and milliseconds rarely share a scale. Each block sets its own
 high-contrast palette (an init directive), so the theme cannot wash it out. Everything taken
 from the run (kind names, error lines) goes through core/text.py. Standard library only.
@@ -26,12 +27,19 @@ HEADER = "| request | count | failures | req/s | p50 ms | p95 ms | p99 ms | max 
 # #ECECFF on white (about 1.2:1). All at least 4.5:1 on the white background (WCAG AA).
 BACKGROUND = "#ffffff"
 INK = "#1f2328"  # titles, labels, axes
-ANSWERED = "#0969da"  # throughput bars
-FAILED = "#82071e"  # failed requests, over the bars: darker, so hue is not all that tells them
+ANSWERED = "#0969da"  # throughput bars: requests that succeeded
+FAILED = "#82071e"  # failed requests: darker than the blue, so hue is not all that tells them
 
 LATENCY = "#953800"  # the p95 line
 NO_TIME = "\u2013"  # an en dash: the cell of a figure a kind that never ran cannot have
 CHART_POINTS = 30  # beyond ~40 the x labels run together
+# Mermaid's xychart is 700 px wide unless told; 30 labels of three digits ran together in
+# it ("100104108"). A wider chart is scaled down to the page with its text, so labels
+# that fit apart at full width stay apart. Label text is 14 px: digits are ~7.8 px wide.
+CHART_WIDTH = 700
+LABEL_CHAR_PX = 8.5
+LABEL_GAP_PX = 8
+AXIS_ROOM_PX = 120  # the y-axis, its title and labels, and the padding around the plot
 
 
 def _figure(value: float) -> str:
@@ -71,11 +79,18 @@ INK_KEYS = (
 )
 
 
-def _init(palette: Sequence[str]) -> str:
-    """Mermaid's init directive: a white chart, dark ink, and our own series colours."""
+def chart_width(x_values: Sequence[str]) -> int:
+    """Pixels that hold every x label apart (Mermaid's 700 when they fit in it)."""
+    longest = max((len(value) for value in x_values), default=1)
+    needed = AXIS_ROOM_PX + len(x_values) * (LABEL_CHAR_PX * longest + LABEL_GAP_PX)
+    return max(CHART_WIDTH, math.ceil(needed))
+
+
+def _init(palette: Sequence[str], width: int) -> str:
+    """Mermaid's init directive: a white chart, dark ink, our own series colours, its width."""
     xy = {"backgroundColor": BACKGROUND, "plotColorPalette": ", ".join(palette)}
     xy |= dict.fromkeys(INK_KEYS, INK)
-    directive = {"theme": "base", "themeVariables": {"xyChart": xy}}
+    directive = {"theme": "base", "xyChart": {"width": width}, "themeVariables": {"xyChart": xy}}
     return "%%{init: " + json.dumps(directive) + "}%%"
 
 
@@ -98,7 +113,7 @@ def xychart(  # noqa: PLR0913 - a chart's parts, said once
     upper = _axis_value(top * 1.1 if top > 0 else 1.0)
     return [
         "```mermaid",
-        _init(palette),
+        _init(palette, chart_width(x_values)),
         "xychart-beta",
         f'    title "{title}"',
         f'    x-axis "{x_label}" [{", ".join(x_values)}]',
@@ -162,6 +177,9 @@ def charts(result: LoadResult) -> list[str]:
         return []
     x_label = f"seconds since start ({_axis_value(seconds)} s per point)"
     failed_share = percent(result.total.error_rate)
+    # Every request in red, those that succeeded in blue over it: what stays red is the
+    # failures. Not a red bar of failures over the blue: Mermaid draws a bar of 0 a few
+    # pixels tall, which would show red on every interval, failures or not.
     lines = xychart(
         f"Throughput, req/s (failed in red: {failed_share})",
         x_label,
@@ -169,9 +187,9 @@ def charts(result: LoadResult) -> list[str]:
         "requests per second",
         series=[
             ("bar", [_per_second(p.count, p.width) for p in points]),
-            ("bar", [_per_second(p.failures, p.width) for p in points]),
+            ("bar", [_per_second(max(p.count - p.failures, 0.0), p.width) for p in points]),
         ],
-        palette=[ANSWERED, FAILED],
+        palette=[FAILED, ANSWERED],
     )
     answered = [p for p in points if round(p.count) > p.failures]
     if not answered:

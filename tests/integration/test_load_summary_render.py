@@ -13,7 +13,7 @@ import pytest
 
 from main.core.load import markdown as load_markdown
 from main.core.load.markdown import render_markdown
-from tests.support.load_summaries import OUTAGE, STALL, sample_result
+from tests.support.load_summaries import OUTAGE, STALL, sample_result, steady_markdown
 from tests.support.rendering import PNG_MAGIC, Drawn, draw, missing
 
 pytestmark = pytest.mark.skipif(missing() is not None, reason=str(missing()))
@@ -98,3 +98,15 @@ def test_a_mermaid_error_is_caught(tmp_path: Path) -> None:
     result = draw(broken, tmp_path, tmp_path / "broken.png")
     assert result.status == 1
     assert any("Mermaid rejects it" in line for line in result.facts["problems"])
+
+
+def test_labels_stay_apart_and_whole_however_long_the_run(tmp_path: Path) -> None:
+    # Three-digit seconds, four-digit seconds, and a day in minutes: 30 labels each.
+    runs = [1000.0, 20_000.0, 86_400.0]
+    text = "\n".join(steady_markdown(seconds) for seconds in runs)
+    result = draw(text, tmp_path, tmp_path / "long.png")
+    assert result.facts["problems"] == [], result.facts["problems"]
+    labels = [chart["x_labels"] for chart in result.charts]
+    assert len(labels) == 2 * len(runs)
+    assert [len(chart) for chart in labels] == [30] * len(labels)
+    assert labels[-1][-1] == "1392"  # minutes: the day's last 48-minute point

@@ -144,11 +144,10 @@ async function drawAndRead(errorText) {
     }
     const labels = svg ? [...svg.querySelectorAll("g.bottom-axis g.label text")] : [];
     const boxes = labels.map((label) => label.getBoundingClientRect());
-    // Mermaid sizes the plot's edges by the labels measured before its own font applies,
-    // so the last label may stick out a pixel or two (part of a digit's edge): a label
-    // cut by more than that is cut.
+    // Mermaid leaves room at the plot's ends for half a label as it measured it; a chart
+    // wider than the page is measured scaled down, and its last label is then cut off.
     const frame = svg ? svg.getBoundingClientRect() : null;
-    const slack = 2;
+    const slack = 0.5; // sub-pixel rounding
     const clipped = labels
       .filter((_, i) => boxes[i].left < frame.left - slack || boxes[i].right > frame.right + slack)
       .map((label) => label.textContent);

@@ -56,6 +56,17 @@ def sample_result() -> LoadResult:
     return judge(run, LIMITS)
 
 
+def steady_markdown(seconds: float, requests: int = 600) -> str:
+    """The summary of a steady run of ``seconds`` (one failure in 50): long-run labels."""
+    step = seconds / requests
+    samples = [
+        Sample("health", START + i * step + 0.01, 10.0 + i % 7, None if i % 50 else "HTTP 500")
+        for i in range(requests)
+    ]
+    run = summarize(samples, target="t", users=1, started=START, ended=START + seconds)
+    return render_markdown(judge(run, Thresholds()))
+
+
 def sample_markdown() -> str:
     """The run's summary, as the load test writes it (``--markdown-out``)."""
     return render_markdown(sample_result())

@@ -347,12 +347,24 @@ class Pipeline(RunFunctions):
         users: Annotated[int | None, Doc("Simulated users (default: [tool.pipeline.load])")] = None,
         spawn_rate: Annotated[float | None, Doc("Users started per second")] = None,
         duration: Annotated[float | None, Doc("Seconds of traffic, ramp-up included")] = None,
-        p95_ms: Annotated[float | None, Doc("p95 limit per request kind, ms")] = None,
-        p99_ms: Annotated[float | None, Doc("p99 limit per request kind, ms")] = None,
+        p95_ms: Annotated[
+            list[str] | None,
+            Doc("p95 limit in ms: 500 for every request kind, mcp.initialize=1500 for one"),
+        ] = None,
+        p99_ms: Annotated[
+            list[str] | None, Doc("p99 limit in ms: MS for every kind, KIND=MS for one")
+        ] = None,
         max_error_rate: Annotated[
-            float | None, Doc("Highest failed share per kind, 0 to 1")
+            list[str] | None,
+            Doc("Highest failed share, 0 to 1: 0.01 for every kind, KIND=SHARE for one"),
         ] = None,
         min_rps: Annotated[float | None, Doc("Lowest total requests per second")] = None,
+        warmup: Annotated[
+            float | None, Doc("Seconds whose requests are reported, not judged (default: ramp-up)")
+        ] = None,
+        abort_on_breach: Annotated[
+            bool | None, Doc("Stop the run once a limit is broken beyond recovery")
+        ] = None,
         workers: Annotated[
             int,
             Doc(
@@ -365,11 +377,12 @@ class Pipeline(RunFunctions):
     ) -> LoadTestResult:
         """Simulated MCP clients (initialize, tools/list, tools/call) and health checks.
 
-        Never cached. Judged per request kind against p95/p99/error-rate limits and on
-        total throughput; with on-breach fail (the default) a breach fails the call with
-        one line per broken limit, so use --on-breach warn to keep the result's
-        markdown, json and csv of a breached run. An --image app that exits mid-run
-        is a failed run whose logs field holds the app's output.
+        Never cached. Judged per request kind against p95/p99/error-rate limits (given
+        here on top of [tool.pipeline.load]'s) and on total throughput; with on-breach
+        fail (the default) a breach fails the call with one line per broken limit, so
+        use --on-breach warn to keep the result's markdown, json and csv of a
+        breached run. An --image app that exits mid-run is a failed run whose logs
+        field holds the app's output.
         """
         overrides: dict[str, object] = {
             "users": users,
@@ -379,6 +392,8 @@ class Pipeline(RunFunctions):
             "p99_ms": p99_ms,
             "max_error_rate": max_error_rate,
             "min_rps": min_rps,
+            "warmup": warmup,
+            "abort_on_breach": abort_on_breach,
             "on_breach": on_breach,
         }
         result = await self.load_report(

@@ -142,8 +142,12 @@ class RunFunctions(ServiceFunctions):
         self,
         *,
         ref: Annotated[
-            str, Doc("Git ref to deploy (branch, tag or sha); an --event decides it instead")
-        ] = "develop",
+            str,
+            Doc(
+                "Git ref to deploy (branch, tag or sha; default: the staging branch of "
+                "[tool.pipeline.branches], develop unless set); an --event decides it instead"
+            ),
+        ] = "",
         skip_tests: Annotated[
             bool, Doc("Leave the unit tests out of validation (the report says so)")
         ] = False,
@@ -195,6 +199,7 @@ class RunFunctions(ServiceFunctions):
         """
         scanning = code_scanning(code_scanning_token, github_repository, github_ref)
         started = publish_rules.now()  # names the deployment in its staging tag
+        ref = ref or (await self.service()).config.branches.staging
         trigger = ""
         if event is not None or event_name:
             decision, sender = await self._decide(event_name, event)

@@ -17,7 +17,8 @@ from main.core.report.model import Report
 from main.core.revision import Revision
 from main.core.service import Service
 from main.pipeline import Pipeline
-from tests.support.constants import SHA
+from tests.support.answers import answer_commit
+from tests.support.constants import GIT_URL, SHA
 from tests.support.events import event_file
 from tests.support.github_events import HEAD_SHA, dispatch, pull_request
 
@@ -198,3 +199,29 @@ async def test_the_actor_is_the_events_sender_unless_given(
     await git_pipeline.deploy_staging(event_name="pull_request", event=event, actor="hubot")
     await git_pipeline.deploy_staging(ref="develop")
     assert started.actors == ["octocat", "hubot", ""]
+
+
+async def test_without_a_ref_the_configured_staging_branch_is_deployed(
+    started: Started, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answer_commit(monkeypatch)
+    service = tmp_path / "svc"
+    service.mkdir()
+    (service / "pyproject.toml").write_text(
+        '[project]\nname = "svc"\nversion = "1.0.0"\n'
+        '[tool.pipeline]\nimage = "ghcr.io/example/svc"\n'
+        '[tool.pipeline.branches]\nstaging = "dev"\n',
+        encoding="utf-8",
+    )
+    source = dag.host().directory(str(tmp_path))
+    pipeline = Pipeline.create(source=source, subpath="svc", repo=dag.git(GIT_URL))
+    await pipeline.deploy_staging(skip_tests=True)
+    assert started.refs == ["dev"]
+    assert started.reproduce[0].endswith("  # dev")  # the replay names the branch it pinned
+
+
+async def test_without_a_ref_or_branch_settings_develop_is_deployed(
+    git_pipeline: Pipeline, started: Started
+) -> None:
+    await git_pipeline.deploy_staging()
+    assert started.refs == ["develop"]

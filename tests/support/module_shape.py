@@ -41,6 +41,8 @@ FUNCTIONS: list[tuple[str, str, list[str], str | None, str]] = [
             "p99_ms",
             "max_error_rate",
             "min_rps",
+            "warmup",
+            "abort_on_breach",
             "workers",
             "on_breach",
         ],

@@ -3,7 +3,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from main.core.load.markdown import render_markdown, xychart
+from main.core.load.markdown import ANSWERED, FAILED, render_markdown, xychart
 from main.core.load.result import Sample, TimePoint, summarize
 
 START = 2_000_000.0
@@ -77,8 +77,11 @@ def test_throughput_with_failures_beside_it_and_p95_only_where_something_finishe
         '    title "Throughput, req/s (failed in red: 6.67%)"',
         '    x-axis "seconds since start (1 s per point)" [0, 1, 2]',
         '    y-axis "requests per second" 0 --> 22',
+        # Every request in red, then those that succeeded in blue over it: what stays
+        # red is the failures. Mermaid draws a bar of 0 a few pixels tall, so a red bar
+        # of 0 failures on top would show red on every interval.
         "    bar [20, 0, 10]",
-        "    bar [0, 0, 2]",
+        "    bar [20, 0, 8]",
     ]
     # Nothing finished in the second interval: it is left out, not drawn as p95 = 0.
     assert latency[1:] == [
@@ -104,7 +107,8 @@ def test_the_palette_is_explicit_and_high_contrast_in_every_chart() -> None:
         for key in ("titleColor", "xAxisLabelColor", "yAxisLabelColor", "xAxisLineColor"):
             assert contrast(variables[key], background) >= 4.5, key
     throughput = blocks(run(samples))[0]
-    answered, failed = init(throughput)["themeVariables"]["xyChart"]["plotColorPalette"].split(",")
+    failed, answered = init(throughput)["themeVariables"]["xyChart"]["plotColorPalette"].split(",")
+    assert (failed.strip(), answered.strip()) == (FAILED, ANSWERED)  # every request, then the good
     assert contrast(answered.strip(), failed.strip()) >= 2
 
 
@@ -138,9 +142,9 @@ def test_a_run_where_every_request_failed_never_charts_as_healthy() -> None:
     text = run(samples)
     (throughput,) = blocks(text)
     assert '"Throughput, req/s (failed in red: 100%)"' in throughput[2]
-    answered, failed = throughput[-2], throughput[-1]
-    assert answered.startswith("    bar [80, ")
-    assert failed == answered  # every bar wholly red
+    every, succeeded = throughput[-2], throughput[-1]
+    assert every.startswith("    bar [80, ")
+    assert succeeded == "    bar [0, 0, 0]"  # nothing blue over the red: every bar wholly red
     assert "No latency chart: no request succeeded" in text
 
 
@@ -186,3 +190,66 @@ def test_text_from_the_run_cannot_become_markdown() -> None:
     assert "<img" not in text
     assert "[link](http://evil)" not in text
     assert "\\[link\\](http:\u200b//evil)" in text  # escaped, and no bare-URL autolink
+
+
+def test_a_chart_is_wide_enough_for_its_x_labels() -> None:
+    # 30 labels of three digits ran together at Mermaid's default 700 px ("100104108").
+    def size(labels: list[str]) -> dict[str, Any]:
+        lines = xychart(
+            "T", "x", labels, "y", series=[("bar", [1.0] * len(labels))], palette=["#000000"]
+        )
+        value: dict[str, Any] = init(lines[1:])["xyChart"]
+        return value
+
+    assert size(["0", "1", "2"]) == {"width": 700}  # Mermaid's own, when the labels fit
+    two_digits = size([str(s) for s in range(30)])
+    assert set(two_digits) == {"width"}  # wider, at Mermaid's own label size
+    assert 700 < two_digits["width"] <= 900
+    # Wider up to 900 px (a page shows it unscaled), then smaller labels, never overlapping:
+    for digits in (3, 4, 5):
+        labels = [str(10 ** (digits - 1) + s) for s in range(30)]
+        chart = size(labels)
+        assert 700 < chart["width"] <= 900
+        font = chart.get("xAxis", {}).get("labelFontSize", 14)
+        assert 8 <= font <= 14
+        per_label = (chart["width"] - 120) / 30
+        assert per_label >= 0.56 * font * digits, (digits, chart)  # a digit is ~0.56 em
+
+
+def test_a_long_run_is_labelled_in_whole_minutes() -> None:
+    # A day in 30 points of 2880 s: labels up to "83520" were too long to stay apart at
+    # any readable size; in minutes they are at most four digits.
+    result = summarize(
+        [Sample("health", START + 10, 10.0)], target="t", users=1, started=START, ended=START + 1
+    )
+    day = replace(
+        result,
+        duration_s=86_400.0,
+        interval_s=2880.0,
+        timeline=tuple(TimePoint(s * 2880.0, 1.0, 10.0, 0) for s in range(30)),
+    )
+    for block in blocks(render_markdown(day)):
+        x_axis = next(line for line in block if "x-axis" in line)
+        assert x_axis.startswith('    x-axis "minutes since start (48 min per point)" [0, 48, 96, ')
+        assert x_axis.endswith(", 1392]")
+
+
+def test_a_run_in_seconds_that_are_not_whole_minutes_stays_in_seconds() -> None:
+    result = summarize(
+        [Sample("health", START + 10, 10.0)], target="t", users=1, started=START, ended=START + 1
+    )
+    odd = replace(
+        result,
+        duration_s=1020.0,
+        interval_s=34.0,
+        timeline=tuple(TimePoint(s * 34.0, 1.0, 10.0, 0) for s in range(30)),
+    )
+    x_axis = next(line for line in blocks(render_markdown(odd))[0] if "x-axis" in line)
+    assert x_axis.startswith('    x-axis "seconds since start (34 s per point)" [0, 34, 68, ')
+
+
+def test_a_slow_chart_still_has_a_y_range() -> None:
+    # 600 requests in a day is 0.007 req/s: the axis rounded to "0 --> 0".
+    lines = xychart("T", "x", ["0"], "y", series=[("bar", [0.0069])], palette=["#000000"])
+    upper = float(lines[-3].rsplit(" ", 1)[1])
+    assert upper > 0

@@ -23,6 +23,7 @@ from typing import Any, NoReturn
 
 from main.core.argv import ValueKeepingParser
 from main.core.errors import PipelineError
+from main.core.load.limits import parse_limits
 from main.core.load.spec import LoadSpec, check_workers
 from main.core.load.thresholds import Thresholds
 from main.core.mcp.endpoint import DEFAULT_HEALTH_PATH, DEFAULT_MCP_PATH, check_seconds
@@ -117,40 +118,10 @@ def _check_roles(args: argparse.Namespace) -> None:
             raise PipelineError(msg)
 
 
-def _limits(option: str, given: Sequence[str]) -> tuple[float | None, dict[str, float]]:
-    """``--p95-ms 500 --p95-ms mcp.initialize=1500``: the global limit and those per kind.
-
-    The kind is what comes before the last ``=`` (a path's kind may hold one itself).
-    """
-    overall: float | None = None
-    per_kind: dict[str, float] = {}
-    for text in given:
-        kind, _, value = text.rpartition("=")
-        if "=" in text and not kind:
-            msg = f"{option} {text}: name a request kind before '=' (e.g. mcp.initialize=1500)"
-            raise PipelineError(msg)
-        try:
-            number = float(value)
-        except ValueError:
-            msg = f"{option} {text}: the limit must be a number, as VALUE or KIND=VALUE"
-            raise PipelineError(msg) from None
-        if not kind:
-            if overall is not None:
-                msg = f"{option} is given twice (for every kind): give it once"
-                raise PipelineError(msg)
-            overall = number
-        elif kind in per_kind:
-            msg = f"{option} is given twice for {kind}: give it once"
-            raise PipelineError(msg)
-        else:
-            per_kind[kind] = number
-    return overall, per_kind
-
-
 def _thresholds(args: argparse.Namespace, spec: LoadSpec) -> Thresholds:
-    p95, p95_by_kind = _limits("--p95-ms", args.p95_ms)
-    p99, p99_by_kind = _limits("--p99-ms", args.p99_ms)
-    rate, rate_by_kind = _limits("--max-error-rate", args.max_error_rate)
+    p95, p95_by_kind = parse_limits("--p95-ms", args.p95_ms)
+    p99, p99_by_kind = parse_limits("--p99-ms", args.p99_ms)
+    rate, rate_by_kind = parse_limits("--max-error-rate", args.max_error_rate)
     thresholds = Thresholds(
         p95_ms=p95,
         p99_ms=p99,

@@ -1,12 +1,14 @@
 """A load report as Markdown for the job summary: verdict, table, breaches, two charts.
 
 The charts are Mermaid ``xychart-beta`` blocks, which GitHub renders in job summaries
-and pull-request comments: throughput (bars, the failed requests in red over them)
-and p95 latency (a line) per interval of the run, at most 30 points whatever its
-length. They are two charts, not one, because an xychart has a single y-axis and
-requests per second and milliseconds rarely share a scale. Each block sets its own
-high-contrast palette (an init directive), so the theme cannot wash it out. Everything taken
-from the run (kind names, error lines) goes through core/text.py. Standard library only.
+and pull-request comments: throughput (a red bar of every request with a blue bar of
+those that succeeded over it, so what shows red is the failures) and p95 latency (a
+line) per interval of the run, at most 30 points whatever its length, with x labels
+that stay apart (a wider chart, then smaller labels; long runs in minutes). They are
+two charts, not one, because an xychart has a single y-axis and requests per second
+and milliseconds rarely share a scale. Each block sets its own high-contrast palette
+(an init directive), so the theme cannot wash it out. Everything taken from the run
+(kind names, error lines) goes through core/text.py. Standard library only.
 """
 
 import json
@@ -26,12 +28,25 @@ HEADER = "| request | count | failures | req/s | p50 ms | p95 ms | p99 ms | max 
 # #ECECFF on white (about 1.2:1). All at least 4.5:1 on the white background (WCAG AA).
 BACKGROUND = "#ffffff"
 INK = "#1f2328"  # titles, labels, axes
-ANSWERED = "#0969da"  # throughput bars
-FAILED = "#82071e"  # failed requests, over the bars: darker, so hue is not all that tells them
+ANSWERED = "#0969da"  # throughput bars: requests that succeeded
+FAILED = "#82071e"  # failed requests: darker than the blue, so hue is not all that tells them
 
 LATENCY = "#953800"  # the p95 line
 NO_TIME = "\u2013"  # an en dash: the cell of a figure a kind that never ran cannot have
 CHART_POINTS = 30  # beyond ~40 the x labels run together
+# Mermaid's xychart is 700 px wide unless told; 30 labels of three digits ran together in
+# it ("100104108"). It grows to fit its labels up to a width a page shows unscaled (a
+# chart scaled down is measured scaled: Mermaid then cuts off its last x label), and
+# beyond that its x labels get smaller. Digits are ~0.56 em wide.
+CHART_WIDTH = 700
+WIDEST_CHART = 900
+LABEL_FONT_PX = 14  # Mermaid's own
+SMALLEST_LABEL_PX = 8
+LABEL_CHAR_EM = 0.6
+LABEL_GAP_PX = 6
+AXIS_ROOM_PX = 120  # the y-axis, its title and labels, and the padding around the plot
+LONGEST_SECONDS_LABEL = 999  # x labels in seconds up to three digits, then in minutes
+MINUTE = 60.0
 
 
 def _figure(value: float) -> str:
@@ -71,11 +86,31 @@ INK_KEYS = (
 )
 
 
-def _init(palette: Sequence[str]) -> str:
-    """Mermaid's init directive: a white chart, dark ink, and our own series colours."""
+def chart_size(x_values: Sequence[str]) -> dict[str, object]:
+    """Mermaid's xychart settings that hold every x label apart: a width, a label size.
+
+    Mermaid's own 700 px and 14 px labels when they fit; else wider, up to
+    ``WIDEST_CHART``; else smaller labels (down to ``SMALLEST_LABEL_PX``).
+    """
+    count = max(len(x_values), 1)
+    longest = max((len(value) for value in x_values), default=1)
+
+    def needed(font: float) -> float:
+        return AXIS_ROOM_PX + count * (LABEL_CHAR_EM * font * longest + LABEL_GAP_PX)
+
+    width = max(CHART_WIDTH, min(WIDEST_CHART, math.ceil(needed(LABEL_FONT_PX))))
+    if needed(LABEL_FONT_PX) <= width:
+        return {"width": width}
+    room = (width - AXIS_ROOM_PX) / count - LABEL_GAP_PX
+    font = max(SMALLEST_LABEL_PX, math.floor(room / (LABEL_CHAR_EM * longest)))
+    return {"width": width, "xAxis": {"labelFontSize": font}}
+
+
+def _init(palette: Sequence[str], size: dict[str, object]) -> str:
+    """Mermaid's init directive: a white chart, dark ink, our own series colours, its size."""
     xy = {"backgroundColor": BACKGROUND, "plotColorPalette": ", ".join(palette)}
     xy |= dict.fromkeys(INK_KEYS, INK)
-    directive = {"theme": "base", "themeVariables": {"xyChart": xy}}
+    directive = {"theme": "base", "xyChart": size, "themeVariables": {"xyChart": xy}}
     return "%%{init: " + json.dumps(directive) + "}%%"
 
 
@@ -96,9 +131,11 @@ def xychart(  # noqa: PLR0913 - a chart's parts, said once
     """
     top = max([0.0, *(v for _, values in series for v in values)])
     upper = _axis_value(top * 1.1 if top > 0 else 1.0)
+    if float(upper) == 0:  # every value rounds to 0 (0.007 req/s): still a range to draw in
+        upper = "1"
     return [
         "```mermaid",
-        _init(palette),
+        _init(palette, chart_size(x_values)),
         "xychart-beta",
         f'    title "{title}"',
         f'    x-axis "{x_label}" [{", ".join(x_values)}]',
@@ -146,6 +183,21 @@ def _points(result: LoadResult) -> tuple[list[_Point], float]:
     return merged, result.interval_s * group
 
 
+def _time_axis(points: Sequence[_Point], seconds: float) -> tuple[str, float]:
+    """The x-axis title and the seconds per label unit: seconds, or whole minutes.
+
+    Seconds read best, until the labels grow past three digits (30 labels of "83520"
+    cannot stay apart at a readable size); then minutes, when every point starts on a
+    whole minute (a 24-hour run: one point per 48 minutes, labels up to 1392).
+    """
+    starts = [point.start for point in points]
+    if max(starts) > LONGEST_SECONDS_LABEL and all(
+        value % MINUTE == 0 for value in (*starts, seconds)
+    ):
+        return f"minutes since start ({_axis_value(seconds / MINUTE)} min per point)", MINUTE
+    return f"seconds since start ({_axis_value(seconds)} s per point)", 1.0
+
+
 def _per_second(amount: float, width: float) -> float:
     return amount / width if width > 0 else 0.0
 
@@ -160,18 +212,21 @@ def charts(result: LoadResult) -> list[str]:
     points, seconds = _points(result)
     if not points:
         return []
-    x_label = f"seconds since start ({_axis_value(seconds)} s per point)"
+    x_label, unit = _time_axis(points, seconds)
     failed_share = percent(result.total.error_rate)
+    # Every request in red, those that succeeded in blue over it: what stays red is the
+    # failures. Not a red bar of failures over the blue: Mermaid draws a bar of 0 a few
+    # pixels tall, which would show red on every interval, failures or not.
     lines = xychart(
         f"Throughput, req/s (failed in red: {failed_share})",
         x_label,
-        [_axis_value(p.start) for p in points],
+        [_axis_value(p.start / unit) for p in points],
         "requests per second",
         series=[
             ("bar", [_per_second(p.count, p.width) for p in points]),
-            ("bar", [_per_second(p.failures, p.width) for p in points]),
+            ("bar", [_per_second(max(p.count - p.failures, 0.0), p.width) for p in points]),
         ],
-        palette=[ANSWERED, FAILED],
+        palette=[FAILED, ANSWERED],
     )
     answered = [p for p in points if round(p.count) > p.failures]
     if not answered:
@@ -182,7 +237,7 @@ def charts(result: LoadResult) -> list[str]:
         *xychart(
             "p95 latency, ms (intervals in which nothing finished left out)",
             x_label,
-            [_axis_value(p.start) for p in answered],
+            [_axis_value(p.start / unit) for p in answered],
             "milliseconds",
             series=[("line", [p.p95_ms for p in answered])],
             palette=[LATENCY],

@@ -14,21 +14,13 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
 
 from main.core.errors import PipelineError
+from main.core.load.limits import DEFAULT_KIND, Limit, merge_limits
+from main.core.load.limits import split as _split
 from main.core.load.spec import HEALTH, MAX_DURATION, MAX_USERS, MCP_KINDS, LoadSpec, path_kind
 from main.core.load.thresholds import Thresholds, check_limit, check_share
 from main.core.table import SettingsTable, kebab
 
-DEFAULT_KIND = "default"  # the key of the global limit in a table of limits per kind
-# A limit: one number for every kind, or a table of kind -> number (``default``: every other).
-Limit = float | dict[str, float] | None
-
-
-def _split(value: Limit) -> tuple[float | None, dict[str, float]]:
-    """The global limit and those per kind, from a setting's value."""
-    if isinstance(value, dict):
-        rest = {kind: limit for kind, limit in value.items() if kind != DEFAULT_KIND}
-        return value.get(DEFAULT_KIND), rest
-    return value, {}
+LIMITS = ("p95_ms", "p99_ms", "max_error_rate")  # the settings that take limits per kind
 
 
 def _is_number(value: object) -> bool:
@@ -211,10 +203,18 @@ class LoadSettings(SettingsTable):
     def overridden(self, overrides: Mapping[str, object]) -> "LoadSettings":
         """These settings with per-call values (by field name; None: not given), validated.
 
+        A limit may be given as the command line gives it, a list of ``VALUE`` and
+        ``KIND=VALUE`` strings (empty: not given), merged onto the configured limit
+        (:func:`main.core.load.limits.merge_limits`).
+
         Raises:
             PipelineError: naming the option (``--p95-ms``) and what is wrong with it.
         """
-        given = {name: value for name, value in overrides.items() if value is not None}
+        given = {name: value for name, value in overrides.items() if value not in (None, [])}
+        for name in LIMITS:
+            value = given.get(name)
+            if isinstance(value, list):
+                given[name] = merge_limits(getattr(self, name), "--" + kebab(name), value)
         if not given:
             return self
         try:

@@ -11,7 +11,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from importlib.metadata import version
 
 import dagger
 from dagger import dag
@@ -22,6 +21,7 @@ from main import smoke
 from main._sdk import FunctionError
 from main.build import build_service
 from main.core.attest.attach import Attached, Attachment, attach
+from main.core.attest.builder import this_module
 from main.core.attest.dsse import load_private_key
 from main.core.attest.statement import Builder
 from main.core.config import PipelineConfig
@@ -77,11 +77,6 @@ class Delivery:
             code_scanning=self.code_scanning is not None,
             can_sign=self.signing_key is not None,
         )
-
-
-MODULE_URI = "urn:dagger-module:pipeline"
-"""The builder the provenance names: this module (dagger.json's name) at its version."""
-MODULE_PACKAGE = "main"  # the module's Python project (pyproject.toml), whose version it is
 
 
 def failure_text(exc: BaseException) -> str:
@@ -208,7 +203,7 @@ class DaggerStages:
         """This module at its version, on the engine that runs it."""
         with stage_errors():
             engine = await dag.version()
-        return Builder(MODULE_URI, version(MODULE_PACKAGE), engine)
+        return this_module(engine)
 
     async def attach(self, attachment: Attachment) -> tuple[str, Sequence[Attached]]:
         """Sign both statements with the run's key and attach them to the pushed digest.

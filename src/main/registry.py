@@ -92,6 +92,9 @@ class Registry:
     source_repository: Annotated[
         str, Doc("The service's source repository URL a promoted image's provenance must name")
     ] = field(default="")
+    tag_aliases: Annotated[
+        bool, Doc("Whether promote also moves major.minor and major of a final release")
+    ] = field(default=False)
 
     @classmethod
     def of(
@@ -118,6 +121,7 @@ class Registry:
             trivyignore=settings.trivyignore,
             trivy_db_repositories=list(settings.trivy_db_repositories),
             source_repository=labels.source_url(settings.image, settings.source_url) or "",
+            tag_aliases=settings.tag_aliases,
         )
 
     def _connected(
@@ -157,6 +161,9 @@ class Registry:
     ) -> str:
         """Give a staging image the production tags of its version: latest, version, sha.
 
+        With tag-aliases = true a final release also moves major.minor and major (1.4.2
+        moves 1.4 and 1), as the ci run's own production tags do.
+
         The digest's provenance is checked first: attached, signed by --verify-key, built
         from this service's source repository (and from one of --release-commits when
         given); a failed check is one line naming it. Production allows no fixable
@@ -185,7 +192,12 @@ class Registry:
                 else:
                     scanned = await self._production_scan(image, digest)
                 promotion = await oci.promote(
-                    client, image.repository, tag, force=force, expect_digest=digest
+                    client,
+                    image.repository,
+                    tag,
+                    force=force,
+                    expect_digest=digest,
+                    aliases=self.tag_aliases,
                 )
                 return f"{promotion.summary()}\n{verified}\n{scanned}"
 

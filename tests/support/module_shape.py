@@ -49,7 +49,17 @@ FUNCTIONS: list[tuple[str, str, list[str], str | None, str]] = [
     (
         "Pipeline",
         "deploy",
-        ["ssh_key", "image", "rollback", "registry_token", "registry_api", "ref", "fail"],
+        [
+            "ssh_key",
+            "image",
+            "rollback",
+            "registry_token",
+            "registry_api",
+            "ref",
+            "fail",
+            "verify_key",
+            "skip_verify",
+        ],
         NEVER,
         PLAIN,
     ),

@@ -17,7 +17,7 @@ from dagger import dag
 
 from main import deploy as deploying
 from main import load as loading
-from main import smoke
+from main import provenance, smoke
 from main._sdk import FunctionError
 from main.build import build_service
 from main.core.attest.attach import Attached, Attachment, attach
@@ -66,6 +66,8 @@ class Delivery:
     code_scanning: CodeScanning | None = None
     ssh_key: dagger.Secret | None = None
     signing_key: dagger.Secret | None = None
+    verify_key: dagger.File | None = None  # the public key deploy's provenance check uses
+    skip_verify: bool = False  # deploy without the check verify-on-deploy asks for
 
     @property
     def reach(self) -> Reach:
@@ -226,6 +228,20 @@ class DaggerStages:
         with stage_errors():
             async with Registry(base_url, username, token) as client:
                 return await attach(client, self.repository.repository, attachment, key)
+
+    async def provenance(self, image: str) -> str:
+        """The provenance check before the deploy (``main.provenance``), when asked for."""
+        delivery = self.delivery
+        access = deploying.RegistryAccess(delivery.token, delivery.username)
+        checked = await provenance.before_deploy(
+            self.config,
+            self.tree,
+            image,
+            access,
+            verify_key=delivery.verify_key,
+            skip=delivery.skip_verify,
+        )
+        return checked.line
 
     async def deploy(self, image: str, *, by: str, verify: Verify | None) -> Deployed:
         """The image on the staging host over SSH, from the module's own process."""

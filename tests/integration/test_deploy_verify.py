@@ -7,16 +7,24 @@ line before anything on the host changes; --skip-verify deploys and says so.
 """
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from dagger import dag
 
+from main import workflows
 from main._sdk import FunctionError
 from main.core.attest.attach import attach, prepare
 from main.core.attest.dsse import load_private_key
 from main.core.attest.gate import SKIPPED
+from main.core.image import parse_image
 from main.core.registry.client import Registry
+from main.core.report.model import Publication
+from main.core.revision import Revision
+from main.core.run import Occasion, Run, Target, new_report
+from main.core.run.deploying import deploy_stage
+from main.core.service import load_service
 from main.pipeline import Pipeline
 from tests.support.attestations import cyclonedx, provenance_for, pushed_image
 from tests.support.deploying import Staged
@@ -145,3 +153,45 @@ async def test_verify_on_deploy_without_a_key_file_in_the_repository_is_one_line
         "is not in the service repository: commit it, or pass --verify-key"
     )
     assert project.containers() == []
+
+
+async def test_deploy_staging_checks_before_its_deploy_stage_and_reports_a_skip(
+    staging_host: StagingHost, project: Staged, tmp_path: Path
+) -> None:
+    """The run's deploy stage through the real DaggerStages: refused, then skipped and said."""
+    folder = service_repo(tmp_path / "service", project, key=False)
+    service = load_service((folder / "pyproject.toml").read_text())
+    target = Target(
+        service,
+        "develop",
+        Revision("0" * 40, datetime(2026, 12, 3, tzinfo=UTC)),
+        parse_image(service.config.image),
+    )
+    tree = dag.host().directory(str(folder))
+    reference = staging_host.images["v1"]
+
+    def published() -> Run:
+        run = Run(new_report("deploy-staging", target, Occasion()))
+        digest = reference.split("@", 1)[1]
+        pushed = (f"{target.repository}:staging-latest@{digest}",)
+        run.update(publication=Publication(pushed=pushed), digest=digest)
+        return run
+
+    ssh_key = dag.set_secret("staging-ssh-key", staging_host.private_key)
+    refused = published()
+    stages = workflows.DaggerStages(target, tree, workflows.Delivery(ssh_key=ssh_key))
+    await deploy_stage(refused, stages, target, stages.delivery.reach)
+    (row,) = refused.report.stages
+    assert (row.name, row.status) == ("deploy", "failed")
+    assert row.detail.startswith("deploy refused: the public key keys/signing.pub")
+    assert row.detail.endswith("; nothing was changed")
+    assert project.containers() == []
+
+    skipped = published()
+    delivery = workflows.Delivery(ssh_key=ssh_key, skip_verify=True)
+    stages = workflows.DaggerStages(target, tree, delivery)
+    await deploy_stage(skipped, stages, target, stages.delivery.reach)
+    (row,) = skipped.report.stages
+    assert row.status == "passed", row.detail
+    assert SKIPPED in skipped.report.notes
+    assert project.serving() == "v1"

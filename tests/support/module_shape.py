@@ -78,6 +78,8 @@ FUNCTIONS: list[tuple[str, str, list[str], str | None, str]] = [
             *SCANNING,
             "actor",
             "signing_key",
+            "verify_key",
+            "skip_verify",
         ],
         NEVER,
         PLAIN,

@@ -502,4 +502,5 @@ class Pipeline(RunFunctions):
         every operation works on manifests over the OCI distribution API.
         """
         settings = (await self.service()).config
-        return Registry.of(settings, token=token, api=api, tree=self.tree())
+        history = self.source if self.repo is None else None  # a --repo is not read here
+        return Registry.of(settings, token=token, api=api, tree=self.tree(), source=history)

@@ -1,4 +1,4 @@
-"""Deploy's provenance check, wired: the public key from its file, the digest from the tag.
+"""Provenance checks, wired: deploy's key and digest, and promote's release-branch question.
 
 ``[tool.pipeline.attest] verify-on-deploy`` (or ``--verify-key``) makes ``deploy`` check
 the digest's signed provenance before anything on the staging host changes; the
@@ -6,22 +6,29 @@ decisions and the lines live in ``main.core.attest.on_deploy``. This file only r
 the key (the ``--verify-key`` file, or the repository's ``verify-key`` file), resolves
 a tag to the digest once, and opens the registry. The verified digest is what the
 deploy then runs, so a tag moved after the check cannot slip another image in.
+
+For ``registry promote`` it asks git, in a small pinned git container over the
+source's ``.git`` folder, whether the provenance's commit is on the release branch
+(``main.core.attest.release`` writes the question and reads the answer).
 """
 
 import dataclasses
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import dagger
+from dagger import dag
 
 from main.core.errors import PipelineError
 from main.core.lazy import lazy_import
+from main.source import GIT_DIR, GIT_IMAGE
 
 if TYPE_CHECKING:
     from main import deploy as deploying
     from main import registry as registry_family
     from main.core import labels
-    from main.core.attest import on_deploy
+    from main.core.attest import on_deploy, release
     from main.core.config import PipelineConfig
     from main.core.deploy import result as deploy_results
     from main.deploy import DeployResult, RegistryAccess
@@ -30,6 +37,7 @@ else:
     registry_family = lazy_import("main.registry")
     labels = lazy_import("main.core.labels")
     on_deploy = lazy_import("main.core.attest.on_deploy")
+    release = lazy_import("main.core.attest.release")
     deploy_results = lazy_import("main.core.deploy.result")
 
 
@@ -97,3 +105,44 @@ async def before_deploy(  # noqa: PLR0913 - what the check needs, keyword-only
     ):
         line = await on_deploy.verify_before_deploy(client, parsed.repository, digest, gate)
     return Checked(reference, line)
+
+
+# git refuses a repository owned by another user unless told to trust it; as
+# environment, so the question's own command line stays exactly what core wrote.
+TRUST_ANY_OWNER = {
+    "GIT_CONFIG_COUNT": "1",
+    "GIT_CONFIG_KEY_0": "safe.directory",
+    "GIT_CONFIG_VALUE_0": "*",
+}
+
+
+def ancestry(git_dir: dagger.Directory, commit: str, branch: str) -> dagger.Container:
+    """A git container that prints whether ``commit`` is on ``branch`` (lazy)."""
+    container = dag.container().from_(GIT_IMAGE)
+    for name, value in TRUST_ANY_OWNER.items():
+        container = container.with_env_variable(name, value)
+    return (
+        container.with_directory(f"/repo/{GIT_DIR}", git_dir)
+        .with_workdir("/repo")
+        .with_exec(release.ancestry_argv(commit, branch))
+    )
+
+
+async def git_history(source: dagger.Directory | None) -> dagger.Directory | None:
+    """The source's ``.git`` folder, or ``None`` when it has none (or ``source`` is None)."""
+    if source is None:
+        return None
+    if not await source.exists(GIT_DIR, expected_type=dagger.ExistsType.DIRECTORY_TYPE):
+        return None
+    return source.directory(GIT_DIR)
+
+
+def on_branch(git_dir: dagger.Directory, branch: str) -> Callable[[str], Awaitable[str]]:
+    """The release check promote's gate calls with the provenance's commit."""
+
+    async def check(commit: str) -> str:
+        return release.read_ancestry(
+            await ancestry(git_dir, commit, branch).stdout(), commit, branch
+        )
+
+    return check

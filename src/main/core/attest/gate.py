@@ -9,9 +9,11 @@ A refusal is one line naming the action and the check that failed; ``--skip-veri
 is the explicit way around it and is said in the output, as ``--skip-scan`` is.
 """
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from main.core.attest.dsse import load_public_key
+from main.core.attest.release import NO_SOURCE_HISTORY
 from main.core.attest.verify import Policy, verify
 from main.core.errors import PipelineError
 from main.core.registry.client import Registry
@@ -41,7 +43,9 @@ class Gate:
     """What a promotable (or deployable) digest's provenance must show.
 
     ``skip`` is --skip-verify; ``action`` starts each refusal line; ``key_hint`` says
-    where the public key comes from for that action.
+    where the public key comes from for that action. With ``release_branch`` the
+    provenance's commit must be on that branch: one of ``commits`` when given, else as
+    ``release`` answers (git's ancestry: why not, or empty); neither is one line.
     """
 
     public_key: bytes | None
@@ -50,6 +54,8 @@ class Gate:
     skip: bool = False
     action: str = PROMOTE
     key_hint: str = KEY_HINT
+    release_branch: str = ""
+    release: Callable[[str], Awaitable[str]] | None = None
 
 
 def _line(gate: Gate, promote_line: str) -> str:
@@ -84,14 +90,28 @@ async def verify_before(registry: Registry, repo: str, digest: str, gate: Gate) 
     """
     if gate.skip:
         return SKIPPED
-    verdict = await verify(registry, repo, digest, policy_of(gate))
+    policy = policy_of(gate)
+    by_git = bool(gate.release_branch) and not gate.commits
+    if by_git and gate.release is None:
+        msg = f"{refused(gate.action)}{NO_SOURCE_HISTORY}"
+        raise PipelineError(msg)
+    verdict = await verify(registry, repo, digest, policy)
+    failed = f"{refused(gate.action)}the attestations of {repo}@{digest} fail "
     if not verdict.verified or verdict.provenance is None:
-        msg = f"{refused(gate.action)}the attestations of {repo}@{digest} fail {verdict.error}"
+        msg = f"{failed}{verdict.error}"
         raise PipelineError(msg)
     facts = verdict.provenance.facts
+    on_branch = ""
+    if by_git and gate.release is not None:
+        why = await gate.release(facts["commit"])
+        if why:
+            msg = f"{failed}commit: {why}"
+            raise PipelineError(msg)
+        on_branch = f" (on {gate.release_branch})"
     return (
         f"provenance verified (signed, via the {verdict.via}): built from "
-        f"{facts['repository']} at {facts['commit']} by {facts['builder'] or 'an unnamed builder'}"
+        f"{facts['repository']} at {facts['commit']}{on_branch} by "
+        f"{facts['builder'] or 'an unnamed builder'}"
     )
 
 

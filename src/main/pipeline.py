@@ -502,5 +502,4 @@ class Pipeline(RunFunctions):
         every operation works on manifests over the OCI distribution API.
         """
         settings = (await self.service()).config
-        history = self.source if self.repo is None else None  # a --repo is not read here
-        return Registry.of(settings, token=token, api=api, tree=self.tree(), source=history)
+        return Registry.of(settings, token=token, api=api, tree=self.tree(), source=self.source)

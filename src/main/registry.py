@@ -100,7 +100,7 @@ class Registry:
     ] = field(default="main")
     source: Annotated[
         dagger.Directory | None,
-        Doc("The repository with its .git folder: the release branch's history (none: --repo)"),
+        Doc("The repository with its .git folder: the release branch's history"),
     ] = field(default=None)
 
     @classmethod

@@ -446,7 +446,9 @@ class Pipeline(RunFunctions):
         back, smoke-tested again, staging-latest follows it, and the call fails with one
         line saying what failed and what runs now (--fail=false returns the result
         instead, passed = false). The host keeps the history and a lock: two deployments
-        never interleave, and --rollback works from any machine.
+        never interleave, and --rollback works from any machine. With [tool.pipeline.attest]
+        verify-on-deploy (or --verify-key) the digest's signed provenance is checked first,
+        and a failed check refuses the deploy in one line before the host is reached.
         """
         service = await self.service(ref)
         access = deploy.RegistryAccess(

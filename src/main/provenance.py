@@ -96,6 +96,8 @@ async def before_deploy(  # noqa: PLR0913 - what the check needs, keyword-only
     )
     if gate is None:
         return Checked(image)
+    if gate.skip:  # nothing is read: the tag stays the deploy's to resolve
+        return Checked(image, on_deploy.SKIPPED)
     reference, _ = await deploying.resolve(config, image, access)
     repository, digest = reference.rsplit("@", 1)
     async with registry_family.connected(repository, access.api, access.username, access.token) as (

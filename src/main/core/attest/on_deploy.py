@@ -9,9 +9,11 @@ the same checks as ``registry promote``, refused in one line starting ``deploy r
 before anything on the target changes.
 """
 
-from main.core.attest.gate import DEPLOY, Gate, refused, verify_before
+from main.core.attest.gate import DEPLOY, SKIPPED, Gate, refused, verify_before
 from main.core.attest.settings import AttestSettings
 from main.core.registry.client import Registry
+
+__all__ = ["SKIPPED", "deploy_gate", "key_path", "missing_key_file", "verify_before_deploy"]
 
 DEPLOY_KEY_HINT = "(--verify-key ./signing.pub, or verify-key in [tool.pipeline.attest])"
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Self
 import dagger
 from dagger import DefaultPath, Doc, Ignore, field, object_type
 
-from main import dependencies, deploy, load, scan, smoke, validate
+from main import dependencies, deploy, load, provenance, scan, smoke, validate
 from main._sdk import FunctionError, uncached_check, uncached_function, up
 from main.core.errors import PipelineError
 from main.core.lazy import lazy_import
@@ -454,6 +454,19 @@ class Pipeline(RunFunctions):
             bool,
             Doc("Fail the call when the deploy fails (false: return the result to export it)"),
         ] = True,
+        verify_key: Annotated[
+            dagger.File | None,
+            Doc(
+                "Public key (PEM) the image's provenance must be signed by; checked before "
+                "the host is touched (default: verify-key in [tool.pipeline.attest])"
+            ),
+        ] = None,
+        skip_verify: Annotated[
+            bool,
+            Doc(
+                "Deploy without the provenance check verify-on-deploy asks for (said in the result)"
+            ),
+        ] = False,
     ) -> DeployResult:
         """Run a published image on the staging host, smoke-test it live, roll back if it fails.
 
@@ -464,22 +477,34 @@ class Pipeline(RunFunctions):
         back, smoke-tested again, staging-latest follows it, and the call fails with one
         line saying what failed and what runs now (--fail=false returns the result
         instead, passed = false). The host keeps the history and a lock: two deployments
-        never interleave, and --rollback works from any machine.
+        never interleave, and --rollback works from any machine. With [tool.pipeline.attest]
+        verify-on-deploy (or --verify-key) the digest's signed provenance is checked first,
+        and a failed check refuses the deploy in one line before the host is reached.
         """
         service = await self.service(ref)
+        access = deploy.RegistryAccess(
+            registry_token, service.config.registry_username, registry_api
+        )
+        checked = provenance.Checked(image)
+        if not rollback:  # a rollback brings back what ran before: it was checked then
+            checked = await provenance.before_deploy(
+                service.config,
+                self.tree(ref),
+                image,
+                access,
+                verify_key=verify_key,
+                skip=skip_verify,
+            )
         request = deploy.Request(
             config=service.config,
             tree=self.tree(ref),
             ssh_key=ssh_key,
-            image=image,
+            image=checked.image,
             rollback=rollback,
             ref=ref,
             by=f"dagger call deploy ({ref or 'working tree'})",
         )
-        access = deploy.RegistryAccess(
-            registry_token, service.config.registry_username, registry_api
-        )
-        result = await deploy.run(request, access)
+        result = checked.noted(await deploy.run(request, access))
         if fail and not result.passed:
             raise FunctionError(result.summary)
         return result
@@ -510,4 +535,4 @@ class Pipeline(RunFunctions):
         every operation works on manifests over the OCI distribution API.
         """
         settings = (await self.service()).config
-        return Registry.of(settings, token=token, api=api, tree=self.tree())
+        return Registry.of(settings, token=token, api=api, tree=self.tree(), source=self.source)

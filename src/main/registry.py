@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Self
 import dagger
 from dagger import Doc, dag, field, object_type
 
-from main import scan
+from main import provenance, scan
 from main._sdk import uncached_function, user_errors
 from main.core.errors import PipelineError
 from main.core.lazy import lazy_import
@@ -92,6 +92,16 @@ class Registry:
     source_repository: Annotated[
         str, Doc("The service's source repository URL a promoted image's provenance must name")
     ] = field(default="")
+    tag_aliases: Annotated[
+        bool, Doc("Whether promote also moves major.minor and major of a final release")
+    ] = field(default=False)
+    release_branch: Annotated[
+        str, Doc("The production branch a promoted image's commit must be on")
+    ] = field(default="main")
+    source: Annotated[
+        dagger.Directory | None,
+        Doc("The repository with its .git folder: the release branch's history"),
+    ] = field(default=None)
 
     @classmethod
     def of(
@@ -101,8 +111,12 @@ class Registry:
         token: dagger.Secret | None,
         api: str,
         tree: dagger.Directory,
+        source: dagger.Directory | None = None,
     ) -> Self:
-        """The family for a service's settings; the image name is checked at once."""
+        """The family for a service's settings; the image name is checked at once.
+
+        ``source`` is the repository whose ``.git`` folder holds the release branch.
+        """
         images.parse_image(settings.image or "", api)
         return cls(  # type: ignore[call-arg]
             image=settings.image or "",
@@ -118,6 +132,9 @@ class Registry:
             trivyignore=settings.trivyignore,
             trivy_db_repositories=list(settings.trivy_db_repositories),
             source_repository=labels.source_url(settings.image, settings.source_url) or "",
+            tag_aliases=settings.tag_aliases,
+            release_branch=settings.branches.production,
+            source=source,
         )
 
     def _connected(
@@ -148,7 +165,10 @@ class Registry:
         ] = None,
         release_commits: Annotated[
             list[str] | None,
-            Doc("Full commit shas of the release branch; the provenance must name one of them"),
+            Doc(
+                "Full commit shas of the release branch; the provenance must name one of them "
+                "(default: asked of the source's git history, the production branch)"
+            ),
         ] = None,
         skip_verify: Annotated[
             bool,
@@ -157,9 +177,13 @@ class Registry:
     ) -> str:
         """Give a staging image the production tags of its version: latest, version, sha.
 
+        With tag-aliases = true a final release also moves major.minor and major (1.4.2
+        moves 1.4 and 1), as the ci run's own production tags do.
+
         The digest's provenance is checked first: attached, signed by --verify-key, built
-        from this service's source repository (and from one of --release-commits when
-        given); a failed check is one line naming it. Production allows no fixable
+        from this service's source repository, from a commit on the production branch
+        ([tool.pipeline.branches] production, asked of the source's .git history; or one
+        of --release-commits); a failed check is one line naming it. Production allows no fixable
         vulnerability, so the exact digest behind the tag is then scanned with the
         production policy (block mode, the service's severities and ignore file); a
         finding stops the promotion before anything moves. Then the
@@ -171,11 +195,18 @@ class Registry:
             async with self._connected() as (client, image, _):
                 digest = await client.digest(image.repository, tag)
                 key = None if verify_key is None else await verify_key.contents()
+                history = None
+                if not (release_commits or skip_verify):
+                    history = await provenance.git_history(self.source)
                 gate = attest_gate.Gate(
                     public_key=None if key is None else key.encode(),
                     source_repository=self.source_repository,
                     commits=frozenset(release_commits or ()),
                     skip=skip_verify,
+                    release_branch=self.release_branch,
+                    release=None
+                    if history is None
+                    else provenance.on_branch(history, self.release_branch),
                 )
                 verified = await attest_gate.verify_before_promote(
                     client, image.repository, digest, gate
@@ -185,7 +216,12 @@ class Registry:
                 else:
                     scanned = await self._production_scan(image, digest)
                 promotion = await oci.promote(
-                    client, image.repository, tag, force=force, expect_digest=digest
+                    client,
+                    image.repository,
+                    tag,
+                    force=force,
+                    expect_digest=digest,
+                    aliases=self.tag_aliases,
                 )
                 return f"{promotion.summary()}\n{verified}\n{scanned}"
 

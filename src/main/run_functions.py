@@ -58,6 +58,16 @@ SigningKeyArg = Annotated[
         "attached to every pushed digest; none: nothing is attached (the report says so)"
     ),
 ]
+VerifyKeyArg = Annotated[
+    dagger.File | None,
+    Doc(
+        "Public key (PEM) the deployed digest's provenance must be signed by, checked "
+        "before the host is touched (default: verify-key in [tool.pipeline.attest])"
+    ),
+]
+SkipVerifyArg = Annotated[
+    bool, Doc("Deploy without the provenance check verify-on-deploy asks for (said in the report)")
+]
 ScanningTokenArg = Annotated[
     dagger.Secret | None,
     Doc("Upload the scan to GitHub code scanning with this token (security-events: write)"),
@@ -180,6 +190,8 @@ class RunFunctions(ServiceFunctions):
         ] = "",
         signing_key: SigningKeyArg = None,
         secrets: SecretsArg = None,
+        verify_key: VerifyKeyArg = None,
+        skip_verify: SkipVerifyArg = False,
     ) -> RunReport:
         """Deploy one ref to staging exactly as CI does: the same call on a laptop.
 
@@ -217,6 +229,7 @@ class RunFunctions(ServiceFunctions):
                 local_registry=local_registry, notify_kind=notify_kind, run_url=run_url,
                 ssh_key=ssh_key, code_scanning=scanning, signing_key=signing_key,
                 secrets=secrets,
+                verify_key=verify_key, skip_verify=skip_verify,
             ),
         )  # fmt: skip
         reproduce = run_flow.reproduction(

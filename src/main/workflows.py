@@ -11,17 +11,17 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from importlib.metadata import version
 
 import dagger
 from dagger import dag
 
 from main import deploy as deploying
 from main import load as loading
-from main import smoke
+from main import provenance, smoke
 from main._sdk import FunctionError
 from main.build import build_service
 from main.core.attest.attach import Attached, Attachment, attach
+from main.core.attest.builder import this_module
 from main.core.attest.dsse import load_private_key
 from main.core.attest.statement import Builder
 from main.core.config import PipelineConfig
@@ -69,6 +69,8 @@ class Delivery:
     ssh_key: dagger.Secret | None = None
     signing_key: dagger.Secret | None = None
     secrets: dagger.Secret | None = None  # a dotenv of the secret variables the settings name
+    verify_key: dagger.File | None = None  # the public key deploy's provenance check uses
+    skip_verify: bool = False  # deploy without the check verify-on-deploy asks for
 
     @property
     def reach(self) -> Reach:
@@ -80,11 +82,6 @@ class Delivery:
             code_scanning=self.code_scanning is not None,
             can_sign=self.signing_key is not None,
         )
-
-
-MODULE_URI = "urn:dagger-module:pipeline"
-"""The builder the provenance names: this module (dagger.json's name) at its version."""
-MODULE_PACKAGE = "main"  # the module's Python project (pyproject.toml), whose version it is
 
 
 def failure_text(exc: BaseException) -> str:
@@ -219,7 +216,7 @@ class DaggerStages:
         """This module at its version, on the engine that runs it."""
         with stage_errors():
             engine = await dag.version()
-        return Builder(MODULE_URI, version(MODULE_PACKAGE), engine)
+        return this_module(engine)
 
     async def attach(self, attachment: Attachment) -> tuple[str, Sequence[Attached]]:
         """Sign both statements with the run's key and attach them to the pushed digest.
@@ -242,6 +239,20 @@ class DaggerStages:
         with stage_errors():
             async with Registry(base_url, username, token) as client:
                 return await attach(client, self.repository.repository, attachment, key)
+
+    async def provenance(self, image: str) -> str:
+        """The provenance check before the deploy (``main.provenance``), when asked for."""
+        delivery = self.delivery
+        access = deploying.RegistryAccess(delivery.token, delivery.username)
+        checked = await provenance.before_deploy(
+            self.config,
+            self.tree,
+            image,
+            access,
+            verify_key=delivery.verify_key,
+            skip=delivery.skip_verify,
+        )
+        return checked.line
 
     async def deploy(self, image: str, *, by: str, verify: Verify | None) -> Deployed:
         """The image on the staging host over SSH, from the module's own process."""

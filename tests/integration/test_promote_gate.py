@@ -10,6 +10,7 @@ import pytest
 from main.core.attest.attach import attach, prepare
 from main.core.attest.dsse import load_private_key
 from main.core.attest.gate import NO_SOURCE, NO_VERIFY_KEY, SKIPPED, Gate, verify_before_promote
+from main.core.attest.release import NO_SOURCE_HISTORY
 from main.core.errors import PipelineError
 from main.core.registry.client import Registry
 from tests.support.attestations import COMMIT, SOURCE, pushed_image
@@ -113,3 +114,50 @@ async def test_skip_verify_is_said_and_reads_nothing() -> None:
     unreachable = Registry("http://127.0.0.1:9")  # never contacted: nothing to verify
     line = await verify_before_promote(unreachable, "acme/x", "sha256:" + "0" * 64, gate(skip=True))
     assert line == SKIPPED
+
+
+async def test_a_commit_on_the_release_branch_passes_and_is_said(registry: str) -> None:
+    asked: list[str] = []
+
+    async def on_main(commit: str) -> str:
+        asked.append(commit)
+        return ""
+
+    async with Registry(registry) as client:
+        repo, digest = await attested(client)
+        line = await verify_before_promote(
+            client, repo, digest, gate(release_branch="main", release=on_main)
+        )
+    assert asked == [COMMIT]
+    assert f"at {COMMIT} (on main)" in line
+
+
+async def test_a_commit_off_the_release_branch_is_refused_in_one_line(registry: str) -> None:
+    async def off_main(commit: str) -> str:
+        return f"{commit} is not on the release branch main (refs/heads/main)"
+
+    async with Registry(registry) as client:
+        repo, digest = await attested(client)
+        message = await refusal(client, repo, digest, gate(release_branch="main", release=off_main))
+    assert message.endswith(
+        f"fail commit: {COMMIT} is not on the release branch main (refs/heads/main)"
+    )
+
+
+async def test_no_history_and_no_release_commits_is_refused_before_the_registry() -> None:
+    unreachable = Registry("http://127.0.0.1:9")  # never contacted
+    with pytest.raises(PipelineError) as caught:
+        await verify_before_promote(
+            unreachable, "acme/x", "sha256:" + "0" * 64, gate(release_branch="main")
+        )
+    assert str(caught.value) == f"promote refused: {NO_SOURCE_HISTORY}"
+    assert "--release-commits" in str(caught.value)
+
+
+async def test_release_commits_stand_in_for_the_history(registry: str) -> None:
+    async with Registry(registry) as client:
+        repo, digest = await attested(client)
+        line = await verify_before_promote(
+            client, repo, digest, gate(release_branch="main", commits=frozenset({COMMIT}))
+        )
+    assert line.startswith("provenance verified")

@@ -19,7 +19,7 @@ from main.core.attest.gate import NO_VERIFY_KEY, SKIPPED
 from main.core.config import PipelineConfig
 from main.core.registry.client import Registry
 from main.registry import Registry as RegistryFamily
-from tests.support.attestations import cyclonedx, provenance_for
+from tests.support.attestations import COMMIT, cyclonedx, provenance_for
 from tests.support.images import snapshot
 from tests.support.signing_keys import ecdsa_pair
 from tests.support.staging import Deployment, deploy, new_repo
@@ -57,6 +57,7 @@ async def test_a_digest_signed_by_the_key_is_promoted_and_the_check_is_said(
         staged = await staged_and_attested(direct, repo, KEY.private)
         summary = await family(registry, repo).promote(
             verify_key=public_key_file(tmp_path, KEY.public),
+            release_commits=[COMMIT],  # no git history here: test_promote_release.py has it
             skip_scan=True,
         )
         after = await snapshot(direct, repo)
@@ -79,6 +80,7 @@ async def test_a_wrong_key_promotes_nothing_and_names_the_signature_check(
         ) as caught:
             await family(registry, repo).promote(
                 verify_key=public_key_file(tmp_path, KEY.public),
+                release_commits=[COMMIT],
                 skip_scan=True,
             )
         assert await snapshot(direct, repo) == before

@@ -11,10 +11,12 @@ import dagger
 import pytest
 from dagger import dag
 
+from main.provenance import ancestry
 from main.report import JSON_FILE, SBOM_FILE, RunReport
 from main.scan import IMAGE_TAR, SBOM, TRIVY_IMAGE, sbom_container, sbom_file
+from main.source import GIT_IMAGE
 from main.workflows import Delivery
-from tests.support.lazy import find, plain_env, secret_names
+from tests.support.lazy import calls, find, plain_env, secret_names
 
 
 def built_image() -> dagger.Container:
@@ -84,3 +86,22 @@ def test_dagger_stages_implement_the_attestation_stages(name: str) -> None:
     from main.workflows import DaggerStages  # noqa: PLC0415
 
     assert inspect.iscoroutinefunction(getattr(DaggerStages, name))
+
+
+def test_promote_asks_the_release_branch_of_the_pinned_git_image_over_the_git_folder() -> None:
+    git_dir = dag.host().directory("/srv/svc").directory(".git")
+    container = ancestry(git_dir, "a" * 40, "main")
+    chain = calls(container)
+    assert chain[1].name == "from"
+    assert chain[1].args == {"address": GIT_IMAGE}
+    assert plain_env(container) == {
+        "GIT_CONFIG_COUNT": "1",
+        "GIT_CONFIG_KEY_0": "safe.directory",
+        "GIT_CONFIG_VALUE_0": "*",
+    }
+    (mount,) = find(container, "withDirectory")
+    assert mount.args["path"] == "/repo/.git"
+    assert [c.name for c in mount.arg_chain("source")] == ["host", "directory", "directory"]
+    (command,) = find(container, "withExec")
+    assert command.args["args"][:2] == ["sh", "-c"]
+    assert command.args["args"][-3:] == ["a" * 40, "refs/remotes/origin/main", "refs/heads/main"]

@@ -16,6 +16,7 @@ import anyio
 from main.core.attest import Attached, Attachment, Builder
 from main.core.config import PipelineConfig
 from main.core.deploy.result import DeployReport, Outcome
+from main.core.errors import PipelineError
 from main.core.image import parse_image
 from main.core.load.result import KindStats, LoadResult
 from main.core.publish import Published
@@ -62,6 +63,8 @@ class FakeStages:
     notify_error: str = ""
     test_commands: list[list[str]] = field(default_factory=list)
     deploys: list[tuple[str, str, bool]] = field(default_factory=list)  # image, by, verified
+    provenance_line: str = ""  # what the check before the deploy says ("": none asked for)
+    provenance_error: str = ""  # its refusal
     sbom_packages: int = 2
     sbom_bytes: bytes = b""  # what Trivy "wrote" instead of a CycloneDX BOM of sbom_packages
     attach_error: str = ""
@@ -148,6 +151,13 @@ class FakeStages:
                 raise StageError(self.push_errors[tag])
         self.pushed.append(list(tags))
         return [Published("ghcr.io/example/sample-service", tag, DIGEST) for tag in tags]
+
+    async def provenance(self, image: str) -> str:
+        """``provenance_line``, or the refusal ``provenance_error``."""
+        self.calls.append(f"provenance {image}")
+        if self.provenance_error:
+            raise PipelineError(self.provenance_error)
+        return self.provenance_line
 
     async def deploy(self, image: str, *, by: str, verify: Verify | None) -> Deployed:
         """``deploy_outcome`` (running ``verify`` first when given), or ``deploy_error``."""

@@ -19,6 +19,7 @@ from pydantic import (
     field_validator,
 )
 
+from main.core.attest.settings import ATTEST, AttestSettings
 from main.core.branch_settings import BranchSettings
 from main.core.deploy.target_settings import MODELS, AnyDeploySettings
 from main.core.errors import PipelineError
@@ -368,6 +369,8 @@ class PipelineConfig(SettingsTable):
         """The configured command lines of one validation kind, split for ``exec``."""
         lines: list[str] = getattr(self, kind)
         return [shlex.split(line) for line in lines]
+
+    attest: AttestSettings = Field(default_factory=AttestSettings, description=ATTEST)
 
 
 KNOWN_KEYS = tuple(kebab(name) for name in PipelineConfig.model_fields)

@@ -58,7 +58,7 @@ def test_the_statement_names_the_digest_the_source_and_the_builder() -> None:
         }
     ]
     run = statement["predicate"]["runDetails"]
-    assert run["builder"]["id"] == "https://github.com/acme/pipeline@0.4.0"
+    assert run["builder"]["id"] == "https://github.com/acme/pipeline@v0.4.0"
     assert run["builder"]["version"] == {"pipeline": "0.4.0", "dagger-engine": "v0.21.11"}
     assert run["metadata"]["startedOn"] == "2026-12-07T05:00:00Z"
     assert run["metadata"]["finishedOn"] == "2026-12-07T05:03:20Z"
@@ -74,7 +74,7 @@ def test_reading_it_back_gives_the_source_facts() -> None:
     assert statement.predicate_type == SLSA_PROVENANCE
     facts = source_of(statement)
     assert (facts.repository, facts.commit) == ("https://github.com/acme/svc", COMMIT)
-    assert facts.builder == "https://github.com/acme/pipeline@0.4.0"
+    assert facts.builder == "https://github.com/acme/pipeline@v0.4.0"
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ def summary(*, signed: bool = True) -> AttestationSummary:
         sbom=SBOM,
         provenance=PROVENANCE,
         commit=SHA,
-        builder="urn:dagger-module:pipeline@0.1.0",
+        builder="https://github.com/OWNER/pipeline@v0.1.0",
         signed=signed,
         via="fallback tag",
     )
@@ -33,7 +33,7 @@ def test_the_summary_names_the_sbom_and_the_provenance() -> None:
     assert f"`{SBOM}`" in section
     assert f"`{PROVENANCE}`" in section
     assert f"`{SHA}`" in section
-    assert "`urn:dagger-module:pipeline@0.1.0`" in section
+    assert "`https://github.com/OWNER/pipeline@v0.1.0`" in section
     assert "signed" in section
 
 

@@ -53,7 +53,7 @@ async def test_a_staging_push_attaches_an_sbom_and_the_runs_provenance() -> None
     assert stated.digests == {DIGEST}
     facts = source_of(stated)
     assert (facts.repository, facts.commit) == ("https://github.com/example/sample-service", SHA)
-    assert facts.builder == "https://github.com/OWNER/pipeline@9.9.9"
+    assert facts.builder == "https://github.com/OWNER/pipeline@v9.9.9"
     definition = stated.predicate["buildDefinition"]["externalParameters"]
     assert definition["containerfile"] == "Containerfile"
     details = stated.predicate["runDetails"]
@@ -72,7 +72,7 @@ async def test_the_report_names_the_sbom_and_the_provenance() -> None:
     assert summary.packages == 3
     assert summary.sbom == "ghcr.io/example/sample-service@" + "sha256:" + "b" * 64
     assert summary.provenance == "ghcr.io/example/sample-service@" + "sha256:" + "a" * 64
-    assert (summary.commit, summary.builder) == (SHA, "https://github.com/OWNER/pipeline@9.9.9")
+    assert (summary.commit, summary.builder) == (SHA, "https://github.com/OWNER/pipeline@v9.9.9")
     assert summary.signed
     assert "3 package(s)" in row(report, "attest").detail
     again = Report.from_json(report.to_json())

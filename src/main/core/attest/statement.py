@@ -39,8 +39,8 @@ class Builder:
 
     @property
     def id(self) -> str:
-        """SLSA ``builder.id``: the module's URI at its version."""
-        return f"{self.module}@{self.version}"
+        """SLSA ``builder.id``: the module's address at the tag of its version (``@v1.2.0``)."""
+        return f"{self.module}@v{self.version.removeprefix('v')}"
 
 
 @dataclass(frozen=True, slots=True)

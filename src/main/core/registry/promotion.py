@@ -16,7 +16,13 @@ from main.core.labels import VERSION as VERSION_LABEL
 from main.core.registry.client import Registry, RegistryError
 from main.core.registry.manifests import Manifest
 from main.core.registry.retention import rollback_target, staging_history
-from main.core.tags import PRODUCTION_LATEST, STAGING_LATEST, parse_staging_tag, production_tags
+from main.core.tags import (
+    PRODUCTION_LATEST,
+    STAGING_LATEST,
+    parse_staging_tag,
+    production_tags,
+    release_aliases,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,19 +119,22 @@ async def _version_and_sha(
     return version or parsed.version, sha or parsed.sha7, source
 
 
-async def promote(
+async def promote(  # noqa: PLR0913 - the options of a promotion, keyword-only
     registry: Registry,
     repo: str,
     source_tag: str = STAGING_LATEST,
     *,
     force: bool = False,
     expect_digest: str | None = None,
+    aliases: bool = False,
 ) -> Promotion:
     """Give the image at ``source_tag`` the production tags of its version.
 
     Production tags are ``latest``, the version and the commit (``production_tags``).
-    ``latest`` always moves; a version or commit tag already on a different image is
-    refused unless ``force``, since that would silently replace a release. With
+    With ``aliases`` (the ``tag-aliases`` setting) a final release also moves
+    ``major.minor`` and ``major``. ``latest`` and the aliases always move; a version or
+    commit tag already on a different image is refused unless ``force``, since that
+    would silently replace a release. With
     ``expect_digest`` the tag must still name that image (the one a caller scanned).
 
     Raises:
@@ -134,11 +143,19 @@ async def promote(
             already replaced are put back and the error says what remains.
     """
     async with registry:  # one client for every request of the promotion
-        return await _promote(registry, repo, source_tag, force=force, expect_digest=expect_digest)
+        return await _promote(
+            registry, repo, source_tag, force=force, expect_digest=expect_digest, aliases=aliases
+        )
 
 
-async def _promote(
-    registry: Registry, repo: str, source_tag: str, *, force: bool, expect_digest: str | None
+async def _promote(  # noqa: PLR0913 - promote's options, passed through
+    registry: Registry,
+    repo: str,
+    source_tag: str,
+    *,
+    force: bool,
+    expect_digest: str | None,
+    aliases: bool,
 ) -> Promotion:
     tags = await _existing_tags(registry, repo, source_tag)
     manifest = await registry.manifest(repo, source_tag)
@@ -151,12 +168,13 @@ async def _promote(
     version, sha, version_from = await _version_and_sha(
         registry, repo, source_tag, manifest.digest, tags
     )
-    targets = production_tags(version, sha)
+    targets = production_tags(version, sha, aliases=aliases)
+    moving = {PRODUCTION_LATEST, *(release_aliases(version) if aliases else ())}
     before = await registry.digests(repo, [t for t in targets if t in tags])
     clashes = [
         f"{tag} ({digest})"
         for tag, digest in before.items()
-        if tag != PRODUCTION_LATEST and digest != manifest.digest
+        if tag not in moving and digest != manifest.digest
     ]
     if clashes and not force:
         msg = (

@@ -100,7 +100,11 @@ def in_turn(checks: Sequence[Verify]) -> Verify:
 async def deploy_stage(
     run: "Run", stages: Stages[Image, ScanHandle], target: Target, reach: Reach
 ) -> None:
-    """Put staging-latest on the staging host by digest, smoke it live, roll back on failure."""
+    """Put staging-latest on the staging host by digest, smoke it live, roll back on failure.
+
+    With ``verify-on-deploy`` the digest's provenance is checked first; a refusal fails
+    the stage before the host is reached, and the check's line goes into the notes.
+    """
     config = target.service.config
     if config.deploy is None:
         return
@@ -117,16 +121,21 @@ async def deploy_stage(
         post = PostDeployTests(stages, config.deploy.url, gate=gate)
     gates = [check.verify for check in (post, tests) if check is not None and check.gate]
     sha = target.revision.sha
+    image = f"{target.repository}@{run.report.digest}"
     clock = Stopwatch()
     try:
+        # [tool.pipeline.attest] verify-on-deploy: the provenance first, the host after.
+        checked = await stages.provenance(image)
         deployed = await stages.deploy(
-            f"{target.repository}@{run.report.digest}",
+            image,
             by=f"deploy-staging ({target.ref or 'working tree'} at {sha[:12]})",
             verify=in_turn(gates) if gates else None,
         )
     except PipelineError as exc:
         run.record(clock.stage(DEPLOY, "failed", f"{first_line(exc)}; nothing was changed"))
         return
+    if checked:
+        run.update(notes=(*run.report.notes, checked))
     result = deployed.result
     run.record(clock.stage(DEPLOY, "passed" if result.passed else "failed", result.summary()))
     run.update(deploy=deploy_summary(result))

@@ -103,6 +103,14 @@ class Stages(Protocol[Image, ScanHandle]):
         """
         ...
 
+    async def provenance(self, image: str) -> str:
+        """Check ``image``'s provenance before its deploy, when the settings ask for it.
+
+        Returns the line for the report ("" when no check is asked for); raises
+        ``PipelineError`` (``deploy refused: ...``) before the host is reached.
+        """
+        ...
+
     async def deploy(self, image: str, *, by: str, verify: Verify | None) -> Deployed:
         """Put ``image`` (``repository@digest``) on the staging host, rolling back on failure.
 

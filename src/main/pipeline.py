@@ -219,15 +219,17 @@ class Pipeline(RunFunctions):
         """
         settings = (await self.service(ref)).config
         now = datetime.now(UTC)
-        ignore = await scan.read_ignore_file(self.tree(ref), settings.trivyignore, now.date())
+        ignore = await scan.read_ignore_file(self.tree(ref), settings.scan.trivyignore, now.date())
         return await scan.run_scan(
             image,
             mode=mode,
-            severities=severities or list(settings.scan_severities),
-            ignore_unfixed=(settings.ignore_unfixed if ignore_unfixed is None else ignore_unfixed),
+            severities=severities or list(settings.scan.severities),
+            ignore_unfixed=(
+                settings.scan.ignore_unfixed if ignore_unfixed is None else ignore_unfixed
+            ),
             ignore=ignore,
             scanned_at=now,
-            db_repositories=list(settings.trivy_db_repositories),
+            db_repositories=list(settings.scan.db_repositories),
         )
 
     @uncached_function
@@ -392,7 +394,7 @@ class Pipeline(RunFunctions):
         settings = (await self.service(ref)).config
         if image is None:
             image = await self.build(ref)
-        return smoke.app_service(image, settings.port, settings.smoke_env)
+        return smoke.app_service(image, settings.port, settings.smoke.env)
 
     # --- deploy to the staging host -----------------------------------------------------
 

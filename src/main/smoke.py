@@ -220,7 +220,7 @@ async def service_logs(image: dagger.Container, config: "PipelineConfig") -> str
         if not command:
             return "(no logs: the image has no entrypoint or default command)"
         replay = (
-            with_env(image, config.smoke_env)
+            with_env(image, config.smoke.env)
             .with_env_variable(RUN_ID_VARIABLE, run_id())
             .with_exec(
                 [
@@ -250,7 +250,7 @@ async def check_image(
     target = f"http://{SERVICE_ALIAS}:{config.port}"
     spec = config.smoke_spec(target)  # a settings mistake stops us before starting
     argv = smoke_spec.argv_for(spec)
-    service = app_service(image, config.port, config.smoke_env)
+    service = app_service(image, config.port, config.smoke.env)
     seconds, start = await _start(service, config)
     if start.failed:
         report = smoke_report.SmokeReport(

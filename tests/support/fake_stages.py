@@ -82,7 +82,7 @@ class FakeStages:
     async def validate(self, config: PipelineConfig, *, skip_tests: bool) -> Sequence[CheckResult]:
         """The four checks; ``failing_checks`` fail, tests skip on request."""
         self.calls.append("validate")
-        self.test_commands.append(list(config.test))
+        self.test_commands.append(list(config.validation.test))
         await self._meet("validate", "build")
         results = []
         for name in CHECKS:

@@ -12,8 +12,8 @@ def test_defaults_without_a_table() -> None:
     assert config.health_path == "/health"
     assert config.mcp_path == "/mcp"
     assert config.containerfile == "Containerfile"
-    assert config.scan_severities == ["CRITICAL", "HIGH", "MEDIUM", "LOW"]
-    assert config.ignore_unfixed is True
+    assert config.scan.severities == ["CRITICAL", "HIGH", "MEDIUM", "LOW"]
+    assert config.scan.ignore_unfixed is True
     assert config.staging_label == "deploy-to-staging"
     assert config.image is None
 
@@ -29,7 +29,7 @@ def test_reads_kebab_case_keys() -> None:
     assert config.port == 9000
     assert config.health_path == "/healthz"
     assert config.startup_timeout == 15.0
-    assert config.scan_severities == ["CRITICAL"]
+    assert config.scan.severities == ["CRITICAL"]
     assert config.build_args == {"A": "1"}
 
 

@@ -17,16 +17,16 @@ trivyignore = "security/trivyignore"
 
 def test_scan_settings_have_the_documented_defaults() -> None:
     config = load_config(None)
-    assert config.scan_severities == ["CRITICAL", "HIGH", "MEDIUM", "LOW"]
-    assert config.ignore_unfixed is True
-    assert config.trivyignore == ".trivyignore"
+    assert config.scan.severities == ["CRITICAL", "HIGH", "MEDIUM", "LOW"]
+    assert config.scan.ignore_unfixed is True
+    assert config.scan.trivyignore == ".trivyignore"
 
 
 def test_scan_settings_come_from_the_table() -> None:
     config = load_config(PYPROJECT)
-    assert config.scan_severities == ["CRITICAL", "HIGH"]
-    assert config.ignore_unfixed is False
-    assert config.trivyignore == "security/trivyignore"
+    assert config.scan.severities == ["CRITICAL", "HIGH"]
+    assert config.scan.ignore_unfixed is False
+    assert config.scan.trivyignore == "security/trivyignore"
 
 
 @pytest.mark.parametrize(

@@ -214,8 +214,8 @@ class Pipeline(RunFunctions):
     ) -> Scan:
         """Scan and judge ``image`` without failing on findings (for the deploy flow).
 
-        Settings come from the service at ``ref``: ``scan-severities``,
-        ``ignore-unfixed`` and its ``trivyignore`` file; arguments override them.
+        Settings come from the service's ``[tool.pipeline.scan]`` at ``ref``: severities,
+        ignore-unfixed, scanners and its ``trivyignore`` file; arguments override them.
         """
         settings = (await self.service(ref)).config
         now = datetime.now(UTC)
@@ -230,6 +230,7 @@ class Pipeline(RunFunctions):
             ignore=ignore,
             scanned_at=now,
             db_repositories=list(settings.scan.db_repositories),
+            scanners=list(settings.scan.scanners),
         )
 
     @uncached_function

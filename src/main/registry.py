@@ -89,6 +89,9 @@ class Registry:
     trivy_db_repositories: Annotated[
         list[str], Doc("Where the scan's vulnerability DB comes from, mirrors first")
     ] = field(default=list)
+    scan_scanners: Annotated[list[str], Doc("Trivy scanners the production scan runs")] = field(
+        default=list
+    )
     source_repository: Annotated[
         str, Doc("The service's source repository URL a promoted image's provenance must name")
     ] = field(default="")
@@ -117,6 +120,7 @@ class Registry:
             ignore_unfixed=settings.scan.ignore_unfixed,
             trivyignore=settings.scan.trivyignore,
             trivy_db_repositories=list(settings.scan.db_repositories),
+            scan_scanners=list(settings.scan.scanners),
             source_repository=labels.source_url(settings.image, settings.source_url) or "",
         )
 
@@ -206,6 +210,7 @@ class Registry:
             ignore=ignore,
             scanned_at=scanned_at,
             db_repositories=self.trivy_db_repositories,
+            scanners=self.scan_scanners,
         )
         if result.blocked:
             msg = f"promote refused: the production scan of {address} blocks: {result.reason}"

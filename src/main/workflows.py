@@ -159,6 +159,7 @@ class DaggerStages:
                 ignore=ignore,
                 scanned_at=now,
                 db_repositories=list(self.config.scan.db_repositories),
+                scanners=list(self.config.scan.scanners),
             )
         summary = scan_summary(
             mode,

@@ -27,6 +27,7 @@ VALUES: dict[str, Any] = {
     "smoke.tool-call": {"name": "add", "arguments": {"a": 1}, "expect": "2"},
     "smoke.checks": [{"name": "version", "path": "/health"}],
     "scan.severities": ["CRITICAL"],
+    "scan.scanners": ["vuln", "secret"],
     "scan.ignore-unfixed": False,
     "scan.db-repositories": ["mirror.example/trivy-db:2"],
     "scan.trivyignore": "security/trivyignore",

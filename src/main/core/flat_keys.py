@@ -23,6 +23,7 @@ FLAT_KEYS: dict[str, tuple[str, str]] = {
     "smoke-tool-call": ("smoke", "tool-call"),
     "smoke-checks": ("smoke", "checks"),
     "scan-severities": ("scan", "severities"),
+    "scan-scanners": ("scan", "scanners"),
     "ignore-unfixed": ("scan", "ignore-unfixed"),
     "trivy-db-repositories": ("scan", "db-repositories"),
     "trivyignore": ("scan", "trivyignore"),

@@ -7,9 +7,9 @@ uses these values (warn or block) stays in :mod:`main.core.scan.trivy`.
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
-from main.core.scan.trivy import DB_REPOSITORIES
+from main.core.scan.trivy import DB_REPOSITORIES, SCANNERS
 from main.core.table import SettingsTable
 
 Severity = Literal["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"]
@@ -36,9 +36,24 @@ class ScanSettings(SettingsTable):
         description="Where Trivy downloads its vulnerability DB, in order (mirrors first); "
         "a rate-limited or failing one falls back to the next.",
     )
+    scanners: list[str] = Field(
+        default_factory=lambda: ["vuln"],
+        min_length=1,
+        description="Trivy scanners to run: vuln (vulnerable packages) and secret (keys, "
+        "tokens and passwords in the image's files); findings of both are judged alike.",
+    )
     trivyignore: str = Field(
         default=".trivyignore",
         min_length=1,
         description="Trivy ignore file (IDs, '#' comments, 'exp:YYYY-MM-DD'), relative to "
         "the service root; a missing file ignores nothing.",
     )
+
+    @field_validator("scanners")
+    @classmethod
+    def _scanners(cls, value: list[str]) -> list[str]:
+        for name in value:
+            if name not in SCANNERS:
+                msg = f"unknown scanner {name!r}: choose from {', '.join(SCANNERS)}"
+                raise ValueError(msg)
+        return list(dict.fromkeys(value))  # each once, in the order given

@@ -245,7 +245,7 @@ class Pipeline(RunFunctions):
         ] = "block",
         severities: Annotated[
             list[str] | None,
-            Doc("Severities that count (default: scan-severities of [tool.pipeline])"),
+            Doc("Severities that count (default: [tool.pipeline.scan] severities)"),
         ] = None,
         ignore_unfixed: Annotated[
             bool | None,

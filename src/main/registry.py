@@ -240,7 +240,8 @@ class Registry:
         self,
         *,
         keep: Annotated[
-            int | None, Doc("Keep this many newest staging tags (default: staging-keep)")
+            int | None,
+            Doc("Keep this many newest staging tags (default: [tool.pipeline.retention] keep)"),
         ] = None,
         keep_newer_than: Annotated[
             str | None,

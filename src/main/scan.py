@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Annotated, Final, Self
 import dagger
 from dagger import Doc, dag, field, object_type
 
-from main._sdk import function, uncached_function, user_errors
+from main._sdk import function, uncached_function
 from main.core.errors import PipelineError
 from main.core.github import API_URL
 from main.core.lazy import lazy_import
@@ -146,17 +146,16 @@ class Scan:
         workflow needs no separate upload step. Fails with one line on a rejected or
         oversize (over 10 MB compressed) upload.
         """
-        with user_errors():
-            sarif = await self.sarif().contents()
-            upload = code_scanning.build_upload(
-                sarif.encode(),
-                repository=repository,
-                commit_sha=commit_sha,
-                ref=ref,
-                api_url=api_url,
-            )
-            receipt = await code_scanning.upload_sarif(upload, await token.plaintext())
-            return receipt.id
+        sarif = await self.sarif().contents()
+        upload = code_scanning.build_upload(
+            sarif.encode(),
+            repository=repository,
+            commit_sha=commit_sha,
+            ref=ref,
+            api_url=api_url,
+        )
+        receipt = await code_scanning.upload_sarif(upload, await token.plaintext())
+        return receipt.id
 
     def failure(self) -> str:
         """The message a blocked scan fails with: the verdict and the Markdown summary."""

@@ -390,3 +390,20 @@ async def test_a_secret_warns_in_staging_and_its_sarif_source_names_the_rule(
     assert secret["RuleID"] == "github-pat"  # Trivy's SARIF rule id is the RuleID
     (mount,) = find(result.sarif(), "withMountedFile")
     assert mount.arg_chain("source") == calls(result.json())
+
+
+@pytest.mark.anyio
+async def test_a_refused_sarif_upload_is_one_line_from_the_function_decorator(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def contents(_file: dagger.File, **_: object) -> str:
+        return json.dumps({"version": "2.1.0", "runs": []})
+
+    monkeypatch.setattr(dagger.File, "contents", contents)
+    result = scan_result()
+    token = dag.set_secret("github-token", "not-used")
+    with pytest.raises(FunctionError) as caught:
+        await result.upload_sarif(token, "not a repository", "0" * 40, "refs/heads/main")
+    assert str(caught.value).startswith("repository 'not a repository' must be OWNER/NAME")
+    assert caught.value.__cause__ is None
+    assert "\n" not in str(caught.value)

@@ -146,3 +146,13 @@ def test_a_report_without_secrets_reads_as_before() -> None:
     assert "secrets:" not in render_markdown(
         parsed, evaluate(parsed, block=True, severities=DEFAULT, ignore_unfixed=True)
     )
+
+
+def test_the_secrets_table_is_bounded_like_the_findings_table() -> None:
+    parsed = parse_report(document(*(secret(line=n) for n in range(1, 16))))
+    text = render_markdown(
+        parsed, evaluate(parsed, block=True, severities=DEFAULT, ignore_unfixed=True), limit=10
+    )
+    assert text.count("| CRITICAL | github-pat |") == 10
+    assert "… and 5 more secrets (see the table or SARIF)." in text
+    assert "/app/settings.py:1 |" in text  # the first lines first

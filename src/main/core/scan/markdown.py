@@ -68,6 +68,17 @@ def _secret_row(found: SecretFinding) -> str:
     return f"| {' | '.join(cells)} |"
 
 
+def _table(header: str, rows: list[str], every: tuple[object, ...], what: str) -> list[str]:
+    """A table of the worst rows under ``header``, and how many more there are."""
+    if not rows:
+        return []
+    rule = "|" + "---|" * header.count(" | ") + "---|"
+    lines = ["", header, rule, *rows]
+    if len(every) > len(rows):
+        lines += ["", f"… and {len(every) - len(rows)} more {what}(see the table or SARIF)."]
+    return lines
+
+
 def _counts_line(label: str, counts: dict[str, int]) -> str:
     cells = " · ".join(f"{name} {counts[name]}" for name in SEVERITIES)
     return f"- {label}: {sum(counts.values())} ({cells})"
@@ -90,26 +101,12 @@ def render_markdown(report: ScanReport, verdict: Verdict, *, limit: int = WORST_
     ]
     if report.secrets:
         lines.append(f"- secrets: {len(report.secrets)} found, {len(verdict.secrets)} left")
-    shown = worst(verdict.kept, limit)
-    if shown:
-        lines += [
-            "",
-            "| severity | ID | package | installed → fixed | title |",
-            "|---|---|---|---|---|",
-            *(_row(finding) for finding in shown),
-        ]
-        if len(verdict.kept) > len(shown):
-            more = len(verdict.kept) - len(shown)
-            lines += ["", f"… and {more} more (see the table or SARIF)."]
-    secrets = worst_secrets(verdict.secrets, limit)
-    if secrets:
-        lines += [
-            "",
-            "| severity | secret rule | title | where |",
-            "|---|---|---|---|",
-            *(_secret_row(found) for found in secrets),
-        ]
-        if len(verdict.secrets) > len(secrets):
-            more = len(verdict.secrets) - len(secrets)
-            lines += ["", f"… and {more} more secrets (see the table or SARIF)."]
+    vulnerabilities = [_row(finding) for finding in worst(verdict.kept, limit)]
+    lines += _table(
+        "| severity | ID | package | installed → fixed | title |", vulnerabilities, verdict.kept, ""
+    )
+    secrets = [_secret_row(found) for found in worst_secrets(verdict.secrets, limit)]
+    lines += _table(
+        "| severity | secret rule | title | where |", secrets, verdict.secrets, "secrets "
+    )
     return "\n".join(lines) + "\n"

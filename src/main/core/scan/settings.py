@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from main.core.scan.trivy import DB_REPOSITORIES, SCANNERS
+from main.core.scan.trivy import DB_REPOSITORIES, SCANNERS, Scanner
 from main.core.table import SettingsTable
 
 Severity = Literal["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"]
@@ -17,6 +17,10 @@ Severity = Literal["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"]
 
 def _all_severities() -> list[Severity]:
     return ["CRITICAL", "HIGH", "MEDIUM", "LOW"]
+
+
+def _vulnerabilities_only() -> list[Scanner]:
+    return ["vuln"]
 
 
 class ScanSettings(SettingsTable):
@@ -36,8 +40,8 @@ class ScanSettings(SettingsTable):
         description="Where Trivy downloads its vulnerability DB, in order (mirrors first); "
         "a rate-limited or failing one falls back to the next.",
     )
-    scanners: list[str] = Field(
-        default_factory=lambda: ["vuln"],
+    scanners: list[Scanner] = Field(
+        default_factory=_vulnerabilities_only,
         min_length=1,
         description="Trivy scanners to run: vuln (vulnerable packages) and secret (keys, "
         "tokens and passwords in the image's files); findings of both are judged alike.",
@@ -49,11 +53,12 @@ class ScanSettings(SettingsTable):
         "the service root; a missing file ignores nothing.",
     )
 
-    @field_validator("scanners")
+    @field_validator("scanners", mode="before")
     @classmethod
-    def _scanners(cls, value: list[str]) -> list[str]:
-        for name in value:
+    def _scanners(cls, value: object) -> object:
+        # Before the type check, so an unknown name gets the one line that lists the choices.
+        for name in value if isinstance(value, list) else ():
             if name not in SCANNERS:
                 msg = f"unknown scanner {name!r}: choose from {', '.join(SCANNERS)}"
                 raise ValueError(msg)
-        return list(dict.fromkeys(value))  # each once, in the order given
+        return list(dict.fromkeys(value)) if isinstance(value, list) else value

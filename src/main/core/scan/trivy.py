@@ -20,7 +20,7 @@ and a new key must never break a pipeline.
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -39,7 +39,8 @@ DB_REPOSITORIES: Final = ("mirror.gcr.io/aquasec/trivy-db:2", "ghcr.io/aquasecur
 # FixedVersion has no fix whatever its status says.
 UNFIXED_STATUSES: Final = frozenset({"affected", "will_not_fix", "fix_deferred", "end_of_life"})
 
-SCANNERS: Final = ("vuln", "secret")
+Scanner = Literal["vuln", "secret"]
+SCANNERS: Final = get_args(Scanner)
 """Trivy's scanners this pipeline reads the findings of (``--scanners``)."""
 
 SECRET_HIDDEN_KEYS: Final = ("Match", "Code")

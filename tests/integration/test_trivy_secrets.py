@@ -5,13 +5,16 @@ and telemetry are off where the release has them, and where this process may mak
 network namespace Trivy runs in one with no network at all (``unshare --net``), so the
 run cannot send anything anywhere. The key-shaped strings are
 made up at run time (nothing token-shaped is committed), and the test checks that Trivy
-finds each by its rule, file and line, and that nothing of them reaches what we print.
+finds each by its rule, file and line, that nothing of them reaches what we print, and
+that ``trivy convert`` makes SARIF of our filtered document with the RuleID as rule id
+and no match to quote.
 
 Trivy has no Debian package and no PyPI wheel that ships its binary, so where it is not
 installed (``trivy`` on PATH, or ``TRIVY`` naming the binary) the test is skipped with
 that reason; the parse of the same layout is covered by ``tests/unit/scan/test_secrets.py``.
 """
 
+import json
 import os
 import secrets
 import shutil
@@ -90,3 +93,20 @@ def test_trivy_finds_key_shaped_strings_and_we_print_only_rule_file_and_line(
         assert "GITHUB_TOKEN=" not in printed
         assert "****" not in printed
     assert "| github-pat |" in text
+    converted = tmp_path / "filtered.json"
+    converted.write_text(filtered, encoding="utf-8")
+    sarif_path = tmp_path / "report.sarif"
+    convert = [*_offline(TRIVY), "convert", "--format", "sarif", "--output", str(sarif_path)]
+    done = subprocess.run(
+        [*convert, str(converted)], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    sarif = sarif_path.read_text(encoding="utf-8")
+    [run] = json.loads(sarif)["runs"]
+    assert {result["ruleId"] for result in run["results"]} == {  # the rule id is the RuleID
+        "aws-access-key-id",
+        "github-pat",
+    }
+    assert "****" not in sarif  # no Match left to quote
+    assert aws not in sarif
+    assert github not in sarif

@@ -69,15 +69,15 @@ def select(values: Mapping[str, str], wanted: Iterable[str]) -> dict[str, str]:
     missing = [name for name in names if name not in values]
     if missing:
         msg = (
-            f"{OPTION} has no {missing[0]}, which the settings name (smoke-secret-env or a "
-            f"helper service's secret-env): add {missing[0]}=... to the file"
+            f"{OPTION} has no {missing[0]}, which the settings name ([tool.pipeline.smoke] "
+            f"secret-env or a helper service's secret-env): add {missing[0]}=... to the file"
         )
         raise PipelineError(msg)
     unknown = sorted(set(values) - set(names))
     if unknown:
         msg = (
             f"{OPTION} holds {unknown[0]}, which no setting names: remove it, or add it "
-            f"to smoke-secret-env (or a helper service's secret-env)"
+            f"to [tool.pipeline.smoke] secret-env (or a helper service's secret-env)"
         )
         raise PipelineError(msg)
     return {name: values[name] for name in names}

@@ -18,9 +18,10 @@ TESTS = 'post-deploy-test = "pytest -q tests/staging"'
 
 
 async def run(stages: FakeStages, *, settings: str = TESTS, load: str = "") -> Report:
+    """deploy-staging with ``settings`` as lines of ``[tool.pipeline.validate]``."""
     return await deploy_staging(
         stages,
-        target(deploy=True, load=load, settings=settings),
+        target(deploy=True, load=load, validate=settings),
         DEPLOYS,
         Occasion(started=STARTED),
     )

@@ -112,8 +112,8 @@ async def deploy_stage(
     if config.load.enabled:
         tests = LoadTests(stages, config.deploy.url, gate=config.load.on_breach == "fail")
     post = None
-    if config.post_deploy_test:
-        gate = config.post_deploy_on_failure == "rollback"
+    if config.validation.post_deploy_test:
+        gate = config.validation.post_deploy_on_failure == "rollback"
         post = PostDeployTests(stages, config.deploy.url, gate=gate)
     gates = [check.verify for check in (post, tests) if check is not None and check.gate]
     sha = target.revision.sha

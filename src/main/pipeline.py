@@ -24,6 +24,7 @@ from main.validate import Validation
 if TYPE_CHECKING:
     from main import build, publish
     from main.core import publish as publish_rules
+    from main.core import secret_env
     from main.core import validate as validation
 else:
     # Stage recipes and core rules load when a function first needs them (core/lazy.py).
@@ -31,6 +32,7 @@ else:
     publish = lazy_import("main.publish")
     validation = lazy_import("main.core.validate")
     publish_rules = lazy_import("main.core.publish")
+    secret_env = lazy_import("main.core.secret_env")
 
 KindArg = Annotated[
     str,
@@ -296,6 +298,8 @@ class Pipeline(RunFunctions):
         if (image is None) == (not url):
             msg = "smoke-test needs exactly one of --image (a built image) or --url"
             raise PipelineError(msg)
+        starts_app = image is not None
+        secret_env.refuse_unused("smoke-test", secrets=secrets is not None, starts_app=starts_app)
         if image is None:
             return smoke.smoke_result(await smoke.check_target(url, settings))
         needs = await dependencies.read_dependencies(settings, secrets)
@@ -328,6 +332,8 @@ class Pipeline(RunFunctions):
                 "(the default with a [tool.pipeline.deploy] host: its url)"
             )
             raise PipelineError(msg)
+        starts_app = image is not None
+        secret_env.refuse_unused("load-test", secrets=secrets is not None, starts_app=starts_app)
         settings = config.load.overridden(overrides or {})
         needs = dependencies.NONE
         if image is not None:  # started here as the smoke test starts it, helpers and all

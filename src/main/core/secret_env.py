@@ -100,3 +100,21 @@ def resolve(text: str | None, wanted: Iterable[str]) -> dict[str, str]:
             raise PipelineError(msg)
         return {}
     return select(parse_dotenv(text), names)
+
+
+def refuse_unused(function: str, *, secrets: bool, starts_app: bool) -> None:
+    """Refuse ``--secrets`` where nothing is started to receive them (a ``--url`` check).
+
+    The values would be silently dropped, and a caller who passed them believes the
+    deployed app was checked with them.
+
+    Raises:
+        PipelineError: ``--secrets`` was given and the function starts no app.
+    """
+    if secrets and not starts_app:
+        msg = (
+            f"{function} --url starts nothing, so {OPTION} has no use: drop {OPTION} "
+            f"(the deployed app has its own secrets), or pass --image to start the app "
+            f"with them"
+        )
+        raise PipelineError(msg)

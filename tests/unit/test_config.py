@@ -130,6 +130,13 @@ def test_helper_services_and_secret_names() -> None:
             "POSTGRES_PASSWORD is a secret of helper service 'db' and in env too",
         ),
         (
+            (
+                '[[tool.pipeline.smoke.services]]\nalias = "db"\nimage = "postgres:16"\n'
+                "ports = [5432, 5432]"
+            ),
+            "[tool.pipeline.smoke].services: helper service 'db''s ports name 5432 twice",
+        ),
+        (
             '[tool.pipeline.validate]\npost-deploy-on-failure = "ignore"',
             "[tool.pipeline.validate].post-deploy-on-failure",
         ),

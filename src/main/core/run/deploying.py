@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 NOT_PUBLISHED = "staging-latest was not published in this run: the host keeps what it runs"
 LOCAL_REGISTRY = "the image went to a local registry, which the staging host cannot pull from"
+SPARED = "not run: the post-deploy tests failed and the deploy was rolled back"
 NO_KEY = (
     "published, not deployed: no --ssh-key (pass --ssh-key env://STAGING_SSH_KEY "
     "to deploy to the host in [tool.pipeline.deploy])"
@@ -134,5 +135,7 @@ async def deploy_stage(
         run.update(notes=(*run.report.notes, deployed.staging_latest))
     if post is not None:
         await post.report(run, deployed=result.passed)
-    if tests is not None:
+    if tests is not None and post is not None and post.rolled_back:
+        run.record(skipped(LOAD_TEST, SPARED, blocking=False))  # the verification stopped first
+    elif tests is not None:
         await tests.report(run, deployed=result.passed)

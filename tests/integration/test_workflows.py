@@ -179,7 +179,7 @@ def test_this_repository_runs_the_modules_own_checks_on_itself() -> None:
     assert dagger["env"]["CHECK"] == "${{ matrix.check }}"
     assert "module" not in dagger["with"], "the module in this checkout checks this checkout"
     settings = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    assert {"lint", "typecheck", "test"} <= set(settings["tool"]["pipeline"])
+    assert {"lint", "typecheck", "test"} <= set(settings["tool"]["pipeline"]["validate"])
 
 
 def test_a_dispatch_checks_out_the_ref_it_deploys() -> None:

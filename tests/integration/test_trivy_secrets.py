@@ -9,9 +9,10 @@ finds each by its rule, file and line, that nothing of them reaches what we prin
 that ``trivy convert`` makes SARIF of our filtered document with the RuleID as rule id
 and no match to quote.
 
-Trivy has no Debian package and no PyPI wheel that ships its binary, so where it is not
-installed (``trivy`` on PATH, or ``TRIVY`` naming the binary) the test is skipped with
-that reason; the parse of the same layout is covered by ``tests/unit/scan/test_secrets.py``.
+Trivy has no Debian package and the project installs no wheel carrying its binary, so
+where it is not installed (``trivy`` on PATH, or ``TRIVY`` naming the binary) the test is
+skipped with that reason; the parse of the same layout is covered by
+``tests/unit/scan/test_secrets.py`` and ``tests/plan/test_scan.py``.
 """
 
 import json
@@ -30,8 +31,8 @@ from main.core.scan.trivy import evaluate, filter_document, parse_report
 TRIVY = os.environ.get("TRIVY") or shutil.which("trivy")
 pytestmark = pytest.mark.skipif(
     TRIVY is None,
-    reason="trivy is not installed here (no Debian package or PyPI wheel ships it): "
-    "put it on PATH or name it in TRIVY to run the real secret scanner",
+    reason="trivy is not installed here (no Debian package; the project installs no wheel "
+    "carrying it): put it on PATH or name it in TRIVY to run the real secret scanner",
 )
 
 UPPER = string.ascii_uppercase + string.digits

@@ -122,7 +122,8 @@ class PipelineConfig(SettingsTable):
     )
     smoke: SmokeSettings = Field(
         default_factory=SmokeSettings,
-        description="[tool.pipeline.smoke]: what the smoke test checks beside health and MCP.",
+        description="[tool.pipeline.smoke]: what the smoke test checks beside health and MCP, "
+        "and the environment, secret variables and helper services the app starts with.",
     )
     retention: RetentionSettings = Field(
         default_factory=RetentionSettings,

@@ -1,4 +1,9 @@
-"""The ``[tool.pipeline.smoke]`` table: what the smoke test checks beside health and MCP.
+"""The ``[tool.pipeline.smoke]`` table: what the smoke test checks, and what the app needs.
+
+Beside the checks (health and MCP aside) it holds what the app under test is started
+with: its plain ``env``, the names of its ``secret-env`` variables (values only from
+``--secrets``) and its helper ``services``, which ``serve``, ``load-test --image`` and
+the post-deploy tests use too.
 
 Validated with the rest of ``[tool.pipeline]`` (``PipelineConfig.smoke``), so a typo is
 one line naming ``[tool.pipeline.smoke].KEY`` before anything is built. Unlike the rest

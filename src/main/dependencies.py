@@ -30,9 +30,9 @@ SECRET_PREFIX = "pipeline-secret-env-"  # noqa: S105 - a name, not a value; the 
 SecretsArg = Annotated[
     dagger.Secret | None,
     Doc(
-        "Values of the secret variables the settings name (smoke-secret-env, a helper "
-        "service's secret-env) as a dotenv file in a secret: file://.env.staging or "
-        "env://STAGING_SECRETS"
+        "Values of the secret variables the settings name ([tool.pipeline.smoke] "
+        "secret-env, a helper service's secret-env) as a dotenv file in a secret: "
+        "file://.env.staging or env://STAGING_SECRETS"
     ),
 ]
 
@@ -91,10 +91,10 @@ def dependencies_of(config: "PipelineConfig", values: Mapping[str, str]) -> Depe
     secrets = {
         name: dag.set_secret(f"{SECRET_PREFIX}{name}", value) for name, value in values.items()
     }
-    made = Dependencies(secrets=secrets, app_secrets=tuple(config.smoke_secret_env))
+    made = Dependencies(secrets=secrets, app_secrets=tuple(config.smoke.secret_env))
     helpers = tuple(
         (helper.alias, helper_service(helper, made.values_for(helper.secret_env)))
-        for helper in config.helper_services()
+        for helper in config.smoke.helper_services()
     )
     return Dependencies(secrets=secrets, app_secrets=made.app_secrets, helpers=helpers)
 
@@ -109,4 +109,4 @@ async def read_dependencies(
             a name no setting gives, or names are configured and no file was given.
     """
     text = None if secrets is None else await secrets.plaintext()
-    return dependencies_of(config, secret_env.resolve(text, config.secret_names()))
+    return dependencies_of(config, secret_env.resolve(text, config.smoke.secret_names()))

@@ -281,13 +281,13 @@ def plan(  # noqa: PLR0913 - the run's inputs, keyword-only
     spec = settings.spec(
         target,
         health_path=config.health_path or None,
-        mcp_path=config.mcp_path if config.smoke_mcp else None,
+        mcp_path=config.mcp_path if config.smoke.mcp else None,
     )
     argv = load_cli.argv_for(spec, settings.thresholds())
     client = generator(module_source())
     if image is not None:
         client = client.with_service_binding(
-            SERVICE_ALIAS, app_service(image, config.port, config.smoke_env, dependencies)
+            SERVICE_ALIAS, app_service(image, config.port, config.smoke.env, dependencies)
         )
     if workers:
         return distributed_run(client, argv, workers, spec.duration_seconds)

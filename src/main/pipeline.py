@@ -24,6 +24,7 @@ from main.validate import Validation
 if TYPE_CHECKING:
     from main import build, publish
     from main.core import publish as publish_rules
+    from main.core import secret_env
     from main.core import validate as validation
 else:
     # Stage recipes and core rules load when a function first needs them (core/lazy.py).
@@ -31,6 +32,7 @@ else:
     publish = lazy_import("main.publish")
     validation = lazy_import("main.core.validate")
     publish_rules = lazy_import("main.core.publish")
+    secret_env = lazy_import("main.core.secret_env")
 
 KindArg = Annotated[
     str,
@@ -215,20 +217,23 @@ class Pipeline(RunFunctions):
     ) -> Scan:
         """Scan and judge ``image`` without failing on findings (for the deploy flow).
 
-        Settings come from the service at ``ref``: ``scan-severities``,
-        ``ignore-unfixed`` and its ``trivyignore`` file; arguments override them.
+        Settings come from the service's ``[tool.pipeline.scan]`` at ``ref``: severities,
+        ignore-unfixed, scanners and its ``trivyignore`` file; arguments override them.
         """
         settings = (await self.service(ref)).config
         now = datetime.now(UTC)
-        ignore = await scan.read_ignore_file(self.tree(ref), settings.trivyignore, now.date())
+        ignore = await scan.read_ignore_file(self.tree(ref), settings.scan.trivyignore, now.date())
         return await scan.run_scan(
             image,
             mode=mode,
-            severities=severities or list(settings.scan_severities),
-            ignore_unfixed=(settings.ignore_unfixed if ignore_unfixed is None else ignore_unfixed),
+            severities=severities or list(settings.scan.severities),
+            ignore_unfixed=(
+                settings.scan.ignore_unfixed if ignore_unfixed is None else ignore_unfixed
+            ),
             ignore=ignore,
             scanned_at=now,
-            db_repositories=list(settings.trivy_db_repositories),
+            db_repositories=list(settings.scan.db_repositories),
+            scanners=list(settings.scan.scanners),
         )
 
     @uncached_function
@@ -243,7 +248,7 @@ class Pipeline(RunFunctions):
         ] = "block",
         severities: Annotated[
             list[str] | None,
-            Doc("Severities that count (default: scan-severities of [tool.pipeline])"),
+            Doc("Severities that count (default: [tool.pipeline.scan] severities)"),
         ] = None,
         ignore_unfixed: Annotated[
             bool | None,
@@ -286,13 +291,15 @@ class Pipeline(RunFunctions):
 
         Never cached: every call runs the service again. A failing check does not raise;
         the result says which check failed and carries the service's logs. The service
-        starts with its helper services ([tool.pipeline] smoke-services) bound and its
-        secret variables (smoke-secret-env) from --secrets.
+        starts with its helper services ([tool.pipeline.smoke] services) bound and its
+        secret variables (secret-env) from --secrets.
         """
         settings = (await self.service(ref)).config
         if (image is None) == (not url):
             msg = "smoke-test needs exactly one of --image (a built image) or --url"
             raise PipelineError(msg)
+        starts_app = image is not None
+        secret_env.refuse_unused("smoke-test", secrets=secrets is not None, starts_app=starts_app)
         if image is None:
             return smoke.smoke_result(await smoke.check_target(url, settings))
         needs = await dependencies.read_dependencies(settings, secrets)
@@ -325,6 +332,8 @@ class Pipeline(RunFunctions):
                 "(the default with a [tool.pipeline.deploy] host: its url)"
             )
             raise PipelineError(msg)
+        starts_app = image is not None
+        secret_env.refuse_unused("load-test", secrets=secrets is not None, starts_app=starts_app)
         settings = config.load.overridden(overrides or {})
         needs = dependencies.NONE
         if image is not None:  # started here as the smoke test starts it, helpers and all
@@ -423,7 +432,7 @@ class Pipeline(RunFunctions):
         if image is None:
             image = await self.build(ref)
         needs = await dependencies.read_dependencies(settings, secrets)
-        return smoke.app_service(image, settings.port, settings.smoke_env, needs)
+        return smoke.app_service(image, settings.port, settings.smoke.env, needs)
 
     # --- deploy to the staging host -----------------------------------------------------
 

@@ -2,8 +2,9 @@
 
 They run in the validation image (the service installed with its dev dependencies, as
 ``test`` runs), with ``STAGING_URL`` set to the deploy's public URL and the app's secret
-variables (``smoke-secret-env``) set from ``--secrets`` as secrets. What their outcome
-means (roll back, or only warn) is decided in ``core/run/post_deploy.py``.
+variables (``[tool.pipeline.smoke] secret-env``) set from ``--secrets`` as secrets.
+What their outcome means (roll back, or only warn) is decided in
+``core/run/post_deploy.py``.
 """
 
 from typing import TYPE_CHECKING

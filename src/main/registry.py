@@ -89,6 +89,9 @@ class Registry:
     trivy_db_repositories: Annotated[
         list[str], Doc("Where the scan's vulnerability DB comes from, mirrors first")
     ] = field(default=list)
+    scan_scanners: Annotated[list[str], Doc("Trivy scanners the production scan runs")] = field(
+        default=list
+    )
     source_repository: Annotated[
         str, Doc("The service's source repository URL a promoted image's provenance must name")
     ] = field(default="")
@@ -124,13 +127,14 @@ class Registry:
             username=settings.registry_username or "",
             api=api,
             github_api_url=settings.github_api_url,
-            staging_keep=settings.staging_keep,
-            staging_keep_newer_than=settings.staging_keep_newer_than,
+            staging_keep=settings.retention.keep,
+            staging_keep_newer_than=settings.retention.keep_newer_than,
             token=token,
-            scan_severities=list(settings.scan_severities),
-            ignore_unfixed=settings.ignore_unfixed,
-            trivyignore=settings.trivyignore,
-            trivy_db_repositories=list(settings.trivy_db_repositories),
+            scan_severities=list(settings.scan.severities),
+            ignore_unfixed=settings.scan.ignore_unfixed,
+            trivyignore=settings.scan.trivyignore,
+            trivy_db_repositories=list(settings.scan.db_repositories),
+            scan_scanners=list(settings.scan.scanners),
             source_repository=labels.source_url(settings.image, settings.source_url) or "",
             tag_aliases=settings.tag_aliases,
             release_branch=settings.branches.production,
@@ -242,6 +246,7 @@ class Registry:
             ignore=ignore,
             scanned_at=scanned_at,
             db_repositories=self.trivy_db_repositories,
+            scanners=self.scan_scanners,
         )
         if result.blocked:
             msg = f"promote refused: the production scan of {address} blocks: {result.reason}"
@@ -271,7 +276,8 @@ class Registry:
         self,
         *,
         keep: Annotated[
-            int | None, Doc("Keep this many newest staging tags (default: staging-keep)")
+            int | None,
+            Doc("Keep this many newest staging tags (default: [tool.pipeline.retention] keep)"),
         ] = None,
         keep_newer_than: Annotated[
             str | None,

@@ -203,8 +203,9 @@ class RunFunctions(ServiceFunctions):
         what would have been pushed. With a host in [tool.pipeline.deploy] and --ssh-key,
         staging-latest then runs there by digest, is smoke-tested (and, with
         [tool.pipeline.load], load-tested) on its public URL, and is rolled back by itself
-        when it fails; post-deploy-test then runs the service's own tests against it
-        (STAGING_URL set), rolling back on failure or only warning, by post-deploy-on-failure.
+        when it fails; [tool.pipeline.validate] post-deploy-test then runs the service's
+        own tests against it (STAGING_URL set), rolling back on failure or only warning,
+        by post-deploy-on-failure.
         With --code-scanning-token the scan's SARIF goes to the repository's Security
         tab, as ci's does (a non-blocking stage). --secrets holds the secret variables of
         the smoke test, its helper services and the post-deploy tests.

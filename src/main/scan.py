@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Annotated, Final, Self
 import dagger
 from dagger import Doc, dag, field, object_type
 
-from main._sdk import function, uncached_function, user_errors
+from main._sdk import function, uncached_function
 from main.core.errors import PipelineError
 from main.core.github import API_URL
 from main.core.lazy import lazy_import
@@ -90,6 +90,9 @@ class Scan:
     fixable: Annotated[int, Doc("Findings found that a package upgrade fixes")] = field()
     unfixed: Annotated[int, Doc("Findings found that have no fix yet")] = field()
     ignored: Annotated[int, Doc("Findings left out by .trivyignore")] = field()
+    secrets: Annotated[
+        int, Doc("Secrets found in the image's files (0 unless the secret scanner ran)")
+    ] = field(default=0)
     expired_ignores: Annotated[
         list[str], Doc(".trivyignore entries whose exp: date has passed: they count again")
     ] = field()
@@ -143,17 +146,16 @@ class Scan:
         workflow needs no separate upload step. Fails with one line on a rejected or
         oversize (over 10 MB compressed) upload.
         """
-        with user_errors():
-            sarif = await self.sarif().contents()
-            upload = code_scanning.build_upload(
-                sarif.encode(),
-                repository=repository,
-                commit_sha=commit_sha,
-                ref=ref,
-                api_url=api_url,
-            )
-            receipt = await code_scanning.upload_sarif(upload, await token.plaintext())
-            return receipt.id
+        sarif = await self.sarif().contents()
+        upload = code_scanning.build_upload(
+            sarif.encode(),
+            repository=repository,
+            commit_sha=commit_sha,
+            ref=ref,
+            api_url=api_url,
+        )
+        receipt = await code_scanning.upload_sarif(upload, await token.plaintext())
+        return receipt.id
 
     def failure(self) -> str:
         """The message a blocked scan fails with: the verdict and the Markdown summary."""
@@ -218,14 +220,23 @@ def trivy() -> dagger.Container:
     return dag.container().from_(TRIVY_IMAGE).with_env_variable("TRIVY_NO_PROGRESS", "true")
 
 
+def scanners_option(scanners: list[str] | None) -> list[str]:
+    """Trivy's ``--scanners`` option: the configured ones (``vuln`` by default)."""
+    return ["--scanners", ",".join(scanners or ["vuln"])]
+
+
 def scan_container(
-    image: dagger.Container, scanned_at: datetime, db_repositories: list[str] | None = None
+    image: dagger.Container,
+    scanned_at: datetime,
+    db_repositories: list[str] | None = None,
+    scanners: list[str] | None = None,
 ) -> dagger.Container:
     """Trivy after scanning ``image``'s tarball into ``REPORT``; its exit code is kept.
 
     ``scanned_at`` (UTC) picks the day's DB volume and marks the exec as this run's: the
     engine would otherwise replay a cached exec, including a failed one (a DB download
-    that hit a rate limit), for every later call with the same image.
+    that hit a rate limit), for every later call with the same image. ``scanners`` are
+    Trivy's (``vuln``, ``secret``); the secret scanner needs no DB.
     """
     return (
         trivy()
@@ -245,8 +256,7 @@ def scan_container(
                 "trivy-scan",
                 "--input",
                 IMAGE_TAR,
-                "--scanners",
-                "vuln",
+                *scanners_option(scanners),
                 "--severity",
                 ALL_SEVERITIES,
                 "--format",
@@ -309,6 +319,7 @@ async def run_scan(  # noqa: PLR0913 - the policy's parts, each a keyword
     ignore: IgnoreRules,
     scanned_at: datetime,
     db_repositories: list[str] | None = None,
+    scanners: list[str] | None = None,
 ) -> Scan:
     """Scan ``image`` once and judge the report; never raises on findings.
 
@@ -319,7 +330,7 @@ async def run_scan(  # noqa: PLR0913 - the policy's parts, each a keyword
         PipelineError: for an unknown mode or severity, or a failed scan.
     """
     block = parse_mode(mode) == "block"
-    scanned = scan_container(image, scanned_at, db_repositories)
+    scanned = scan_container(image, scanned_at, db_repositories, scanners)
     exit_code = await scanned.exit_code()
     output = None
     if exit_code == 0 and await scanned.directory(WORK).exists("report.json"):
@@ -340,6 +351,7 @@ async def run_scan(  # noqa: PLR0913 - the policy's parts, each a keyword
         fixable=report.fixable,
         unfixed=report.unfixed,
         ignored=verdict.ignored,
+        secrets=len(report.secrets),
         expired_ignores=list(ignore.expired),
         report=scanned.file(REPORT),
         filtered=dag.file(

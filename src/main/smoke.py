@@ -235,7 +235,7 @@ async def service_logs(
         if not command:
             return "(no logs: the image has no entrypoint or default command)"
         replay = (
-            dependencies.apply(with_env(image, config.smoke_env))
+            dependencies.apply(with_env(image, config.smoke.env))
             .with_env_variable(RUN_ID_VARIABLE, run_id())
             .with_exec(
                 [
@@ -270,7 +270,7 @@ async def check_image(
     target = f"http://{SERVICE_ALIAS}:{config.port}"
     spec = config.smoke_spec(target)  # a settings mistake stops us before starting
     argv = smoke_spec.argv_for(spec)
-    service = app_service(image, config.port, config.smoke_env, dependencies)
+    service = app_service(image, config.port, config.smoke.env, dependencies)
     seconds, start = await _start(service, config)
     if start.failed:
         report = smoke_report.SmokeReport(

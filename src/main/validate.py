@@ -133,20 +133,26 @@ def python_with_uv(image: str) -> dagger.Container:
 def python_environment(tree: dagger.Directory, config: "PipelineConfig") -> dagger.Container:
     """The service installed with its dev tools, ready for its lint/typecheck/test commands."""
     installed = (
-        python_with_uv(config.python_image)
+        python_with_uv(config.validation.python_image)
         .with_directory(WORKDIR, tree, include=DEPENDENCY_FILES)
         .with_exec(
-            sync_argv(config.validate_extras, install_project=False, sources=config.uv_sources)
+            sync_argv(
+                config.validation.extras,
+                install_project=False,
+                sources=config.validation.uv_sources,
+            )
         )
         .with_directory(WORKDIR, tree)
         .with_exec(
-            sync_argv(config.validate_extras, install_project=True, sources=config.uv_sources)
+            sync_argv(
+                config.validation.extras, install_project=True, sources=config.validation.uv_sources
+            )
         )
     )
     # The tools come last, so that a pin among them wins over what a sync resolved (with
     # uv-sources = false each sync re-resolves from the index: this module pins the
     # engine's dagger-io that way). uv's cache volume makes this step cheap to repeat.
-    tools = tools_argv(config.validate_tools, f"{VENV}/bin/python")
+    tools = tools_argv(config.validation.tools, f"{VENV}/bin/python")
     if tools is not None:
         installed = installed.with_exec(tools)
     return installed.with_env_variable("PATH", f"{VENV}/bin:${{PATH}}", expand=True)
@@ -155,7 +161,7 @@ def python_environment(tree: dagger.Directory, config: "PipelineConfig") -> dagg
 def hadolint_environment(tree: dagger.Directory, config: "PipelineConfig") -> dagger.Container:
     """A hadolint install that sees only the Containerfile and hadolint's configuration."""
     return (
-        python_with_uv(config.python_image)
+        python_with_uv(config.validation.python_image)
         .with_exec(["uv", "pip", "install", "--system", HADOLINT_REQUIREMENT])
         .with_directory(WORKDIR, tree, include=[config.containerfile, *HADOLINT_CONFIGS])
     )

@@ -151,15 +151,16 @@ class DaggerStages:
         """Trivy on the image's tarball under the service's scan settings."""
         now = datetime.now(UTC)
         with stage_errors():
-            ignore = await read_ignore_file(self.tree, self.config.trivyignore, now.date())
+            ignore = await read_ignore_file(self.tree, self.config.scan.trivyignore, now.date())
             result = await run_scan(
                 image,
                 mode=mode,
-                severities=list(self.config.scan_severities),
-                ignore_unfixed=self.config.ignore_unfixed,
+                severities=list(self.config.scan.severities),
+                ignore_unfixed=self.config.scan.ignore_unfixed,
                 ignore=ignore,
                 scanned_at=now,
-                db_repositories=list(self.config.trivy_db_repositories),
+                db_repositories=list(self.config.scan.db_repositories),
+                scanners=list(self.config.scan.scanners),
             )
         summary = scan_summary(
             mode,

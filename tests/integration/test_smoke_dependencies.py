@@ -51,9 +51,9 @@ def sample_config() -> PipelineConfig:
 
 def app_env(config: PipelineConfig, database: Postgres, port: int, dotenv: str) -> dict[str, str]:
     """The sample's environment as the pipeline gives it, with ``db`` on loopback."""
-    secrets = resolve(dotenv, config.secret_names())
-    env = {**config.smoke_env, "DATABASE_HOST": database.host, "DATABASE_PORT": str(database.port)}
-    env.update({name: secrets[name] for name in config.smoke_secret_env})
+    secrets = resolve(dotenv, config.smoke.secret_names())
+    env = {**config.smoke.env, "DATABASE_HOST": database.host, "DATABASE_PORT": str(database.port)}
+    env.update({name: secrets[name] for name in config.smoke.secret_env})
     base = {key: os.environ[key] for key in ("PATH", "HOME") if key in os.environ}
     return {**base, **env, "HOST": "127.0.0.1", "PORT": str(port), "PYTHONUNBUFFERED": "1"}
 
@@ -119,8 +119,9 @@ def test_without_its_key_or_database_it_fails_with_one_line_and_its_logs(
 ) -> None:
     config = sample_config()
     port = free_port()
-    names = [name for name in config.secret_names() if f"{name}=" in dotenv]
-    env = app_env(config.model_copy(update={"smoke_secret_env": names}), database, port, dotenv)
+    names = [name for name in config.smoke.secret_names() if f"{name}=" in dotenv]
+    smoke_settings = config.smoke.model_copy(update={"secret_env": names})
+    env = app_env(config.model_copy(update={"smoke": smoke_settings}), database, port, dotenv)
     log = tmp_path / "app.log"
     with sample(env, log) as process:
         report = smoke(config, f"http://127.0.0.1:{port}", ready=3.0)
@@ -152,16 +153,16 @@ def test_an_unreachable_database_is_named(tmp_path: Path) -> None:
 
 def test_the_samples_settings_name_its_helper_and_its_secrets() -> None:
     config = sample_config()
-    (db,) = config.helper_services()
+    (db,) = config.smoke.helper_services()
     assert (db.alias, db.image, db.ports, db.secret_env) == (
         "db",
         "postgres:16-alpine",
         (5432,),
         ("POSTGRES_PASSWORD",),
     )
-    assert config.smoke_env["DATABASE_HOST"] == db.alias
-    assert config.secret_names() == ("API_KEY", "POSTGRES_PASSWORD")
-    assert json.loads(json.dumps(resolve(DOTENV, config.secret_names()))) == {
+    assert config.smoke.env["DATABASE_HOST"] == db.alias
+    assert config.smoke.secret_names() == ("API_KEY", "POSTGRES_PASSWORD")
+    assert json.loads(json.dumps(resolve(DOTENV, config.smoke.secret_names()))) == {
         "API_KEY": API_KEY,
         "POSTGRES_PASSWORD": PASSWORD,
     }

@@ -179,7 +179,7 @@ def test_this_repository_runs_the_modules_own_checks_on_itself() -> None:
     assert dagger["env"]["CHECK"] == "${{ matrix.check }}"
     assert "module" not in dagger["with"], "the module in this checkout checks this checkout"
     settings = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    assert {"lint", "typecheck", "test"} <= set(settings["tool"]["pipeline"])
+    assert {"lint", "typecheck", "test"} <= set(settings["tool"]["pipeline"]["validate"])
 
 
 def test_a_dispatch_checks_out_the_ref_it_deploys() -> None:
@@ -487,6 +487,29 @@ def test_drift_upgrades_the_lock_in_its_own_checkout_and_runs_everything() -> No
     assert install < upgrade < runs.index("scripts/test")
     assert apt_packages(job) >= STAGING_HOST_PACKAGES
     assert str(dagger_step(job)["with"]["version"]) == DAGGER_VERSION  # the engine tier runs
+
+
+RUNNER_PROVIDES = {"docker.io"}  # GitHub's runner has its own Docker engine
+
+
+def install_script_packages() -> set[str]:
+    """The Debian packages scripts/install installs (its ``debian_packages=(...)`` line)."""
+    text = (REPO_ROOT / "scripts" / "install").read_text(encoding="utf-8")
+    match = re.search(r"^debian_packages=\(([^)]*)\)", text, re.MULTILINE)
+    assert match, "scripts/install lists its Debian packages as debian_packages=(...)"
+    return set(match.group(1).split())
+
+
+@pytest.mark.parametrize(("workflow", "name"), [("ci.yml", "tests"), ("drift.yml", "")])
+def test_ci_installs_every_debian_package_the_local_install_does(workflow: str, name: str) -> None:
+    # A package only scripts/install knows makes its tests skip in CI (postgresql: the
+    # sample with a database, tests/integration/test_smoke_dependencies.py).
+    found = jobs(load(WORKFLOW_DIRS[0] / workflow))
+    job = found[name] if name else next(iter(found.values()))
+    needed = install_script_packages() - RUNNER_PROVIDES
+    assert "postgresql" in needed
+    missing = sorted(needed - apt_packages(job))
+    assert not missing, f"{workflow} does not apt-get install {missing}"
 
 
 def test_dependabot_config_is_valid_and_clean() -> None:

@@ -20,19 +20,21 @@ IMAGE = "ghcr.io/example/sample-service:staging-latest"
 API_KEY = "sk-live-never-in-the-plan-but-setSecret"
 DB_PASSWORD = "pg-password-never-shown"  # noqa: S105 - a made-up value to look for
 TABLE: dict[str, Any] = {
-    "smoke-env": {"LOG_LEVEL": "debug"},
-    "smoke-secret-env": ["API_KEY"],
-    "smoke-services": [
-        {
-            "alias": "db",
-            "image": "postgres:16-alpine",
-            "env": {"POSTGRES_DB": "app"},
-            "secret-env": ["POSTGRES_PASSWORD"],
-            "ports": [5432],
-            "command": "postgres -c fsync=off",
-        },
-        {"alias": "stub", "image": "ghcr.io/acme/stub@sha256:" + "c" * 64},
-    ],
+    "smoke": {
+        "env": {"LOG_LEVEL": "debug"},
+        "secret-env": ["API_KEY"],
+        "services": [
+            {
+                "alias": "db",
+                "image": "postgres:16-alpine",
+                "env": {"POSTGRES_DB": "app"},
+                "secret-env": ["POSTGRES_PASSWORD"],
+                "ports": [5432],
+                "command": "postgres -c fsync=off",
+            },
+            {"alias": "stub", "image": "ghcr.io/acme/stub@sha256:" + "c" * 64},
+        ],
+    }
 }
 VALUES = {"API_KEY": API_KEY, "POSTGRES_PASSWORD": DB_PASSWORD}
 
@@ -77,7 +79,7 @@ def test_the_app_gets_its_secrets_as_secret_variables_and_its_helpers_bound() ->
 
 
 def test_a_helper_is_its_pinned_image_with_env_secrets_ports_and_command() -> None:
-    (db, _) = config().helper_services()
+    (db, _) = config().smoke.helper_services()
     service = helper_service(db, deps().values_for(db.secret_env))
     chain = calls(service)
     assert chain[1].args["address"] == "postgres:16-alpine"
@@ -94,7 +96,7 @@ def test_a_helper_is_its_pinned_image_with_env_secrets_ports_and_command() -> No
 
 
 def test_a_helper_without_command_runs_its_images_own() -> None:
-    (_, stub) = config().helper_services()
+    (_, stub) = config().smoke.helper_services()
     service = helper_service(stub, {})
     assert calls(service)[-1].args.get("args") is None
     assert calls(service)[-1].args["useEntrypoint"] is True

@@ -204,6 +204,16 @@ async def test_load_test_needs_an_image_or_a_url(
 
 @pytest.mark.anyio
 @pytest.mark.usefixtures("offline_reads")
+async def test_load_test_of_a_url_refuses_secrets_it_would_ignore(
+    sample_pipeline: Pipeline,
+) -> None:
+    secrets = dag.set_secret("dotenv", "API_KEY=never-used")
+    with pytest.raises(FunctionError, match=r"^load-test --url starts nothing, so --secrets"):
+        await sample_pipeline.load_test(url="https://staging.example.com", secrets=secrets)
+
+
+@pytest.mark.anyio
+@pytest.mark.usefixtures("offline_reads")
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [

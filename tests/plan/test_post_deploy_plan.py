@@ -23,20 +23,22 @@ from tests.support.registration import ModuleDef
 pytestmark = pytest.mark.anyio
 URL = "https://stg.example"
 KEY = "sk-live-post-deploy-value"
-SETTINGS = 'post-deploy-test = "pytest -q tests/staging"\nsmoke-secret-env = ["API_KEY"]'
+SETTINGS = 'smoke.secret-env = ["API_KEY"]'  # a dotted key: [tool.pipeline.smoke] secret-env
+TESTS = 'post-deploy-test = "pytest -q tests/staging"'  # in [tool.pipeline.validate]
 
 
 def stages(secrets: dagger.Secret | None) -> workflows.DaggerStages:
     delivery = workflows.Delivery(secrets=secrets)
-    return workflows.DaggerStages(target(deploy=True, settings=SETTINGS), dag.directory(), delivery)
+    sample = target(deploy=True, settings=SETTINGS, validate=TESTS)
+    return workflows.DaggerStages(sample, dag.directory(), delivery)
 
 
 def test_the_tests_run_in_the_validation_image_with_the_url_and_the_secrets() -> None:
-    config = target(deploy=True, settings=SETTINGS).service.config
+    config = target(deploy=True, settings=SETTINGS, validate=TESTS).service.config
     container = post_deploy_environment(
         dag.directory(), config, URL, dependencies_of(config, {"API_KEY": KEY})
     )
-    assert find(container, "from")[0].args["address"] == config.python_image
+    assert find(container, "from")[0].args["address"] == config.validation.python_image
     syncs = [c.args["args"][:2] for c in find(container, "withExec")]
     assert ["uv", "sync"] in syncs  # the service installed, as validation installs it
     env = plain_env(container)
@@ -48,7 +50,7 @@ def test_the_tests_run_in_the_validation_image_with_the_url_and_the_secrets() ->
 
 
 def test_each_run_is_new_to_the_engine_cache() -> None:
-    config = target(deploy=True, settings=SETTINGS).service.config
+    config = target(deploy=True, settings=SETTINGS, validate=TESTS).service.config
     first = post_deploy_environment(dag.directory(), config, URL, NONE)
     second = post_deploy_environment(dag.directory(), config, URL, NONE)
     assert plain_env(first)[RUN_ID_VARIABLE] != plain_env(second)[RUN_ID_VARIABLE]

@@ -312,3 +312,98 @@ def test_json_is_filtered_unless_asked_for_everything() -> None:
     result = scan_result(report=raw, filtered=filtered)
     assert result.json() is filtered
     assert result.json(unfiltered=True) is raw
+
+
+def scan_flags(container: dagger.Container) -> dict[str, str]:
+    (scan,) = scan_execs(container)
+    flags = scan.args["args"][4:]
+    return dict(zip(flags[::2], flags[1::2], strict=True))
+
+
+def test_the_configured_scanners_reach_trivy() -> None:
+    both = scan_container(built_image(), AT, scanners=["vuln", "secret"])
+    assert scan_flags(both)["--scanners"] == "vuln,secret"
+    assert scan_flags(scan_container(built_image(), AT))["--scanners"] == "vuln"
+
+
+MATCHED_LINE = "GITHUB_TOKEN = ghp_not-a-real-token-never-printed"
+WITH_SECRET = json.dumps(
+    {
+        "SchemaVersion": 2,
+        "ArtifactName": "image.tar",
+        "Results": [
+            {
+                "Target": "/app/settings.py",
+                "Class": "secret",
+                "Secrets": [
+                    {
+                        "RuleID": "github-pat",
+                        "Category": "GitHub",
+                        "Severity": "CRITICAL",
+                        "Title": "GitHub Personal Access Token",
+                        "StartLine": 5,
+                        "EndLine": 5,
+                        "Match": MATCHED_LINE,
+                        "Code": {"Lines": [{"Number": 5, "Content": MATCHED_LINE}]},
+                    }
+                ],
+            }
+        ],
+    }
+)
+
+
+def service_scanning_secrets(root: Path) -> Pipeline:
+    sample = (REPO_ROOT / SAMPLE_SUBPATH / "pyproject.toml").read_text(encoding="utf-8")
+    text = f'{sample}\n[tool.pipeline.scan]\nscanners = ["vuln", "secret"]\n'
+    (root / "pyproject.toml").write_text(text, encoding="utf-8")
+    return Pipeline.create(source=dag.host().directory(str(root)))
+
+
+@pytest.mark.anyio
+async def test_a_secret_blocks_the_production_scan_by_rule_and_place_never_by_match(
+    tmp_path: Path, scanner: Scanner
+) -> None:
+    scanner.report = WITH_SECRET
+    pipeline = service_scanning_secrets(tmp_path)
+    with pytest.raises(FunctionError) as caught:
+        await pipeline.scan(built_image())
+    message = str(caught.value)
+    assert message.startswith("security scan blocked: 1 findings (1 CRITICAL; 1 of them secret)")
+    assert (
+        "| CRITICAL | github-pat | GitHub Personal Access Token | /app/settings.py:5 |" in message
+    )
+    assert "ghp_" not in message
+    assert scan_flags(scanner.scanned[0])["--scanners"] == "vuln,secret"
+
+
+@pytest.mark.anyio
+async def test_a_secret_warns_in_staging_and_its_sarif_source_names_the_rule(
+    tmp_path: Path, scanner: Scanner
+) -> None:
+    scanner.report = WITH_SECRET
+    result = await service_scanning_secrets(tmp_path).scan_report(built_image(), mode="warn")
+    assert (result.blocked, result.secrets, result.counts.critical) == (False, 1, 1)
+    filtered = await scanner_report_of(result)  # what trivy convert turns into SARIF
+    assert "ghp_" not in filtered
+    [secret] = json.loads(filtered)["Results"][0]["Secrets"]
+    assert secret["RuleID"] == "github-pat"  # Trivy's SARIF rule id is the RuleID
+    (mount,) = find(result.sarif(), "withMountedFile")
+    assert mount.arg_chain("source") == calls(result.json())
+
+
+@pytest.mark.anyio
+async def test_a_refused_sarif_upload_is_one_line_from_the_function_decorator(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def contents(_file: dagger.File, **_: object) -> str:
+        return json.dumps({"version": "2.1.0", "runs": []})
+
+    monkeypatch.setattr(dagger.File, "contents", contents)
+    result = scan_result()
+    token = dag.set_secret("github-token", "not-used")
+    with pytest.raises(FunctionError) as caught:
+        await result.upload_sarif(token, "not a repository", "0" * 40, "refs/heads/main")
+    assert str(caught.value).startswith("repository 'not a repository' must be OWNER/NAME")
+    assert caught.value.__cause__ is None
+    assert "\n" not in str(caught.value)

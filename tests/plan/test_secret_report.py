@@ -17,7 +17,7 @@ from tests.support.offline import answer_secrets_from_calls
 
 pytestmark = pytest.mark.anyio
 KEY = "sk-live-report-value"
-SETTINGS = 'smoke-secret-env = ["API_KEY"]'
+SETTINGS = 'smoke.secret-env = ["API_KEY"]'  # a dotted key: [tool.pipeline.smoke] secret-env
 
 
 class SecretStages(FakeStages):

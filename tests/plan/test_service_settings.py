@@ -21,7 +21,7 @@ async def test_config_shows_file_values_and_overrides() -> None:
     assert config["image"] == "ghcr.io/example/sample-service"
     assert config["port"] == 9100
     assert config["startup-timeout"] == 30.0
-    assert config["typecheck"] == ["mypy src"]
+    assert config["validate"]["typecheck"] == ["mypy src"]  # [tool.pipeline.validate]
 
 
 async def test_a_folder_without_pyproject_fails_with_one_line() -> None:

@@ -143,6 +143,16 @@ async def test_smoke_test_needs_an_image_or_a_url(
 
 @pytest.mark.anyio
 @pytest.mark.usefixtures("offline_reads")
+async def test_smoke_test_of_a_url_refuses_secrets_it_would_ignore(
+    sample_pipeline: Pipeline,
+) -> None:
+    secrets = dag.set_secret("dotenv", "API_KEY=never-used")
+    with pytest.raises(FunctionError, match=r"^smoke-test --url starts nothing, so --secrets"):
+        await sample_pipeline.smoke_test(url="https://staging.example.com", secrets=secrets)
+
+
+@pytest.mark.anyio
+@pytest.mark.usefixtures("offline_reads")
 async def test_serve_uses_the_configured_port(sample_pipeline: Pipeline) -> None:
     service = await sample_pipeline.serve(dag.container().from_(IMAGE))
     assert find(service, "withExposedPort")[0].args["port"] == 8000

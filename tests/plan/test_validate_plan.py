@@ -251,9 +251,9 @@ def test_the_module_checks_itself_with_the_engines_dagger_io() -> None:
     # would be the newest release; validate-tools brings back the engine's own, last.
     text = (REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8")
     config = load_service(text).config
-    assert config.uv_sources is False
+    assert config.validation.uv_sources is False
     pin = f"dagger-io=={version('dagger-io')}"  # the release scripts/install installs
-    assert pin in config.validate_tools
+    assert pin in config.validation.tools
     env = python_environment(TREE, config)
     execs = [c.args["args"] for c in calls(env) if c.name == "withExec"]
     assert execs[-1] == ["uv", "pip", "install", "--python", f"{VENV}/bin/python", pin]

@@ -109,13 +109,15 @@ async def test_validation_runs_the_commands_of_the_settings_it_is_handed(
     async def run_checks(
         _tree: dagger.Directory, config: PipelineConfig, names: tuple[str, ...], *, skip_tests: bool
     ) -> list[CheckResult]:
-        seen.append([*config.test, str(skip_tests), *names])
+        seen.append([*config.validation.test, str(skip_tests), *names])
         return []
 
     monkeypatch.setattr(workflows, "run_checks", run_checks)
     ci_config = target().for_ci().service.config
     await stages().validate(ci_config, skip_tests=True)
-    assert seen == [[*ci_config.ci_test, "True", "lint", "typecheck", "test", "lint-containerfile"]]
+    assert seen == [
+        [*ci_config.validation.ci_test, "True", "lint", "typecheck", "test", "lint-containerfile"]
+    ]
 
 
 async def test_the_scan_goes_to_code_scanning_at_the_targets_commit(

@@ -87,7 +87,7 @@ class FakeStages:
     async def validate(self, config: PipelineConfig, *, skip_tests: bool) -> Sequence[CheckResult]:
         """The four checks; ``failing_checks`` fail, tests skip on request."""
         self.calls.append("validate")
-        self.test_commands.append(list(config.test))
+        self.test_commands.append(list(config.validation.test))
         await self._meet("validate", "build")
         results = []
         for name in CHECKS:
@@ -274,22 +274,27 @@ def cyclonedx(packages: int) -> bytes:
     return json.dumps(document).encode()
 
 
-def target(
+def target(  # noqa: PLR0913 - each keyword is one variation of the sample
     ref: str = "develop",
     *,
     deploy: bool = False,
     load: str = "",
     image: str = "",
     settings: str = "",
+    validate: str = "",
 ) -> Target:
     """The sample service at commit SHA; ``deploy`` adds a host, ``load`` an on-breach.
 
     ``image`` replaces the configured image repository (no ghcr.io: no source URL);
-    ``settings`` are lines added to its ``[tool.pipeline]`` table.
+    ``settings`` are lines added to its ``[tool.pipeline]`` table, ``validate`` lines
+    added to its ``[tool.pipeline.validate]`` table (which the sample already has).
     """
     text = SAMPLE.read_text(encoding="utf-8")
     if settings:
         text = text.replace("[tool.pipeline]\n", f"[tool.pipeline]\n{settings}\n", 1)
+    if validate:
+        family = "[tool.pipeline.validate]\n"
+        text = text.replace(family, f"{family}{validate}\n", 1)
     if image:
         text = text.replace('"ghcr.io/example/sample-service"', f'"{image}"')
     if deploy:

@@ -19,6 +19,7 @@ from pydantic import Tag
 from pydantic.fields import FieldInfo
 
 from main.core.config import PipelineConfig
+from main.core.flat_keys import FLAT_KEYS, home
 from main.core.table import SettingsTable, kebab
 from tests.support.markdown import cell, escape_html, slug, table_rows
 
@@ -58,13 +59,38 @@ def render_settings(
     tables = list(_tables(model, prefix))
     lines = [HEADER, "## Tables", ""]
     lines += [f"- [`{header}`](#{slug(f'`{header}`')})" for header, _ in tables]
+    if model is PipelineConfig:
+        lines.append(f"- [{FLAT_HEADING}](#{slug(FLAT_HEADING)})")
     for header, forms in tables:
         lines += ["", f"## `{header}`", ""]
         if isinstance(forms, list):
             lines += _variants_section(header, forms)
         else:
             lines += [_prose(forms.__doc__ or ""), "", *_key_table(header, forms)]
+    if model is PipelineConfig:
+        lines += ["", *_flat_section()]
     return "\n".join(lines) + "\n"
+
+
+FLAT_HEADING = "Flat keys (deprecated)"
+
+
+def _flat_section() -> list[str]:
+    """Today's flat keys, each with its family home: they still work for one release."""
+    lines = [
+        f"## {FLAT_HEADING}",
+        "",
+        (
+            "Until the next release these keys are still read directly under `[tool.pipeline]` "
+            "and moved to their family table; the run report then carries one line naming "
+            "those used and their new homes. A key given both ways stops the run."
+        ),
+        "",
+        "| flat key | its home now |",
+        "|---|---|",
+    ]
+    lines += [f"| `{flat}` | `{home(flat)}` |" for flat in FLAT_KEYS]
+    return lines
 
 
 def rows(page: str, header: str) -> list[list[str]]:
@@ -99,8 +125,8 @@ def _key_table(header: str, table: type[SettingsTable]) -> list[str]:
     lines = ["| key | type | default | meaning |", "|---|---|---|---|"]
     for name, info in table.model_fields.items():
         sub = _sub_table(info.annotation) or _variants(info.annotation)
-        kind = _link(header, name, info.annotation) if sub else _type(info.annotation)
-        row = [f"`{kebab(name)}`", kind, _default(info), _meaning(info)]
+        kind = _link(header, _key(name, info), info.annotation) if sub else _type(info.annotation)
+        row = [f"`{_key(name, info)}`", kind, _default(info), _meaning(info)]
         lines.append("| " + " | ".join(cell(text) for text in row) + " |")
     return lines
 
@@ -112,10 +138,12 @@ def _tables(
     for name, info in model.model_fields.items():
         sub = _sub_table(info.annotation)
         if sub is not None:
-            yield from _tables(sub, f"{prefix}.{kebab(name)}", array=_is_array(info.annotation))
+            yield from _tables(
+                sub, f"{prefix}.{_key(name, info)}", array=_is_array(info.annotation)
+            )
         variants = _variants(info.annotation)
         if variants:
-            yield f"[{prefix}.{kebab(name)}]", variants
+            yield f"[{prefix}.{_key(name, info)}]", variants
 
 
 def _variants(annotation: Any) -> list[Variant]:  # noqa: ANN401 - any annotation
@@ -163,8 +191,13 @@ def _sub_table(annotation: Any) -> type[SettingsTable] | None:  # noqa: ANN401 -
     return None
 
 
-def _link(header: str, name: str, annotation: Any) -> str:  # noqa: ANN401 - any annotation
-    inner = f"{header.strip('[]')}.{kebab(name)}"
+def _key(name: str, info: FieldInfo) -> str:
+    """A field's key as written in TOML: its alias (``validate``), else its kebab name."""
+    return info.alias or kebab(name)
+
+
+def _link(header: str, key: str, annotation: Any) -> str:  # noqa: ANN401 - any annotation
+    inner = f"{header.strip('[]')}.{key}"
     if _is_array(annotation):
         return f"array of tables: [`[[{inner}]]`](#{slug(f'`[[{inner}]]`')})"
     return f"table: [`[{inner}]`](#{slug(f'`[{inner}]`')})"

@@ -12,8 +12,8 @@ def test_defaults_without_a_table() -> None:
     assert config.health_path == "/health"
     assert config.mcp_path == "/mcp"
     assert config.containerfile == "Containerfile"
-    assert config.scan_severities == ["CRITICAL", "HIGH", "MEDIUM", "LOW"]
-    assert config.ignore_unfixed is True
+    assert config.scan.severities == ["CRITICAL", "HIGH", "MEDIUM", "LOW"]
+    assert config.scan.ignore_unfixed is True
     assert config.staging_label == "deploy-to-staging"
     assert config.image is None
 
@@ -29,7 +29,7 @@ def test_reads_kebab_case_keys() -> None:
     assert config.port == 9000
     assert config.health_path == "/healthz"
     assert config.startup_timeout == 15.0
-    assert config.scan_severities == ["CRITICAL"]
+    assert config.scan.severities == ["CRITICAL"]
     assert config.build_args == {"A": "1"}
 
 
@@ -95,38 +95,55 @@ def test_config_is_immutable() -> None:
 def test_helper_services_and_secret_names() -> None:
     config = load_config(
         pyproject_with(
-            'smoke-secret-env = ["API_KEY"]\n'
-            "[[tool.pipeline.smoke-services]]\n"
+            '[tool.pipeline.smoke]\nsecret-env = ["API_KEY"]\n'
+            "[[tool.pipeline.smoke.services]]\n"
             'alias = "db"\nimage = "postgres:16-alpine"\nsecret-env = ["POSTGRES_PASSWORD"]\n'
             "ports = [5432]\n"
         )
     )
-    (db,) = config.helper_services()
+    (db,) = config.smoke.helper_services()
     assert (db.alias, db.image, db.ports) == ("db", "postgres:16-alpine", (5432,))
-    assert config.secret_names() == ("API_KEY", "POSTGRES_PASSWORD")
+    assert config.smoke.secret_names() == ("API_KEY", "POSTGRES_PASSWORD")
 
 
 @pytest.mark.parametrize(
     ("table", "said"),
     [
-        ('smoke-secret-env = ["API-KEY"]', "[tool.pipeline].smoke-secret-env: the secret"),
         (
-            'smoke-env = { API_KEY = "x" }\nsmoke-secret-env = ["API_KEY"]',
-            "API_KEY is in smoke-env too",
+            '[tool.pipeline.smoke]\nsecret-env = ["API-KEY"]',
+            "[tool.pipeline.smoke].secret-env: the secret",
         ),
         (
-            '[[tool.pipeline.smoke-services]]\nalias = "db"\nimage = "postgres"',
-            "[tool.pipeline].smoke-services: helper service 'db''s image 'postgres' is not pinned",
+            '[tool.pipeline.smoke]\nenv = { API_KEY = "x" }\nsecret-env = ["API_KEY"]',
+            "[tool.pipeline.smoke].secret-env: API_KEY is in env too",
+        ),
+        (
+            '[[tool.pipeline.smoke.services]]\nalias = "db"\nimage = "postgres"',
+            "[tool.pipeline.smoke].services: helper service 'db''s image 'postgres' is not pinned",
         ),
         (
             (
-                'smoke-env = { POSTGRES_PASSWORD = "x" }\n[[tool.pipeline.smoke-services]]\n'
+                '[tool.pipeline.smoke]\nenv = { POSTGRES_PASSWORD = "x" }\n'
+                "[[tool.pipeline.smoke.services]]\n"
                 'alias = "db"\nimage = "postgres:16"\nsecret-env = ["POSTGRES_PASSWORD"]'
             ),
-            "POSTGRES_PASSWORD is a secret of helper service 'db' and in smoke-env too",
+            "POSTGRES_PASSWORD is a secret of helper service 'db' and in env too",
         ),
-        ('post-deploy-on-failure = "ignore"', "[tool.pipeline].post-deploy-on-failure"),
-        ('post-deploy-test = "pytest \'x"', "[tool.pipeline].post-deploy-test"),
+        (
+            (
+                '[[tool.pipeline.smoke.services]]\nalias = "db"\nimage = "postgres:16"\n'
+                "ports = [5432, 5432]"
+            ),
+            "[tool.pipeline.smoke].services: helper service 'db''s ports name 5432 twice",
+        ),
+        (
+            '[tool.pipeline.validate]\npost-deploy-on-failure = "ignore"',
+            "[tool.pipeline.validate].post-deploy-on-failure",
+        ),
+        (
+            '[tool.pipeline.validate]\npost-deploy-test = "pytest \'x"',
+            "[tool.pipeline.validate].post-deploy-test",
+        ),
     ],
 )
 def test_bad_dependency_settings_name_their_key(table: str, said: str) -> None:
@@ -136,7 +153,8 @@ def test_bad_dependency_settings_name_their_key(table: str, said: str) -> None:
 
 
 def test_post_deploy_test_is_a_command_list() -> None:
-    config = load_config(pyproject_with('post-deploy-test = "pytest -q tests/staging"'))
+    text = '[tool.pipeline.validate]\npost-deploy-test = "pytest -q tests/staging"'
+    config = load_config(pyproject_with(text))
     assert config.argv("post_deploy_test") == [["pytest", "-q", "tests/staging"]]
-    assert config.post_deploy_on_failure == "rollback"
-    assert load_config(None).post_deploy_test == []
+    assert config.validation.post_deploy_on_failure == "rollback"
+    assert load_config(None).validation.post_deploy_test == []

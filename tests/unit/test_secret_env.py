@@ -7,9 +7,10 @@ into reports and CI logs.
 import pytest
 
 from main.core.errors import PipelineError
-from main.core.secret_env import parse_dotenv, resolve, select
+from main.core.secret_env import parse_dotenv, refuse_unused, resolve, select
 
 VALUE = "s3cr3t-value-never-shown"
+OPTION_NAME = "--secrets"
 
 
 def test_dotenv_lines_comments_export_and_quotes() -> None:
@@ -75,3 +76,19 @@ def test_names_without_a_file_say_how_to_pass_one() -> None:
 def test_a_file_saved_on_windows_reads_the_same() -> None:
     # Notepad's byte-order mark and CRLF line ends: the names must still match.
     assert parse_dotenv(f"\ufeffAPI_KEY={VALUE}\r\nDB=x\r\n") == {"API_KEY": VALUE, "DB": "x"}
+
+
+@pytest.mark.parametrize("function", ["smoke-test", "load-test"])
+def test_secrets_for_a_url_that_starts_nothing_are_refused_in_one_line(function: str) -> None:
+    # Checking a deployed URL starts no app, so the values would be silently ignored.
+    with pytest.raises(PipelineError) as caught:
+        refuse_unused(function, secrets=True, starts_app=False)
+    line = str(caught.value)
+    assert line.startswith(f"{function} --url starts nothing, so {OPTION_NAME} has no use")
+    assert "--image" in line
+    assert "\n" not in line
+
+
+def test_secrets_are_fine_where_the_app_is_started_and_absent_ones_anywhere() -> None:
+    refuse_unused("smoke-test", secrets=True, starts_app=True)
+    refuse_unused("smoke-test", secrets=False, starts_app=False)

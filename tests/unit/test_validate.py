@@ -75,14 +75,14 @@ def test_extra_tools_are_installed_only_when_asked() -> None:
 
 def test_validation_settings_have_defaults_and_kebab_keys() -> None:
     config = PipelineConfig()
-    assert config.python_image == "python:3.12-slim"
-    assert config.validate_extras is None
-    assert config.validate_tools == []
+    assert config.validation.python_image == "python:3.12-slim"
+    assert config.validation.extras is None
+    assert config.validation.tools == []
     assert config.source_url is None
     custom = validate_config(
         {"python-image": "python:3.13-slim", "validate-extras": ["dev"], "validate-tools": ["ruff"]}
     )
-    assert (custom.python_image, custom.validate_extras, custom.validate_tools) == (
+    assert (custom.validation.python_image, custom.validation.extras, custom.validation.tools) == (
         "python:3.13-slim",
         ["dev"],
         ["ruff"],

@@ -69,15 +69,15 @@ def select(values: Mapping[str, str], wanted: Iterable[str]) -> dict[str, str]:
     missing = [name for name in names if name not in values]
     if missing:
         msg = (
-            f"{OPTION} has no {missing[0]}, which the settings name (smoke-secret-env or a "
-            f"helper service's secret-env): add {missing[0]}=... to the file"
+            f"{OPTION} has no {missing[0]}, which the settings name ([tool.pipeline.smoke] "
+            f"secret-env or a helper service's secret-env): add {missing[0]}=... to the file"
         )
         raise PipelineError(msg)
     unknown = sorted(set(values) - set(names))
     if unknown:
         msg = (
             f"{OPTION} holds {unknown[0]}, which no setting names: remove it, or add it "
-            f"to smoke-secret-env (or a helper service's secret-env)"
+            f"to [tool.pipeline.smoke] secret-env (or a helper service's secret-env)"
         )
         raise PipelineError(msg)
     return {name: values[name] for name in names}
@@ -100,3 +100,21 @@ def resolve(text: str | None, wanted: Iterable[str]) -> dict[str, str]:
             raise PipelineError(msg)
         return {}
     return select(parse_dotenv(text), names)
+
+
+def refuse_unused(function: str, *, secrets: bool, starts_app: bool) -> None:
+    """Refuse ``--secrets`` where nothing is started to receive them (a ``--url`` check).
+
+    The values would be silently dropped, and a caller who passed them believes the
+    deployed app was checked with them.
+
+    Raises:
+        PipelineError: ``--secrets`` was given and the function starts no app.
+    """
+    if secrets and not starts_app:
+        msg = (
+            f"{function} --url starts nothing, so {OPTION} has no use: drop {OPTION} "
+            f"(the deployed app has its own secrets), or pass --image to start the app "
+            f"with them"
+        )
+        raise PipelineError(msg)

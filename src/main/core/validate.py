@@ -54,8 +54,8 @@ def sync_argv(
     Without the project, the command needs only ``pyproject.toml`` and the lock, so
     its layer stays cached while source files change; the second sync, after the
     sources are copied, only installs the project itself, and ``--inexact`` so that it
-    removes nothing the lock does not name. The ``validate-tools`` are installed after
-    both, so that a pin among them is what the checks run with.
+    removes nothing the lock does not name. The ``[tool.pipeline.validate] tools`` are
+    installed after both, so that a pin among them is what the checks run with.
     """
     argv = ["uv", "sync"] + ([] if sources else ["--no-sources"])
     if extras is None:

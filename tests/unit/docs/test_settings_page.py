@@ -6,9 +6,11 @@ from pydantic import Discriminator, Field, Tag
 
 from main.core.config import PipelineConfig
 from main.core.deploy.target_settings import MODELS
+from main.core.flat_keys import FLAT_KEYS
 from main.core.load.settings import LoadSettings
 from main.core.table import Seconds, SettingsTable, kebab
 from tests.support.constants import REPO_ROOT
+from tests.support.markdown import table_rows
 from tests.support.settings_page import render_settings, rows, table_names, variant_rows
 
 PAGE = REPO_ROOT / "docs" / "settings.md"
@@ -27,7 +29,9 @@ def test_every_key_of_every_table_has_a_row() -> None:
         ("[tool.pipeline.load]", LoadSettings),
     ):
         keys = [row[0] for row in rows(page, table)]
-        assert keys == [f"`{kebab(name)}`" for name in model.model_fields], table
+        assert keys == [
+            f"`{info.alias or kebab(name)}`" for name, info in model.model_fields.items()
+        ], table
     for target, form in MODELS.items():  # the deploy table's forms, one per target
         keys = [row[0] for row in variant_rows(page, "[tool.pipeline.deploy]", "target", target)]
         assert keys == [f"`{kebab(name)}`" for name in form.model_fields], target
@@ -113,3 +117,15 @@ def test_a_tagged_union_of_tables_is_one_table_with_a_section_per_form() -> None
     assert blue["`kind`"][1:3] == ['`"blue"`', "**required**"]
     assert blue["`depth`"][2] == "**required**"
     assert "The blue form." in page
+
+
+def test_the_family_tables_and_the_flat_keys_they_replace_are_on_the_page() -> None:
+    page = render_settings()
+    names = table_names()
+    for family in ("validate", "scan", "smoke", "retention", "deploy", "load", "branches"):
+        assert f"[tool.pipeline.{family}]" in names, family
+    assert "[[tool.pipeline.smoke.checks]]" not in names  # a list of plain tables, not models
+    flat = table_rows(page, "## Flat keys (deprecated)")
+    assert [row[0] for row in flat] == [f"`{key}`" for key in FLAT_KEYS]
+    assert ["`smoke-timeout`", "`[tool.pipeline.smoke] timeout`"] in flat
+    assert ["`staging-keep`", "`[tool.pipeline.retention] keep`"] in flat

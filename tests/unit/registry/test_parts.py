@@ -50,12 +50,13 @@ def test_retry_delays_double_and_honour_retry_after_within_a_cap() -> None:
 
 def test_registry_settings_have_defaults_and_are_checked() -> None:
     defaults = load_config(None)
-    assert (defaults.staging_keep, defaults.staging_keep_newer_than) == (10, "7d")
+    assert (defaults.retention.keep, defaults.retention.keep_newer_than) == (10, "7d")
     assert defaults.github_api_url == "https://api.github.com"
     table = '[tool.pipeline]\nstaging-keep = 3\nstaging-keep-newer-than = "2w"\n'
-    assert load_config(table).staging_keep == 3
+    assert load_config(table).retention.keep == 3
     assert (
-        load_config('[tool.pipeline]\nstaging-keep-newer-than = ""\n').staging_keep_newer_than == ""
+        load_config('[tool.pipeline]\nstaging-keep-newer-than = ""\n').retention.keep_newer_than
+        == ""
     )
     with pytest.raises(PipelineError, match=r"staging-keep-newer-than: '2 weeks' is not an age"):
         load_config('[tool.pipeline]\nstaging-keep-newer-than = "2 weeks"\n')

@@ -88,8 +88,8 @@ async def test_ci_runs_the_full_suite_and_staging_the_fast_subset() -> None:
     await deploy_staging(stages, target(), Reach(), Occasion(started=STARTED))
     await run_ci(stages, "feature/x")
     staging_tests, ci_tests = stages.test_commands
-    assert staging_tests == target().service.config.test  # the fast subset: not slow
-    assert ci_tests == target().service.config.ci_test
+    assert staging_tests == target().service.config.validation.test  # the fast subset: not slow
+    assert ci_tests == target().service.config.validation.ci_test
     assert staging_tests != ci_tests
 
 

@@ -6,8 +6,11 @@ verification: a failure rolls the new image back like a failed live smoke test. 
 container they run in is in tests/plan/test_post_deploy_plan.py.
 """
 
+from collections.abc import Callable
+
 import pytest
 
+from main.core.report.markdown import render
 from main.core.report.model import Report
 from main.core.run import Occasion, deploy_staging
 from tests.support.fake_stages import DEPLOYS, STARTED, FakeStages, row, status, target
@@ -15,12 +18,14 @@ from tests.support.fake_stages import DEPLOYS, STARTED, FakeStages, row, status,
 pytestmark = pytest.mark.anyio
 URL = "https://stg.example"
 TESTS = 'post-deploy-test = "pytest -q tests/staging"'
+SPARED = "not run: the post-deploy tests failed and the deploy was rolled back"
 
 
 async def run(stages: FakeStages, *, settings: str = TESTS, load: str = "") -> Report:
+    """deploy-staging with ``settings`` as lines of ``[tool.pipeline.validate]``."""
     return await deploy_staging(
         stages,
-        target(deploy=True, load=load, settings=settings),
+        target(deploy=True, load=load, validate=settings),
         DEPLOYS,
         Occasion(started=STARTED),
     )
@@ -115,3 +120,29 @@ async def test_the_tests_run_before_a_gating_load_test_and_a_failure_spares_it()
     assert not any(call.startswith("load") for call in failing.calls)
     assert report.deploy is not None
     assert report.deploy.outcome == "rolled-back"
+
+
+@pytest.mark.parametrize("on_breach", ["fail", "warn"])
+@pytest.mark.parametrize(
+    "stages",
+    [
+        pytest.param(lambda: FakeStages(post_deploy_fails=True), id="tests-fail"),
+        pytest.param(lambda: FakeStages(post_deploy_error="no image"), id="tests-cannot-run"),
+    ],
+)
+async def test_a_load_test_spared_by_failing_tests_is_a_skipped_row_saying_why(
+    stages: Callable[[], FakeStages], on_breach: str
+) -> None:
+    fake = stages()
+    report = await run(fake, load=on_breach)
+    assert not any(call.startswith("load") for call in fake.calls)
+    load = row(report, "load-test")
+    assert (load.status, load.blocking) == ("skipped", False)
+    assert load.detail == SPARED
+    assert [s.name for s in report.stages][-4:] == [
+        "deploy",
+        "post-deploy-test",
+        "load-test",
+        "notify",
+    ]
+    assert f"- **load-test**: {SPARED}" in render(report)

@@ -55,6 +55,7 @@ def test_a_minimal_service_keeps_the_images_own_command() -> None:
         ({"env": {"POSTGRES_PASSWORD": "x"}}, "both in env and in secret-env"),
         ({"ports": [0]}, "ports must be port numbers"),
         ({"ports": [True]}, "ports must be port numbers"),
+        ({"ports": [5432, 5432]}, "helper service 'db''s ports name 5432 twice"),
         ({"command": "postgres 'unclosed"}, "command cannot be split"),
         ({"command": [1]}, "command must be a string or a list of strings"),
         ({"imagee": "x"}, "unknown key 'imagee'"),

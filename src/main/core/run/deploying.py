@@ -22,10 +22,12 @@ from main.core.run.target import Target
 from main.core.tags import STAGING_LATEST
 
 if TYPE_CHECKING:
+    from main.core.config import PipelineConfig
     from main.core.run.flow import Run
 
 NOT_PUBLISHED = "staging-latest was not published in this run: the host keeps what it runs"
 LOCAL_REGISTRY = "the image went to a local registry, which the staging host cannot pull from"
+SPARED = "not run: the post-deploy tests failed and the deploy was rolled back"
 NO_KEY = (
     "published, not deployed: no --ssh-key (pass --ssh-key env://STAGING_SSH_KEY "
     "to deploy to the host in [tool.pipeline.deploy])"
@@ -112,13 +114,7 @@ async def deploy_stage(
     if why:
         run.record(skipped(DEPLOY, why, blocking=False))
         return
-    tests = None
-    if config.load.enabled:
-        tests = LoadTests(stages, config.deploy.url, gate=config.load.on_breach == "fail")
-    post = None
-    if config.post_deploy_test:
-        gate = config.post_deploy_on_failure == "rollback"
-        post = PostDeployTests(stages, config.deploy.url, gate=gate)
+    post, tests = _live_checks(stages, config.deploy.url, config)
     gates = [check.verify for check in (post, tests) if check is not None and check.gate]
     sha = target.revision.sha
     image = f"{target.repository}@{run.report.digest}"
@@ -141,7 +137,30 @@ async def deploy_stage(
     run.update(deploy=deploy_summary(result))
     if deployed.staging_latest:
         run.update(notes=(*run.report.notes, deployed.staging_latest))
+    await _report_live_checks(run, post, tests, deployed=result.passed)
+
+
+def _live_checks(
+    stages: Stages[Image, ScanHandle], url: str, config: "PipelineConfig"
+) -> tuple[PostDeployTests | None, LoadTests | None]:
+    """The configured checks of the live deployment: post-deploy tests, load test."""
+    tests = None
+    if config.load.enabled:
+        tests = LoadTests(stages, url, gate=config.load.on_breach == "fail")
+    post = None
+    if config.validation.post_deploy_test:
+        gate = config.validation.post_deploy_on_failure == "rollback"
+        post = PostDeployTests(stages, url, gate=gate)
+    return post, tests
+
+
+async def _report_live_checks(
+    run: "Run", post: PostDeployTests | None, tests: LoadTests | None, *, deployed: bool
+) -> None:
+    """Each live check's stage row, after the deploy's own."""
     if post is not None:
-        await post.report(run, deployed=result.passed)
-    if tests is not None:
-        await tests.report(run, deployed=result.passed)
+        await post.report(run, deployed=deployed)
+    if tests is not None and post is not None and post.rolled_back:
+        run.record(skipped(LOAD_TEST, SPARED, blocking=False))  # the verification stopped first
+    elif tests is not None:
+        await tests.report(run, deployed=deployed)

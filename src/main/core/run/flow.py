@@ -87,6 +87,7 @@ def new_report(workflow: str, target: Target, occasion: Occasion) -> Report:
         trigger=occasion.trigger,
         reproduce=occasion.reproduce,
         actor=occasion.actor,
+        notes=target.service.config.deprecations(),  # settings to move before they go
     )
 
 

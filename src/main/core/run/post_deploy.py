@@ -53,6 +53,12 @@ class PostDeployTests:
             return ""
         return f"post-deploy tests failed: {last_line(result.output) or result.status}"
 
+    @property
+    def rolled_back(self) -> bool:
+        """Whether these tests, as the deploy's verification, failed and so rolled it back."""
+        failed = self.error != "" or (self.done is not None and not self.done.ok)
+        return self.gate and failed
+
     async def report(self, run: "Run", *, deployed: bool) -> None:
         """Record the stage: after a gated deploy, or now (warn only) after a healthy one."""
         if not self.gate and deployed:

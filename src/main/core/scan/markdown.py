@@ -3,12 +3,13 @@
 Bounded on purpose: a report with thousands of findings must not produce a summary
 GitHub truncates (the step summary is capped at 1 MiB) or nobody reads. It shows the
 counts before and after filtering and the worst few findings; the full list lives in
-the JSON, the table and the SARIF.
+the JSON, the table and the SARIF. A secret is shown by its rule, title, file and line,
+never by what matched.
 """
 
 from typing import Final
 
-from main.core.scan.trivy import SEVERITIES, Finding, ScanReport, Verdict
+from main.core.scan.trivy import SEVERITIES, Finding, ScanReport, SecretFinding, Verdict
 from main.core.text import markdown_inline, markdown_link
 
 WORST_LIMIT: Final = 10
@@ -33,6 +34,16 @@ def worst(findings: tuple[Finding, ...], limit: int = WORST_LIMIT) -> list[Findi
     )[:limit]
 
 
+def worst_secrets(
+    secrets: tuple[SecretFinding, ...], limit: int = WORST_LIMIT
+) -> list[SecretFinding]:
+    """The ``limit`` worst secrets: most severe first, then by file, line and rule."""
+    return sorted(
+        secrets,
+        key=lambda s: (_RANK[s.severity], s.target, s.secret.start_line, s.secret.rule_id),
+    )[:limit]
+
+
 def _cell(text: str, limit: int = TITLE_LIMIT) -> str:
     return markdown_inline(text, limit)
 
@@ -46,6 +57,28 @@ def _row(finding: Finding) -> str:
     return f"| {' | '.join(cells)} |"
 
 
+def _secret_row(found: SecretFinding) -> str:
+    secret = found.secret
+    cells = [
+        found.severity,
+        _cell(secret.rule_id or "?", 60),
+        _cell(secret.title),
+        _cell(found.where, 120),
+    ]
+    return f"| {' | '.join(cells)} |"
+
+
+def _table(header: str, rows: list[str], every: tuple[object, ...], what: str) -> list[str]:
+    """A table of the worst rows under ``header``, and how many more there are."""
+    if not rows:
+        return []
+    rule = "|" + "---|" * header.count(" | ") + "---|"
+    lines = ["", header, rule, *rows]
+    if len(every) > len(rows):
+        lines += ["", f"… and {len(every) - len(rows)} more {what}(see the table or SARIF)."]
+    return lines
+
+
 def _counts_line(label: str, counts: dict[str, int]) -> str:
     cells = " · ".join(f"{name} {counts[name]}" for name in SEVERITIES)
     return f"- {label}: {sum(counts.values())} ({cells})"
@@ -53,7 +86,7 @@ def _counts_line(label: str, counts: dict[str, int]) -> str:
 
 def render_markdown(report: ScanReport, verdict: Verdict, *, limit: int = WORST_LIMIT) -> str:
     """The Markdown section: verdict, counts, and a table of the worst findings."""
-    status = "blocked" if verdict.blocked else ("warning" if verdict.kept else "passed")
+    status = "blocked" if verdict.blocked else ("warning" if verdict.total else "passed")
     lines = [
         f"### Security scan: {status}",
         "",
@@ -66,14 +99,14 @@ def render_markdown(report: ScanReport, verdict: Verdict, *, limit: int = WORST_
             f"ignored by .trivyignore: {verdict.ignored}"
         ),
     ]
-    shown = worst(verdict.kept, limit)
-    if shown:
-        lines += [
-            "",
-            "| severity | ID | package | installed → fixed | title |",
-            "|---|---|---|---|---|",
-            *(_row(finding) for finding in shown),
-        ]
-        if verdict.total > len(shown):
-            lines += ["", f"… and {verdict.total - len(shown)} more (see the table or SARIF)."]
+    if report.secrets:
+        lines.append(f"- secrets: {len(report.secrets)} found, {len(verdict.secrets)} left")
+    vulnerabilities = [_row(finding) for finding in worst(verdict.kept, limit)]
+    lines += _table(
+        "| severity | ID | package | installed → fixed | title |", vulnerabilities, verdict.kept, ""
+    )
+    secrets = [_secret_row(found) for found in worst_secrets(verdict.secrets, limit)]
+    lines += _table(
+        "| severity | secret rule | title | where |", secrets, verdict.secrets, "secrets "
+    )
     return "\n".join(lines) + "\n"

@@ -8,15 +8,19 @@ filter when SARIF is written), and the counts before and after filtering both ex
 
 The models follow Trivy's documented report: ``Results[].Vulnerabilities[]`` with
 ``VulnerabilityID``, ``PkgName``, ``InstalledVersion``, ``FixedVersion`` (absent when
-there is no fix), ``Status``, ``Severity``, ``Title`` and ``PrimaryURL``. Unknown keys
-are ignored and missing ones get neutral defaults, because Trivy adds keys between
-releases and a new key must never break a pipeline.
+there is no fix), ``Status``, ``Severity``, ``Title`` and ``PrimaryURL``; and, when the
+secret scanner ran, ``Results[].Secrets[]`` with ``RuleID``, ``Category``, ``Severity``,
+``Title``, ``StartLine`` and ``EndLine``. A secret's ``Match`` (and ``Code``, the lines
+around it) is never read: Trivy masks the secret there, and still nothing of it is ever
+printed, counted or passed on (:func:`filter_document` drops both). Unknown keys are
+ignored and missing ones get neutral defaults, because Trivy adds keys between releases
+and a new key must never break a pipeline.
 """
 
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -34,6 +38,13 @@ DB_REPOSITORIES: Final = ("mirror.gcr.io/aquasec/trivy-db:2", "ghcr.io/aquasecur
 # Trivy's --ignore-unfixed is a shorthand for ignoring these statuses; a finding with no
 # FixedVersion has no fix whatever its status says.
 UNFIXED_STATUSES: Final = frozenset({"affected", "will_not_fix", "fix_deferred", "end_of_life"})
+
+Scanner = Literal["vuln", "secret"]
+SCANNERS: Final = get_args(Scanner)
+"""Trivy's scanners this pipeline reads the findings of (``--scanners``)."""
+
+SECRET_HIDDEN_KEYS: Final = ("Match", "Code")
+"""What a secret finding holds of the file's text: dropped before anything is rendered."""
 
 
 class _Lenient(BaseModel):
@@ -53,11 +64,23 @@ class Vulnerability(_Lenient):
     url: str = Field(default="", alias="PrimaryURL")
 
 
+class Secret(_Lenient):
+    """One entry of ``Results[].Secrets[]``: which rule matched where, never the match."""
+
+    rule_id: str = Field(default="", alias="RuleID")
+    category: str = Field(default="", alias="Category")
+    severity: str = Field(default="UNKNOWN", alias="Severity")
+    title: str = Field(default="", alias="Title")
+    start_line: int = Field(default=0, alias="StartLine")
+    end_line: int = Field(default=0, alias="EndLine")
+
+
 class Result(_Lenient):
-    """One scanned target (the OS packages, one lock file, one binary...)."""
+    """One scanned target (the OS packages, one lock file, one binary, one file...)."""
 
     target: str = Field(default="", alias="Target")
     vulnerabilities: list[Vulnerability] | None = Field(default=None, alias="Vulnerabilities")
+    secrets: list[Secret] | None = Field(default=None, alias="Secrets")
 
 
 class Report(_Lenient):
@@ -89,7 +112,30 @@ class Finding:
         return bool(vulnerability.fixed_version) and vulnerability.status not in UNFIXED_STATUSES
 
 
-def severity_counts(findings: Iterable[Finding]) -> dict[str, int]:
+@dataclass(frozen=True, slots=True)
+class SecretFinding:
+    """One secret in one file of the image, with where it sits in the original document."""
+
+    target: str
+    secret: Secret
+    position: tuple[int, int]
+    """(index in Results, index in its Secrets), to filter the raw document."""
+
+    @property
+    def severity(self) -> str:
+        """The rule's severity, one of :data:`SEVERITIES`."""
+        return self.secret.severity
+
+    @property
+    def where(self) -> str:
+        """The file and line(s) it is in: ``app/settings.py:3`` (no line: the file)."""
+        first, last = self.secret.start_line, self.secret.end_line
+        if not first:
+            return self.target
+        return f"{self.target}:{first}" + (f"-{last}" if last > first else "")
+
+
+def severity_counts(findings: Iterable[Finding | SecretFinding]) -> dict[str, int]:
     """Findings per severity, every key of :data:`SEVERITIES` present."""
     counts = dict.fromkeys(SEVERITIES, 0)
     for finding in findings:
@@ -103,27 +149,30 @@ class ScanReport:
 
     artifact: str
     findings: tuple[Finding, ...]
+    secrets: tuple[SecretFinding, ...] = ()
+    """Secrets found in the image's files (only when the secret scanner ran)."""
     counts: dict[str, int] = field(init=False)
-    """Findings per severity (CRITICAL/HIGH/MEDIUM/LOW/UNKNOWN), nothing filtered."""
+    """Findings per severity (CRITICAL/HIGH/MEDIUM/LOW/UNKNOWN), nothing filtered,
+    secrets included."""
 
     def __post_init__(self) -> None:
         """Count once: the counts are read far more often than findings change (never)."""
-        object.__setattr__(self, "counts", severity_counts(self.findings))
+        object.__setattr__(self, "counts", severity_counts((*self.findings, *self.secrets)))
 
     @property
     def total(self) -> int:
-        """How many findings the report holds."""
-        return len(self.findings)
+        """How many findings the report holds, secrets included."""
+        return len(self.findings) + len(self.secrets)
 
     @property
     def fixable(self) -> int:
-        """Findings that a package upgrade fixes."""
+        """Vulnerabilities that a package upgrade fixes."""
         return sum(1 for finding in self.findings if finding.fixable)
 
     @property
     def unfixed(self) -> int:
-        """Findings that have no fix yet."""
-        return self.total - self.fixable
+        """Vulnerabilities that have no fix yet (a secret is fixed by removing it)."""
+        return len(self.findings) - self.fixable
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,12 +185,14 @@ class Verdict:
     reason: str
     kept: tuple[Finding, ...]
     ignored: int
-    """Findings left out by ``.trivyignore``."""
+    """Findings left out by ``.trivyignore`` (secrets by their rule ID)."""
+    secrets: tuple[SecretFinding, ...] = ()
+    """Secrets left after filtering: they count, warn and block like vulnerabilities."""
 
     @property
     def total(self) -> int:
-        """How many findings are left after filtering."""
-        return len(self.kept)
+        """How many findings are left after filtering, secrets included."""
+        return len(self.kept) + len(self.secrets)
 
     @property
     def fixable(self) -> int:
@@ -180,7 +231,7 @@ def _load(data: str | bytes) -> Any:  # noqa: ANN401 - JSON is Any until validat
 # Where Trivy puts what, by the exact key it writes; a key that differs only in case,
 # or findings anywhere else, means the document came from something else.
 _TOP_KEYS = ("SchemaVersion", "Results", "ArtifactName", "ArtifactType", "Metadata")
-_RESULT_KEYS = ("Target", "Vulnerabilities", "Class", "Type")
+_RESULT_KEYS = ("Target", "Vulnerabilities", "Secrets", "Class", "Type")
 
 
 def _not_trivy(why: str) -> PipelineError:
@@ -198,7 +249,7 @@ def _check_keys(mapping: dict[str, Any], known: tuple[str, ...], where: str) -> 
 def _check_shape(document: dict[str, Any]) -> None:
     """Refuse what Trivy never writes, so that misplaced findings cannot read as none."""
     _check_keys(document, _TOP_KEYS, "the document")
-    if "Vulnerabilities" in document or "vulnerabilities" in document:
+    if any(key.lower() in {"vulnerabilities", "secrets"} for key in document):
         msg = "findings at the top level; Trivy lists them under Results[]"
         raise _not_trivy(msg)
     results = document.get("Results")
@@ -223,18 +274,31 @@ def _check_schema(document: Any) -> None:  # noqa: ANN401 - checked right here
         raise PipelineError(msg)
 
 
+def _check_severity(severity: str, what: str, target: str) -> None:
+    if severity not in SEVERITIES:
+        msg = (
+            f"unknown severity {severity!r} on {what or '?'} in {target or '?'}: "
+            f"expected one of {', '.join(SEVERITIES)}"
+        )
+        raise PipelineError(msg)
+
+
 def _findings(report: Report) -> tuple[Finding, ...]:
     findings: list[Finding] = []
     for r_index, result in enumerate(report.results or ()):
         for v_index, vulnerability in enumerate(result.vulnerabilities or ()):
-            if vulnerability.severity not in SEVERITIES:
-                msg = (
-                    f"unknown severity {vulnerability.severity!r} on {vulnerability.id or '?'} "
-                    f"in {result.target or '?'}: expected one of {', '.join(SEVERITIES)}"
-                )
-                raise PipelineError(msg)
+            _check_severity(vulnerability.severity, vulnerability.id, result.target)
             findings.append(Finding(result.target, vulnerability, (r_index, v_index)))
     return tuple(findings)
+
+
+def _secrets(report: Report) -> tuple[SecretFinding, ...]:
+    found: list[SecretFinding] = []
+    for r_index, result in enumerate(report.results or ()):
+        for s_index, secret in enumerate(result.secrets or ()):
+            _check_severity(secret.severity, secret.rule_id, result.target)
+            found.append(SecretFinding(result.target, secret, (r_index, s_index)))
+    return tuple(found)
 
 
 def parse_report(data: str | bytes) -> ScanReport:
@@ -254,7 +318,9 @@ def parse_report(data: str | bytes) -> ScanReport:
         where = ".".join(str(part) for part in error["loc"])
         msg = f"the Trivy report is malformed at {where}: {error['msg']}"
         raise PipelineError(msg) from None
-    return ScanReport(artifact=report.artifact_name, findings=_findings(report))
+    return ScanReport(
+        artifact=report.artifact_name, findings=_findings(report), secrets=_secrets(report)
+    )
 
 
 def normalize_severities(severities: Sequence[str]) -> tuple[str, ...]:
@@ -277,8 +343,9 @@ def normalize_severities(severities: Sequence[str]) -> tuple[str, ...]:
     return tuple(chosen)
 
 
-def _describe(counts: dict[str, int]) -> str:
-    return ", ".join(f"{counts[name]} {name}" for name in SEVERITIES if counts[name])
+def _describe(counts: dict[str, int], secrets: int = 0) -> str:
+    said = ", ".join(f"{counts[name]} {name}" for name in SEVERITIES if counts[name])
+    return said + (f"; {secrets} of them secret{'s' if secrets > 1 else ''}" if secrets else "")
 
 
 def evaluate(
@@ -311,23 +378,38 @@ def evaluate(
             ignored += 1
             continue
         kept.append(finding)
-    counts = severity_counts(kept)
-    blocked = block and bool(kept)
+    secrets: list[SecretFinding] = []
+    for secret in report.secrets:  # a secret has no "fix" to wait for: ignore-unfixed skips it
+        if secret.severity not in selected:
+            continue
+        if rules.ignores(secret.secret.rule_id):
+            ignored += 1
+            continue
+        secrets.append(secret)
+    counts = severity_counts((*kept, *secrets))
+    left = len(kept) + len(secrets)
+    blocked = block and bool(left)
     policy = f"severities {','.join(s for s in SEVERITIES if s in selected)}" + (
         ", unfixed ignored" if ignore_unfixed else ""
     )
-    if not kept:
+    described = _describe(counts, len(secrets))
+    if not left:
         reason = f"no findings left after filtering ({report.total} found; {policy})"
     elif blocked:
-        reason = (
-            f"blocked: {len(kept)} findings ({_describe(counts)}) left after filtering ({policy})"
-        )
+        reason = f"blocked: {left} findings ({described}) left after filtering ({policy})"
     else:
         reason = (
-            f"warning: {len(kept)} findings ({_describe(counts)}) left after filtering "
+            f"warning: {left} findings ({described}) left after filtering "
             f"({policy}); warn mode does not block"
         )
-    return Verdict(blocked=blocked, counts=counts, reason=reason, kept=tuple(kept), ignored=ignored)
+    return Verdict(
+        blocked=blocked,
+        counts=counts,
+        reason=reason,
+        kept=tuple(kept),
+        ignored=ignored,
+        secrets=tuple(secrets),
+    )
 
 
 def filter_document(data: str | bytes, verdict: Verdict) -> str:
@@ -335,21 +417,28 @@ def filter_document(data: str | bytes, verdict: Verdict) -> str:
 
     ``trivy convert`` renders this for the table and SARIF, so they show exactly what
     the verdict counted and keep everything Trivy wrote that this module does not model.
+    A kept secret loses its ``Match`` and ``Code`` (Trivy's SARIF would quote the masked
+    match in its message): the rule, title, file and lines say where to look.
     """
     document = _load(data)
-    keep: dict[int, set[int]] = {}
-    for finding in verdict.kept:
-        r_index, v_index = finding.position
-        keep.setdefault(r_index, set()).add(v_index)
-    for r_index, result in enumerate(document.get("Results") or ()):
-        vulnerabilities = result.get("Vulnerabilities")
-        if vulnerabilities:
-            wanted = keep.get(r_index, set())
-            left = [item for v_index, item in enumerate(vulnerabilities) if v_index in wanted]
-            if left:
-                result["Vulnerabilities"] = left
-            else:  # Trivy itself leaves the key out of a clean result
-                del result["Vulnerabilities"]
+    for key, findings in (("Vulnerabilities", verdict.kept), ("Secrets", verdict.secrets)):
+        keep: dict[int, set[int]] = {}
+        for finding in findings:
+            r_index, index = finding.position
+            keep.setdefault(r_index, set()).add(index)
+        for r_index, result in enumerate(document.get("Results") or ()):
+            items = result.get(key)
+            if items:
+                wanted = keep.get(r_index, set())
+                left = [item for index, item in enumerate(items) if index in wanted]
+                if left:
+                    result[key] = left
+                else:  # Trivy itself leaves the key out of a clean result
+                    del result[key]
+    for result in document.get("Results") or ():
+        for secret in result.get("Secrets") or ():
+            for hidden in SECRET_HIDDEN_KEYS:
+                secret.pop(hidden, None)
     return json.dumps(document)
 
 

@@ -104,6 +104,9 @@ def _ports(what: str, raw: Mapping[str, Any]) -> tuple[int, ...]:
         if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:  # noqa: PLR2004
             msg = f"{what}'s ports must be port numbers (1-65535), got {port!r}"
             raise PipelineError(msg)
+        if ports.count(port) > 1:  # a typo for another port, which would then never be exposed
+            msg = f"{what}'s ports name {port} twice: list each port once"
+            raise PipelineError(msg)
     return tuple(ports)
 
 

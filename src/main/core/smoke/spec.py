@@ -86,7 +86,7 @@ class SmokeSpec:
         if self.mcp_path is None and (self.expected_tools or self.tool_call):
             msg = (
                 "expected tools or a tool call need MCP: turn MCP on "
-                "(smoke-mcp = true, or no --no-mcp) or leave them out"
+                "([tool.pipeline.smoke] mcp = true, or no --no-mcp) or leave them out"
             )
             raise PipelineError(msg)
         names = [check.name for check in self.checks]

@@ -24,7 +24,7 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 def missing() -> str | None:
     """Why a summary cannot be drawn here, or None when it can."""
     if not CHROMIUM.exists():
-        return f"no Chromium at {CHROMIUM} (apt-get install chromium; .ci/run installs it)"
+        return f"no Chromium at {CHROMIUM} (apt-get install chromium; scripts/install installs it)"
     if shutil.which("node") is None:
         return "no node on PATH (apt-get install nodejs npm; .ci/run installs it)"
     if not (NODE_MODULES / "mermaid").is_dir() or not (NODE_MODULES / "playwright-core").is_dir():

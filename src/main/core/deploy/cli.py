@@ -9,15 +9,20 @@ result on stdout and one summary line on stderr. Exit status: 0 deployed and hea
 import argparse
 import asyncio
 import getpass
-import json
 import socket
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Literal, NoReturn
+from typing import Literal
 
-from main.core.argv import ValueKeepingParser
-from main.core.deploy.cli_targets import add_smoke_and_bounds, check_bounds, run
+from main.core.deploy.cli_targets import (
+    EXIT_DEPLOYED,
+    EXIT_FAILED,
+    SeamParser,
+    add_smoke_and_bounds,
+    check_bounds,
+    run,
+)
 from main.core.deploy.compose import ComposeProject, name_problem
 from main.core.deploy.compose_ssh import ComposeOverSsh
 from main.core.deploy.orchestrate import Plan, Release
@@ -27,21 +32,12 @@ from main.core.quiet import silence_library_warnings
 from main.core.smoke.checks import run_smoke
 from main.core.smoke.spec import SmokeSpec
 
-EXIT_DEPLOYED, EXIT_FAILED, EXIT_BAD_USAGE = 0, 1, 2
 MAX_PORT = 65535
-
-
-class _Parser(ValueKeepingParser):
-    """argparse whose mistakes are one line, a JSON answer and exit status 2."""
-
-    def error(self, message: str) -> NoReturn:
-        sys.stdout.write(json.dumps({"passed": False, "error": f"bad usage: {message}"}) + "\n")
-        self.exit(EXIT_BAD_USAGE, f"{self.prog}: error: {message} (see --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Every option; the required ones are what a deployment cannot guess."""
-    parser = _Parser(
+    parser = SeamParser(
         prog="python -m main.core.deploy",
         description=__doc__.split("\n\n")[1] if __doc__ else None,
     )

@@ -11,9 +11,9 @@ import argparse
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-from main.core.deploy.cli import _Parser
 from main.core.deploy.cli_targets import (
     TARGETS,
+    SeamParser,
     add_release_and_smoke,
     check_names,
     finish,
@@ -26,7 +26,7 @@ from main.core.deploy.orchestrate import Plan, Release
 
 def build_parser() -> argparse.ArgumentParser:
     """Where the service is, then what every target shares."""
-    parser = _Parser(
+    parser = SeamParser(
         prog="python -m main.core.deploy --target ecs",
         description=__doc__.split("\n\n")[1] if __doc__ else None,
     )

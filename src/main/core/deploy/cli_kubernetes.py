@@ -10,9 +10,9 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-from main.core.deploy.cli import _Parser
 from main.core.deploy.cli_targets import (
     TARGETS,
+    SeamParser,
     add_release_and_smoke,
     check_names,
     finish,
@@ -27,7 +27,7 @@ from main.core.deploy.orchestrate import Plan, Release
 
 def build_parser() -> argparse.ArgumentParser:
     """Where the Deployment is, then what every target shares."""
-    parser = _Parser(
+    parser = SeamParser(
         prog="python -m main.core.deploy --target kubernetes",
         description=__doc__.split("\n\n")[1] if __doc__ else None,
     )

@@ -188,7 +188,7 @@ def _tag_move(result: "deploy_results.DeployResult") -> tuple[str, str] | None:
     """``(to, replacing)`` digests when staging-latest should follow what runs now."""
     if result.rollback and result.passed and result.previous:
         return result.image, result.previous  # by hand: the tag follows the rollback
-    if result.outcome == "rolled-back" and result.running:
+    if result.outcome == "rolled-back" and result.running and result.running == result.previous:
         return result.running, result.image  # automatic: away from the failed image
     return None
 

@@ -20,7 +20,7 @@ from main.core.deploy.history import Deployment
 from main.core.deploy.orchestrate import Release, deploy, roll_back
 from main.core.deploy.result import DeployResult
 from main.core.deploy.timeline import Timeline
-from tests.support.ecs_emulator import Moto, moto_server
+from tests.support.ecs_emulator import Moto
 from tests.support.ecs_staging import EcsStaging, ecs_staging
 from tests.support.kube_staging import (
     BETTER,
@@ -39,12 +39,6 @@ pytestmark = pytest.mark.anyio
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-@pytest.fixture(scope="module")
-def moto() -> Iterator[Moto]:
-    with moto_server() as server:
-        yield server
 
 
 @pytest.fixture

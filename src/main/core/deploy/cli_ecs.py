@@ -22,6 +22,7 @@ from main.core.deploy.cli_targets import (
 from main.core.deploy.ecs.names import name_problem
 from main.core.deploy.ecs.target import EcsTarget
 from main.core.deploy.orchestrate import Plan, Release
+from main.core.deploy.targets import ecs_target
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -62,7 +63,7 @@ def parse(argv: Sequence[str] | None) -> tuple[EcsTarget, Plan, Release | None]:
         parts = urlsplit(args.endpoint_url)
         if parts.scheme not in {"http", "https"} or not parts.netloc:
             parser.error(f"--endpoint-url {args.endpoint_url!r} is not an http(s) URL")
-    target = EcsTarget(
+    target = ecs_target(
         args.region, args.cluster, args.service, args.container, endpoint_url=args.endpoint_url
     )
     return target, plan, release

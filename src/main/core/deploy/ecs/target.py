@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
-from main.core.deploy.ecs.client import EcsApi
+from main.core.deploy.ecs.client import AwsKeys, EcsApi
 from main.core.deploy.ecs.liveness import alive
 from main.core.deploy.ecs.lock import LOCK_SECONDS, TicketLock
 from main.core.deploy.ecs.revisions import (
@@ -46,17 +46,20 @@ class EcsTarget:
         container: str,
         *,
         endpoint_url: str | None = None,
-        poll: float = POLL_SECONDS,
+        keys: AwsKeys | None = None,
+        poll: float | None = None,
         lock_seconds: int = LOCK_SECONDS,
     ) -> None:
-        """A target; nothing connects until :meth:`connected`."""
+        """A target; nothing connects until :meth:`connected` (``keys``: else boto3's own)."""
         self.region, self.cluster, self.service, self.container = (
             region,
             cluster,
             service,
             container,
         )
-        self.endpoint_url, self.poll, self.lock_seconds = endpoint_url, poll, lock_seconds
+        self.endpoint_url, self.lock_seconds = endpoint_url, lock_seconds
+        self.poll = POLL_SECONDS if poll is None else poll  # read now: tests shorten it
+        self._keys = keys
         self._api: EcsApi | None = None
         self.family = ""
         self._rolled: str = ""  # the revision the last roll_out registered
@@ -98,7 +101,7 @@ class EcsTarget:
     @asynccontextmanager
     async def connected(self, timeline: Timeline) -> AsyncIterator[None]:
         """Reach ECS, check the credentials, the service and its container."""
-        self._api = EcsApi(self.region, self.endpoint_url)  # boto3 reads credentials now
+        self._api = EcsApi(self.region, self.endpoint_url, self._keys)  # credentials read now
         try:
             async with timeline.step("connect") as note:
                 service = await self._service()

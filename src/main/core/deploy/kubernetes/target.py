@@ -43,13 +43,14 @@ class KubernetesTarget:
         deployment: str,
         container: str,
         *,
-        poll: float = POLL_SECONDS,
+        poll: float | None = None,
         lease_seconds: int = LEASE_SECONDS,
     ) -> None:
         """A target; nothing connects until :meth:`connected`."""
         self.access, self.namespace = access, namespace
         self.deployment, self.container = deployment, container
-        self.poll, self.lease_seconds = poll, lease_seconds
+        self.lease_seconds = lease_seconds
+        self.poll = POLL_SECONDS if poll is None else poll  # read now: tests shorten it
         self.path = f"/apis/apps/v1/namespaces/{namespace}/deployments/{deployment}"
         self._api: KubeApi | None = None
         # The container's image before this session's first set-image, and the bound

@@ -15,15 +15,13 @@ boto3 and the Kubernetes client load only when their target is built.
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 from main.core.deploy.compose import ComposeProject
 from main.core.deploy.compose_ssh import ComposeOverSsh
 from main.core.deploy.errors import DeployError
 from main.core.deploy.reach import engine_host_problem, engine_url_problem
-from main.core.deploy.settings import DeploySettings
 from main.core.deploy.ssh import SshEndpoint
-from main.core.deploy.target_settings import EcsDeploySettings, KubernetesDeploySettings
 from main.core.lazy import lazy_import
 
 if TYPE_CHECKING:
@@ -31,13 +29,16 @@ if TYPE_CHECKING:
     from main.core.deploy.ecs.client import AwsKeys
     from main.core.deploy.kubernetes import kubeconfig as kubeconfigs
     from main.core.deploy.kubernetes import target as kubernetes
+    from main.core.deploy.settings import DeploySettings
     from main.core.deploy.target import DeployTarget
+    from main.core.deploy.target_settings import EcsDeploySettings, KubernetesDeploySettings
 else:
     ecs = lazy_import("main.core.deploy.ecs.target")
     kubeconfigs = lazy_import("main.core.deploy.kubernetes.kubeconfig")
     kubernetes = lazy_import("main.core.deploy.kubernetes.target")
 
-AnySettings = DeploySettings | KubernetesDeploySettings | EcsDeploySettings
+# The settings models are pydantic's: the CLI seams build targets without loading it.
+AnySettings: TypeAlias = "DeploySettings | KubernetesDeploySettings | EcsDeploySettings"
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,9 +130,9 @@ def reach_problem(settings: AnySettings) -> str | None:
     The SSH host and the ECS endpoint-url are settings; the Kubernetes API server is in
     the kubeconfig, so :func:`build_target` checks it once the kubeconfig is read.
     """
-    if isinstance(settings, DeploySettings):
+    if settings.target == "compose-ssh":
         return engine_host_problem(settings.host)
-    if isinstance(settings, EcsDeploySettings) and settings.endpoint_url:
+    if settings.target == "ecs" and settings.endpoint_url:
         return engine_url_problem(settings.endpoint_url, what="the ECS endpoint", how=ECS_HOW)
     return None
 
@@ -209,7 +210,7 @@ def build_target(
     missing = missing_credential(settings.target, _given(credentials))
     if missing:
         raise DeployError(missing)
-    if isinstance(settings, KubernetesDeploySettings):
+    if settings.target == "kubernetes":
         target = kubernetes_target(
             credentials.kubeconfig,
             deployment=settings.deployment,
@@ -223,7 +224,7 @@ def build_target(
             if problem:
                 raise DeployError(problem)
         return target
-    if isinstance(settings, EcsDeploySettings):
+    if settings.target == "ecs":
         return ecs_target(
             settings.region,
             settings.cluster,

@@ -10,7 +10,7 @@ from main import deploy, load, scan, smoke, validate
 from main._sdk import FunctionError, uncached_check, uncached_function, up
 from main.core.errors import PipelineError
 from main.core.lazy import lazy_import
-from main.deploy import DeployResult
+from main.deploy import AwsKeyIdArg, AwsSecretKeyArg, AwsTokenArg, DeployResult, KubeconfigArg
 from main.load import LoadTestResult
 from main.registry import Registry
 from main.run_functions import RunFunctions
@@ -401,9 +401,16 @@ class Pipeline(RunFunctions):
         self,
         *,
         ssh_key: Annotated[
-            dagger.Secret,
-            Doc("Private SSH key of the deploy user, as a secret: env://STAGING_SSH_KEY"),
-        ],
+            dagger.Secret | None,
+            Doc(
+                "Compose over SSH: private SSH key of the deploy user, as a secret: "
+                "env://STAGING_SSH_KEY"
+            ),
+        ] = None,
+        kubeconfig: KubeconfigArg = None,
+        aws_access_key_id: AwsKeyIdArg = None,
+        aws_secret_access_key: AwsSecretKeyArg = None,
+        aws_session_token: AwsTokenArg = None,
         image: Annotated[
             str,
             Doc("Published image: a tag of the service image, or REPOSITORY@sha256:..."),
@@ -424,16 +431,19 @@ class Pipeline(RunFunctions):
             Doc("Fail the call when the deploy fails (false: return the result to export it)"),
         ] = True,
     ) -> DeployResult:
-        """Run a published image on the staging host, smoke-test it live, roll back if it fails.
+        """Run a published image on the staging target, smoke-test it live, roll back if it fails.
 
-        The host, its pinned host key, the Compose file and service, and the public URL
-        come from [tool.pipeline.deploy]. The image is deployed by digest (a tag is
-        resolved first), so what runs is exactly what was scanned and smoke-tested. If
-        the rollout or the live smoke test fails, the previous healthy image is brought
-        back, smoke-tested again, staging-latest follows it, and the call fails with one
-        line saying what failed and what runs now (--fail=false returns the result
-        instead, passed = false). The host keeps the history and a lock: two deployments
-        never interleave, and --rollback works from any machine.
+        [tool.pipeline.deploy] says where: Compose over SSH (host, pinned host key,
+        Compose file and service; --ssh-key), a Kubernetes Deployment's container
+        (--kubeconfig) or an ECS service's container (--aws-access-key-id and
+        --aws-secret-access-key, or none: the runner's role), and the public URL. The
+        image is deployed by digest (a tag is resolved first), so what runs is exactly
+        what was scanned and smoke-tested. If the rollout or the live smoke test fails,
+        the previous healthy image is brought back, smoke-tested again, staging-latest
+        follows it, and the call fails with one line saying what failed and what runs now
+        (--fail=false returns the result instead, passed = false). The target keeps the
+        history and a lock: two deployments never interleave, and --rollback works from
+        any machine.
         """
         service = await self.service(ref)
         request = deploy.Request(
@@ -444,6 +454,8 @@ class Pipeline(RunFunctions):
             rollback=rollback,
             ref=ref,
             by=f"dagger call deploy ({ref or 'working tree'})",
+            kubeconfig=kubeconfig,
+            aws=deploy.AwsSecrets(aws_access_key_id, aws_secret_access_key, aws_session_token),
         )
         access = deploy.RegistryAccess(
             registry_token, service.config.registry_username, registry_api

@@ -3,7 +3,7 @@
 import pytest
 
 from main.core.deploy.compose_ssh import ComposeOverSsh
-from main.core.deploy.ecs.client import AwsKeys
+from main.core.deploy.ecs.keys import AwsKeys
 from main.core.deploy.ecs.target import EcsTarget
 from main.core.deploy.errors import DeployError
 from main.core.deploy.kubernetes.target import KubernetesTarget

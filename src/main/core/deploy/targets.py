@@ -26,7 +26,7 @@ from main.core.lazy import lazy_import
 
 if TYPE_CHECKING:
     from main.core.deploy.ecs import target as ecs
-    from main.core.deploy.ecs.client import AwsKeys
+    from main.core.deploy.ecs.keys import AwsKeys
     from main.core.deploy.kubernetes import kubeconfig as kubeconfigs
     from main.core.deploy.kubernetes import target as kubernetes
     from main.core.deploy.settings import DeploySettings

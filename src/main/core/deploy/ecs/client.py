@@ -8,13 +8,13 @@ never printed either.
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import boto3
 import botocore.exceptions
 from botocore.config import Config
 
+from main.core.deploy.ecs.keys import AwsKeys
 from main.core.deploy.errors import DeployError, HostLost
 from main.core.text import clip, one_line
 
@@ -30,19 +30,6 @@ REFUSED = {
     "AccessDeniedException",
     "AccessDenied",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class AwsKeys:
-    """An access key pair (and a session token) given explicitly; ``repr`` shows none of it.
-
-    The Dagger shell reads them from secrets into memory and hands them to boto3's
-    session directly: they never pass through an environment variable.
-    """
-
-    access_key_id: str = field(repr=False)
-    secret_access_key: str = field(repr=False)
-    session_token: str = field(default="", repr=False)
 
 
 class EcsApi:

@@ -15,7 +15,8 @@ from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
-from main.core.deploy.ecs.client import AwsKeys, EcsApi
+from main.core.deploy.ecs.client import EcsApi
+from main.core.deploy.ecs.keys import AwsKeys
 from main.core.deploy.ecs.liveness import alive
 from main.core.deploy.ecs.lock import LOCK_SECONDS, TicketLock
 from main.core.deploy.ecs.revisions import (

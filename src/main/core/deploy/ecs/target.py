@@ -28,11 +28,13 @@ from main.core.deploy.ecs.revisions import (
 from main.core.deploy.ecs.steady import judge
 from main.core.deploy.errors import DeployError, HostLost, RolloutFailed
 from main.core.deploy.history import KEEP, Deployment
+from main.core.deploy.polling import intervals
 from main.core.deploy.target import Liveness
 from main.core.deploy.timeline import Timeline
 from main.core.text import clip
 
 POLL_SECONDS = 2.0  # DescribeServices is rate-limited: the CLI's own waiter polls every 15 s
+FIRST_POLL_SECONDS = 0.25  # then 0.5, 1, 2: a fast deployment is seen at once
 EVENTS = 10
 
 
@@ -187,6 +189,7 @@ class EcsTarget:
 
     async def _wait(self, timeout: float) -> str:
         deadline = time.monotonic() + timeout
+        waits = intervals(self.poll, FIRST_POLL_SECONDS)
         while True:
             service = await self._service()
             verdict = judge(service, self._rolled)
@@ -197,7 +200,7 @@ class EcsTarget:
             if time.monotonic() >= deadline:
                 msg = f"the service did not reach steady state in {timeout:g} s: {verdict.message}"
                 raise RolloutFailed(msg, logs=_events(service))
-            await asyncio.sleep(self.poll)
+            await asyncio.sleep(next(waits))
 
     async def liveness(self) -> Liveness:
         """Whether the revision rolled out last still runs all its tasks; failed tasks."""

@@ -26,11 +26,13 @@ from main.core.deploy.kubernetes.kubeconfig import ClusterAccess
 from main.core.deploy.kubernetes.lease import LEASE_SECONDS, Lease
 from main.core.deploy.kubernetes.pods import label_selector, restart_count
 from main.core.deploy.kubernetes.rollout import judge, no_downtime_allowed
+from main.core.deploy.polling import intervals
 from main.core.deploy.target import Liveness
 from main.core.deploy.timeline import Timeline
 from main.core.text import clip
 
-POLL_SECONDS = 0.5
+POLL_SECONDS = 0.5  # the longest wait between two reads of a rollout
+FIRST_POLL_SECONDS = 0.05  # the first: a fast rollout is seen at once (see polling.py)
 
 
 class KubernetesTarget:
@@ -163,6 +165,7 @@ class KubernetesTarget:
         strategy = no_downtime_allowed(before["spec"])
         lowest = _available(before)
         deadline = time.monotonic() + timeout
+        waits = intervals(self.poll, FIRST_POLL_SECONDS)
         while True:
             found = await self._deployment()
             lowest = min(lowest, _available(found))
@@ -180,7 +183,7 @@ class KubernetesTarget:
             if time.monotonic() >= deadline:
                 msg = f"the rollout did not finish in {timeout:g} s: {verdict.message}"
                 raise RolloutFailed(msg, logs=_conditions(found))
-            await asyncio.sleep(self.poll)
+            await asyncio.sleep(next(waits))
 
     async def liveness(self) -> Liveness:
         """Rolled out and available as kubectl judges it, and the container's restarts.

@@ -108,6 +108,24 @@ async def test_a_broken_image_rolls_back_to_the_previous_healthy_revision(
     )
 
 
+async def test_a_failed_first_deploy_brings_back_the_revision_it_found(
+    staging: EcsStaging,
+) -> None:
+    # The service ran FIRST (a revision the pipeline never deployed) before the first
+    # pipeline deploy: its tasks are someone else's, so it must not be scaled to 0.
+    found = staging.definition()["taskDefinition"]["taskDefinitionArn"]
+    result = await deployed(staging, UNHEALTHY)
+    assert result.outcome == "rolled-back", result.error
+    assert result.running == FIRST
+    service = staging.client().describe_services(
+        cluster=staging.cluster, services=[staging.service]
+    )["services"][0]
+    assert service["desiredCount"] == 2
+    assert service["taskDefinition"] == found
+    assert staging.serving() == FIRST
+    assert any("as the deploy found it" in note for note in result.notes), result.notes
+
+
 async def test_tasks_that_crash_after_the_live_smoke_are_never_healthy(
     staging: EcsStaging,
 ) -> None:

@@ -210,7 +210,7 @@ async def resolve(config: "PipelineConfig", image: str, access: RegistryAccess) 
     return f"{repository}@{digest}", image
 
 
-def _tag_move(result: "deploy_results.DeployResult") -> tuple[str, str] | None:
+def tag_move(result: "deploy_results.DeployResult") -> tuple[str, str] | None:
     """``(to, replacing)`` digests when staging-latest should follow what runs now."""
     if result.rollback and result.passed and result.previous:
         return result.image, result.previous  # by hand: the tag follows the rollback
@@ -223,7 +223,7 @@ async def _restore_tag(
     config: "PipelineConfig", result: "deploy_results.DeployResult", access: RegistryAccess
 ) -> str:
     """After a rollback: point staging-latest at what runs now, if it names the other image."""
-    move = _tag_move(result)
+    move = tag_move(result)
     if move is None:
         return ""
     to, replacing = (ref.split("@", 1)[1] for ref in move)

@@ -1,13 +1,16 @@
 """The deploy function's wiring: the key only as a secret, read only when a host is set."""
 
 import typing
+from dataclasses import replace
 from pathlib import Path
 
 import dagger
 import pytest
 from dagger import dag
 
+from main import deploy
 from main._sdk import FunctionError
+from main.core.deploy.result import DeployResult
 from main.pipeline import Pipeline
 
 pytestmark = pytest.mark.anyio
@@ -88,3 +91,15 @@ async def test_inside_the_engine_a_loopback_or_unknown_host_is_refused_up_front(
     assert f"the staging host {host} {said}" in message
     assert "public or LAN name" in message
     assert "\n" not in message
+
+
+def test_staging_latest_follows_only_a_rollback_to_the_previous_deployment() -> None:
+    broken, good = (f"r.example/app@sha256:{c * 64}" for c in "ab")
+    back = DeployResult(
+        outcome="rolled-back", target="t", url="u", image=broken, previous=good, running=good
+    )
+    assert deploy.tag_move(back) == (good, broken)
+    # A failed first deploy that brought back what the target ran before the pipeline:
+    # that image was never published here, so staging-latest must not be pointed at it.
+    found = replace(back, previous=None, running="docker.io/library/nginx:1.25")
+    assert deploy.tag_move(found) is None

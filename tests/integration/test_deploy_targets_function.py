@@ -1,4 +1,4 @@
-"""``dagger call deploy`` to Kubernetes and ECS, run in this process as the Compose tests run it.
+"""``dagger call deploy`` (and deploy-staging's deploy stage) to Kubernetes and ECS, in-process.
 
 The function makes no container: the module's own process talks to the target's API,
 so without an engine it runs for real against the documented-API Kubernetes server
@@ -10,16 +10,24 @@ tasks) is said in tests/support/kube_staging.py and ecs_staging.py.
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from dagger import dag
+from dagger import Directory, dag
 
+from main import workflows
 from main._sdk import FunctionError
 from main.core.deploy.ecs import target as ecs_target_module
 from main.core.deploy.kubernetes import target as kube_target_module
+from main.core.image import parse_image
+from main.core.report.model import Publication
+from main.core.revision import Revision
+from main.core.run import Occasion, Run, Target, new_report
+from main.core.run.deploying import deploy_stage
+from main.core.service import load_service
 from main.deploy import DeployResult
 from main.pipeline import Pipeline
 from tests.support.ecs_emulator import Moto
@@ -294,3 +302,53 @@ async def test_ecs_from_the_engine_a_loopback_endpoint_is_refused(
     assert str(caught.value).startswith("the ECS endpoint 127.0.0.1 is loopback")
     assert "endpoint-url" in str(caught.value)
     assert ecs.image() == FIRST
+
+
+# --- deploy-staging's deploy stage ----------------------------------------------------------
+
+
+def staging_run(folder: Path, staging: KubeStaging) -> tuple[Run, Target, Directory]:
+    """A deploy-staging run that published GOOD as staging-latest, on the Kubernetes target."""
+    text = SERVICE.format(url=staging.url, target=KUBE_TABLE).replace(
+        "[tool.pipeline]\n", '[tool.pipeline]\nimage = "127.0.0.1:5000/app"\n'
+    )
+    folder.mkdir()
+    (folder / "pyproject.toml").write_text(text, encoding="utf-8")
+    service = load_service(text)
+    revision = Revision("0" * 40, datetime(2026, 12, 7, tzinfo=UTC))
+    target = Target(service, "develop", revision, parse_image(service.config.image))
+    run = Run(new_report("deploy-staging", target, Occasion()))
+    digest = GOOD.split("@", 1)[1]
+    pushed = (f"{target.repository}:staging-latest@{digest}",)
+    run.update(publication=Publication(pushed=pushed), digest=digest)
+    return run, target, dag.host().directory(str(folder))
+
+
+async def test_deploy_staging_deploys_to_the_cluster_with_the_kubeconfig(
+    kube: KubeStaging, tmp_path: Path
+) -> None:
+    run, target, tree = staging_run(tmp_path / "service", kube)
+    delivery = workflows.Delivery(
+        kubeconfig=dag.set_secret("kubeconfig", kube.kubeconfig), deploy_target="kubernetes"
+    )
+    await deploy_stage(run, workflows.DaggerStages(target, tree, delivery), target, delivery.reach)
+    (deployed,) = [s for s in run.report.stages if s.name == "deploy"]
+    assert deployed.status == "passed", deployed.detail
+    assert kube.image() == GOOD
+    assert run.report.deploy is not None
+    assert f"deployment {NAMESPACE}/{NAME}" in run.report.deploy.target
+    assert TOKEN not in run.report.to_json()
+
+
+async def test_deploy_staging_without_the_kubeconfig_says_which_argument(
+    kube: KubeStaging, tmp_path: Path
+) -> None:
+    run, target, tree = staging_run(tmp_path / "service", kube)
+    delivery = workflows.Delivery(ssh_key=dag.set_secret("k", "unused"), deploy_target="kubernetes")
+    await deploy_stage(run, workflows.DaggerStages(target, tree, delivery), target, delivery.reach)
+    (skipped,) = [s for s in run.report.stages if s.name == "deploy"]
+    assert skipped.status == "skipped"
+    assert skipped.detail.startswith(
+        "published, not deployed: [tool.pipeline.deploy] target kubernetes needs --kubeconfig"
+    )
+    assert kube.image() == FIRST

@@ -12,6 +12,7 @@ from main.pipeline import Pipeline
 from tests.support.answers import answer_commit
 from tests.support.compose import FLAVORS
 from tests.support.constants import GIT_URL, REPO_ROOT
+from tests.support.ecs_emulator import Moto, moto_server
 from tests.support.engine import DaggerCall
 from tests.support.offline import answer_reads_from_disk, answer_secrets_from_calls
 from tests.support.pipelines import pipeline_for_sample
@@ -81,6 +82,17 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         pytest.skip("docker-registry is not installed (scripts/test installs it with apt-get)")
     with registry_server(tmp_path_factory.mktemp("registry"), binary) as base:
         yield base
+
+
+@pytest.fixture(scope="session")
+def moto() -> Iterator[Moto]:
+    """One moto server (the AWS API, ECS included) for the whole run, stopped by its handle.
+
+    Starting one takes seconds under load; every ECS test makes its own cluster (a
+    random name), so the tests share the server without sharing state.
+    """
+    with moto_server() as server:
+        yield server
 
 
 @pytest.fixture(scope="session", name="staging_host", params=FLAVORS, ids=lambda f: f"compose-{f}")

@@ -1,10 +1,13 @@
-"""Deploy recipes: a published image onto the staging host, smoked live, rolled back by itself.
+"""Deploy recipes: a published image onto the staging target, smoked live, rolled back by itself.
 
-No container is involved. The module's own process connects over SSH (asyncssh, the
-key read from its ``dagger.Secret`` into memory only), runs Compose on the host and the
-same smoke checker against the public URL, all through ``main.core.deploy``. This file
-resolves the image to a digest, reads the Compose file from the service's tree, moves
-``staging-latest`` back after a rollback, and turns the outcome into Dagger objects.
+No container is involved. The module's own process reaches the target configured in
+``[tool.pipeline.deploy]`` (Compose over SSH, a Kubernetes Deployment, an ECS service),
+its credentials read from their ``dagger.Secret`` into memory only, and runs the same
+smoke checker against the public URL, all through ``main.core.deploy`` (the target is
+built by ``main.core.deploy.targets``, as the command-line seams build theirs). This
+file resolves the image to a digest, reads the Compose file from the service's tree,
+moves ``staging-latest`` back after a rollback, and turns the outcome into Dagger
+objects.
 """
 
 import asyncio
@@ -17,6 +20,7 @@ import dagger
 from dagger import Doc, field, object_type
 
 from main._sdk import function
+from main.core.deploy.ecs.keys import AwsKeys
 from main.core.errors import PipelineError
 from main.core.lazy import lazy_import
 from main.smoke import SmokeResult, smoke_result
@@ -32,7 +36,9 @@ if TYPE_CHECKING:
     from main.core.config import PipelineConfig
     from main.core.deploy import reach as deploy_reach
     from main.core.deploy import result as deploy_results
+    from main.core.deploy import targets as deploy_targets
     from main.core.deploy.settings import DeploySettings
+    from main.core.deploy.target_settings import AnyDeploySettings
     from main.core.report import markdown as report_markdown
     from main.core.run import sections
     from main.core.smoke import checks as smoke_checks
@@ -41,6 +47,7 @@ else:
     deploying = lazy_import("main.core.deploy")
     deploy_reach = lazy_import("main.core.deploy.reach")
     deploy_results = lazy_import("main.core.deploy.result")
+    deploy_targets = lazy_import("main.core.deploy.targets")
     images = lazy_import("main.core.image")
     oci = lazy_import("main.core.registry")
     registry_family = lazy_import("main.registry")
@@ -48,9 +55,29 @@ else:
     smoke_checks = lazy_import("main.core.smoke.checks")
     sections = lazy_import("main.core.run.sections")
 
+KubeconfigArg = Annotated[
+    dagger.Secret | None,
+    Doc(
+        "Kubernetes: the kubeconfig (server, CA, token or client certificate), as a secret: "
+        "file://~/.kube/config or env://KUBECONFIG_DATA"
+    ),
+]
+AwsKeyIdArg = Annotated[
+    dagger.Secret | None,
+    Doc("ECS: AWS access key id, as a secret: env://AWS_ACCESS_KEY_ID (none: the runner's role)"),
+]
+AwsSecretKeyArg = Annotated[
+    dagger.Secret | None,
+    Doc("ECS: AWS secret access key, as a secret: env://AWS_SECRET_ACCESS_KEY"),
+]
+AwsTokenArg = Annotated[
+    dagger.Secret | None,
+    Doc("ECS: AWS session token of temporary keys, as a secret: env://AWS_SESSION_TOKEN"),
+]
 NO_HOST = (
-    "deploy needs a staging host: add a [tool.pipeline.deploy] table (host, host-key, url, "
-    "service) to the service's pyproject.toml"
+    "deploy needs a staging host: add a [tool.pipeline.deploy] table to the service's "
+    'pyproject.toml (Compose over SSH: host, host-key, url, service; target = "kubernetes": '
+    'url, deployment, container; target = "ecs": url, region, cluster, service, container)'
 )
 DIGEST_MARK = "@sha256:"
 
@@ -72,7 +99,13 @@ class DeployResult:
     passed: Annotated[bool, Doc("Deployed and healthy")] = field()
     outcome: Annotated[str, Doc("deployed, rolled-back or failed")] = field()
     summary: Annotated[str, Doc("One line: what happened and what runs now")] = field()
-    target: Annotated[str, Doc("The host and Compose project")] = field()
+    target: Annotated[
+        str,
+        Doc(
+            "Where it deployed: the host and Compose project, the cluster's namespace/"
+            "Deployment and container, or the ECS cluster, service and container"
+        ),
+    ] = field()
     url: Annotated[str, Doc("The public URL that was smoke-tested")] = field()
     image: Annotated[str, Doc("The image deployed, by digest")] = field()
     running: Annotated[str, Doc("What runs now, by digest; empty: nothing or unknown")] = field(
@@ -144,17 +177,10 @@ class RegistryAccess:
         return registry_family.connected(config.image or "", self.api, self.username, self.token)
 
 
-def deploy_settings(config: "PipelineConfig") -> "DeploySettings":
-    """The configured host, or one line saying how to configure one."""
+def deploy_settings(config: "PipelineConfig") -> "AnyDeploySettings":
+    """The configured target, or one line saying how to configure one."""
     if config.deploy is None:
         raise PipelineError(NO_HOST)
-    if not isinstance(config.deploy, deploying.DeploySettings):
-        target = config.deploy.target
-        msg = (
-            f"[tool.pipeline.deploy] target = {target!r}: the deploy function drives Compose "
-            f"over SSH only so far; deploy with `python -m main.core.deploy --target {target}`"
-        )
-        raise PipelineError(msg)
     return config.deploy
 
 
@@ -184,11 +210,11 @@ async def resolve(config: "PipelineConfig", image: str, access: RegistryAccess) 
     return f"{repository}@{digest}", image
 
 
-def _tag_move(result: "deploy_results.DeployReport") -> tuple[str, str] | None:
+def tag_move(result: "deploy_results.DeployReport") -> tuple[str, str] | None:
     """``(to, replacing)`` digests when staging-latest should follow what runs now."""
     if result.rollback and result.passed and result.previous:
         return result.image, result.previous  # by hand: the tag follows the rollback
-    if result.outcome == "rolled-back" and result.running:
+    if result.outcome == "rolled-back" and result.running and result.running == result.previous:
         return result.running, result.image  # automatic: away from the failed image
     return None
 
@@ -197,7 +223,7 @@ async def _restore_tag(
     config: "PipelineConfig", result: "deploy_results.DeployReport", access: RegistryAccess
 ) -> str:
     """After a rollback: point staging-latest at what runs now, if it names the other image."""
-    move = _tag_move(result)
+    move = tag_move(result)
     if move is None:
         return ""
     to, replacing = (ref.split("@", 1)[1] for ref in move)
@@ -214,12 +240,45 @@ async def _restore_tag(
 
 
 @dataclass(frozen=True)
+class AwsSecrets:
+    """AWS keys for an ECS target, as secrets; none at all: the runner's role or environment."""
+
+    access_key_id: dagger.Secret | None = None
+    secret_access_key: dagger.Secret | None = None
+    session_token: dagger.Secret | None = None
+
+    def given(self) -> set[str]:
+        """The arguments given, as the CLI spells them (``aws-access-key-id``, ...)."""
+        named = {
+            "aws-access-key-id": self.access_key_id,
+            "aws-secret-access-key": self.secret_access_key,
+            "aws-session-token": self.session_token,
+        }
+        return {name for name, secret in named.items() if secret is not None}
+
+    async def read(self) -> AwsKeys | None:
+        """The keys in memory (None: none given); call once they were checked as a pair."""
+        if self.access_key_id is None or self.secret_access_key is None:
+            return None
+        token = "" if self.session_token is None else await self.session_token.plaintext()
+        return AwsKeys(
+            await self.access_key_id.plaintext(),
+            await self.secret_access_key.plaintext(),
+            token,
+        )
+
+
+@dataclass(frozen=True)
 class Request:
-    """One deploy call: what to deploy (or roll back), with which key, on whose behalf."""
+    """One deploy call: what to deploy (or roll back), with which secrets, on whose behalf.
+
+    Each target reads only its own secret: the SSH key (Compose over SSH), the
+    kubeconfig (Kubernetes) or the AWS keys (ECS, optional).
+    """
 
     config: "PipelineConfig"
     tree: dagger.Directory
-    ssh_key: dagger.Secret
+    ssh_key: dagger.Secret | None = None
     image: str = "staging-latest"
     rollback: bool = False
     ref: str = ""
@@ -230,6 +289,43 @@ class Request:
     from_engine: bool = dataclasses.field(
         default_factory=lambda: deploy_reach.in_module_runtime(os.environ)
     )
+    kubeconfig: dagger.Secret | None = None
+    aws: AwsSecrets = dataclasses.field(default_factory=AwsSecrets)
+
+    @property
+    def secrets(self) -> "TargetSecrets":
+        """Every target's secrets given to this call."""
+        return TargetSecrets(self.ssh_key, self.kubeconfig, self.aws)
+
+
+@dataclass(frozen=True)
+class TargetSecrets:
+    """The credentials of every target a call may have been given, as secrets."""
+
+    ssh_key: dagger.Secret | None = None
+    kubeconfig: dagger.Secret | None = None
+    aws: AwsSecrets = dataclasses.field(default_factory=AwsSecrets)
+
+    def given(self) -> set[str]:
+        """The credential arguments given, as the CLI spells them."""
+        named = {"ssh-key": self.ssh_key, "kubeconfig": self.kubeconfig}
+        return {n for n, secret in named.items() if secret is not None} | self.aws.given()
+
+    def problem(self, target: str) -> str:
+        """Why these secrets cannot deploy to ``target``: one line, or empty."""
+        given = self.given()
+        missing = deploy_targets.missing_credential(target, given)
+        return missing or (deploy_targets.aws_keys_problem(given) if target == "ecs" else "")
+
+    async def credentials(self, target: str) -> "deploy_targets.Credentials":
+        """The secrets ``target`` uses, read into memory; the others are never read."""
+        if target == "kubernetes" and self.kubeconfig is not None:
+            return deploy_targets.Credentials(kubeconfig=await self.kubeconfig.plaintext())
+        if target == "ecs":
+            return deploy_targets.Credentials(aws=await self.aws.read())
+        if target == "compose-ssh" and self.ssh_key is not None:
+            return deploy_targets.Credentials(ssh_key=await self.ssh_key.plaintext())
+        return deploy_targets.Credentials()
 
 
 async def execute(
@@ -238,28 +334,26 @@ async def execute(
     """Deploy or roll back; the result and what happened to staging-latest.
 
     Raises:
-        PipelineError: refused before anything on the host changed (no host configured,
-            no Compose file, unreachable host, unknown host key, refused key, lock held).
+        PipelineError: refused before anything on the target changed (no target
+            configured, its secret missing, no Compose file, unreachable host or API,
+            unknown host key, refused credentials, lock held).
     """
     config = request.config
     settings = deploy_settings(config)
-    if request.from_engine:  # SSH leaves from the runtime container: loopback is itself
-        problem = deploy_reach.engine_host_problem(settings.host)
-        if problem:
-            raise PipelineError(problem)
-    compose = await compose_text(request.tree, settings)  # before the key is read at all
-    target = deploying.ComposeOverSsh(
-        deploying.SshEndpoint(
-            host=settings.host,
-            user=settings.user,
-            port=settings.port,
-            host_keys=settings.host_key,
-            private_key=await request.ssh_key.plaintext(),
-        ),
-        deploying.ComposeProject(
-            settings.remote_directory, settings.project_name, settings.service
-        ),
-        compose,
+    secrets = request.secrets
+    problem = secrets.problem(settings.target)
+    if request.from_engine:  # it leaves from the runtime container: loopback is itself
+        problem = problem or deploy_targets.reach_problem(settings) or ""
+    if problem:
+        raise PipelineError(problem)
+    compose = ""
+    if settings.target == "compose-ssh":
+        compose = await compose_text(request.tree, settings)  # before the key is read at all
+    target = deploy_targets.build_target(
+        settings,
+        await secrets.credentials(settings.target),
+        compose=compose,
+        from_engine=request.from_engine,
     )
     spec = config.smoke_spec(settings.url)
     plan = deploying.Plan(

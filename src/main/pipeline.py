@@ -11,7 +11,7 @@ from main._sdk import FunctionError, uncached_check, uncached_function, up
 from main.core.errors import PipelineError
 from main.core.lazy import lazy_import
 from main.dependencies import SecretsArg
-from main.deploy import DeployResult
+from main.deploy import AwsKeyIdArg, AwsSecretKeyArg, AwsTokenArg, DeployResult, KubeconfigArg
 from main.load import LoadTestResult
 from main.registry import Registry
 from main.run_functions import RunFunctions
@@ -441,9 +441,16 @@ class Pipeline(RunFunctions):
         self,
         *,
         ssh_key: Annotated[
-            dagger.Secret,
-            Doc("Private SSH key of the deploy user, as a secret: env://STAGING_SSH_KEY"),
-        ],
+            dagger.Secret | None,
+            Doc(
+                "Compose over SSH: private SSH key of the deploy user, as a secret: "
+                "env://STAGING_SSH_KEY"
+            ),
+        ] = None,
+        kubeconfig: KubeconfigArg = None,
+        aws_access_key_id: AwsKeyIdArg = None,
+        aws_secret_access_key: AwsSecretKeyArg = None,
+        aws_session_token: AwsTokenArg = None,
         image: Annotated[
             str,
             Doc("Published image: a tag of the service image, or REPOSITORY@sha256:..."),
@@ -477,18 +484,21 @@ class Pipeline(RunFunctions):
             ),
         ] = False,
     ) -> DeployResult:
-        """Run a published image on the staging host, smoke-test it live, roll back if it fails.
+        """Run a published image on the staging target, smoke-test it live, roll back if it fails.
 
-        The host, its pinned host key, the Compose file and service, and the public URL
-        come from [tool.pipeline.deploy]. The image is deployed by digest (a tag is
-        resolved first), so what runs is exactly what was scanned and smoke-tested. If
-        the rollout or the live smoke test fails, the previous healthy image is brought
-        back, smoke-tested again, staging-latest follows it, and the call fails with one
-        line saying what failed and what runs now (--fail=false returns the result
-        instead, passed = false). The host keeps the history and a lock: two deployments
-        never interleave, and --rollback works from any machine. With [tool.pipeline.attest]
-        verify-on-deploy (or --verify-key) the digest's signed provenance is checked first,
-        and a failed check refuses the deploy in one line before the host is reached.
+        [tool.pipeline.deploy] says where: Compose over SSH (host, pinned host key,
+        Compose file and service; --ssh-key), a Kubernetes Deployment's container
+        (--kubeconfig) or an ECS service's container (--aws-access-key-id and
+        --aws-secret-access-key, or none: the runner's role), and the public URL. The
+        image is deployed by digest (a tag is resolved first), so what runs is exactly
+        what was scanned and smoke-tested. If the rollout or the live smoke test fails,
+        the previous healthy image is brought back, smoke-tested again, staging-latest
+        follows it, and the call fails with one line saying what failed and what runs now
+        (--fail=false returns the result instead, passed = false). The target keeps the
+        history and a lock: two deployments never interleave, and --rollback works from
+        any machine. With [tool.pipeline.attest] verify-on-deploy (or --verify-key) the
+        digest's signed provenance is checked first, and a failed check refuses the
+        deploy in one line before the target is reached.
         """
         service = await self.service(ref)
         access = deploy.RegistryAccess(
@@ -512,6 +522,8 @@ class Pipeline(RunFunctions):
             rollback=rollback,
             ref=ref,
             by=f"dagger call deploy ({ref or 'working tree'})",
+            kubeconfig=kubeconfig,
+            aws=deploy.AwsSecrets(aws_access_key_id, aws_secret_access_key, aws_session_token),
         )
         result = checked.noted(await deploy.run(request, access))
         if fail and not result.passed:

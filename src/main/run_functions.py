@@ -18,6 +18,7 @@ from main._sdk import uncached_function
 from main.core.errors import PipelineError
 from main.core.lazy import lazy_import
 from main.dependencies import SecretsArg
+from main.deploy import AwsKeyIdArg, AwsSecretKeyArg, AwsSecrets, AwsTokenArg, KubeconfigArg
 from main.report import RunReport
 from main.service_functions import ServiceFunctions
 from main.triggers import TriggerDecision
@@ -145,7 +146,9 @@ class RunFunctions(ServiceFunctions):
         history = await self._history()
         target = await workflows.resolve_target(service, history, ref, delivery.local_registry)
         username = delivery.username or service.config.registry_username
-        return target, replace(delivery, username=username)
+        deploy = service.config.deploy
+        chosen = delivery.deploy_target if deploy is None else deploy.target
+        return target, replace(delivery, username=username, deploy_target=chosen)
 
     @uncached_function
     async def deploy_staging(  # noqa: PLR0913 - the workflow's inputs, each said once
@@ -181,6 +184,10 @@ class RunFunctions(ServiceFunctions):
                 "[tool.pipeline.deploy], staging-latest is deployed there and smoke-tested live"
             ),
         ] = None,
+        kubeconfig: KubeconfigArg = None,
+        aws_access_key_id: AwsKeyIdArg = None,
+        aws_secret_access_key: AwsSecretKeyArg = None,
+        aws_session_token: AwsTokenArg = None,
         code_scanning_token: ScanningTokenArg = None,
         github_repository: ScanningRepositoryArg = "",
         github_ref: ScanningRefArg = "",
@@ -200,8 +207,9 @@ class RunFunctions(ServiceFunctions):
         tests passed, push the staging tags: the timestamped one (named by this run's start
         time, UTC) and then staging-latest. An image that failed its smoke tests gets no
         tag. Without a registry token everything but the push runs and the report lists
-        what would have been pushed. With a host in [tool.pipeline.deploy] and --ssh-key,
-        staging-latest then runs there by digest, is smoke-tested (and, with
+        what would have been pushed. With a target in [tool.pipeline.deploy] and its
+        credential (--ssh-key for a host, --kubeconfig for Kubernetes, the AWS keys or the
+        runner's role for ECS), staging-latest then runs there by digest, is smoke-tested (and, with
         [tool.pipeline.load], load-tested) on its public URL, and is rolled back by itself
         when it fails; [tool.pipeline.validate] post-deploy-test then runs the service's
         own tests against it (STAGING_URL set), rolling back on failure or only warning,
@@ -231,6 +239,10 @@ class RunFunctions(ServiceFunctions):
                 ssh_key=ssh_key, code_scanning=scanning, signing_key=signing_key,
                 secrets=secrets,
                 verify_key=verify_key, skip_verify=skip_verify,
+                kubeconfig=kubeconfig,
+                aws=AwsSecrets(
+                    aws_access_key_id, aws_secret_access_key, aws_session_token
+                ),
             ),
         )  # fmt: skip
         reproduce = run_flow.reproduction(

@@ -9,7 +9,7 @@ error becomes :class:`~main.core.run.StageError` with the line worth a report ce
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import dagger
@@ -71,14 +71,20 @@ class Delivery:
     secrets: dagger.Secret | None = None  # a dotenv of the secret variables the settings name
     verify_key: dagger.File | None = None  # the public key deploy's provenance check uses
     skip_verify: bool = False  # deploy without the check verify-on-deploy asks for
+    kubeconfig: dagger.Secret | None = None
+    aws: deploying.AwsSecrets = field(default_factory=deploying.AwsSecrets)
+    deploy_target: str = "compose-ssh"  # [tool.pipeline.deploy] target: which secret it needs
 
     @property
     def reach(self) -> Reach:
         """What these arguments let the run touch, as the flow reads it."""
+        secrets = deploying.TargetSecrets(self.ssh_key, self.kubeconfig, self.aws)
+        missing = secrets.problem(self.deploy_target)
         return Reach(
             can_push=self.token is not None or self.local_registry is not None,
             local_registry=self.local_registry is not None,
-            can_deploy=self.ssh_key is not None,
+            can_deploy=not missing,
+            deploy_missing=missing,
             code_scanning=self.code_scanning is not None,
             can_sign=self.signing_key is not None,
         )
@@ -256,10 +262,7 @@ class DaggerStages:
         return checked.line
 
     async def deploy(self, image: str, *, by: str, verify: Verify | None) -> Deployed:
-        """The image on the staging host over SSH, from the module's own process."""
-        if self.delivery.ssh_key is None:
-            msg = "no --ssh-key given"
-            raise StageError(msg)
+        """The image on the staging target (its secrets checked first), from this process."""
         request = deploying.Request(
             config=self.config,
             tree=self.tree,
@@ -268,6 +271,8 @@ class DaggerStages:
             ref=self.target.revision.sha,
             by=by,
             verify=verify,
+            kubeconfig=self.delivery.kubeconfig,
+            aws=self.delivery.aws,
         )
         access = deploying.RegistryAccess(self.delivery.token, self.delivery.username)
         with stage_errors():

@@ -20,7 +20,7 @@ from main.core.deploy.history import Deployment
 from main.core.deploy.orchestrate import Release, deploy, roll_back
 from main.core.deploy.result import DeployReport
 from main.core.deploy.timeline import Timeline
-from tests.support.ecs_emulator import Moto, moto_server
+from tests.support.ecs_emulator import Moto
 from tests.support.ecs_staging import EcsStaging, ecs_staging
 from tests.support.kube_staging import (
     BETTER,
@@ -39,12 +39,6 @@ pytestmark = pytest.mark.anyio
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-@pytest.fixture(scope="module")
-def moto() -> Iterator[Moto]:
-    with moto_server() as server:
-        yield server
 
 
 @pytest.fixture
@@ -112,6 +106,24 @@ async def test_a_broken_image_rolls_back_to_the_previous_healthy_revision(
             "taskDefinition"
         ]["containerDefinitions"]
     )
+
+
+async def test_a_failed_first_deploy_brings_back_the_revision_it_found(
+    staging: EcsStaging,
+) -> None:
+    # The service ran FIRST (a revision the pipeline never deployed) before the first
+    # pipeline deploy: its tasks are someone else's, so it must not be scaled to 0.
+    found = staging.definition()["taskDefinition"]["taskDefinitionArn"]
+    result = await deployed(staging, UNHEALTHY)
+    assert result.outcome == "rolled-back", result.error
+    assert result.running == FIRST
+    service = staging.client().describe_services(
+        cluster=staging.cluster, services=[staging.service]
+    )["services"][0]
+    assert service["desiredCount"] == 2
+    assert service["taskDefinition"] == found
+    assert staging.serving() == FIRST
+    assert any("as the deploy found it" in note for note in result.notes), result.notes
 
 
 async def test_tasks_that_crash_after_the_live_smoke_are_never_healthy(

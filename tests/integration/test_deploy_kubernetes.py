@@ -92,6 +92,26 @@ async def test_a_broken_image_rolls_back(staging: KubeStaging) -> None:
     assert actions[-2:] == [(UNHEALTHY, "deploy", False), (GOOD, "auto-rollback", True)]
 
 
+@pytest.mark.parametrize("broken", [UNHEALTHY, NEVER_READY])
+async def test_a_failed_first_deploy_brings_back_the_image_it_found(
+    staging: KubeStaging, broken: str
+) -> None:
+    # The Deployment ran FIRST before the pipeline ever deployed to it: those pods are
+    # someone else's, so a failed first deploy must not scale them away.
+    replicas = staging.deployment()["spec"]["replicas"]
+    result = await deployed(staging, broken, timeout=2)
+    assert not result.passed
+    assert result.outcome == "rolled-back", result.error
+    assert result.running == FIRST
+    assert staging.image() == FIRST
+    assert staging.deployment()["spec"]["replicas"] == replicas
+    assert staging.serving() == FIRST
+    assert any("as the deploy found it" in note for note in result.notes), result.notes
+    assert result.summary().endswith(f"{FIRST} is running again")
+    actions = [(e.image, e.action, e.healthy) for e in await _history(staging)]
+    assert actions == [(broken, "deploy", False)]  # FIRST was never the pipeline's
+
+
 async def test_pods_that_crash_after_the_live_smoke_are_never_healthy(
     staging: KubeStaging,
 ) -> None:

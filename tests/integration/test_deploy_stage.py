@@ -125,7 +125,9 @@ async def test_nothing_published_or_no_key_skips_without_failing(
     await deploy_stage(no_key, stages, target, workflows.Delivery().reach)
     status, detail, _ = stage(no_key, "deploy")
     assert status == "skipped"
-    assert detail.startswith("published, not deployed: no --ssh-key")
+    assert detail.startswith(
+        "published, not deployed: [tool.pipeline.deploy] target compose-ssh needs --ssh-key"
+    )
     assert project.containers() == []
 
 

@@ -1,13 +1,16 @@
 """The deploy function's wiring: the key only as a secret, read only when a host is set."""
 
 import typing
+from dataclasses import replace
 from pathlib import Path
 
 import dagger
 import pytest
 from dagger import dag
 
+from main import deploy
 from main._sdk import FunctionError
+from main.core.deploy.result import DeployReport
 from main.pipeline import Pipeline
 
 pytestmark = pytest.mark.anyio
@@ -17,12 +20,23 @@ def base_type(hint: object) -> object:
     return typing.get_args(hint)[0] if typing.get_origin(hint) is typing.Annotated else hint
 
 
-def test_the_key_and_the_token_are_secrets_never_strings() -> None:
-    hints = typing.get_type_hints(Pipeline.deploy, include_extras=True)
-    assert base_type(hints["ssh_key"]) is dagger.Secret
-    assert base_type(hints["registry_token"]) == dagger.Secret | None
-    staging = typing.get_type_hints(Pipeline.deploy_staging, include_extras=True)
-    assert base_type(staging["ssh_key"]) == dagger.Secret | None
+CREDENTIALS = (
+    "ssh_key",
+    "kubeconfig",
+    "aws_access_key_id",
+    "aws_secret_access_key",
+    "aws_session_token",
+)
+
+
+@pytest.mark.parametrize("function", [Pipeline.deploy, Pipeline.deploy_staging])
+def test_every_targets_credentials_are_optional_secrets_never_strings(function: object) -> None:
+    # The configured target decides which one is needed: none is required on its own.
+    hints = typing.get_type_hints(function, include_extras=True)
+    for name in CREDENTIALS:
+        assert base_type(hints[name]) == dagger.Secret | None, name
+    if function is Pipeline.deploy:
+        assert base_type(hints["registry_token"]) == dagger.Secret | None
 
 
 @pytest.mark.usefixtures("offline_reads")
@@ -77,3 +91,15 @@ async def test_inside_the_engine_a_loopback_or_unknown_host_is_refused_up_front(
     assert f"the staging host {host} {said}" in message
     assert "public or LAN name" in message
     assert "\n" not in message
+
+
+def test_staging_latest_follows_only_a_rollback_to_the_previous_deployment() -> None:
+    broken, good = (f"r.example/app@sha256:{c * 64}" for c in "ab")
+    back = DeployReport(
+        outcome="rolled-back", target="t", url="u", image=broken, previous=good, running=good
+    )
+    assert deploy.tag_move(back) == (good, broken)
+    # A failed first deploy that brought back what the target ran before the pipeline:
+    # that image was never published here, so staging-latest must not be pointed at it.
+    found = replace(back, previous=None, running="docker.io/library/nginx:1.25")
+    assert deploy.tag_move(found) is None

@@ -11,10 +11,12 @@ from dagger import dag
 
 from main import workflows
 from main.core.config import PipelineConfig
+from main.core.deploy.targets import missing_credential
 from main.core.errors import PipelineError
 from main.core.publish import Published
 from main.core.run import Reach, StageError
 from main.core.validate import CheckResult
+from main.deploy import AwsSecrets
 from main.scan import Scan, SeverityCounts
 from tests.support.answers import query_error
 from tests.support.constants import SHA
@@ -47,15 +49,28 @@ def exec_error(stderr: str, stdout: str = "", code: int = 1) -> dagger.QueryErro
 def test_the_delivery_says_what_the_run_may_touch() -> None:
     secret = dag.set_secret("token", TOKEN)
     registry = dag.container().from_("registry:2").as_service()
-    assert workflows.Delivery().reach == Reach()
-    assert workflows.Delivery(token=secret).reach == Reach(can_push=True)
+    no_key = missing_credential("compose-ssh", ())
+    assert workflows.Delivery().reach == Reach(deploy_missing=no_key)
+    assert workflows.Delivery(token=secret).reach == Reach(can_push=True, deploy_missing=no_key)
     assert workflows.Delivery(local_registry=registry).reach == Reach(
-        can_push=True, local_registry=True
+        can_push=True, local_registry=True, deploy_missing=no_key
     )
     scanning = workflows.CodeScanning(secret, "acme/svc", "refs/heads/main")
     assert workflows.Delivery(ssh_key=secret, code_scanning=scanning).reach == Reach(
         can_deploy=True, code_scanning=True
     )
+
+
+def test_the_configured_target_decides_which_secret_lets_the_run_deploy() -> None:
+    secret = dag.set_secret("credential", "unused")
+    kube = workflows.Delivery(ssh_key=secret, deploy_target="kubernetes").reach
+    assert not kube.can_deploy
+    assert "needs --kubeconfig" in kube.deploy_missing
+    assert workflows.Delivery(kubeconfig=secret, deploy_target="kubernetes").reach.can_deploy
+    assert workflows.Delivery(deploy_target="ecs").reach.can_deploy  # the runner's role
+    half = workflows.Delivery(aws=AwsSecrets(access_key_id=secret), deploy_target="ecs").reach
+    assert not half.can_deploy
+    assert "--aws-access-key-id needs --aws-secret-access-key" in half.deploy_missing
 
 
 async def test_an_exec_failure_is_its_last_stderr_line() -> None:

@@ -9,6 +9,8 @@ CHECK, UP, PLAIN = "check", "up", ""
 DELIVERY = ["registry_token", "registry_username", "local_registry"]
 NOTIFY = ["notify_webhook", "notify_kind", "run_url", "fail"]
 SCANNING = ["code_scanning_token", "github_repository", "github_ref"]
+# The Kubernetes and ECS targets' credentials, beside the Compose target's ssh_key.
+TARGET_SECRETS = ["kubeconfig", "aws_access_key_id", "aws_secret_access_key", "aws_session_token"]
 
 # (object, function, arguments in order, cache policy, role)
 FUNCTIONS: list[tuple[str, str, list[str], str | None, str]] = [
@@ -54,6 +56,7 @@ FUNCTIONS: list[tuple[str, str, list[str], str | None, str]] = [
         "deploy",
         [
             "ssh_key",
+            *TARGET_SECRETS,
             "image",
             "rollback",
             "registry_token",
@@ -78,6 +81,7 @@ FUNCTIONS: list[tuple[str, str, list[str], str | None, str]] = [
             *DELIVERY,
             *NOTIFY,
             "ssh_key",
+            *TARGET_SECRETS,
             *SCANNING,
             "actor",
             "signing_key",

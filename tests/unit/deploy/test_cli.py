@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from main.core.deploy.cli import EXIT_BAD_USAGE, main
+from main.core.deploy.cli import main
+from main.core.deploy.cli_targets import EXIT_BAD_USAGE
 
 DIGEST = "127.0.0.1:5000/app@sha256:" + "a" * 64
 

@@ -1,11 +1,13 @@
 """``python -m main.core.deploy --target kubernetes|ecs``: bad usage is one line and exit 2."""
 
+import ast
 import json
 from pathlib import Path
 
 import pytest
 
-from main.core.deploy.cli import EXIT_BAD_USAGE, main
+from main.core.deploy.cli import main
+from main.core.deploy.cli_targets import EXIT_BAD_USAGE
 
 DIGEST = "127.0.0.1:5000/app@sha256:" + "a" * 64
 KUBECONFIG = (
@@ -92,3 +94,18 @@ def test_a_missing_kubeconfig_file(tmp_path: Path, capsys: pytest.CaptureFixture
     with pytest.raises(SystemExit):
         main(argv)
     assert "--kubeconfig" in capsys.readouterr().err
+
+
+def test_the_target_seams_use_only_public_names_of_the_deploy_package() -> None:
+    # The Kubernetes and ECS seams share the Compose seam's parser; a private name
+    # imported across modules would break silently when its owner renames it.
+    root = Path(main.__code__.co_filename).parent  # the deploy package's folder
+    private = [
+        f"{path.name}: {node.module}.{alias.name}"
+        for path in sorted(root.rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("main.")
+        for alias in node.names
+        if alias.name.startswith("_")
+    ]
+    assert private == []

@@ -9,39 +9,36 @@ result on stdout and one summary line on stderr. Exit status: 0 deployed and hea
 import argparse
 import asyncio
 import getpass
-import json
 import socket
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Literal, NoReturn
+from typing import Literal
 
-from main.core.argv import ValueKeepingParser
-from main.core.deploy.cli_targets import add_smoke_and_bounds, check_bounds, run
-from main.core.deploy.compose import ComposeProject, name_problem
+from main.core.deploy.cli_targets import (
+    EXIT_DEPLOYED,
+    EXIT_FAILED,
+    SeamParser,
+    add_smoke_and_bounds,
+    check_bounds,
+    run,
+)
+from main.core.deploy.compose import name_problem
 from main.core.deploy.compose_ssh import ComposeOverSsh
 from main.core.deploy.orchestrate import Plan, Release
-from main.core.deploy.ssh import SshEndpoint, known_hosts_text
+from main.core.deploy.ssh import known_hosts_text
+from main.core.deploy.targets import compose_target
 from main.core.errors import PipelineError
 from main.core.quiet import silence_library_warnings
 from main.core.smoke.checks import run_smoke
 from main.core.smoke.spec import SmokeSpec
 
-EXIT_DEPLOYED, EXIT_FAILED, EXIT_BAD_USAGE = 0, 1, 2
 MAX_PORT = 65535
-
-
-class _Parser(ValueKeepingParser):
-    """argparse whose mistakes are one line, a JSON answer and exit status 2."""
-
-    def error(self, message: str) -> NoReturn:
-        sys.stdout.write(json.dumps({"passed": False, "error": f"bad usage: {message}"}) + "\n")
-        self.exit(EXIT_BAD_USAGE, f"{self.prog}: error: {message} (see --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Every option; the required ones are what a deployment cannot guess."""
-    parser = _Parser(
+    parser = SeamParser(
         prog="python -m main.core.deploy",
         description=__doc__.split("\n\n")[1] if __doc__ else None,
     )
@@ -136,22 +133,20 @@ def _parse(argv: Sequence[str] | None) -> tuple[ComposeOverSsh, Plan, Release | 
             ready_timeout=args.ready_timeout,
         )
         release = None if args.rollback else Release(args.image, args.tag, args.ref)
-        endpoint = SshEndpoint(
+        target = compose_target(
             host=args.host,
             user=args.user,
             port=args.port,
             host_keys=_read("--known-hosts", args.known_hosts),
             private_key=_read("--identity", args.identity),
-        )
-        project = ComposeProject(
-            directory=args.directory or f"~/.pipeline/{args.project}",
             project=args.project,
             service=args.service,
+            compose=_read("--compose-file", args.compose_file),
+            directory=args.directory,
         )
-        target = ComposeOverSsh(endpoint, project, _read("--compose-file", args.compose_file))
     except PipelineError as exc:
         parser.error(str(exc))
-    if not known_hosts_text(endpoint).strip():
+    if not known_hosts_text(target.endpoint).strip():
         parser.error(
             f"--known-hosts {args.known_hosts} pins no host key: add the line "
             "`ssh-keyscan -p PORT HOST` prints, checked on a network you trust"

@@ -11,9 +11,9 @@ import argparse
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-from main.core.deploy.cli import _Parser
 from main.core.deploy.cli_targets import (
     TARGETS,
+    SeamParser,
     add_release_and_smoke,
     check_names,
     finish,
@@ -22,11 +22,12 @@ from main.core.deploy.cli_targets import (
 from main.core.deploy.ecs.names import name_problem
 from main.core.deploy.ecs.target import EcsTarget
 from main.core.deploy.orchestrate import Plan, Release
+from main.core.deploy.targets import ecs_target
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Where the service is, then what every target shares."""
-    parser = _Parser(
+    parser = SeamParser(
         prog="python -m main.core.deploy --target ecs",
         description=__doc__.split("\n\n")[1] if __doc__ else None,
     )
@@ -62,7 +63,7 @@ def parse(argv: Sequence[str] | None) -> tuple[EcsTarget, Plan, Release | None]:
         parts = urlsplit(args.endpoint_url)
         if parts.scheme not in {"http", "https"} or not parts.netloc:
             parser.error(f"--endpoint-url {args.endpoint_url!r} is not an http(s) URL")
-    target = EcsTarget(
+    target = ecs_target(
         args.region, args.cluster, args.service, args.container, endpoint_url=args.endpoint_url
     )
     return target, plan, release

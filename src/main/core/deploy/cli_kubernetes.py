@@ -10,24 +10,24 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-from main.core.deploy.cli import _Parser
 from main.core.deploy.cli_targets import (
     TARGETS,
+    SeamParser,
     add_release_and_smoke,
     check_names,
     finish,
     release_and_plan,
 )
 from main.core.deploy.errors import DeployError
-from main.core.deploy.kubernetes.kubeconfig import read_kubeconfig
 from main.core.deploy.kubernetes.names import name_problem
 from main.core.deploy.kubernetes.target import KubernetesTarget
 from main.core.deploy.orchestrate import Plan, Release
+from main.core.deploy.targets import kubernetes_target
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Where the Deployment is, then what every target shares."""
-    parser = _Parser(
+    parser = SeamParser(
         prog="python -m main.core.deploy --target kubernetes",
         description=__doc__.split("\n\n")[1] if __doc__ else None,
     )
@@ -58,16 +58,25 @@ def parse(argv: Sequence[str] | None) -> tuple[KubernetesTarget, Plan, Release |
     except OSError as exc:
         parser.error(f"--kubeconfig {args.kubeconfig}: {exc.strerror or exc}")
     try:
-        access = read_kubeconfig(text, context=args.context)
+        target = kubernetes_target(
+            text,
+            deployment=args.deployment,
+            container=args.container,
+            namespace=args.namespace,
+            context=args.context,
+        )
     except DeployError as exc:
         parser.error(f"--kubeconfig {args.kubeconfig}: {exc}")
-    namespace = args.namespace or access.namespace or "default"
     check_names(
         parser,
         name_problem,
-        {"--namespace": namespace, "--deployment": args.deployment, "--container": args.container},
+        {
+            "--namespace": target.namespace,
+            "--deployment": args.deployment,
+            "--container": args.container,
+        },
     )
-    return KubernetesTarget(access, namespace, args.deployment, args.container), plan, release
+    return target, plan, release
 
 
 def main(argv: Sequence[str] | None = None) -> int:

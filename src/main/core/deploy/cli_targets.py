@@ -7,10 +7,13 @@ so a person switching targets changes only the options that say where the servic
 import argparse
 import asyncio
 import getpass
+import json
 import socket
 import sys
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
+from main.core.argv import ValueKeepingParser
 from main.core.deploy.errors import DeployError
 from main.core.deploy.orchestrate import Plan, Release, deploy, roll_back
 from main.core.deploy.result import DeployReport
@@ -23,8 +26,21 @@ from main.core.quiet import silence_library_warnings
 from main.core.smoke.checks import run_smoke
 from main.core.smoke.spec import SmokeSpec
 
-EXIT_DEPLOYED, EXIT_FAILED = 0, 1
+EXIT_DEPLOYED, EXIT_FAILED, EXIT_BAD_USAGE = 0, 1, 2
 TARGETS = ("compose-ssh", "kubernetes", "ecs")
+
+
+class SeamParser(ValueKeepingParser):
+    """argparse whose mistakes are one line, a JSON answer and exit status 2.
+
+    Every deploy seam (Compose, Kubernetes, ECS) answers bad usage the same way, so a
+    caller reading the JSON never needs to know which target refused.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        """Print the JSON answer and the line, exit with status 2."""
+        sys.stdout.write(json.dumps({"passed": False, "error": f"bad usage: {message}"}) + "\n")
+        self.exit(EXIT_BAD_USAGE, f"{self.prog}: error: {message} (see --help)\n")
 
 
 def add_release_and_smoke(parser: argparse.ArgumentParser) -> None:

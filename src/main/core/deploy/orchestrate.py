@@ -197,14 +197,7 @@ class _Session:
         if failed.lost:
             return _Recovery("failed", None, failed.error, notes=(LOST,), unknown=True)
         if previous is None:
-            try:
-                async with self.timeline.step("stop"):
-                    await self.target.stop()
-            except DeployError as exc:
-                note = f"no earlier healthy deployment, and stopping the failed one failed: {exc}"
-                return _Recovery("failed", image, failed.error, notes=(note,))
-            note = "no earlier healthy deployment on the target: the failed one was stopped"
-            return _Recovery("failed", None, failed.error, notes=(note,))
+            return await self._stop(image, failed)
         async with self.timeline.step("rollback") as step:
             step.detail = previous.image
             release = _release_of(previous)
@@ -219,6 +212,30 @@ class _Session:
         # Either image may run now, or the old one never stopped (the new one failed before
         # `up`, and the rollback could not write its files): stopping could cause an outage.
         return _Recovery("failed", None, error, back.smoke, notes=(ROLLBACK_FAILED,), unknown=True)
+
+    async def _stop(self, image: str, failed: _Attempt) -> _Recovery:
+        """No earlier healthy deployment: stop the failed one, or get back what was found."""
+        try:
+            async with self.timeline.step("stop") as step:
+                found = await self.target.stop()
+                step.detail = "stopped" if found is None else f"brought back {found}"
+        except DeployError as exc:
+            note = f"no earlier healthy deployment, and stopping the failed one failed: {exc}"
+            return _Recovery("failed", image, failed.error, notes=(note,))
+        if found is None:
+            note = "no earlier healthy deployment on the target: the failed one was stopped"
+            return _Recovery("failed", None, failed.error, notes=(note,))
+        if found == image:
+            note = (
+                f"the target ran {found} before the pipeline's first deployment: "
+                "left as the deploy found it"
+            )
+            return _Recovery("failed", found, failed.error, notes=(note,))
+        note = (
+            f"no earlier healthy deployment in the target's history: {found} runs again, as "
+            "the deploy found it (it was not the pipeline's, so it was not smoke-tested)"
+        )
+        return _Recovery("rolled-back", found, failed.error, notes=(note,))
 
     async def run(
         self, release: Release, previous: Deployment | None, action: Action

@@ -11,6 +11,7 @@ loopback is the machine itself: it never asks.
 import ipaddress
 import socket
 from collections.abc import Callable, Mapping
+from urllib.parse import urlsplit
 
 Resolver = Callable[[str], list[str]]
 HOW = (
@@ -42,17 +43,25 @@ def _loopback(address: str) -> bool:
         return False
 
 
-def engine_host_problem(host: str, resolve: Resolver = _addresses) -> str | None:
-    """Why ``host`` cannot be reached over SSH from the engine, or None when it can.
+def engine_host_problem(
+    host: str,
+    resolve: Resolver = _addresses,
+    *,
+    what: str = "the staging host",
+    how: str = HOW,
+) -> str | None:
+    """Why ``host`` cannot be reached from the engine, or None when it can.
 
     A loopback address or ``localhost``, a name that resolves only to loopback, and a
     name that does not resolve (where the deploy runs) are refused with one line.
+    ``what`` names the endpoint (the staging host, the Kubernetes API server, the ECS
+    endpoint) and ``how`` says how to fix it for that target.
     """
     name = host.strip("[]")
     if name.lower() == "localhost" or name.lower().endswith(".localhost") or _loopback(name):
         return (
-            f"the staging host {host} is loopback: inside the engine that is the module's "
-            f"own container, not your machine; {HOW}"
+            f"{what} {host} is loopback: inside the engine that is the module's "
+            f"own container, not your machine; {how}"
         )
     try:
         addresses = resolve(name)
@@ -60,12 +69,20 @@ def engine_host_problem(host: str, resolve: Resolver = _addresses) -> str | None
         addresses = []
     if not addresses:
         return (
-            f"the staging host {host} does not resolve from the engine (names only your "
-            f"/etc/hosts or ~/.ssh/config know are not seen there); {HOW}"
+            f"{what} {host} does not resolve from the engine (names only your "
+            f"/etc/hosts or ~/.ssh/config know are not seen there); {how}"
         )
     if all(_loopback(address) for address in addresses):
         return (
-            f"the staging host {host} resolves to loopback ({addresses[0]}) from the "
-            f"engine: that is the module's own container; {HOW}"
+            f"{what} {host} resolves to loopback ({addresses[0]}) from the "
+            f"engine: that is the module's own container; {how}"
         )
     return None
+
+
+def engine_url_problem(
+    url: str, resolve: Resolver = _addresses, *, what: str, how: str
+) -> str | None:
+    """:func:`engine_host_problem` for the host of an endpoint URL (an API server's)."""
+    host = urlsplit(url).hostname or url
+    return engine_host_problem(host, resolve, what=what, how=how)

@@ -79,8 +79,14 @@ class DeployTarget(Protocol):
         """
         ...
 
-    async def stop(self) -> None:
-        """Stop the service (a first deployment that failed leaves nothing broken running)."""
+    async def stop(self) -> str | None:
+        """After a failed first deployment: leave nothing broken running.
+
+        A target whose service ran before the pipeline's first deployment (a Kubernetes
+        Deployment someone else created and ran) never stops those pods: it brings back
+        what it found and returns that image. Otherwise it stops the service and
+        returns None (nothing runs).
+        """
         ...
 
     async def logs(self) -> str:

@@ -14,6 +14,7 @@ from pydantic import Discriminator, Field, Tag, field_validator
 from main.core.deploy.ecs.names import name_problem as ecs_problem
 from main.core.deploy.kubernetes.names import name_problem as kube_problem
 from main.core.deploy.settings import DeploySettings
+from main.core.deploy.stability import STABILITY_SECONDS
 from main.core.mcp.endpoint import check_url
 from main.core.table import Seconds, SettingsTable, WaitSeconds
 
@@ -29,6 +30,12 @@ class _Common(SettingsTable):
     timeout: Seconds = Field(default=300.0, description="Seconds the rollout may take to finish.")
     lock_timeout: WaitSeconds = Field(
         default=600.0, description="Seconds to wait for another deployment to finish."
+    )
+    stability_window: WaitSeconds = Field(
+        default=STABILITY_SECONDS,
+        description="Seconds the service must keep running, its restarts still, after its "
+        "live smoke test, before a second smoke test: only then is it recorded healthy. "
+        "0 turns the window off.",
     )
 
     @field_validator("url")

@@ -42,7 +42,9 @@ def not_deployable(report: Report, reach: Reach) -> str:
     if reach.local_registry:
         return LOCAL_REGISTRY
     if not reach.can_deploy:
-        return NO_KEY
+        return (
+            f"published, not deployed: {reach.deploy_missing}" if reach.deploy_missing else NO_KEY
+        )
     return ""
 
 

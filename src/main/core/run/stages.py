@@ -56,7 +56,8 @@ class Reach:
 
     can_push: bool = False  # a registry token, or a local registry
     local_registry: bool = False  # pushes go to a registry only this machine reaches
-    can_deploy: bool = False  # an SSH key for the staging host was given
+    can_deploy: bool = False  # the deploy target's credential was given (an SSH key, ...)
+    deploy_missing: str = ""  # when it was not: the line naming the argument to pass
     code_scanning: bool = False  # the scan goes to GitHub code scanning too
     can_sign: bool = False  # a signing key: pushed digests get a signed SBOM and provenance
 

@@ -14,6 +14,7 @@ import boto3
 import botocore.exceptions
 from botocore.config import Config
 
+from main.core.deploy.ecs.keys import AwsKeys
 from main.core.deploy.errors import DeployError, HostLost
 from main.core.text import clip, one_line
 
@@ -34,13 +35,24 @@ REFUSED = {
 class EcsApi:
     """ECS in one region (optionally at another endpoint, e.g. an emulator)."""
 
-    def __init__(self, region: str, endpoint_url: str | None = None) -> None:
-        """A client with bounded timeouts and retries; credentials as boto3 finds them."""
+    def __init__(
+        self, region: str, endpoint_url: str | None = None, keys: AwsKeys | None = None
+    ) -> None:
+        """A client with bounded timeouts and retries; ``keys``, else as boto3 finds them."""
         self.region, self.endpoint_url = region, endpoint_url
         config = Config(
             connect_timeout=10, read_timeout=30, retries={"max_attempts": 3, "mode": "standard"}
         )
-        self.client: ECSClient = boto3.session.Session().client(
+        session = (
+            boto3.session.Session()
+            if keys is None
+            else boto3.session.Session(
+                aws_access_key_id=keys.access_key_id,
+                aws_secret_access_key=keys.secret_access_key,
+                aws_session_token=keys.session_token or None,
+            )
+        )
+        self.client: ECSClient = session.client(
             "ecs", region_name=region, endpoint_url=endpoint_url, config=config
         )
         self.started = False  # set once the deploy changed something

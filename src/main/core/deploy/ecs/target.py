@@ -16,6 +16,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from main.core.deploy.ecs.client import EcsApi
+from main.core.deploy.ecs.keys import AwsKeys
 from main.core.deploy.ecs.liveness import alive
 from main.core.deploy.ecs.lock import LOCK_SECONDS, TicketLock
 from main.core.deploy.ecs.revisions import (
@@ -27,11 +28,13 @@ from main.core.deploy.ecs.revisions import (
 from main.core.deploy.ecs.steady import judge
 from main.core.deploy.errors import DeployError, HostLost, RolloutFailed
 from main.core.deploy.history import KEEP, Deployment
+from main.core.deploy.polling import intervals
 from main.core.deploy.target import Liveness
 from main.core.deploy.timeline import Timeline
 from main.core.text import clip
 
 POLL_SECONDS = 2.0  # DescribeServices is rate-limited: the CLI's own waiter polls every 15 s
+FIRST_POLL_SECONDS = 0.25  # then 0.5, 1, 2: a fast deployment is seen at once
 EVENTS = 10
 
 
@@ -46,20 +49,27 @@ class EcsTarget:
         container: str,
         *,
         endpoint_url: str | None = None,
-        poll: float = POLL_SECONDS,
+        keys: AwsKeys | None = None,
+        poll: float | None = None,
         lock_seconds: int = LOCK_SECONDS,
     ) -> None:
-        """A target; nothing connects until :meth:`connected`."""
+        """A target; nothing connects until :meth:`connected` (``keys``: else boto3's own)."""
         self.region, self.cluster, self.service, self.container = (
             region,
             cluster,
             service,
             container,
         )
-        self.endpoint_url, self.poll, self.lock_seconds = endpoint_url, poll, lock_seconds
+        self.endpoint_url, self.lock_seconds = endpoint_url, lock_seconds
+        self.poll = POLL_SECONDS if poll is None else poll  # read now: tests shorten it
+        self._keys = keys
         self._api: EcsApi | None = None
         self.family = ""
         self._rolled: str = ""  # the revision the last roll_out registered
+        # The revision the service ran before this session's first roll_out, its
+        # container's image, and that rollout's bound: see stop().
+        self._found: tuple[str, str] | None = None
+        self._timeout = 0.0
 
     def describe(self) -> str:
         """``ecs REGION, cluster C, service S, container N``."""
@@ -98,7 +108,7 @@ class EcsTarget:
     @asynccontextmanager
     async def connected(self, timeline: Timeline) -> AsyncIterator[None]:
         """Reach ECS, check the credentials, the service and its container."""
-        self._api = EcsApi(self.region, self.endpoint_url)  # boto3 reads credentials now
+        self._api = EcsApi(self.region, self.endpoint_url, self._keys)  # credentials read now
         try:
             async with timeline.step("connect") as note:
                 service = await self._service()
@@ -160,6 +170,10 @@ class EcsTarget:
     async def roll_out(self, image: str, config: str, timeline: Timeline, timeout: float) -> None:
         """Register a revision running ``image`` (a copy of ``config`` or of the current one)."""
         async with timeline.step("register") as note:
+            if self._found is None:
+                running = (await self._service())["taskDefinition"]
+                found = _image(await self._definition(running), self.container)
+                self._found, self._timeout = (running, found), timeout
             base = config or (await self._service())["taskDefinition"]
             definition = await self._definition(base)
             if str(definition.get("family")) != self.family:
@@ -179,13 +193,14 @@ class EcsTarget:
                 taskDefinition=self._rolled,
             )
         async with timeline.step("steady") as note:
-            note.detail = await self._wait(timeout)
+            note.detail = await self._wait(timeout, self._rolled)
 
-    async def _wait(self, timeout: float) -> str:
+    async def _wait(self, timeout: float, revision: str) -> str:
         deadline = time.monotonic() + timeout
+        waits = intervals(self.poll, FIRST_POLL_SECONDS)
         while True:
             service = await self._service()
-            verdict = judge(service, self._rolled)
+            verdict = judge(service, revision)
             if verdict.failed:
                 raise RolloutFailed(verdict.message, logs=_events(service))
             if verdict.done:
@@ -193,7 +208,7 @@ class EcsTarget:
             if time.monotonic() >= deadline:
                 msg = f"the service did not reach steady state in {timeout:g} s: {verdict.message}"
                 raise RolloutFailed(msg, logs=_events(service))
-            await asyncio.sleep(self.poll)
+            await asyncio.sleep(next(waits))
 
     async def liveness(self) -> Liveness:
         """Whether the revision rolled out last still runs all its tasks; failed tasks."""
@@ -211,14 +226,42 @@ class EcsTarget:
             return Liveness(running=False, restarts=0, detail=f"the service {self.service} is gone")
         return alive(services[0], self._rolled or str(services[0].get("taskDefinition", "")))
 
-    async def stop(self) -> None:
-        """Scale the service to 0 tasks: a failed first deployment leaves nothing running."""
+    async def stop(self) -> str | None:
+        """After a failed first deployment: the revision found back, or scale to 0 tasks.
+
+        The service existed before the deploy (it only registers revisions), so its
+        tasks may be someone else's: when the image the service ran before this
+        session's first roll_out is not one the pipeline deployed (it is not in the
+        history), the service goes back to that revision, desired count untouched, and
+        its steady state is awaited. Only the pipeline's own never-healthy images are
+        scaled to 0.
+        """
+        if self._found is not None:
+            revision, image = self._found
+            if not any(entry.image == image for entry in await self.history()):
+                await self._restore(revision, image)
+                return image
         await self.api.call(
             self.api.client.update_service,
             cluster=self.cluster,
             service=self.service,
             desiredCount=0,
         )
+        return None
+
+    async def _restore(self, revision: str, image: str) -> None:
+        """Point the service back at ``revision`` and wait for its steady state."""
+        try:
+            await self.api.call(
+                self.api.client.update_service,
+                cluster=self.cluster,
+                service=self.service,
+                taskDefinition=revision,
+            )
+            await self._wait(self._timeout, revision)
+        except DeployError as exc:
+            msg = f"bringing back {image}, as the deploy found it, failed: {exc}"
+            raise DeployError(msg) from None
 
     async def logs(self) -> str:
         """The service's latest events: what ECS says about the failed deployment."""
@@ -226,6 +269,11 @@ class EcsTarget:
             return _events(await self._service())
         except DeployError:
             return ""
+
+
+def _image(definition: dict[str, Any], container: str) -> str:
+    entries = definition.get("containerDefinitions") or []
+    return next((str(c.get("image", "")) for c in entries if c.get("name") == container), "")
 
 
 def _revision(arn: str) -> int:

@@ -26,11 +26,13 @@ from main.core.deploy.kubernetes.kubeconfig import ClusterAccess
 from main.core.deploy.kubernetes.lease import LEASE_SECONDS, Lease
 from main.core.deploy.kubernetes.pods import label_selector, restart_count
 from main.core.deploy.kubernetes.rollout import judge, no_downtime_allowed
+from main.core.deploy.polling import intervals
 from main.core.deploy.target import Liveness
 from main.core.deploy.timeline import Timeline
 from main.core.text import clip
 
-POLL_SECONDS = 0.5
+POLL_SECONDS = 0.5  # the longest wait between two reads of a rollout
+FIRST_POLL_SECONDS = 0.05  # the first: a fast rollout is seen at once (see polling.py)
 
 
 class KubernetesTarget:
@@ -43,15 +45,20 @@ class KubernetesTarget:
         deployment: str,
         container: str,
         *,
-        poll: float = POLL_SECONDS,
+        poll: float | None = None,
         lease_seconds: int = LEASE_SECONDS,
     ) -> None:
         """A target; nothing connects until :meth:`connected`."""
         self.access, self.namespace = access, namespace
         self.deployment, self.container = deployment, container
-        self.poll, self.lease_seconds = poll, lease_seconds
+        self.lease_seconds = lease_seconds
+        self.poll = POLL_SECONDS if poll is None else poll  # read now: tests shorten it
         self.path = f"/apis/apps/v1/namespaces/{namespace}/deployments/{deployment}"
         self._api: KubeApi | None = None
+        # The container's image before this session's first set-image, and the bound
+        # of its rollout: a failed first deployment brings that image back (see stop).
+        self._found: str | None = None
+        self._timeout = 0.0
 
     def describe(self) -> str:
         """``kubernetes HOST, deployment NS/NAME, container C``."""
@@ -136,6 +143,9 @@ class KubernetesTarget:
         async with timeline.step("set-image") as note:
             found = await self._deployment()
             index = self._container_index(found)
+            if self._found is None:
+                self._found = _image(found, index)
+                self._timeout = timeout
             base = f"/spec/template/spec/containers/{index}"
             self.api.started = True
             await self.api.patch(
@@ -155,6 +165,7 @@ class KubernetesTarget:
         strategy = no_downtime_allowed(before["spec"])
         lowest = _available(before)
         deadline = time.monotonic() + timeout
+        waits = intervals(self.poll, FIRST_POLL_SECONDS)
         while True:
             found = await self._deployment()
             lowest = min(lowest, _available(found))
@@ -172,7 +183,7 @@ class KubernetesTarget:
             if time.monotonic() >= deadline:
                 msg = f"the rollout did not finish in {timeout:g} s: {verdict.message}"
                 raise RolloutFailed(msg, logs=_conditions(found))
-            await asyncio.sleep(self.poll)
+            await asyncio.sleep(next(waits))
 
     async def liveness(self) -> Liveness:
         """Rolled out and available as kubectl judges it, and the container's restarts.
@@ -208,8 +219,19 @@ class KubernetesTarget:
             msg = f"the Kubernetes API failed while the service was watched: {exc}"
             raise HostLost(msg) from None
 
-    async def stop(self) -> None:
-        """Scale to 0: a first deployment that failed leaves no broken pod running."""
+    async def stop(self) -> str | None:
+        """After a failed first deployment: the image found back, or scale to 0.
+
+        The Deployment existed before the deploy (it only ever sets an image), so its
+        pods may be someone else's: when the image found before this session's first
+        set-image is not one the pipeline deployed (it is not in the history), that
+        image comes back with the replicas untouched, and its rollout is awaited. Only
+        pods of the pipeline's own never-healthy images are scaled to 0.
+        """
+        found = self._found
+        if found and not any(entry.image == found for entry in await self.history()):
+            await self._restore(found)
+            return found
         try:
             await self.api.patch(
                 self.path, [{"op": "replace", "path": "/spec/replicas", "value": 0}]
@@ -217,12 +239,38 @@ class KubernetesTarget:
         except ApiError as exc:
             msg = f"scaling {self.namespace}/{self.deployment} to 0 failed: {exc}"
             raise DeployError(msg) from None
+        return None
+
+    async def _restore(self, image: str) -> None:
+        """Set the container back to ``image`` (unless it runs it) and wait for that rollout."""
+        found = await self._deployment()
+        index = self._container_index(found)
+        if _image(found, index) == image:
+            return
+        base = f"/spec/template/spec/containers/{index}"
+        try:
+            await self.api.patch(
+                self.path,
+                [
+                    {"op": "test", "path": f"{base}/name", "value": self.container},
+                    {"op": "replace", "path": f"{base}/image", "value": image},
+                ],
+            )
+            await self._wait(found, self._timeout)
+        except DeployError as exc:
+            msg = f"bringing back {image}, as the deploy found it, failed: {exc}"
+            raise DeployError(msg) from None
 
     async def logs(self) -> str:
         """The Deployment's conditions: what the controller says about the failed rollout."""
         with contextlib.suppress(DeployError):
             return _conditions(await self._deployment())
         return ""
+
+
+def _image(found: dict[str, Any], index: int) -> str:
+    container = found["spec"]["template"]["spec"]["containers"][index]
+    return str(container.get("image") or "")
 
 
 def _available(found: dict[str, Any]) -> int:

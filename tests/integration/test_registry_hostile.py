@@ -1,0 +1,124 @@
+"""A hostile registry: answers the real docker-registry never gives, each one line.
+
+The real registry (tests/integration/test_registry_client.py) answers by the book; a
+broken or malicious one behind a proxy, a token server returning garbage or a registry
+flavour with odd habits does not. These are served by a small HTTP server speaking the
+distribution API's shapes with the wrong contents, because no real registry can be made
+to send them. Every case must end in one ``PipelineError`` line, never a traceback,
+never a digest the registry did not prove.
+"""
+
+from collections.abc import Awaitable, Callable
+
+import anyio
+import pytest
+
+from main.core.errors import PipelineError
+from main.core.http import RetryPolicy
+from main.core.registry.client import Registry
+from main.core.registry.manifests import OCI_INDEX, OCI_MANIFEST, Manifest
+from tests.support.http_servers import Log, Recorded, RecordingHandler, serving
+
+pytestmark = pytest.mark.anyio
+FAST = RetryPolicy(retries=1, backoff=0.01)
+DEEP = b"[" * 100_000 + b"]" * 100_000
+JSON = {"Content-Type": "application/json"}
+Answer = tuple[int, dict[str, str], bytes]
+
+
+class Hostile(RecordingHandler):
+    """Answers every request with the class's ``answers[path]`` (or ``answers['*']``)."""
+
+    answers: dict[str, Answer]
+    url: list[str]
+
+    def answer(self, request: Recorded) -> Answer:
+        status, headers, body = self.answers.get(request.path) or self.answers["*"]
+        realm = headers.get("WWW-Authenticate", "").replace("{url}", self.url[0])
+        return status, {**headers, **({"WWW-Authenticate": realm} if realm else {})}, body
+
+
+async def one_line(answers: dict[str, Answer], call: Callable[[Registry], Awaitable[object]]) -> str:
+    """Run ``call`` against a registry answering ``answers``; its one-line error."""
+    url_box: list[str] = []
+    with serving(Hostile, log=Log(), answers=answers, url=url_box) as url:
+        url_box.append(url)
+        with anyio.fail_after(20):
+            async with Registry(url, "ci-bot", "s3cret", policy=FAST) as client:
+                with pytest.raises(PipelineError) as caught:
+                    await call(client)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert "s3cret" not in message
+    return message
+
+
+def manifest_of(repo: Registry) -> Awaitable[object]:
+    return repo.manifest("svc", "v1")
+
+
+@pytest.mark.parametrize("retry_after", ["nan", "NaN", "-inf"])
+async def test_a_retry_after_that_is_not_a_number_of_seconds_is_one_line(retry_after: str) -> None:
+    answers = {"*": (429, {"Retry-After": retry_after}, b"")}
+    message = await one_line(answers, manifest_of)
+    assert "429" in message
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b'{"errors": {"code": "X"}}', b'{"errors": ' + DEEP + b"}", DEEP, b'{"errors": [' + DEEP + b"]}"],
+    ids=["errors an object", "deep errors", "deep body", "deep error entry"],
+)
+async def test_an_error_body_of_any_shape_is_one_line(body: bytes) -> None:
+    message = await one_line({"*": (500, JSON, body)}, manifest_of)
+    assert "500" in message
+
+
+async def test_a_token_server_answering_deep_json_is_one_line() -> None:
+    challenge = {"WWW-Authenticate": 'Bearer realm="{url}/token",service="svc"'}
+    answers = {"/token": (200, JSON, DEEP), "*": (401, challenge, b"")}
+    message = await one_line(answers, manifest_of)
+    assert "401" in message
+
+
+@pytest.mark.parametrize("realm", ["/token", "", "file:///etc/passwd", "ftp://127.0.0.1/t"])
+async def test_a_token_realm_that_is_not_a_web_address_is_named(realm: str) -> None:
+    challenge = {"WWW-Authenticate": f'Bearer realm="{realm}",service="svc"'}
+    message = await one_line({"*": (401, challenge, b"")}, manifest_of)
+    assert "realm" in message
+    assert "check the registry address" not in message
+
+
+async def test_a_manifest_nested_too_deep_is_one_line() -> None:
+    answers = {"*": (200, {"Content-Type": OCI_MANIFEST}, DEEP)}
+    message = await one_line(answers, manifest_of)
+    assert "not a JSON object" in message
+
+
+async def test_an_upload_answered_without_a_location_is_one_line() -> None:
+    answers = {"*": (202, {}, b"")}
+    message = await one_line(answers, lambda client: client.push_blob("svc", b"layer"))
+    assert "Location" in message
+
+
+@pytest.mark.parametrize("header", ["sha256:../../other", "sha256:abc", "latest"])
+async def test_a_digest_header_that_is_not_a_digest_is_never_returned(header: str) -> None:
+    body = b'{"mediaType": "' + OCI_MANIFEST.encode() + b'"}'
+    answers = {"*": (200, {"Content-Type": OCI_MANIFEST, "Docker-Content-Digest": header}, body)}
+    message = await one_line(answers, lambda client: client.digest("svc", "v1"))
+    assert Manifest.of(body).digest in message  # what the registry's bytes really hash to
+
+
+@pytest.mark.parametrize(
+    "entries",
+    [
+        b'[{"digest": "sha256:aa", "platform": "linux/amd64"}]',
+        b'[{"platform": {"os": "linux"}}]',
+        b'[{"digest": 7}]',
+    ],
+    ids=["platform a string", "no digest", "digest a number"],
+)
+async def test_an_index_with_odd_entries_is_one_line(entries: bytes) -> None:
+    body = b'{"mediaType": "' + OCI_INDEX.encode() + b'", "manifests": ' + entries + b"}"
+    answers = {"*": (200, {"Content-Type": OCI_INDEX}, body)}
+    await one_line(answers, lambda client: client.labels("svc", "v1"))

@@ -33,12 +33,16 @@ class Hostile(RecordingHandler):
     url: list[str]
 
     def answer(self, request: Recorded) -> Answer:
+        """The scripted answer, its realm pointed at this server."""
         status, headers, body = self.answers.get(request.path) or self.answers["*"]
         realm = headers.get("WWW-Authenticate", "").replace("{url}", self.url[0])
         return status, {**headers, **({"WWW-Authenticate": realm} if realm else {})}, body
 
 
-async def one_line(answers: dict[str, Answer], call: Callable[[Registry], Awaitable[object]]) -> str:
+Call = Callable[[Registry], Awaitable[object]]
+
+
+async def one_line(answers: dict[str, Answer], call: Call) -> str:
     """Run ``call`` against a registry answering ``answers``; its one-line error."""
     url_box: list[str] = []
     with serving(Hostile, log=Log(), answers=answers, url=url_box) as url:
@@ -66,7 +70,12 @@ async def test_a_retry_after_that_is_not_a_number_of_seconds_is_one_line(retry_a
 
 @pytest.mark.parametrize(
     "body",
-    [b'{"errors": {"code": "X"}}', b'{"errors": ' + DEEP + b"}", DEEP, b'{"errors": [' + DEEP + b"]}"],
+    [
+        b'{"errors": {"code": "X"}}',
+        b'{"errors": ' + DEEP + b"}",
+        DEEP,
+        b'{"errors": [' + DEEP + b"]}",
+    ],
     ids=["errors an object", "deep errors", "deep body", "deep error entry"],
 )
 async def test_an_error_body_of_any_shape_is_one_line(body: bytes) -> None:
@@ -74,11 +83,20 @@ async def test_an_error_body_of_any_shape_is_one_line(body: bytes) -> None:
     assert "500" in message
 
 
-async def test_a_token_server_answering_deep_json_is_one_line() -> None:
+@pytest.mark.parametrize(
+    "token_answer",
+    [(200, JSON, DEEP), (200, JSON, b'{"token": 7}'), (500, JSON, b"{}")],
+    ids=["deep json", "no token string", "500"],
+)
+async def test_a_token_server_answering_without_a_token_is_never_taken_for_the_registry(
+    token_answer: Answer,
+) -> None:
+    # Its answer is not the registry's: the body must never be read as a manifest.
     challenge = {"WWW-Authenticate": 'Bearer realm="{url}/token",service="svc"'}
-    answers = {"/token": (200, JSON, DEEP), "*": (401, challenge, b"")}
+    answers = {"/token": token_answer, "*": (401, challenge, b"")}
     message = await one_line(answers, manifest_of)
-    assert "401" in message
+    assert "token server 127.0.0.1:" in message
+    assert f"answered {token_answer[0]} without a token" in message
 
 
 @pytest.mark.parametrize("realm", ["/token", "", "file:///etc/passwd", "ftp://127.0.0.1/t"])

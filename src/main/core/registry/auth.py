@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from main.core.errors import PipelineError
 from main.core.http import origin
 
 _PARAM = re.compile(r'([A-Za-z_]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))')
@@ -99,7 +100,8 @@ class RegistryAuth(httpx.Auth):
                 token_response = yield self._token_request(challenge)
                 token = _token(token_response)
                 if token is None:
-                    return
+                    _refused_or_broken(token_response)
+                    return  # refused: its 401/403 is what the caller words
                 cached = self._tokens[key] = f"Bearer {token}"
             self._current = cached
         else:
@@ -117,7 +119,48 @@ class RegistryAuth(httpx.Auth):
             if self._credentials[0]:
                 params.append(("account", self._credentials[0]))
             headers["Authorization"] = _basic(*self._credentials)
-        return httpx.Request("GET", challenge.params["realm"], params=params, headers=headers)
+        return httpx.Request("GET", _realm(challenge), params=params, headers=headers)
+
+
+def _refused_or_broken(response: httpx.Response) -> None:
+    """Let a token server's refusal through; anything else without a token is broken.
+
+    A refusal (401, 403) reads as bad credentials for the repository at hand. A 200
+    without a token (or a 5xx) must not be taken for the registry's own answer: its
+    body would be read as a manifest or a tag list.
+
+    Raises:
+        PipelineError: for any answer but a refusal.
+    """
+    if response.status_code in {httpx.codes.UNAUTHORIZED, httpx.codes.FORBIDDEN}:
+        return
+    host = response.request.url.netloc.decode("ascii", "replace")
+    msg = (
+        f"the token server {host} answered {response.status_code} without a token; "
+        "check the registry's token service"
+    )
+    raise PipelineError(msg)
+
+
+def _realm(challenge: Challenge) -> str:
+    """The token server's address, which must be an absolute http(s) URL.
+
+    Raises:
+        PipelineError: for anything else (relative, empty, ``file:``), naming it: the
+            registry's answer is at fault, not its address.
+    """
+    realm = challenge.params["realm"]
+    try:
+        url = httpx.URL(realm)
+    except httpx.InvalidURL:
+        url = None
+    if url is None or url.scheme not in {"http", "https"} or not url.host:
+        msg = (
+            f"the registry asked for a token from the realm {realm[:120]!r}, which is not "
+            "an http(s) address; fix the token server setting of the registry"
+        )
+        raise PipelineError(msg)
+    return realm
 
 
 def _token(response: httpx.Response) -> str | None:
@@ -126,7 +169,7 @@ def _token(response: httpx.Response) -> str | None:
         return None
     try:
         body = json.loads(response.content)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     token = body.get("token") or body.get("access_token") if isinstance(body, dict) else None
     return token if isinstance(token, str) and token else None

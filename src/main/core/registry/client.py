@@ -32,10 +32,13 @@ from main.core.registry.manifests import (
     OCI_INDEX,
     Manifest,
     config_labels,
+    is_digest,
     sha256_digest,
 )
+from main.core.text import clip
 
 TAG_PAGE = 1000
+DETAIL_LIMIT = 300  # characters of a registry's own error message shown
 MAX_TAG_PAGES = 1000  # a million tags: past that a registry is looping, not paging
 CONCURRENT_READS = 8
 T = TypeVar("T")
@@ -51,15 +54,21 @@ class RegistryError(PipelineError):
 
 
 def _error_detail(response: httpx.Response) -> str:
-    """The registry's own error code and message (``{"errors": [{code, message}]}``)."""
+    """The registry's own error code and message (``{"errors": [{code, message}]}``).
+
+    Empty for any other body: an error answer of a shape the API does not describe
+    (an object for ``errors``, JSON nested a hundred thousand deep) is still one line.
+    """
     try:
-        errors = response.json().get("errors") or []
-    except (ValueError, AttributeError):
+        body = json.loads(response.content)
+    except (ValueError, RecursionError):
         return ""
-    if not errors or not isinstance(errors[0], dict):
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if not isinstance(errors, list) or not errors or not isinstance(errors[0], dict):
         return ""
     first = errors[0]
-    return ": ".join(str(first[key]) for key in ("code", "message") if first.get(key))
+    parts = (first.get(key) for key in ("code", "message"))
+    return ": ".join(clip(str(part), DETAIL_LIMIT) for part in parts if part)
 
 
 class Registry:
@@ -175,7 +184,9 @@ class Registry:
             "HEAD", f"/v2/{repo}/manifests/{tag}", what=_what(repo, tag), headers={"Accept": ACCEPT}
         )
         header = response.headers.get("Docker-Content-Digest")
-        return header or (await self.manifest(repo, tag)).digest
+        if header is not None and is_digest(header):
+            return header
+        return (await self.manifest(repo, tag)).digest  # hashes the bytes itself
 
     async def digests(self, repo: str, tags: Iterable[str]) -> dict[str, str]:
         """The digest of each tag, read concurrently with a bounded number of HEADs."""
@@ -263,7 +274,8 @@ class Registry:
             content=manifest.content,
             ok=(201,),
         )
-        stored = response.headers.get("Docker-Content-Digest") or await self.digest(repo, tag)
+        header = response.headers.get("Docker-Content-Digest")
+        stored = header if header and is_digest(header) else await self.digest(repo, tag)
         if stored != manifest.digest:
             msg = f"{repo}:{tag}: the registry stored {stored}, not {manifest.digest}"
             raise RegistryError(msg)
@@ -296,6 +308,12 @@ class Registry:
         started = await self._send(
             "POST", f"/v2/{repo}/blobs/uploads/", what=f"repository {repo}", ok=(202,)
         )
+        if "Location" not in started.headers:
+            msg = (
+                f"{self.host} started an upload to {repo} without a Location header to "
+                "send it to; the registry (or a proxy before it) is not speaking the OCI API"
+            )
+            raise RegistryError(msg)
         location = started.url.join(started.headers["Location"])
         await self._send(
             "PUT",

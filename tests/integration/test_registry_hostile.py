@@ -114,7 +114,7 @@ async def test_a_manifest_nested_too_deep_is_one_line() -> None:
 
 
 async def test_an_upload_answered_without_a_location_is_one_line() -> None:
-    answers = {"*": (202, {}, b"")}
+    answers: dict[str, Answer] = {"*": (202, {}, b"")}
     message = await one_line(answers, lambda client: client.push_blob("svc", b"layer"))
     assert "Location" in message
 

@@ -183,7 +183,7 @@ class Registry:
         response = await self._send(
             "HEAD", f"/v2/{repo}/manifests/{tag}", what=_what(repo, tag), headers={"Accept": ACCEPT}
         )
-        header = response.headers.get("Docker-Content-Digest")
+        header: str | None = response.headers.get("Docker-Content-Digest")
         if header is not None and is_digest(header):
             return header
         return (await self.manifest(repo, tag)).digest  # hashes the bytes itself

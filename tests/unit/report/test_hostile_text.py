@@ -2,13 +2,12 @@
 
 Stage details carry tool output: colour codes, a NUL from a binary, a bell, a
 right-to-left override that makes a line read backwards (the "Trojan Source" trick),
-a lone surrogate from JSON (``"\\udcff"`` decodes to one), and credentials in shapes the
+a lone surrogate (a JSON escape of half a pair decodes to one), and credentials in shapes the
 scrubber did not know. Every rendering must be writable as UTF-8, free of control
 characters, and free of the credential.
 """
 
 import json
-from dataclasses import replace
 
 import pytest
 
@@ -25,7 +24,7 @@ HOSTILE = (
 
 
 def report_with(detail: str, **fields: str) -> Report:
-    report = replace(failing_report(), **fields) if fields else failing_report()
+    report = failing_report().with_values(**fields)
     return report.with_stage(StageResult("validate", "failed", 1.0, detail))
 
 

@@ -123,9 +123,10 @@ async def promote(
 ) -> Promotion:
     """Give the image at ``source_tag`` the production tags of its version.
 
-    Production tags are ``latest``, the version and the commit (``production_tags``).
-    ``latest`` always moves; a version or commit tag already on a different image is
-    refused unless ``force``, since that would silently replace a release. With
+    Production tags are ``latest``, the version and the commit (``production_tags``;
+    a pre-release gets no ``latest``). ``latest`` always moves; a version or commit tag
+    already on a different image is refused unless ``force``, since that would silently
+    replace a release. With
     ``expect_digest`` the tag must still name that image (the one a caller scanned).
 
     Raises:
@@ -168,9 +169,10 @@ async def _promote(
     previous = await registry.manifests(repo, {d for d in before.values() if d != manifest.digest})
     moves: list[TagMove] = []
     # Version and commit first, `latest` last: a failure part-way never leaves `latest`
-    # on an image whose version tag is missing.
+    # on an image whose version tag is missing. (A pre-release has no `latest` to move.)
+    order = sorted(targets, key=lambda tag: tag == PRODUCTION_LATEST)
     try:
-        for tag in [*targets[1:], targets[0]]:
+        for tag in order:
             if before.get(tag) != manifest.digest:
                 await registry.put_manifest(repo, tag, manifest)
             moves.append(TagMove(tag, before.get(tag), manifest.digest))

@@ -42,11 +42,18 @@ def parse_git_log(output: str) -> Revision:
     if match is None:
         msg = f"cannot read the commit from git's output {line[:200]!r}: is the ref a commit?"
         raise PipelineError(msg)
-    committed_at = datetime.fromtimestamp(int(match["seconds"]), tz=UTC)
+    try:
+        committed_at = datetime.fromtimestamp(int(match["seconds"]), tz=UTC)
+    except (ValueError, OverflowError, OSError):  # past year 9999, or past time_t
+        msg = (
+            f"commit {match['sha'][:12]} has a commit time of {match['seconds'][:24]} s, "
+            "outside the years 1-9999 an image label can state: rewrite that commit's date"
+        )
+        raise PipelineError(msg) from None
     return Revision(sha=match["sha"], committed_at=committed_at)
 
 
 def rfc3339(when: datetime) -> str:
     """``2025-10-15T14:30:52Z``: the form OCI's ``created`` label asks for, in UTC."""
     aware = when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
-    return aware.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return f"{aware.year:04d}-" + aware.strftime("%m-%dT%H:%M:%SZ")  # %Y is unpadded < 1000

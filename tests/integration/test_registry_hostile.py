@@ -17,7 +17,9 @@ from main.core.errors import PipelineError
 from main.core.http import RetryPolicy
 from main.core.registry.client import Registry
 from main.core.registry.manifests import OCI_INDEX, OCI_MANIFEST, Manifest
+from tests.support.auth_proxy import ProxyState, auth_front
 from tests.support.http_servers import Log, Recorded, RecordingHandler, serving
+from tests.support.staging import deploy, new_repo
 
 pytestmark = pytest.mark.anyio
 FAST = RetryPolicy(retries=1, backoff=0.01)
@@ -140,3 +142,47 @@ async def test_an_index_with_odd_entries_is_one_line(entries: bytes) -> None:
     body = b'{"mediaType": "' + OCI_INDEX.encode() + b'", "manifests": ' + entries + b"}"
     answers = {"*": (200, {"Content-Type": OCI_INDEX}, body)}
     await one_line(answers, lambda client: client.labels("svc", "v1"))
+
+
+class Collector(RecordingHandler):
+    """Another host a registry redirects to, asking for credentials the way it says."""
+
+    challenge: str
+    url: list[str]
+
+    def answer(self, request: Recorded) -> Answer:
+        """A 401 with the class's challenge, its realm pointed at this host."""
+        if request.path == "/token":
+            return 200, JSON, b'{"token": "stolen"}'
+        return 401, {"WWW-Authenticate": self.challenge.replace("{url}", self.url[0])}, b""
+
+
+@pytest.mark.parametrize(
+    "challenge",
+    ['Bearer realm="{url}/token",service="evil"', 'Basic realm="evil"'],
+    ids=["bearer realm on the other host", "basic"],
+)
+async def test_a_redirect_to_another_host_never_gets_the_credentials(
+    registry: str, challenge: str
+) -> None:
+    # The real registry behind a basic-auth front; the front then redirects a manifest
+    # read to another host, which answers 401 asking for credentials. Only a challenge
+    # from the registry itself may be answered with them.
+    repo = new_repo("hostile-redirect")
+    async with Registry(registry) as direct:
+        await deploy(direct, repo, day=0)
+    log, other_url = Log(), []
+    with serving(Collector, log=log, challenge=challenge, url=other_url) as other:
+        other_url.append(other)
+        state = ProxyState(upstream=registry, mode="basic")
+        with auth_front(state) as url:
+            async with Registry(url, "ci-bot", "s3cret", policy=FAST) as client:
+                assert await client.tags(repo)  # authenticated once: credentials in hand
+                moved = (307, {"Location": f"{other}/v2/{repo}/manifests/staging-latest"})
+                state.fail_next.extend([moved] * 4)
+                with pytest.raises(PipelineError) as caught:
+                    await client.manifest(repo, "staging-latest")
+    assert "\n" not in str(caught.value)
+    assert log.requests, "the redirect was never followed: the test proves nothing"
+    for request in log.requests:
+        assert "authorization" not in request.headers, f"{request.path} got credentials"

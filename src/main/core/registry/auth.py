@@ -69,7 +69,9 @@ class RegistryAuth(httpx.Auth):
         """Remember the credentials; nothing is sent before a registry asks for it.
 
         With ``home`` (the registry's URL), a request to any other scheme, host or port
-        goes out without credentials and is never answered with them.
+        goes out without credentials, and a challenge from another host (one a
+        redirect led to) is never answered: it could name a token realm of its own and
+        collect the password.
         """
         self._home = origin(home) if home else None
         self._credentials = (username or "", password) if password is not None else None
@@ -78,20 +80,16 @@ class RegistryAuth(httpx.Auth):
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         """Send, and on a 401 challenge authenticate as asked and send once more."""
-        if self._home is not None and origin(str(request.url)) != self._home:
+        if not self._at_home(request.url):
             yield request  # another host: it gets nothing of ours
             return
         if self._current is not None:
             request.headers["Authorization"] = self._current
         response = yield request
-        if response.status_code != httpx.codes.UNAUTHORIZED:
-            return
-        challenge = parse_challenge(response.headers.get("WWW-Authenticate", ""))
+        challenge = self._challenge(response)
         if challenge is None:
             return
-        if challenge.scheme == "basic":
-            if self._credentials is None:
-                return
+        if challenge.scheme == "basic" and self._credentials is not None:
             self._current = _basic(*self._credentials)
         elif challenge.scheme == "bearer" and "realm" in challenge.params:
             key = " ".join(challenge.scopes)
@@ -108,6 +106,19 @@ class RegistryAuth(httpx.Auth):
             return
         request.headers["Authorization"] = self._current
         yield request
+
+    def _at_home(self, url: httpx.URL) -> bool:
+        return self._home is None or origin(str(url)) == self._home
+
+    def _challenge(self, response: httpx.Response) -> Challenge | None:
+        """The registry's 401 challenge to answer, or None.
+
+        A 401 from another host (where a redirect led) is not answered: its challenge
+        could name a token realm of that host's choosing and collect the password.
+        """
+        if response.status_code != httpx.codes.UNAUTHORIZED or not self._at_home(response.url):
+            return None
+        return parse_challenge(response.headers.get("WWW-Authenticate", ""))
 
     def _token_request(self, challenge: Challenge) -> httpx.Request:
         params: list[tuple[str, str | int | float | bool | None]] = []

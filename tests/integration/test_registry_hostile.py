@@ -171,7 +171,7 @@ async def test_a_redirect_to_another_host_never_gets_the_credentials(
     repo = new_repo("hostile-redirect")
     async with Registry(registry) as direct:
         await deploy(direct, repo, day=0)
-    log, other_url = Log(), []
+    log, other_url = Log(), list[str]()
     with serving(Collector, log=log, challenge=challenge, url=other_url) as other:
         other_url.append(other)
         state = ProxyState(upstream=registry, mode="basic")

@@ -8,7 +8,10 @@ to send them. Every case must end in one ``PipelineError`` line, never a traceba
 never a digest the registry did not prove.
 """
 
+import threading
+import zlib
 from collections.abc import Awaitable, Callable
+from http.server import BaseHTTPRequestHandler
 
 import anyio
 import pytest
@@ -18,7 +21,7 @@ from main.core.http import RetryPolicy
 from main.core.registry.client import Registry
 from main.core.registry.manifests import OCI_INDEX, OCI_MANIFEST, Manifest
 from tests.support.auth_proxy import ProxyState, auth_front
-from tests.support.http_servers import Log, Recorded, RecordingHandler, serving
+from tests.support.http_servers import Log, QuietServer, Recorded, RecordingHandler, serving
 from tests.support.staging import deploy, new_repo
 
 pytestmark = pytest.mark.anyio
@@ -186,3 +189,57 @@ async def test_a_redirect_to_another_host_never_gets_the_credentials(
     assert log.requests, "the redirect was never followed: the test proves nothing"
     for request in log.requests:
         assert "authorization" not in request.headers, f"{request.path} got credentials"
+
+
+class Flood(BaseHTTPRequestHandler):
+    """A registry whose every answer is a manifest that never ends (or a gzip bomb)."""
+
+    protocol_version = "HTTP/1.1"
+    sent: list[int]
+    gzip_bomb: bool
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base's name
+        """Quiet: the test reads what was sent."""
+
+    def do_GET(self) -> None:
+        """Stream until the client hangs up, counting what went out."""
+        self.send_response(200)
+        self.send_header("Content-Type", OCI_MANIFEST)
+        self.send_header("Transfer-Encoding", "chunked")
+        if self.gzip_bomb:
+            self.send_header("Content-Encoding", "gzip")
+        self.end_headers()
+        compressor = zlib.compressobj(9, zlib.DEFLATED, 31)
+        piece = b'{"mediaType": "' + b" " * 65536
+        try:
+            while True:  # at most ~300 MiB before the test fails (a flood, in a test)
+                data = compressor.compress(piece * 16) if self.gzip_bomb else piece
+                if data:
+                    self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+                    self.sent.append(len(data))
+                if sum(self.sent) > 300 * 1024**2 or len(self.sent) > 5_000:
+                    return
+        except (BrokenPipeError, ConnectionResetError):
+            return
+
+
+@pytest.mark.parametrize("kind", ["endless", "gzip bomb"])
+async def test_a_manifest_that_never_ends_is_cut_off_in_one_line(kind: str) -> None:
+    sent: list[int] = []
+    handler = type("Bound", (Flood,), {"sent": sent, "gzip_bomb": kind == "gzip bomb"})
+    server = QuietServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        with anyio.fail_after(60):
+            with pytest.raises(PipelineError) as caught:
+                await Registry(url, policy=FAST).manifest("svc", "v1")
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+    message = str(caught.value)
+    assert "\n" not in message
+    assert "MiB" in message
+    assert sum(sent) < 200 * 1024 * 1024  # it stopped reading: no memory for a flood

@@ -27,6 +27,7 @@ import httpx
 from main.core.errors import PipelineError
 from main.core.http import LazyTlsTransport, RetryPolicy, next_page, origin, send_with_retries
 from main.core.registry.auth import RegistryAuth
+from main.core.registry.bounded import BoundedTransport, UnreadableAnswer
 from main.core.registry.manifests import (
     ACCEPT,
     OCI_INDEX,
@@ -107,7 +108,7 @@ class Registry:
             auth=self._auth,
             timeout=self._timeout,
             follow_redirects=True,
-            transport=LazyTlsTransport(),
+            transport=BoundedTransport(LazyTlsTransport()),
         )
 
     @asynccontextmanager
@@ -344,6 +345,9 @@ class Registry:
                 response, attempts = await send_with_retries(client, request, self._policy)
         except httpx.TransportError as exc:
             msg = f"cannot reach {self.host} for {what}: {exc}; check the registry address"
+            raise RegistryError(msg) from None
+        except (UnreadableAnswer, httpx.DecodingError) as exc:
+            msg = f"{self.host} answered {method} for {what} with what no registry sends: {exc}"
             raise RegistryError(msg) from None
         if response.status_code not in set(ok):
             raise self._failure(method, response, what, attempts=attempts)

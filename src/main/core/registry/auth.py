@@ -121,6 +121,14 @@ class RegistryAuth(httpx.Auth):
         return parse_challenge(response.headers.get("WWW-Authenticate", ""))
 
     def _token_request(self, challenge: Challenge) -> httpx.Request:
+        realm = _realm(challenge)
+        if self._credentials is not None and self._downgrades(realm):
+            msg = (
+                f"the registry asked for a token from {realm[:120]}, plain http, while it is "
+                "reached over https: refusing to send its password unencrypted; fix the "
+                "token server address of the registry"
+            )
+            raise PipelineError(msg)
         params: list[tuple[str, str | int | float | bool | None]] = []
         if service := challenge.params.get("service"):
             params.append(("service", service))
@@ -130,7 +138,12 @@ class RegistryAuth(httpx.Auth):
             if self._credentials[0]:
                 params.append(("account", self._credentials[0]))
             headers["Authorization"] = _basic(*self._credentials)
-        return httpx.Request("GET", _realm(challenge), params=params, headers=headers)
+        return httpx.Request("GET", realm, params=params, headers=headers)
+
+    def _downgrades(self, realm: str) -> bool:
+        """Whether ``realm`` is plain http while the registry is reached over https."""
+        https_home = self._home is not None and self._home[0] == "https"
+        return https_home and httpx.URL(realm).scheme == "http"
 
 
 def _refused_or_broken(response: httpx.Response) -> None:

@@ -5,7 +5,13 @@ from pathlib import Path
 import pytest
 
 from main.core.errors import PipelineError
-from main.core.revision import GIT_LOG_FORMAT, Revision, parse_git_log, rfc3339
+from main.core.revision import (
+    GIT_LOG_FORMAT,
+    Revision,
+    git_ref_problem,
+    parse_git_log,
+    rfc3339,
+)
 from tests.support.constants import SHA
 
 
@@ -70,3 +76,49 @@ def test_a_commit_dated_past_year_9999_by_real_git_is_one_line(
 
 def test_rfc3339_has_four_year_digits() -> None:
     assert rfc3339(datetime(999, 1, 2, 3, 4, 5, tzinfo=UTC)) == "0999-01-02T03:04:05Z"
+
+
+REFS = [
+    "main",
+    "feature/ünïcode",
+    "fix/$(id)",
+    "user/a+b",
+    "v1.0.0",
+    "refs/heads/release/1.0",
+    "main:evil",
+    "feature/a b",
+    "release/1..2",
+    "HEAD@{1}",
+    "feature/",
+    "/feature",
+    "a.lock",
+    "a/b.lock/c",
+    "ref~1",
+    "ref^{}",
+    "a*b",
+    "a?b",
+    "a[b",
+    "@",
+    "a/.b",
+    ".a",
+    "a//b",
+    "a.",
+    "a\\b",
+    "tab\there",
+    "del\x7f",
+]
+
+
+@pytest.mark.parametrize("ref", REFS)
+def test_ref_rules_agree_with_real_git(ref: str) -> None:
+    done = subprocess.run(
+        ["git", "check-ref-format", "--allow-onelevel", ref],
+        capture_output=True,
+        check=False,
+    )
+    assert (git_ref_problem(ref) is None) == (done.returncode == 0)
+
+
+@pytest.mark.parametrize("ref", ["-x", "--upload-pack=touch /tmp/x", ""])
+def test_an_option_or_nothing_is_no_ref(ref: str) -> None:
+    assert git_ref_problem(ref) is not None

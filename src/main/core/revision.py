@@ -23,6 +23,28 @@ NO_HISTORY = (
 )
 
 
+# What `git check-ref-format` refuses anywhere in a name: control characters, space,
+# ~ ^ : ? * [ \, a "..", an "@{" or a "//". (Unicode and shell characters are fine.)
+_REF_REFUSED = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{|//")
+
+
+def git_ref_problem(ref: str) -> str | None:
+    """Why git would not take ``ref`` as a branch, tag or sha; None when it would.
+
+    git's own ``check-ref-format`` rules (one-level names allowed, as ``--ref main``
+    is), plus no leading ``-``: such a "ref" would reach git in the engine as an option.
+    """
+    if not ref or ref.startswith("-"):
+        return "a ref is a branch, tag or commit name, never empty or starting with -"
+    if _REF_REFUSED.search(ref) or ref == "@":
+        return "git refuses control characters, space, ~ ^ : ? * [ \\, '..', '@{' and '//'"
+    if ref.startswith("/") or ref.endswith(("/", ".")):
+        return "git refuses a leading or trailing '/' and a trailing '.'"
+    if any(part.startswith(".") or part.endswith(".lock") for part in ref.split("/")):
+        return "git refuses a part starting with '.' or ending in '.lock'"
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class Revision:
     """A commit: its full sha and its committer time in UTC."""

@@ -83,3 +83,34 @@ def test_a_pre_release_never_moves_latest(version: str) -> None:
 @pytest.mark.parametrize("version", ["2.0.0", "2.0.0.post1", "2"])
 def test_a_release_moves_latest_first(version: str) -> None:
     assert production_tags(version, SHA)[0] == PRODUCTION_LATEST
+
+
+def labeled(state: str, *, merged: bool = False) -> dict[str, object]:
+    repo = {"full_name": "acme/svc"}
+    return {
+        "action": "labeled",
+        "number": 12,
+        "label": {"name": "deploy-to-staging"},
+        "pull_request": {
+            "state": state,
+            "merged": merged,
+            "head": {"sha": SHA, "repo": repo},
+            "base": {"ref": "main", "repo": repo},
+        },
+    }
+
+
+@pytest.mark.parametrize(("state", "merged"), [("closed", False), ("closed", True)])
+def test_labeling_a_closed_pull_request_deploys_nothing(state: str, *, merged: bool) -> None:
+    # GitHub sends `labeled` for closed pull requests too: an old, rejected (or long
+    # merged) head must not land on staging because someone tidied up labels.
+    decision = decide("pull_request", labeled(state, merged=merged))
+    assert not decision.should_deploy
+    assert decision.rule == "closed"
+    assert "#12" in decision.reason
+
+
+def test_labeling_an_open_pull_request_still_deploys_its_head() -> None:
+    decision = decide("pull_request", labeled("open"))
+    assert decision.should_deploy
+    assert decision.ref == SHA

@@ -91,7 +91,8 @@ class Decision:
 
     ``rule`` names the rule that decided, so a run that deploys nothing says which one
     held it back: ``branch`` (the pushed branch), ``label`` (another label), ``base`` (a
-    pull request to another branch), ``fork``, ``action`` (not a labeling),
+    pull request to another branch), ``fork``, ``action`` (not a labeling), ``closed``
+    (a labeled pull request that is closed),
     ``deleted`` (the push deleted the branch), ``event`` (an event that never deploys)
     or ``dispatch`` (a manual run).
     """
@@ -370,6 +371,12 @@ def _pull_request(payload: Mapping[str, Any], label: str, branches: Branches) ->
             head_sha,
             f"{what} targets {base_ref}: only pull requests to {production} deploy",
             "base",
+        )
+    if pull.get("state", "open") != "open":
+        # GitHub sends `labeled` for closed pull requests too; their head is history.
+        merged = " (merged)" if pull.get("merged") is True else ""
+        return _no_deploy(
+            head_sha, f"{what} is closed{merged}: only open pull requests deploy", "closed"
         )
     head_repo, base_repo = _repo_name(pull, "head"), _repo_name(pull, "base")
     if base_repo is None:

@@ -15,6 +15,7 @@ from main.core.report.markdown import render
 from main.core.report.model import Report, StageResult
 from main.core.report.notify import build_payload
 from tests.support.reports import failing_report, passing_report
+from tests.support.webhook_shapes import CHECKS
 
 CONTROLS = "\x00\x07\x08\x1b\x7f\x9b\u202a\u202b\u202d\u202e\u2066\u2067\u2068\u2069"
 HOSTILE = (
@@ -94,3 +95,13 @@ def test_publishing_credentials_are_masked_in_every_rendering(name: str) -> None
     report = report_with(f"upload failed with {TOKENS[name]} rejected")
     for form, text in renderings(report).items():
         assert SECRET_PART[name] not in text, f"{name} leaked in {form}"
+
+
+@pytest.mark.parametrize("kind", sorted(CHECKS))
+def test_many_long_stages_with_few_facts_still_fit_every_chat(kind: str) -> None:
+    # Few facts leave the stage list all the embed's room: more than the 4096 that
+    # Discord allows a description, which it refuses with a 400 (no message at all).
+    report = passing_report()
+    for i in range(300):
+        report = report.with_stage(StageResult(f"stage-{i}-" + "x" * 200, "failed", 1.0, "d" * 900))
+    CHECKS[kind](build_payload(kind, report))

@@ -8,6 +8,7 @@ characters, and free of the credential.
 """
 
 import json
+import re
 
 import pytest
 
@@ -105,3 +106,16 @@ def test_many_long_stages_with_few_facts_still_fit_every_chat(kind: str) -> None
     for i in range(300):
         report = report.with_stage(StageResult(f"stage-{i}-" + "x" * 200, "failed", 1.0, "d" * 900))
     CHECKS[kind](build_payload(kind, report))
+
+
+@pytest.mark.parametrize("char", ["&", "<", ">", "https://x.example ", "@", "*", "`", "|"])
+def test_text_that_grows_when_escaped_still_fits_every_chat(char: str) -> None:
+    # Escaping after the cut let 3000 "&" become 15000 characters of "&amp;": over
+    # Slack's 150 (header) and 3000 (section), so Slack refused the message.
+    report = passing_report().with_values(service=char * 400, trigger=char * 3000)
+    for _ in range(40):
+        report = report.with_stage(StageResult(char * 100, "failed", 1.0, char * 900))
+    for kind, check in CHECKS.items():
+        payload = build_payload(kind, report)
+        check(payload)
+        assert not re.search(r"&[a-z]{0,3}…", json.dumps(payload)), f"{kind}: half an entity"

@@ -131,10 +131,23 @@ def slack_text(text: str, limit: int) -> str:
     """Slack mrkdwn: ``&``, ``<`` and ``>`` escaped, so no link or mention (``<!channel>``).
 
     Bare URLs are broken too (:func:`no_autolinks`); the payload's mrkdwn objects are
-    also ``verbatim``, so Slack links no bare domain name either.
+    also ``verbatim``, so Slack links no bare domain name either. The result holds at
+    most ``limit`` characters *after* escaping (Slack's limits count what it receives,
+    and ``&`` grows fivefold), and a cut never leaves half an entity.
     """
     escaped = clip_block(text, limit).replace("&", "&amp;").replace("<", "&lt;")
-    return no_autolinks(escaped.replace(">", "&gt;"))
+    return _cut_escaped(no_autolinks(escaped.replace(">", "&gt;")), limit)
+
+
+_PARTIAL_ENTITY = re.compile(r"&[a-z]{0,3}$")
+
+
+def _cut_escaped(text: str, limit: int) -> str:
+    """``cut`` for escaped text: an entity the cut went through goes whole."""
+    if len(text) <= limit:
+        return text
+    head = _PARTIAL_ENTITY.sub("", text[: max(limit - 1, 0)])
+    return head.rstrip() + ELLIPSIS
 
 
 def chat_markdown(text: str, limit: int) -> str:

@@ -250,8 +250,11 @@ class Report:
         """
         try:
             data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            msg = f"not a pipeline report: {exc}"
+        except ValueError as exc:  # not JSON, not UTF-8, or a number of 4300+ digits
+            msg = f"not a pipeline report: {clip(str(exc), 200)}"
+            raise PipelineError(msg) from None
+        except RecursionError:
+            msg = "not a pipeline report: nested deeper than any report"
             raise PipelineError(msg) from None
         if not isinstance(data, dict) or data.get("schema") != SCHEMA:
             msg = f"not a pipeline report: expected an object with schema {SCHEMA!r}"

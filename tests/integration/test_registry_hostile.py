@@ -243,3 +243,20 @@ async def test_a_manifest_that_never_ends_is_cut_off_in_one_line(kind: str) -> N
     assert "\n" not in message
     assert "MiB" in message
     assert sum(sent) < 200 * 1024 * 1024  # it stopped reading: no memory for a flood
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        '<http://[::1>; rel="next"',
+        '<\x7f>; rel="next"',
+        "</v2/svc/tags/list?last=" + "a" * 70_000 + '>; rel="next"',
+        '<http://a b/x>; rel="next"',
+    ],
+    ids=["broken ipv6", "control character", "too long", "space in host"],
+)
+async def test_a_next_page_link_that_is_no_url_is_one_line(link: str) -> None:
+    page = (200, {**JSON, "Link": link}, b'{"name": "svc", "tags": ["a"]}')
+    message = await one_line({"*": page}, lambda client: client.tags("svc"))
+    assert "('http'" not in message  # an address, not a Python tuple
+    assert "next page" in message

@@ -166,14 +166,31 @@ class Registry:
                 seen.add(url)
                 response = await self._send("GET", url, what=what)
                 found.extend(_tag_names(response, self.host, what))
-                url = next_page(response)
-                if url is not None and not self.sameorigin(url):
-                    msg = (
-                        f"{self.host} sent the next page of {what}'s tags to {origin(url)}; "
-                        "refusing to follow it there with this registry's credentials"
-                    )
-                    raise RegistryError(msg)
+                url = self._next_page(response, f"{what}'s tags")
         return found
+
+    def _next_page(self, response: httpx.Response, what: str) -> str | None:
+        """The next page's URL, which must be a URL on this registry, or None.
+
+        Raises:
+            RegistryError: for a ``Link`` that is no URL, or one on another scheme, host
+                or port (the credentials are for this registry only).
+        """
+        try:
+            url = next_page(response)
+            elsewhere = url is not None and not self.sameorigin(url)
+        except httpx.InvalidURL as exc:
+            msg = f"{self.host} sent a next page of {what} that is no URL ({exc})"
+            raise RegistryError(msg) from None
+        if url is not None and elsewhere:
+            scheme, host, port = origin(url)
+            there = f"{scheme}://{host}" + (f":{port}" if port else "")
+            msg = (
+                f"{self.host} sent the next page of {what} to {clip(there, 120)}; "
+                "refusing to follow it there with this registry's credentials"
+            )
+            raise RegistryError(msg)
+        return url
 
     def sameorigin(self, url: str) -> bool:
         """Whether ``url`` is on this registry: same scheme, host and port."""
@@ -239,10 +256,7 @@ class Registry:
         )
         if response.status_code == httpx.codes.NOT_FOUND:
             return None
-        following = next_page(response)
-        if following is not None and not self.sameorigin(following):
-            msg = f"{self.host} sent the next page of {repo}@{digest}'s referrers elsewhere"
-            raise RegistryError(msg)
+        following = self._next_page(response, f"{repo}@{digest}'s referrers")
         return response.content, following
 
     async def labels(self, repo: str, reference: str) -> dict[str, str]:

@@ -260,3 +260,41 @@ async def test_a_next_page_link_that_is_no_url_is_one_line(link: str) -> None:
     message = await one_line({"*": page}, lambda client: client.tags("svc"))
     assert "('http'" not in message  # an address, not a Python tuple
     assert "next page" in message
+
+
+@pytest.mark.parametrize(
+    ("repo", "reference"),
+    [
+        ("svc", "../../other/manifests/latest"),
+        ("svc", "v1?digest=sha256:" + "a" * 64),
+        ("svc", "v1#x"),
+        ("svc", "-" + "a" * 200),
+        ("svc/../other", "v1"),
+        ("svc", "sha256:../../x"),
+        ("Svc", "v1"),
+    ],
+    ids=["dots", "query", "fragment", "too long", "repo dots", "fake digest", "upper case"],
+)
+async def test_a_tag_or_repository_that_would_bend_the_url_is_refused_before_any_request(
+    repo: str, reference: str
+) -> None:
+    # A tag from the command line (`promote --source-tag`, `rollback --to`) becomes part
+    # of a URL path: '..' or '?' in it would read or write another repository's
+    # manifest with this repository's credentials.
+    log = Log()
+    url_box: list[str] = []
+    with serving(Hostile, log=log, answers={"*": (404, {}, b"")}, url=url_box) as url:
+        url_box.append(url)
+        async with Registry(url, "ci-bot", "s3cret", policy=FAST) as client:
+            calls: list[Call] = [
+                lambda c: c.manifest(repo, reference),
+                lambda c: c.digest(repo, reference),
+                lambda c: c.retag(repo, reference, "v2"),
+                lambda c: c.retag(repo, "v2", reference),
+                lambda c: c.delete(repo, reference),
+            ]
+            for call in calls:
+                with pytest.raises(PipelineError) as caught:
+                    await call(client)
+                assert "\n" not in str(caught.value)
+    assert log.requests == []

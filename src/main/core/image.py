@@ -63,6 +63,11 @@ class ImageRef:
         return f"{self.host}/{self.repository}"
 
 
+def is_repository(path: str) -> bool:
+    """Whether ``path`` is a repository path a registry URL may carry (``acme/svc``)."""
+    return len(path) <= MAX_NAME and _PATH.fullmatch(path) is not None
+
+
 def split_host(name: str) -> tuple[str, str] | None:
     """``(host, path)`` when ``name`` starts with a registry host; ``None`` for Docker Hub."""
     first, _, rest = name.partition("/")

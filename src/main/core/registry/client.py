@@ -26,6 +26,7 @@ import httpx
 
 from main.core.errors import PipelineError
 from main.core.http import LazyTlsTransport, RetryPolicy, next_page, origin, send_with_retries
+from main.core.image import is_repository
 from main.core.registry.auth import RegistryAuth
 from main.core.registry.bounded import BoundedTransport, UnreadableAnswer
 from main.core.registry.manifests import (
@@ -36,6 +37,7 @@ from main.core.registry.manifests import (
     is_digest,
     sha256_digest,
 )
+from main.core.tags import is_oci_tag
 from main.core.text import clip
 
 TAG_PAGE = 1000
@@ -152,7 +154,7 @@ class Registry:
         for this registry only), and so is a page seen before or a list longer than
         ``MAX_TAG_PAGES`` pages: a broken registry ends in one line, not a loop.
         """
-        what = f"repository {repo}"
+        what = f"repository {_checked(repo)}"
         url: str | None = f"/v2/{repo}/tags/list?n={TAG_PAGE}"
         found: list[str] = []
         seen: set[str] = set()
@@ -198,8 +200,9 @@ class Registry:
 
     async def digest(self, repo: str, tag: str) -> str:
         """The digest ``repo:tag`` points to, read with a HEAD (no manifest download)."""
+        what = _what(repo, tag)
         response = await self._send(
-            "HEAD", f"/v2/{repo}/manifests/{tag}", what=_what(repo, tag), headers={"Accept": ACCEPT}
+            "HEAD", f"/v2/{repo}/manifests/{tag}", what=what, headers={"Accept": ACCEPT}
         )
         header: str | None = response.headers.get("Docker-Content-Digest")
         if header is not None and is_digest(header):
@@ -233,7 +236,7 @@ class Registry:
 
     async def blob(self, repo: str, digest: str) -> bytes:
         """A blob's bytes, checked against its digest."""
-        response = await self._send("GET", f"/v2/{repo}/blobs/{digest}", what=f"{repo}@{digest}")
+        response = await self._send("GET", f"/v2/{repo}/blobs/{digest}", what=_what(repo, digest))
         if sha256_digest(response.content) != digest:
             msg = f"{repo}@{digest}: the registry sent a blob with a different digest"
             raise RegistryError(msg)
@@ -250,7 +253,7 @@ class Registry:
         response = await self._send(
             "GET",
             url or f"/v2/{repo}/referrers/{digest}",
-            what=f"the referrers of {repo}@{digest}",
+            what=f"the referrers of {_what(repo, digest)}",
             ok=(200, 404),
             headers={"Accept": OCI_INDEX},
         )
@@ -284,7 +287,7 @@ class Registry:
         response = await self._send(
             "PUT",
             f"/v2/{repo}/manifests/{tag}",
-            what=f"{repo}:{tag}",
+            what=_what(repo, tag),
             headers={"Content-Type": manifest.media_type},
             content=manifest.content,
             ok=(201,),
@@ -302,6 +305,7 @@ class Registry:
         The manifest is fetched and put back byte for byte, so the digest is identical
         and no layer is read or written.
         """
+        _what(repo, target_tag)  # both names checked before the first request
         async with self:
             manifest = await self.manifest(repo, source_tag)
             return await self.put_manifest(repo, target_tag, manifest)
@@ -309,7 +313,7 @@ class Registry:
     async def delete(self, repo: str, digest: str) -> None:
         """Delete the manifest ``repo@digest``; every tag pointing to it goes with it."""
         await self._send(
-            "DELETE", f"/v2/{repo}/manifests/{digest}", what=f"{repo}@{digest}", ok=(202, 200)
+            "DELETE", f"/v2/{repo}/manifests/{digest}", what=_what(repo, digest), ok=(202, 200)
         )
 
     async def push_blob(self, repo: str, data: bytes) -> str:
@@ -321,7 +325,7 @@ class Registry:
         digest = sha256_digest(data)
         what = f"{repo}@{digest}"
         started = await self._send(
-            "POST", f"/v2/{repo}/blobs/uploads/", what=f"repository {repo}", ok=(202,)
+            "POST", f"/v2/{repo}/blobs/uploads/", what=f"repository {_checked(repo)}", ok=(202,)
         )
         if "Location" not in started.headers:
             msg = (
@@ -443,4 +447,24 @@ def _tag_names(response: httpx.Response, host: str, what: str) -> list[str]:
 
 
 def _what(repo: str, reference: str) -> str:
-    return f"{repo}@{reference}" if reference.startswith("sha256:") else f"{repo}:{reference}"
+    """``repo:tag`` or ``repo@digest``, both checked: they become a URL path.
+
+    Raises:
+        RegistryError: for a repository that is no repository path, or a reference that
+            is neither an OCI tag nor a digest ('..', '?' or '#' in either would send the
+            request, with this registry's credentials, to another repository's URL).
+    """
+    if is_digest(reference):
+        return f"{_checked(repo)}@{reference}"
+    if not is_oci_tag(reference):
+        msg = f"{reference[:80]!r} is neither an image tag nor a sha256 digest (in {repo[:80]!r})"
+        raise RegistryError(msg)
+    return f"{_checked(repo)}:{reference}"
+
+
+def _checked(repo: str) -> str:
+    """``repo``, when it is a repository path (lower case, no '..', '?' or '#')."""
+    if not is_repository(repo):
+        msg = f"{repo[:80]!r} is not a repository path such as acme/my-service"
+        raise RegistryError(msg)
+    return repo

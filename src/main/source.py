@@ -22,7 +22,13 @@ from dagger import dag
 
 from main.core.errors import PipelineError
 from main.core.lazy import lazy_import
-from main.core.revision import GIT_LOG_FORMAT, NO_HISTORY, Revision, parse_git_log
+from main.core.revision import (
+    GIT_LOG_FORMAT,
+    NO_HISTORY,
+    Revision,
+    git_ref_problem,
+    parse_git_log,
+)
 
 if TYPE_CHECKING:
     from main.core import service as services
@@ -113,8 +119,13 @@ def git_ref(repo: dagger.GitRepository | None, ref: str) -> dagger.GitRef:
     """``ref`` of ``repo``, refused in one line when it cannot be read.
 
     Raises:
-        PipelineError: for a ref without history, or a short sha.
+        PipelineError: for a name git refuses (an option-like ``-x`` included), a ref
+            without history, or a short sha.
     """
+    problem = git_ref_problem(ref)
+    if problem is not None:
+        msg = f"--ref {ref[:120]!r} is not a git ref: {problem}"
+        raise PipelineError(msg)
     if repo is None:
         msg = f"--ref {ref!r} needs git history, and {NO_HISTORY}"
         raise PipelineError(msg)

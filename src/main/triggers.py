@@ -31,7 +31,7 @@ class TriggerDecision:
     rule: Annotated[
         str,
         Doc(
-            "The rule that decided: branch, label, base, fork, action, deleted, event or "
+            "The rule that decided: branch, label, base, fork, action, closed, deleted, event or "
             "dispatch (a run that deploys nothing says which rule held it back)"
         ),
     ] = field(default="")

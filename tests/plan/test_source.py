@@ -60,3 +60,36 @@ def test_every_function_taking_a_ref_is_uncached() -> None:
     assert {"tree", "version", "config", "build", "serve"} <= set(taking_ref)
     for name in taking_ref:
         assert functions[name].cache_policy == "Never", name
+
+
+@pytest.mark.parametrize(
+    "ref",
+    [
+        "--upload-pack=touch /tmp/pwned",
+        "-x",
+        "main:evil",
+        "feature/a b",
+        "release/1..2",
+        "HEAD@{1}",
+        "topic\n--x",
+        "x\x00y",
+        "feature/",
+        "a.lock",
+        "ref~1",
+        "ref^{}",
+        "a*b",
+    ],
+)
+def test_a_ref_git_itself_refuses_is_one_line_before_the_engine(ref: str) -> None:
+    # Never an option to git in the engine (a leading '-'), never a name git cannot
+    # hold: `git check-ref-format`'s rules, said in one line that quotes the ref safely.
+    repo = dag.git("https://example.invalid/acme/api.git")
+    with pytest.raises(PipelineError, match="is not a git ref") as caught:
+        git_ref(repo, ref)
+    assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("ref", ["feature/ünïcode", "fix/$(id)", "v1.0.0", "user/a+b", "a" * 40])
+def test_a_ref_git_accepts_goes_to_the_engine_even_with_unicode_or_dollars(ref: str) -> None:
+    repo = dag.git("https://example.invalid/acme/api.git")
+    assert calls(git_ref(repo, ref))[1].args == {"name": ref}

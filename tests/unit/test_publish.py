@@ -104,3 +104,12 @@ def test_tags_need_a_known_kind_and_a_commit() -> None:
         tags_for("prod", "0.1.0", REVISION)
     with pytest.raises(PipelineError, match=r"tags name a commit, and the source has no \.git"):
         tags_for("staging", "0.1.0", None)
+
+
+@pytest.mark.parametrize(
+    "endpoint", ["tcp://localhost:0", "tcp://localhost:65536", "localhost:" + "9" * 5000]
+)
+def test_a_local_registry_port_no_socket_has_is_one_line(endpoint: str) -> None:
+    with pytest.raises(PipelineError, match="port") as caught:
+        local_registry_host(endpoint)
+    assert len(str(caught.value)) < 300

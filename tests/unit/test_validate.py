@@ -167,3 +167,18 @@ def test_summary_and_verdict() -> None:
 @pytest.mark.parametrize("name", CHECKS)
 def test_every_check_has_commands_by_default(name: str) -> None:
     assert check_commands(PipelineConfig(), name)  # type: ignore[arg-type]
+
+
+def test_a_token_a_test_printed_never_reaches_the_check_output() -> None:
+    # A test suite that prints its environment (or a failing HTTP call that quotes its
+    # Authorization header) puts a credential in the output: the check's output is what
+    # the CI log, `dagger check` and the report show, so it is scrubbed where it is made.
+    token = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
+    printed = f"env: GITHUB_TOKEN={token}\nAuthorization: Bearer {token}\n\x1b[31mFAILED\x1b[0m\x00"
+    run = CommandRun(["pytest", "-q"], 1, printed)
+    result = result_of("test", [run], 1.0)
+    for text in (result.output, verdict(result)):
+        assert token[:10] not in text
+        assert "FAILED" in text
+        assert "\x1b" not in text
+        assert "\x00" not in text

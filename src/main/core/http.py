@@ -14,6 +14,7 @@ use :class:`LazyTlsTransport`: no TLS at all for plain HTTP, and one verifying S
 context for the whole process, made on the first ``https://`` request.
 """
 
+import math
 import ssl
 from dataclasses import dataclass
 from functools import cache
@@ -36,9 +37,11 @@ class RetryPolicy:
         """Seconds to wait before repeat number ``attempt`` (from 0)."""
         if retry_after is not None:
             try:
-                return min(max(float(retry_after), 0.0), MAX_RETRY_AFTER)
+                seconds = float(retry_after)
             except ValueError:
-                pass
+                seconds = math.nan  # an HTTP date, or garbage: fall back to the backoff
+            if not math.isnan(seconds):  # "nan" parses, and anyio.sleep refuses it
+                return min(max(seconds, 0.0), MAX_RETRY_AFTER)
         return float(self.backoff * 2**attempt)
 
 

@@ -26,8 +26,12 @@ DOCKER_HUB_API = "https://registry-1.docker.io"
 LOCALHOST = "localhost"
 _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
 _PATH = re.compile(rf"{_COMPONENT}(?:/{_COMPONENT})*")
-_HOST = re.compile(r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::\d{1,5})?|\[[0-9a-f:]+\](?::\d{1,5})?")
+_HOST = re.compile(
+    r"(?:[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?|\[[0-9a-f:]+(?:\d+\.\d+\.\d+\.\d+)?\])(?::(?P<port>\d{1,5}))?"
+)
 _SCHEMES = ("https://", "http://")
+MAX_NAME = 255  # distribution's limit on host and repository together (docker/reference)
+MAX_PORT = 65535
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +63,11 @@ class ImageRef:
         return f"{self.host}/{self.repository}"
 
 
+def is_repository(path: str) -> bool:
+    """Whether ``path`` is a repository path a registry URL may carry (``acme/svc``)."""
+    return len(path) <= MAX_NAME and _PATH.fullmatch(path) is not None
+
+
 def split_host(name: str) -> tuple[str, str] | None:
     """``(host, path)`` when ``name`` starts with a registry host; ``None`` for Docker Hub."""
     first, _, rest = name.partition("/")
@@ -68,17 +77,39 @@ def split_host(name: str) -> tuple[str, str] | None:
 
 
 def _checked_host(host: str) -> str:
-    if not _HOST.fullmatch(host.lower()):
+    match = _HOST.fullmatch(host.lower())
+    if match is None or not 0 < int(match["port"] or 1) <= MAX_PORT:
         msg = f"{host!r} is not a registry address: give host[:port], e.g. localhost:5000"
         raise PipelineError(msg)
     return host.lower()
 
 
 def _checked_api(registry: str) -> str:
+    """The registry's API root: scheme and host[:port] only.
+
+    A path (``/v2``) would double in every request, user-info would put a password
+    where logs and reports show the address, and a bad host fails only at the push.
+    """
     if not registry.startswith(_SCHEMES):
         msg = f"--api {registry!r} needs a scheme: http://HOST:PORT or https://HOST"
         raise PipelineError(msg)
-    return registry.rstrip("/")
+    scheme, _, rest = registry.partition("://")
+    authority, slash, path = rest.partition("/")
+    if "@" in authority:
+        msg = (
+            "--api holds credentials in its address: give just "
+            f"{scheme}://HOST[:PORT] and the password as --registry-token env://NAME"
+        )
+        raise PipelineError(msg)
+    if (slash and path) or not authority:
+        msg = f"--api {registry!r} is not a registry root: give {scheme}://HOST[:PORT] only"
+        raise PipelineError(msg)
+    try:
+        _checked_host(authority)
+    except PipelineError:
+        msg = f"--api {registry!r} has no valid host[:port]: e.g. {scheme}://localhost:5000"
+        raise PipelineError(msg) from None
+    return f"{scheme}://{authority}"
 
 
 def parse_image(image: str | None, registry: str = "") -> ImageRef:
@@ -103,6 +134,12 @@ def parse_image(image: str | None, registry: str = "") -> ImageRef:
         host, path = DOCKER_HUB, name.lower()
         if "/" not in path:
             path = f"library/{path}"
+    if len(f"{host}/{path}") > MAX_NAME:
+        msg = (
+            f"image {name[:60]!r}... is longer than the {MAX_NAME} characters a registry "
+            "accepts: shorten the repository name"
+        )
+        raise PipelineError(msg)
     if not _PATH.fullmatch(path):
         msg = (
             f"image {image!r} is not a repository name: use host/owner/name with letters, "

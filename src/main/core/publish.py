@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from main.core.errors import PipelineError
-from main.core.image import GHCR, LOCALHOST
+from main.core.image import GHCR, LOCALHOST, MAX_PORT
 from main.core.revision import NO_HISTORY, Revision
 from main.core.tags import production_tags, staging_tags
 from main.core.text import clip
@@ -79,9 +79,13 @@ def local_registry_host(endpoint: str) -> str:
     """
     _, colon, port = endpoint.rpartition(":")
     if not colon or not port.isdigit():
-        msg = f"the local registry's endpoint {endpoint!r} has no port: pass tcp://HOST:PORT"
+        msg = f"the local registry's endpoint {endpoint[:120]!r} has no port: pass tcp://HOST:PORT"
         raise PipelineError(msg)
-    return f"{LOCALHOST}:{int(port)}"
+    number = int(port) if len(port) <= len(str(MAX_PORT)) else 0
+    if not 0 < number <= MAX_PORT:
+        msg = f"the local registry's port {port[:12]!r} is not 1-{MAX_PORT}: pass tcp://HOST:PORT"
+        raise PipelineError(msg)
+    return f"{LOCALHOST}:{number}"
 
 
 def registry_username(configured: str | None, host: str) -> str:

@@ -52,6 +52,31 @@ _SHAPES: tuple[_Shape, ...] = (
     # Slack tokens
     _Shape(re.compile(_START + r"xox[abposr]-[A-Za-z0-9-]+"), MASK, ("xox",)),
     _Shape(re.compile(_START + r"xapp-[A-Za-z0-9-]+"), MASK, ("xapp-",)),
+    # Publishing tokens a service's pipeline meets: GitLab (personal, deploy, CI job),
+    # PyPI upload (a macaroon, ``pypi-`` then base64url), npm, Docker Hub.
+    _Shape(
+        re.compile(_START + r"gl(?:pat|dt|cbt|rt|ptt)-[A-Za-z0-9_-]{20,}"),
+        MASK,
+        ("glpat-", "gldt-", "glcbt-", "glrt-", "glptt-"),
+    ),
+    _Shape(re.compile(_START + r"pypi-[A-Za-z0-9_-]{50,}"), MASK, ("pypi-",)),
+    _Shape(re.compile(_START + r"npm_[A-Za-z0-9]{36}" + _END), MASK, ("npm_",)),
+    _Shape(re.compile(_START + r"dckr_(?:pat|oat)_[A-Za-z0-9_-]{20,}"), MASK, ("dckr_",)),
+    # A PEM private key block, whole (its body spans lines; an unended block to the end).
+    _Shape(
+        re.compile(
+            r"-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----.*?(?:-----END \1PRIVATE KEY-----|\Z)",
+            re.DOTALL,
+        ),
+        f"-----BEGIN \\1PRIVATE KEY-----{MASK}",
+        ("private key-----",),
+    ),
+    # A Docker config's ``"auth": "base64(user:password)"`` (``~/.docker/config.json``).
+    _Shape(
+        re.compile(r"(\\?\"(?:auth|identitytoken)\\?\"\s*:\s*\\?\")[^\"\\]+", _IGNORE_CASE),
+        rf"\1{MASK}",
+        ('auth"', 'identitytoken"'),
+    ),
     # JSON Web Tokens: base64url header (always ``{"`` -> ``eyJ``), payload, signature
     _Shape(
         re.compile(_START + r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]*)?"),

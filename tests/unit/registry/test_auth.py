@@ -6,6 +6,7 @@ import json
 import httpx
 import pytest
 
+from main.core.errors import PipelineError
 from main.core.registry.auth import Challenge, RegistryAuth, parse_challenge
 
 GHCR = 'Bearer realm="https://ghcr.io/token",service="ghcr.io",scope="repository:acme/svc:pull"'
@@ -87,3 +88,27 @@ def test_basic_challenges_get_basic_credentials_and_none_without_them() -> None:
     anonymous = RegistryAuth().sync_auth_flow(httpx.Request("GET", "http://r/v2/"))
     with pytest.raises(StopIteration):
         anonymous.send(_reply(next(anonymous), 401, {"WWW-Authenticate": 'Basic realm="r"'}))
+
+
+def test_an_https_registry_never_sends_its_password_to_a_plain_http_realm() -> None:
+    # A registry reached over TLS whose challenge names an http:// token server (a
+    # misconfiguration, or a downgrade someone slipped in): the password would cross
+    # the network in the clear, base64 being no encryption.
+    home = "https://registry.example"
+    downgrade = 'Bearer realm="http://registry.example/token",service="r"'
+    flow = RegistryAuth("me", "pw", home=home).sync_auth_flow(
+        httpx.Request("GET", f"{home}/v2/x/tags/list")
+    )
+    first = next(flow)
+    with pytest.raises(PipelineError, match=r"http://registry\.example/token") as caught:
+        flow.send(_reply(first, 401, {"WWW-Authenticate": downgrade}))
+    assert "\n" not in str(caught.value)
+
+
+def test_an_anonymous_token_may_come_from_a_plain_http_realm() -> None:
+    home = "https://registry.example"
+    plain = 'Bearer realm="http://registry.example/token",service="r"'
+    flow = RegistryAuth(home=home).sync_auth_flow(httpx.Request("GET", f"{home}/v2/x/tags/list"))
+    token_request = flow.send(_reply(next(flow), 401, {"WWW-Authenticate": plain}))
+    assert token_request.url.scheme == "http"
+    assert "Authorization" not in token_request.headers

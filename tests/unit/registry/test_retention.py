@@ -136,3 +136,15 @@ def test_orphaned_children_leave_out_what_survivors_use() -> None:
     deleted = {digest(1): [digest(10), digest(11)], digest(2): [digest(11), digest(12)]}
     protected = {digest(3): [digest(12)], digest(10): []}
     assert orphaned_children(deleted, protected) == [digest(11)]
+
+
+@pytest.mark.parametrize("text", ["1" * 5000 + "d", "9" * 4400 + "h"])
+def test_an_age_of_thousands_of_digits_is_one_line(text: str) -> None:
+    with pytest.raises(PipelineError, match="longer than"):
+        parse_age(text)
+
+
+@pytest.mark.parametrize("text", ["\u0667d", "\uff17d"])  # Arabic-Indic and fullwidth seven
+def test_an_age_is_written_in_ascii_digits(text: str) -> None:
+    with pytest.raises(PipelineError, match="is not an age"):
+        parse_age(text)

@@ -120,3 +120,13 @@ def test_a_run_without_credentials_lists_what_it_would_have_pushed() -> None:
     markdown = render_markdown(passing_report().with_values(publication=publication))
     assert f"**not pushed** ({NO_CREDENTIALS}):" in markdown
     assert "- `ghcr.io/acme/app:staging-latest`" in markdown
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["[" * 100_000 + "]" * 100_000, '{"schema": 1' + "0" * 5000 + "}", b'{"a": "\xff"}'],
+    ids=["deep", "huge number", "not utf-8"],
+)
+def test_a_report_file_that_is_no_report_is_one_line(text: str | bytes) -> None:
+    with pytest.raises(PipelineError, match="not a pipeline report"):
+        Report.from_json(text)

@@ -26,16 +26,22 @@ import httpx
 
 from main.core.errors import PipelineError
 from main.core.http import LazyTlsTransport, RetryPolicy, next_page, origin, send_with_retries
+from main.core.image import is_repository
 from main.core.registry.auth import RegistryAuth
+from main.core.registry.bounded import BoundedTransport, UnreadableAnswer
 from main.core.registry.manifests import (
     ACCEPT,
     OCI_INDEX,
     Manifest,
     config_labels,
+    is_digest,
     sha256_digest,
 )
+from main.core.tags import is_oci_tag
+from main.core.text import clip
 
 TAG_PAGE = 1000
+DETAIL_LIMIT = 300  # characters of a registry's own error message shown
 MAX_TAG_PAGES = 1000  # a million tags: past that a registry is looping, not paging
 CONCURRENT_READS = 8
 T = TypeVar("T")
@@ -51,15 +57,21 @@ class RegistryError(PipelineError):
 
 
 def _error_detail(response: httpx.Response) -> str:
-    """The registry's own error code and message (``{"errors": [{code, message}]}``)."""
+    """The registry's own error code and message (``{"errors": [{code, message}]}``).
+
+    Empty for any other body: an error answer of a shape the API does not describe
+    (an object for ``errors``, JSON nested a hundred thousand deep) is still one line.
+    """
     try:
-        errors = response.json().get("errors") or []
-    except (ValueError, AttributeError):
+        body = json.loads(response.content)
+    except (ValueError, RecursionError):
         return ""
-    if not errors or not isinstance(errors[0], dict):
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if not isinstance(errors, list) or not errors or not isinstance(errors[0], dict):
         return ""
     first = errors[0]
-    return ": ".join(str(first[key]) for key in ("code", "message") if first.get(key))
+    parts = (first.get(key) for key in ("code", "message"))
+    return ": ".join(clip(str(part), DETAIL_LIMIT) for part in parts if part)
 
 
 class Registry:
@@ -98,7 +110,7 @@ class Registry:
             auth=self._auth,
             timeout=self._timeout,
             follow_redirects=True,
-            transport=LazyTlsTransport(),
+            transport=BoundedTransport(LazyTlsTransport()),
         )
 
     @asynccontextmanager
@@ -142,7 +154,7 @@ class Registry:
         for this registry only), and so is a page seen before or a list longer than
         ``MAX_TAG_PAGES`` pages: a broken registry ends in one line, not a loop.
         """
-        what = f"repository {repo}"
+        what = f"repository {_checked(repo)}"
         url: str | None = f"/v2/{repo}/tags/list?n={TAG_PAGE}"
         found: list[str] = []
         seen: set[str] = set()
@@ -156,14 +168,31 @@ class Registry:
                 seen.add(url)
                 response = await self._send("GET", url, what=what)
                 found.extend(_tag_names(response, self.host, what))
-                url = next_page(response)
-                if url is not None and not self.sameorigin(url):
-                    msg = (
-                        f"{self.host} sent the next page of {what}'s tags to {origin(url)}; "
-                        "refusing to follow it there with this registry's credentials"
-                    )
-                    raise RegistryError(msg)
+                url = self._next_page(response, f"{what}'s tags")
         return found
+
+    def _next_page(self, response: httpx.Response, what: str) -> str | None:
+        """The next page's URL, which must be a URL on this registry, or None.
+
+        Raises:
+            RegistryError: for a ``Link`` that is no URL, or one on another scheme, host
+                or port (the credentials are for this registry only).
+        """
+        try:
+            url = next_page(response)
+            elsewhere = url is not None and not self.sameorigin(url)
+        except httpx.InvalidURL as exc:
+            msg = f"{self.host} sent a next page of {what} that is no URL ({exc})"
+            raise RegistryError(msg) from None
+        if url is not None and elsewhere:
+            scheme, host, port = origin(url)
+            there = f"{scheme}://{host}" + (f":{port}" if port else "")
+            msg = (
+                f"{self.host} sent the next page of {what} to {clip(there, 120)}; "
+                "refusing to follow it there with this registry's credentials"
+            )
+            raise RegistryError(msg)
+        return url
 
     def sameorigin(self, url: str) -> bool:
         """Whether ``url`` is on this registry: same scheme, host and port."""
@@ -171,11 +200,14 @@ class Registry:
 
     async def digest(self, repo: str, tag: str) -> str:
         """The digest ``repo:tag`` points to, read with a HEAD (no manifest download)."""
+        what = _what(repo, tag)
         response = await self._send(
-            "HEAD", f"/v2/{repo}/manifests/{tag}", what=_what(repo, tag), headers={"Accept": ACCEPT}
+            "HEAD", f"/v2/{repo}/manifests/{tag}", what=what, headers={"Accept": ACCEPT}
         )
-        header = response.headers.get("Docker-Content-Digest")
-        return header or (await self.manifest(repo, tag)).digest
+        header: str | None = response.headers.get("Docker-Content-Digest")
+        if header is not None and is_digest(header):
+            return header
+        return (await self.manifest(repo, tag)).digest  # hashes the bytes itself
 
     async def digests(self, repo: str, tags: Iterable[str]) -> dict[str, str]:
         """The digest of each tag, read concurrently with a bounded number of HEADs."""
@@ -204,7 +236,7 @@ class Registry:
 
     async def blob(self, repo: str, digest: str) -> bytes:
         """A blob's bytes, checked against its digest."""
-        response = await self._send("GET", f"/v2/{repo}/blobs/{digest}", what=f"{repo}@{digest}")
+        response = await self._send("GET", f"/v2/{repo}/blobs/{digest}", what=_what(repo, digest))
         if sha256_digest(response.content) != digest:
             msg = f"{repo}@{digest}: the registry sent a blob with a different digest"
             raise RegistryError(msg)
@@ -221,16 +253,13 @@ class Registry:
         response = await self._send(
             "GET",
             url or f"/v2/{repo}/referrers/{digest}",
-            what=f"the referrers of {repo}@{digest}",
+            what=f"the referrers of {_what(repo, digest)}",
             ok=(200, 404),
             headers={"Accept": OCI_INDEX},
         )
         if response.status_code == httpx.codes.NOT_FOUND:
             return None
-        following = next_page(response)
-        if following is not None and not self.sameorigin(following):
-            msg = f"{self.host} sent the next page of {repo}@{digest}'s referrers elsewhere"
-            raise RegistryError(msg)
+        following = self._next_page(response, f"{repo}@{digest}'s referrers")
         return response.content, following
 
     async def labels(self, repo: str, reference: str) -> dict[str, str]:
@@ -258,12 +287,13 @@ class Registry:
         response = await self._send(
             "PUT",
             f"/v2/{repo}/manifests/{tag}",
-            what=f"{repo}:{tag}",
+            what=_what(repo, tag),
             headers={"Content-Type": manifest.media_type},
             content=manifest.content,
             ok=(201,),
         )
-        stored = response.headers.get("Docker-Content-Digest") or await self.digest(repo, tag)
+        header = response.headers.get("Docker-Content-Digest")
+        stored = header if header and is_digest(header) else await self.digest(repo, tag)
         if stored != manifest.digest:
             msg = f"{repo}:{tag}: the registry stored {stored}, not {manifest.digest}"
             raise RegistryError(msg)
@@ -275,6 +305,7 @@ class Registry:
         The manifest is fetched and put back byte for byte, so the digest is identical
         and no layer is read or written.
         """
+        _what(repo, target_tag)  # both names checked before the first request
         async with self:
             manifest = await self.manifest(repo, source_tag)
             return await self.put_manifest(repo, target_tag, manifest)
@@ -282,7 +313,7 @@ class Registry:
     async def delete(self, repo: str, digest: str) -> None:
         """Delete the manifest ``repo@digest``; every tag pointing to it goes with it."""
         await self._send(
-            "DELETE", f"/v2/{repo}/manifests/{digest}", what=f"{repo}@{digest}", ok=(202, 200)
+            "DELETE", f"/v2/{repo}/manifests/{digest}", what=_what(repo, digest), ok=(202, 200)
         )
 
     async def push_blob(self, repo: str, data: bytes) -> str:
@@ -294,8 +325,14 @@ class Registry:
         digest = sha256_digest(data)
         what = f"{repo}@{digest}"
         started = await self._send(
-            "POST", f"/v2/{repo}/blobs/uploads/", what=f"repository {repo}", ok=(202,)
+            "POST", f"/v2/{repo}/blobs/uploads/", what=f"repository {_checked(repo)}", ok=(202,)
         )
+        if "Location" not in started.headers:
+            msg = (
+                f"{self.host} started an upload to {repo} without a Location header to "
+                "send it to; the registry (or a proxy before it) is not speaking the OCI API"
+            )
+            raise RegistryError(msg)
         location = started.url.join(started.headers["Location"])
         await self._send(
             "PUT",
@@ -326,6 +363,9 @@ class Registry:
                 response, attempts = await send_with_retries(client, request, self._policy)
         except httpx.TransportError as exc:
             msg = f"cannot reach {self.host} for {what}: {exc}; check the registry address"
+            raise RegistryError(msg) from None
+        except (UnreadableAnswer, httpx.DecodingError) as exc:
+            msg = f"{self.host} answered {method} for {what} with what no registry sends: {exc}"
             raise RegistryError(msg) from None
         if response.status_code not in set(ok):
             raise self._failure(method, response, what, attempts=attempts)
@@ -407,4 +447,24 @@ def _tag_names(response: httpx.Response, host: str, what: str) -> list[str]:
 
 
 def _what(repo: str, reference: str) -> str:
-    return f"{repo}@{reference}" if reference.startswith("sha256:") else f"{repo}:{reference}"
+    """``repo:tag`` or ``repo@digest``, both checked: they become a URL path.
+
+    Raises:
+        RegistryError: for a repository that is no repository path, or a reference that
+            is neither an OCI tag nor a digest ('..', '?' or '#' in either would send the
+            request, with this registry's credentials, to another repository's URL).
+    """
+    if is_digest(reference):
+        return f"{_checked(repo)}@{reference}"
+    if not is_oci_tag(reference):
+        msg = f"{reference[:80]!r} is neither an image tag nor a sha256 digest (in {repo[:80]!r})"
+        raise RegistryError(msg)
+    return f"{_checked(repo)}:{reference}"
+
+
+def _checked(repo: str) -> str:
+    """``repo``, when it is a repository path (lower case, no '..', '?' or '#')."""
+    if not is_repository(repo):
+        msg = f"{repo[:80]!r} is not a repository path such as acme/my-service"
+        raise RegistryError(msg)
+    return repo

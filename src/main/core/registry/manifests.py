@@ -8,6 +8,7 @@ received, under the media type the registry reported. Parsing is only for readin
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,13 @@ MANIFEST_TYPES = (*INDEX_TYPES, *IMAGE_TYPES)
 # Every type we can carry, so that a registry never converts a manifest for us (a
 # conversion would change the digest).
 ACCEPT = ", ".join(MANIFEST_TYPES)
+# The digests a registry may name: algorithm and its hex encoding (OCI image spec).
+_DIGEST = re.compile(r"sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128}")
+
+
+def is_digest(text: str) -> bool:
+    """Whether ``text`` is a digest and nothing else (never a path or a tag)."""
+    return _DIGEST.fullmatch(text) is not None
 
 
 def sha256_digest(content: bytes) -> str:
@@ -81,7 +89,7 @@ class Manifest:
         return [
             str(entry["digest"])
             for entry in self._entries("manifests")
-            if entry.get("platform", {}).get("os") != "unknown"
+            if _platform_os(entry) != "unknown"
         ]
 
     def config_digest(self) -> str:
@@ -97,14 +105,36 @@ class Manifest:
         return [str(entry["digest"]) for entry in self._entries("layers")]
 
     def _entries(self, key: str) -> list[dict[str, Any]]:
+        """The descriptors under ``key``, each naming its digest as a string.
+
+        (What a digest names is checked where it is read: the bytes fetched for it
+        are hashed and compared.)
+
+        Raises:
+            PipelineError: for a descriptor without a digest string: no image can be
+                found from it, so the manifest is broken, and saying so beats a guess.
+        """
         entries = _document(self.content).get(key, [])
-        return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
+        if not isinstance(entries, list):
+            return []
+        found = [e for e in entries if isinstance(e, dict)]
+        for entry in found:
+            if not isinstance(entry.get("digest"), str):
+                shown = repr(entry.get("digest"))[:80]
+                msg = f"manifest {self.digest} lists a {key} entry whose digest is {shown}"
+                raise PipelineError(msg)
+        return found
+
+
+def _platform_os(entry: dict[str, Any]) -> object:
+    platform = entry.get("platform")
+    return platform.get("os") if isinstance(platform, dict) else None
 
 
 def _document(content: bytes) -> dict[str, Any]:
     try:
         document = json.loads(content)
-    except ValueError:
+    except (ValueError, RecursionError):
         document = None
     if not isinstance(document, dict):
         msg = "the registry sent a manifest that is not a JSON object"

@@ -130,11 +130,11 @@ async def promote(  # noqa: PLR0913 - the options of a promotion, keyword-only
 ) -> Promotion:
     """Give the image at ``source_tag`` the production tags of its version.
 
-    Production tags are ``latest``, the version and the commit (``production_tags``).
-    With ``aliases`` (the ``tag-aliases`` setting) a final release also moves
-    ``major.minor`` and ``major``. ``latest`` and the aliases always move; a version or
-    commit tag already on a different image is refused unless ``force``, since that
-    would silently replace a release. With
+    Production tags are ``latest``, the version and the commit (``production_tags``;
+    a pre-release gets no ``latest``). With ``aliases`` (the ``tag-aliases`` setting) a
+    final release also moves ``major.minor`` and ``major``. ``latest`` and the aliases
+    always move; a version or commit tag already on a different image is refused unless
+    ``force``, since that would silently replace a release. With
     ``expect_digest`` the tag must still name that image (the one a caller scanned).
 
     Raises:
@@ -186,9 +186,10 @@ async def _promote(  # noqa: PLR0913 - promote's options, passed through
     previous = await registry.manifests(repo, {d for d in before.values() if d != manifest.digest})
     moves: list[TagMove] = []
     # Version and commit first, `latest` last: a failure part-way never leaves `latest`
-    # on an image whose version tag is missing.
+    # on an image whose version tag is missing. (A pre-release has no `latest` to move.)
+    order = sorted(targets, key=lambda tag: tag == PRODUCTION_LATEST)
     try:
-        for tag in [*targets[1:], targets[0]]:
+        for tag in order:
             if before.get(tag) != manifest.digest:
                 await registry.put_manifest(repo, tag, manifest)
             moves.append(TagMove(tag, before.get(tag), manifest.digest))

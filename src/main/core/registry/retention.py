@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from main.core.errors import PipelineError
 from main.core.tags import STAGING_LATEST, StagingTag, parse_staging_tag
 
-_AGE_PART = re.compile(r"(\d+)([smhdw])")
+_AGE_PART = re.compile(r"([0-9]+)([smhdw])")  # ASCII digits: \d takes any script's
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
@@ -36,7 +36,7 @@ def parse_age(text: str) -> timedelta:
     try:
         for number, unit in _AGE_PART.findall(compact):
             age += timedelta(**{_UNITS[unit]: int(number)})
-    except OverflowError:
+    except (OverflowError, ValueError):  # ValueError: int() refuses 4300 digits and more
         age = timedelta.max
     if age > MAX_AGE:
         msg = f"{text!r} is longer than {MAX_AGE.days // 365} years: write a shorter age"

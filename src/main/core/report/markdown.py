@@ -18,7 +18,13 @@ from main.core.report.model import (
     SmokeSummary,
     StageResult,
 )
-from main.core.text import markdown_code, markdown_fence, markdown_inline, markdown_link
+from main.core.text import (
+    markdown_code,
+    markdown_fence,
+    markdown_inline,
+    markdown_link,
+    printable,
+)
 
 MAX_BYTES = 64 * 1024
 MAX_ROWS = 40
@@ -236,7 +242,7 @@ def render(report: Report) -> str:
     lines += deploy_section(report.deploy) + _sections(report)
     lines += _skipped(report) + _notes(report)
     ending = _reproduce(report)
-    body = cap(scrub("\n".join(lines) + "\n"), MAX_BYTES - len(ending.encode()))
+    body = cap(scrub(printable("\n".join(lines) + "\n")), MAX_BYTES - len(ending.encode()))
     return body + ending
 
 

@@ -15,7 +15,7 @@ from typing import Any, Literal, Self, cast, get_args
 
 from main.core.errors import PipelineError
 from main.core.redact import scrub, scrub_values
-from main.core.text import clip
+from main.core.text import clip, printable
 
 StageStatus = Literal["passed", "failed", "warned", "skipped"]
 STATUSES: tuple[StageStatus, ...] = get_args(StageStatus)
@@ -221,7 +221,7 @@ class Report:
         why = clip(first.detail, DETAIL_CAP) or "failed"
         more = len(self.failed) - 1
         also = f" (and {more} more failed stage{'s' * (more > 1)})" if more else ""
-        return scrub(f"{self.workflow} failed at {first.name}: {why}{also}")
+        return scrub(f"{self.workflow} failed at {clip(first.name, 80)}: {why}{also}")
 
     @property
     def skipped(self) -> tuple[tuple[str, str], ...]:
@@ -237,7 +237,9 @@ class Report:
 
     def to_json(self) -> str:
         """The report as JSON (``report.json``): every field, plus ``ok`` and the failure."""
-        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+        # json escapes control characters itself; bidi controls and half a surrogate
+        # pair it leaves raw, and the latter cannot be written as UTF-8.
+        return printable(json.dumps(self.to_dict(), indent=2, ensure_ascii=False))
 
     @classmethod
     def from_json(cls, text: str | bytes) -> Self:
@@ -248,8 +250,11 @@ class Report:
         """
         try:
             data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            msg = f"not a pipeline report: {exc}"
+        except ValueError as exc:  # not JSON, not UTF-8, or a number of 4300+ digits
+            msg = f"not a pipeline report: {clip(str(exc), 200)}"
+            raise PipelineError(msg) from None
+        except RecursionError:
+            msg = "not a pipeline report: nested deeper than any report"
             raise PipelineError(msg) from None
         if not isinstance(data, dict) or data.get("schema") != SCHEMA:
             msg = f"not a pipeline report: expected an object with schema {SCHEMA!r}"

@@ -186,12 +186,11 @@ def discord_payload(report: Report, *, link: str = "") -> dict[str, Any]:
             break
         fields.append({"name": shown_name, "value": shown_value, "inline": "\n" not in value})
         room -= size
+    # What the fields left, but never past the description's own limit.
+    described = min(DISCORD_STAGES_ROOM + room, DISCORD_DESCRIPTION)
     embed: dict[str, Any] = {
         "title": shown_title,
-        "description": cut(
-            chat_markdown("\n".join(stage_lines(report)), DISCORD_STAGES_ROOM + room),
-            DISCORD_STAGES_ROOM + room,
-        ),
+        "description": cut(chat_markdown("\n".join(stage_lines(report)), described), described),
         "color": GREEN if report.ok else RED,
         "fields": fields,
         "footer": {"text": footer},

@@ -23,7 +23,7 @@ from main._sdk import function
 from main.core.deploy.ecs.keys import AwsKeys
 from main.core.errors import PipelineError
 from main.core.lazy import lazy_import
-from main.smoke import SmokeResult, smoke_result
+from main.smoke import SmokeResult
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -146,10 +146,10 @@ class DeployResult:
                 DeployStep(name=s.name, seconds=round(s.seconds, 3), ok=s.ok, detail=s.detail)  # type: ignore[call-arg]
                 for s in result.steps
             ],
-            smoke=None if result.smoke is None else smoke_result(result.smoke),
+            smoke=None if result.smoke is None else SmokeResult.of(result.smoke),
             rollback_smoke=None
             if result.rollback_smoke is None
-            else smoke_result(result.rollback_smoke),
+            else SmokeResult.of(result.rollback_smoke),
             logs=result.logs,
             report=result.to_json(),
         )

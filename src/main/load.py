@@ -19,7 +19,7 @@ cancels it, which becomes a failed result carrying the app's logs.
 
 import shlex
 from importlib.metadata import version
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Self
 
 import dagger
 from dagger import Doc, dag, field, object_type
@@ -76,6 +76,20 @@ class LoadKind:
     p99_ms: Annotated[float, Doc("99th percentile latency, ms")] = field()
     max_ms: Annotated[float, Doc("Slowest request, ms")] = field()
 
+    @classmethod
+    def of(cls, name: str, stats: "load_result.KindStats") -> Self:
+        """The Dagger object for one request kind's figures."""
+        return cls(  # type: ignore[call-arg]
+            name=name,
+            count=stats.count,
+            failures=stats.failures,
+            rps=round(stats.rps, 2),
+            p50_ms=round(stats.p50_ms, 2),
+            p95_ms=round(stats.p95_ms, 2),
+            p99_ms=round(stats.p99_ms, 2),
+            max_ms=round(stats.max_ms, 2),
+        )
+
 
 @object_type
 class LoadTestResult:
@@ -95,6 +109,25 @@ class LoadTestResult:
     files: dagger.Directory | None = None
     blocking: bool = False  # breached, and on-breach = fail: the stage fails
 
+    @classmethod
+    def of(
+        cls,
+        result: "load_result.LoadResult",
+        files: dagger.Directory | None,
+        *,
+        on_breach: str = "fail",
+    ) -> Self:
+        """The Dagger object for a finished run; ``on_breach`` decides whether it blocks."""
+        return cls(  # type: ignore[call-arg]
+            passed=result.passed,
+            summary=result.summary(),
+            breaches=list(result.breaches),
+            requests=[LoadKind.of(name, stats) for name, stats in result.requests.items()],
+            report=result.to_json(),
+            files=files,
+            blocking=not result.passed and on_breach == "fail",
+        )
+
     @function
     def markdown(self) -> str:
         """Verdict, table, breaches and throughput/p95 charts (Mermaid) for a job summary."""
@@ -109,34 +142,6 @@ class LoadTestResult:
     def csv(self) -> dagger.Directory:
         """Locust's own CSV files (stats, stats history, failures, exceptions)."""
         return self.files if self.files is not None else dag.directory()
-
-
-def load_test_result(
-    result: "load_result.LoadResult", files: dagger.Directory | None, *, on_breach: str = "fail"
-) -> LoadTestResult:
-    """The Dagger object for a finished run; ``on_breach`` decides whether it blocks."""
-    kinds = [
-        LoadKind(  # type: ignore[call-arg]
-            name=name,
-            count=stats.count,
-            failures=stats.failures,
-            rps=round(stats.rps, 2),
-            p50_ms=round(stats.p50_ms, 2),
-            p95_ms=round(stats.p95_ms, 2),
-            p99_ms=round(stats.p99_ms, 2),
-            max_ms=round(stats.max_ms, 2),
-        )
-        for name, stats in result.requests.items()
-    ]
-    return LoadTestResult(  # type: ignore[call-arg]
-        passed=result.passed,
-        summary=result.summary(),
-        breaches=list(result.breaches),
-        requests=kinds,
-        report=result.to_json(),
-        files=files,
-        blocking=not result.passed and on_breach == "fail",
-    )
 
 
 def generator(source: dagger.Directory) -> dagger.Container:
@@ -317,7 +322,7 @@ async def run_load_test(  # noqa: PLR0913 - the run's inputs, keyword-only
             raise  # nothing is bound: a real engine error
         target = f"http://{SERVICE_ALIAS}:{config.port}"
         cut = bound.load_cut_short(target, settings.users, str(exc))
-        made = load_test_result(cut, None, on_breach=settings.on_breach)
+        made = LoadTestResult.of(cut, None, on_breach=settings.on_breach)
         made.logs = await service_logs(image, config, dependencies)
         return made
-    return load_test_result(result, run.directory(OUT), on_breach=settings.on_breach)
+    return LoadTestResult.of(result, run.directory(OUT), on_breach=settings.on_breach)

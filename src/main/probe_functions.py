@@ -57,9 +57,9 @@ class ProbeFunctions(ServiceFunctions):
         starts_app = image is not None
         secret_env.refuse_unused("smoke-test", secrets=secrets is not None, starts_app=starts_app)
         if image is None:
-            return smoke.smoke_result(await smoke.check_target(url, settings))
+            return smoke.SmokeResult.of(await smoke.check_target(url, settings))
         needs = await dependencies.read_dependencies(settings, secrets)
-        return smoke.smoke_result(await smoke.check_image(image, settings, needs))
+        return smoke.SmokeResult.of(await smoke.check_image(image, settings, needs))
 
     # --- load test ----------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ trusted to raise, so a failing service still produces a full report.
 import contextlib
 import time
 from importlib.metadata import version
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Self
 
 import anyio
 import dagger
@@ -53,6 +53,20 @@ class SmokeCheck:
     http_status: Annotated[int, Doc("HTTP status behind a failure; 0 when none")] = field(default=0)
     body_excerpt: Annotated[str, Doc("Start of the body behind a failure")] = field(default="")
 
+    @classmethod
+    def of(cls, result: "smoke_report.CheckResult") -> Self:
+        """The Dagger object for one finished check."""
+        # mypy does not see through @object_type's dataclass transform in 0.21's stubs.
+        return cls(  # type: ignore[call-arg]
+            name=result.name,
+            outcome=result.outcome,
+            latency_ms=round(result.latency_ms, 2),
+            detail=result.detail,
+            error=result.error or "",
+            http_status=result.http_status or 0,
+            body_excerpt=result.body_excerpt or "",
+        )
+
 
 @object_type
 class SmokeResult:
@@ -73,39 +87,26 @@ class SmokeResult:
     logs: Annotated[str, Doc("The service's output, kept when the test failed")] = field(default="")
     report: Annotated[str, Doc("The full report as JSON")] = field(default="")
 
+    @classmethod
+    def of(cls, report: "smoke_report.SmokeReport") -> Self:
+        """The Dagger object for a finished report."""
+        return cls(  # type: ignore[call-arg]
+            passed=report.passed,
+            summary=report.summary(),
+            target=report.target,
+            startup_seconds=None
+            if report.startup_seconds is None
+            else round(report.startup_seconds, 3),
+            duration_seconds=round(report.duration_seconds, 3),
+            checks=[SmokeCheck.of(check) for check in report.checks],
+            logs=report.logs,
+            report=report.to_json(),
+        )
+
     @function
     def markdown(self) -> str:
         """The result as Markdown, ready for $GITHUB_STEP_SUMMARY or a PR comment."""
         return smoke_markdown.render_markdown(smoke_report.SmokeReport.from_json(self.report))
-
-
-def _check(result: "smoke_report.CheckResult") -> SmokeCheck:
-    # mypy does not see through @object_type's dataclass transform in 0.21's stubs.
-    return SmokeCheck(  # type: ignore[call-arg]
-        name=result.name,
-        outcome=result.outcome,
-        latency_ms=round(result.latency_ms, 2),
-        detail=result.detail,
-        error=result.error or "",
-        http_status=result.http_status or 0,
-        body_excerpt=result.body_excerpt or "",
-    )
-
-
-def smoke_result(report: "smoke_report.SmokeReport") -> SmokeResult:
-    """The Dagger object for a finished report."""
-    return SmokeResult(  # type: ignore[call-arg]
-        passed=report.passed,
-        summary=report.summary(),
-        target=report.target,
-        startup_seconds=None
-        if report.startup_seconds is None
-        else round(report.startup_seconds, 3),
-        duration_seconds=round(report.duration_seconds, 3),
-        checks=[_check(check) for check in report.checks],
-        logs=report.logs,
-        report=report.to_json(),
-    )
 
 
 CLIENT_IMAGE = "python:3.12-slim"

@@ -22,8 +22,8 @@ from main.load import (
     RESULTS,
     RESULTS_CACHE,
     RUN_ID_VARIABLE,
+    LoadTestResult,
     generator,
-    load_test_result,
     plan,
 )
 from main.pipeline import Pipeline
@@ -241,10 +241,10 @@ def test_a_finished_run_becomes_the_result_object() -> None:
         summarize(samples, target="http://app:8000", users=2, started=started, ended=started + 1),
         Thresholds(p95_ms=20),
     )
-    made = load_test_result(result, None)
+    made = LoadTestResult.of(result, None)
     assert made.passed is False
     assert made.blocking
-    assert not load_test_result(result, None, on_breach="warn").blocking
+    assert not LoadTestResult.of(result, None, on_breach="warn").blocking
     assert made.breaches == ["health p95 30 ms > limit 20 ms"]
     assert made.summary.startswith("load test failed: health p95 30 ms > limit 20 ms;")
     health, call = made.requests

@@ -24,7 +24,7 @@ from main.core.validate import CheckResult
 from main.pipeline import Pipeline
 from main.report import RunReport
 from main.scan import Scan, SeverityCounts
-from main.smoke import SmokeResult, smoke_result
+from main.smoke import SmokeResult
 from main.triggers import TriggerDecision
 from main.validate import Validation
 from tests.support.lazy import calls
@@ -126,7 +126,7 @@ async def test_a_smoke_result_keeps_every_check_and_its_markdown() -> None:
         checks=(passed("health", 3.0, "200"), failed("mcp.initialize", 5.0, "500")),
         timeout_seconds=30.0,
     ).with_start(1.5, passed("start", 1500.0, "port 8000 open"))
-    result = smoke_result(report)
+    result = SmokeResult.of(report)
     _, back = await round_trip(result, SmokeResult)
     assert back == result
     assert [check.name for check in back.checks] == [check.name for check in result.checks]
@@ -135,7 +135,7 @@ async def test_a_smoke_result_keeps_every_check_and_its_markdown() -> None:
 
 @pytest.mark.anyio
 async def test_a_smoke_result_without_a_start_time_keeps_none() -> None:
-    result = smoke_result(SmokeReport(target="http://app:8000", checks=(), timeout_seconds=1.0))
+    result = SmokeResult.of(SmokeReport(target="http://app:8000", checks=(), timeout_seconds=1.0))
     state, back = await round_trip(result, SmokeResult)
     assert state["startup_seconds"] is None
     assert back == result

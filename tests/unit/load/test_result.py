@@ -123,7 +123,7 @@ def test_a_long_run_is_cut_in_whole_minutes_so_its_labels_fit(seconds: float) ->
     interval = interval_for(seconds)
     points = math.ceil(seconds / interval)
     assert points <= MAX_POINTS
-    if (points - 1) * interval > 999:  # noqa: PLR2004 - the longest label in seconds
+    if (points - 1) * interval > 999:  # the longest label in seconds
         assert interval % 60 == 0, interval
     else:
         assert interval == max(1, math.ceil(seconds / MAX_POINTS))  # short runs as before

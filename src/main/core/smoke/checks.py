@@ -19,7 +19,7 @@ import httpx
 from main.core.mcp.client import McpError, McpSession
 from main.core.mcp.tls import LazyTlsTransport
 from main.core.mcp.wire import CHECK_BODY_LIMIT, EXCERPT_BYTES, Cut, Deadline, Fetched, fetch
-from main.core.smoke.hints import with_health_hint, with_host_hint
+from main.core.smoke.hints import with_health_hint, with_host_hint, with_tls_hint
 from main.core.smoke.result import CheckResult, SmokeReport, excerpt, failed, passed, skipped
 from main.core.smoke.spec import HttpCheck, SmokeSpec, ToolCall
 
@@ -82,7 +82,7 @@ def wait_until_ready(
         if left <= 0:
             waited = deadline.elapsed()
             error = f"{url} was not ready within {limit:g} s: last attempt {last}"
-            return failed("ready", waited * 1000, error), None
+            return failed("ready", waited * 1000, with_tls_hint(error)), None
         time.sleep(min(delay, left))
         delay = min(delay * 2, POLL_CAP)
 

@@ -1,14 +1,16 @@
 """What to do about answers that mean a common misconfiguration, not a broken server.
 
-Two answers come up with nearly every new MCP server, and the bare status tells the
-reader nothing about the fix:
+Some answers come up with nearly every new MCP server or staging host, and the bare
+status tells the reader nothing about the fix:
 
 - ``404`` on the default health path while every MCP check passes: the server has no
   health endpoint (none of the official SDKs, FastMCP or server-everything has one);
   the check can be skipped, and MCP then tells readiness (initialize) and liveness (ping);
 - ``421``: the MCP Python SDK's DNS-rebinding guard refused the ``Host`` header (its
   "Invalid Host header"); inside Dagger the service is reached by its alias, so a
-  server that allows only ``localhost`` refuses every request there.
+  server that allows only ``localhost`` refuses every request there;
+- a certificate the checker cannot verify (self-signed, or signed by a private CA):
+  the bare OpenSSL line says what failed, not that trusting the CA is the fix.
 
 The hint goes into the failed check's error, so the verdict line says it. Standard
 library only.
@@ -37,6 +39,18 @@ HOST_GUARD = (
     "app:8000), not localhost: allow that host in the server's allowed hosts "
     "(TransportSecuritySettings.allowed_hosts) or turn the guard off for it"
 )
+
+
+UNTRUSTED_CERTIFICATE = (
+    "the server's TLS certificate is not trusted here (self-signed, or signed by a private "
+    "CA): trust its CA with SSL_CERT_FILE=/path/to/ca.pem, or check the service's http:// "
+    "address"
+)
+
+
+def with_tls_hint(error: str) -> str:
+    """``error``, followed by how to trust the certificate when verifying it failed."""
+    return f"{error}: {UNTRUSTED_CERTIFICATE}" if "CERTIFICATE_VERIFY_FAILED" in error else error
 
 
 def with_host_hint(error: str, status: int | None) -> str:

@@ -232,6 +232,20 @@ def test_the_warm_up_defaults_to_the_ramp_up() -> None:
     assert limits.abort_on_breach
 
 
+def test_the_default_warm_up_covers_the_users_opening_their_sessions() -> None:
+    # 3 users at 100 per second is a 0.03 s ramp-up, but Locust's users send their first
+    # initialize tens of ms after their nominal start: a 0.03 s warm-up judged every one
+    # (TypeScript FastMCP's ~1 s initialize failed --p95-ms 500). Rounded up to a whole
+    # second, it covers them.
+    _, spec, _ = parse([URL, "--users=3", "--spawn-rate=100", "--duration=3"])
+    assert spec.warmup == 1.0
+    _, spec, _ = parse([URL, "--users=25", "--spawn-rate=10", "--duration=10"])
+    assert spec.warmup == 3.0
+    # rounded up only while something is left to judge: else the ramp-up itself
+    _, spec, _ = parse([URL, "--users=3", "--spawn-rate=100", "--duration=1"])
+    assert spec.warmup == 0.03
+
+
 @given(
     p95=st.dictionaries(st.sampled_from(["health", "mcp.initialize"]), st.floats(0.5, 1e5)),
     rate=st.dictionaries(st.sampled_from(["mcp.tools_call", "GET /m"]), st.floats(0, 1)),

@@ -44,7 +44,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         """Record the request (host, path, Authorization), then answer by path."""
-        host = str(self.server.server_address[0])
+        host = str(self.connection.getsockname()[0])  # the address it was reached at
         self.seen.append((host, self.path, self.headers.get("authorization")))
         if self.path == "/bomb":
             headers = {"content-type": "application/json", "content-encoding": "gzip"}

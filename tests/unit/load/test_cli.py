@@ -206,6 +206,22 @@ def test_a_kind_of_an_extra_path_takes_a_limit_too() -> None:
         ([URL, "--p95-ms==5"], "--p95-ms =5: name a request kind before '='"),
         ([URL, "--warmup=30", "--duration=10"], "--warmup (30 s) must be shorter than"),
         ([URL, "--warmup=-1"], "--warmup must be 0 or more seconds"),
+        # as issue #23 writes the seams: negative, NaN, infinite, duplicate, equal warm-up
+        ([URL, "--p95-ms=-5"], "--p95-ms must be a positive number"),
+        ([URL, "--p95-ms=nan"], "--p95-ms must be a positive number, got nan"),
+        ([URL, "--p99-ms=mcp.initialize=inf"], "--p99-ms mcp.initialize must be a positive"),
+        ([URL, "--p99-ms=mcp.initialize=-1"], "--p99-ms mcp.initialize must be a positive"),
+        ([URL, "--max-error-rate=nan"], "--max-error-rate is a share from 0 to 1"),
+        ([URL, "--max-error-rate=-0.1"], "--max-error-rate is a share from 0 to 1"),
+        ([URL, "--max-error-rate=health=nan"], "--max-error-rate health is a share from 0"),
+        ([URL, "--p95-ms=mcp.initialize=1", "--p95-ms=mcp.initialize=2"], "given twice for mcp"),
+        ([URL, "--warmup=nan"], "--warmup must be 0 or more seconds"),
+        ([URL, "--warmup=5", "--duration=5"], "--warmup (5 s) must be shorter than --duration"),
+        ([URL, "--p95-ms=GET /nope=5"], "unknown request kind 'GET /nope'"),
+        (["ftp://app:8000"], "URL must be absolute http:// or https://"),
+        ([URL, "--health-path=health"], "--health-path must start with '/'"),
+        ([URL, "--mcp-path=mcp"], "--mcp-path must start with '/'"),
+        ([URL, "--path=metrics"], "--path must start with '/'"),
     ],
 )
 def test_bad_limits_are_bad_usage(

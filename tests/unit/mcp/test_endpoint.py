@@ -37,6 +37,23 @@ def test_smoke_and_load_refuse_a_bad_url_with_the_same_line(url: str, message: s
     assert "\n" not in str(shared.value)
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ftp://user:s3cr3t-pw@app:8000",
+        "http://user:s3cr3t-pw@app:99999",
+        "http://user:s3cr3t-pw@app:0",
+        "app:s3cr3t-pw@app:8000",
+    ],
+)
+def test_a_bad_url_is_refused_without_the_password_it_holds(url: str) -> None:
+    # The bad-usage line goes to stderr, the JSON document and the job's log.
+    with pytest.raises(PipelineError) as refused:
+        check_url(url)
+    assert "s3cr3t-pw" not in str(refused.value)
+    assert "***" in str(refused.value)
+
+
 @pytest.mark.parametrize("url", ["http://app:8000", "https://[::1]:8443/base", "http://127.0.0.1"])
 def test_a_good_url_passes(url: str) -> None:
     check_url(url)

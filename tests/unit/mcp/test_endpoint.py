@@ -22,6 +22,12 @@ BAD_URLS = [
     ("http://app:abc", "is malformed"),
     ("http://app:0", "invalid host or port"),
     (f"http://{'a' * 64}.example:8000", "invalid host or port"),
+    # Paths are joined to the URL: "http://app/x?q=1" + "/health" asked for "/x?q=1/health"
+    ("http://app:8000/?token=x", "no query or fragment"),
+    ("http://app:8000/base#top", "no query or fragment"),
+    # A space or a line break in the host reached the first request, a run of failures
+    ("http://a b:8000", "spaces or control characters"),
+    ("http://app:8000/\r\nX-Injected: 1", "spaces or control characters"),
 ]
 
 

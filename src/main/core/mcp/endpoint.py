@@ -20,7 +20,7 @@ MAX_LABEL = 63  # DNS: a host label is at most 63 characters
 
 
 def check_url(url: str) -> None:
-    """Refuse anything but an absolute http(s) URL with a host that httpx can request.
+    """Refuse anything but an absolute http(s) base URL with a host that httpx can request.
 
     Parsed the way the request will parse it (httpx), so that a malformed address
     (``http://[::1``, ``http://x:abc``, a host label over 63 characters) is a usage
@@ -28,6 +28,9 @@ def check_url(url: str) -> None:
     """
     example = "(e.g. http://app:8000)"
     shown = shown_url(url)
+    if any(ord(char) <= 0x20 or ord(char) == 0x7F for char in url):  # noqa: PLR2004 - space, DEL
+        msg = f"URL must hold no spaces or control characters, got {shown!r} {example}"
+        raise PipelineError(msg)
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -37,6 +40,10 @@ def check_url(url: str) -> None:
         raise PipelineError(msg) from None
     if parts.scheme not in {"http", "https"} or not parsed.host:
         msg = f"URL must be absolute http:// or https://, got {shown!r} {example}"
+        raise PipelineError(msg)
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        # Paths are joined to the URL: its query would end up before them.
+        msg = f"URL must be a base address with no query or fragment, got {shown!r} {example}"
         raise PipelineError(msg)
     labels = parsed.host.strip("[]").split(".")
     if any(len(label) > MAX_LABEL for label in labels) or port == 0:

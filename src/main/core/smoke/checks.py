@@ -309,8 +309,14 @@ def _examine(check: HttpCheck, response: Fetched) -> str | None:
     if response.status != check.status:
         return f"expected HTTP {check.status}, got {response.status}"
     body = response.text
+    cut = "" if response.complete else f" in its first {CHECK_BODY_LIMIT // 1024} KiB"
     if check.contains is not None and check.contains not in body:
-        return f"body does not contain {check.contains!r}"
+        return f"body does not contain {check.contains!r}{cut}"
+    if check.json_path is not None and not response.complete:
+        return (
+            f"body is larger than {CHECK_BODY_LIMIT // 1024} KiB: read no further, "
+            "so not parsed as JSON"
+        )
     if check.json_path is not None:
         found, value, error = _json_field(body, check.json_path)
         if not found:

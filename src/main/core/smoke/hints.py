@@ -18,7 +18,16 @@ library only.
 
 from dataclasses import replace
 
+from main.core.mcp.certificates import with_tls_hint
 from main.core.smoke.result import CheckResult
+
+__all__ = [
+    "HOST_GUARD",
+    "no_health_endpoint",
+    "with_health_hint",
+    "with_host_hint",
+    "with_tls_hint",
+]
 
 NOT_FOUND = 404
 HOST_REFUSED = 421
@@ -39,18 +48,6 @@ HOST_GUARD = (
     "app:8000), not localhost: allow that host in the server's allowed hosts "
     "(TransportSecuritySettings.allowed_hosts) or turn the guard off for it"
 )
-
-
-UNTRUSTED_CERTIFICATE = (
-    "the server's TLS certificate is not trusted here (self-signed, or signed by a private "
-    "CA): trust its CA with SSL_CERT_FILE=/path/to/ca.pem, or check the service's http:// "
-    "address"
-)
-
-
-def with_tls_hint(error: str) -> str:
-    """``error``, followed by how to trust the certificate when verifying it failed."""
-    return f"{error}: {UNTRUSTED_CERTIFICATE}" if "CERTIFICATE_VERIFY_FAILED" in error else error
 
 
 def with_host_hint(error: str, status: int | None) -> str:

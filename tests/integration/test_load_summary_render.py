@@ -101,12 +101,15 @@ def test_a_mermaid_error_is_caught(tmp_path: Path) -> None:
 
 
 def test_labels_stay_apart_and_whole_however_long_the_run(tmp_path: Path) -> None:
-    # Three-digit seconds, four-digit seconds, and a day in minutes: 30 labels each.
+    # Three-digit seconds (30 points of 34 s), then whole minutes: 20,000 s in 28 points
+    # of 12 min (not 30 of 667 s, labelled up to "19343"), a day in 30 of 48 min.
     runs = [1000.0, 20_000.0, 86_400.0]
     text = "\n".join(steady_markdown(seconds) for seconds in runs)
     result = draw(text, tmp_path, tmp_path / "long.png")
     assert result.facts["problems"] == [], result.facts["problems"]
     labels = [chart["x_labels"] for chart in result.charts]
     assert len(labels) == 2 * len(runs)
-    assert [len(chart) for chart in labels] == [30] * len(labels)
+    assert [len(chart) for chart in labels] == [30, 30, 28, 28, 30, 30]
+    assert labels[0][-1] == "986"  # seconds: 29 x 34 s
+    assert labels[2][-1] == "324"  # minutes: 27 x 12 min
     assert labels[-1][-1] == "1392"  # minutes: the day's last 48-minute point

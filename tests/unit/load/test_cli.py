@@ -206,6 +206,22 @@ def test_a_kind_of_an_extra_path_takes_a_limit_too() -> None:
         ([URL, "--p95-ms==5"], "--p95-ms =5: name a request kind before '='"),
         ([URL, "--warmup=30", "--duration=10"], "--warmup (30 s) must be shorter than"),
         ([URL, "--warmup=-1"], "--warmup must be 0 or more seconds"),
+        # as issue #23 writes the seams: negative, NaN, infinite, duplicate, equal warm-up
+        ([URL, "--p95-ms=-5"], "--p95-ms must be a positive number"),
+        ([URL, "--p95-ms=nan"], "--p95-ms must be a positive number, got nan"),
+        ([URL, "--p99-ms=mcp.initialize=inf"], "--p99-ms mcp.initialize must be a positive"),
+        ([URL, "--p99-ms=mcp.initialize=-1"], "--p99-ms mcp.initialize must be a positive"),
+        ([URL, "--max-error-rate=nan"], "--max-error-rate is a share from 0 to 1"),
+        ([URL, "--max-error-rate=-0.1"], "--max-error-rate is a share from 0 to 1"),
+        ([URL, "--max-error-rate=health=nan"], "--max-error-rate health is a share from 0"),
+        ([URL, "--p95-ms=mcp.initialize=1", "--p95-ms=mcp.initialize=2"], "given twice for mcp"),
+        ([URL, "--warmup=nan"], "--warmup must be 0 or more seconds"),
+        ([URL, "--warmup=5", "--duration=5"], "--warmup (5 s) must be shorter than --duration"),
+        ([URL, "--p95-ms=GET /nope=5"], "unknown request kind 'GET /nope'"),
+        (["ftp://app:8000"], "URL must be absolute http:// or https://"),
+        ([URL, "--health-path=health"], "--health-path must start with '/'"),
+        ([URL, "--mcp-path=mcp"], "--mcp-path must start with '/'"),
+        ([URL, "--path=metrics"], "--path must start with '/'"),
     ],
 )
 def test_bad_limits_are_bad_usage(
@@ -230,6 +246,20 @@ def test_the_warm_up_defaults_to_the_ramp_up() -> None:
     assert not limits.abort_on_breach
     _, _, limits = parse([URL, "--abort-on-breach"])
     assert limits.abort_on_breach
+
+
+def test_the_default_warm_up_covers_the_users_opening_their_sessions() -> None:
+    # 3 users at 100 per second is a 0.03 s ramp-up, but Locust's users send their first
+    # initialize tens of ms after their nominal start: a 0.03 s warm-up judged every one
+    # (TypeScript FastMCP's ~1 s initialize failed --p95-ms 500). Rounded up to a whole
+    # second, it covers them.
+    _, spec, _ = parse([URL, "--users=3", "--spawn-rate=100", "--duration=3"])
+    assert spec.warmup == 1.0
+    _, spec, _ = parse([URL, "--users=25", "--spawn-rate=10", "--duration=10"])
+    assert spec.warmup == 3.0
+    # rounded up only while something is left to judge: else the ramp-up itself
+    _, spec, _ = parse([URL, "--users=3", "--spawn-rate=100", "--duration=1"])
+    assert spec.warmup == 0.03
 
 
 @given(

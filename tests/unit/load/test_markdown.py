@@ -167,6 +167,21 @@ def test_the_warm_up_is_said() -> None:
     assert "- warm-up: requests sent in the first 1 s are reported, not judged (1 of 2)" in text
 
 
+def test_a_latency_chart_over_a_warm_up_says_so_in_its_title() -> None:
+    # The first p95 point of a run is its warm-up (a ~1 s initialize per user): charted
+    # unannounced it reads as a slow start that broke the limit, though it was not judged.
+    samples = [Sample("mcp.initialize", START + 0.9, 1000.0), Sample("health", START + 2.5, 9.0)]
+    result = summarize(samples, target="t", users=1, started=START, ended=START + 3, warmup=1.0)
+    _, latency = blocks(render_markdown(result))
+    assert (
+        latency[2]
+        == '    title "p95 latency, ms (first 1 s warm-up, not judged; empty intervals left out)"'
+    )
+    no_warmup = summarize(samples, target="t", users=1, started=START, ended=START + 3)
+    _, latency = blocks(render_markdown(no_warmup))
+    assert "warm-up" not in latency[2]
+
+
 def test_chart_syntax_holds_for_any_figures() -> None:
     lines = xychart(
         "T", "x", ["0", "10"], "y", series=[("line", [1e-7, 123456789.123])], palette=["#000000"]

@@ -113,6 +113,22 @@ def test_a_long_run_has_at_most_thirty_points() -> None:
     assert result.interval_s == 20
 
 
+@pytest.mark.parametrize(
+    "seconds", [1, 6, 30, 31, 999, 1000, 1020, 1050, 3000, 7_777, 40_000, 86_399, 86_400]
+)
+def test_a_long_run_is_cut_in_whole_minutes_so_its_labels_fit(seconds: float) -> None:
+    # 40,000 s in points of 1334 s labelled the chart up to "38686": five digits, 30
+    # times, cannot stay apart. Once a label would pass 999 s the points are whole
+    # minutes (the chart then counts in minutes), still at most 30 of them.
+    interval = interval_for(seconds)
+    points = math.ceil(seconds / interval)
+    assert points <= MAX_POINTS
+    if (points - 1) * interval > 999:  # the longest label in seconds
+        assert interval % 60 == 0, interval
+    else:
+        assert interval == max(1, math.ceil(seconds / MAX_POINTS))  # short runs as before
+
+
 def test_warm_up_requests_are_reported_but_not_judged() -> None:
     # Judged by when they were sent: one sent at 0.9 s that took 1 s is still warm-up.
     measured = [

@@ -228,3 +228,16 @@ def test_only_judged_requests_are_held_to_the_limits() -> None:
     assert evaluate(measured, Thresholds(p95_ms=500, max_error_rate=0)) == []
     unjudged = replace(measured, judged_requests={"mcp.initialize": KindStats()})
     assert evaluate(unjudged, Thresholds(p95_ms=500, max_error_rate=0)) == []
+
+
+def test_a_target_whose_certificate_is_not_trusted_is_told_how_to_trust_it() -> None:
+    # Every request of a run against a self-signed https:// target fails alike: the
+    # verdict says what to do (as the smoke test's does), not only OpenSSL's words.
+    error = (
+        "health: ConnectError: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: "
+        "self-signed certificate (_ssl.c:1000) (100 times)"
+    )
+    down = judge(replace(result({"health": stats(failures=100)}), errors=(error,)), Thresholds())
+    (line,) = down.breaches
+    assert line.startswith("target failing: all 100 requests failed (e.g. health: ConnectError")
+    assert "SSL_CERT_FILE=" in line

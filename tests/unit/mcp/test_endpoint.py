@@ -22,6 +22,12 @@ BAD_URLS = [
     ("http://app:abc", "is malformed"),
     ("http://app:0", "invalid host or port"),
     (f"http://{'a' * 64}.example:8000", "invalid host or port"),
+    # Paths are joined to the URL: "http://app/x?q=1" + "/health" asked for "/x?q=1/health"
+    ("http://app:8000/?token=x", "no query or fragment"),
+    ("http://app:8000/base#top", "no query or fragment"),
+    # A space or a line break in the host reached the first request, a run of failures
+    ("http://a b:8000", "spaces or control characters"),
+    ("http://app:8000/\r\nX-Injected: 1", "spaces or control characters"),
 ]
 
 
@@ -35,6 +41,23 @@ def test_smoke_and_load_refuse_a_bad_url_with_the_same_line(url: str, message: s
         LoadSpec(url=url)
     assert str(smoke.value) == str(load.value) == str(shared.value)
     assert "\n" not in str(shared.value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ftp://user:s3cr3t-pw@app:8000",
+        "http://user:s3cr3t-pw@app:99999",
+        "http://user:s3cr3t-pw@app:0",
+        "app:s3cr3t-pw@app:8000",
+    ],
+)
+def test_a_bad_url_is_refused_without_the_password_it_holds(url: str) -> None:
+    # The bad-usage line goes to stderr, the JSON document and the job's log.
+    with pytest.raises(PipelineError) as refused:
+        check_url(url)
+    assert "s3cr3t-pw" not in str(refused.value)
+    assert "***" in str(refused.value)
 
 
 @pytest.mark.parametrize("url", ["http://app:8000", "https://[::1]:8443/base", "http://127.0.0.1"])

@@ -75,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         add(name, action="append", default=[], metavar="[KIND=]VALUE", help=said)
     add("--min-rps", type=float, help="lowest total requests per second")
-    add("--warmup", type=float, help="seconds whose requests are not judged (default: ramp-up)")
+    add("--warmup", type=float, help="seconds not judged (default: the ramp-up, whole seconds)")
     add("--abort-on-breach", action="store_true", help="stop once a limit is broken for good")
     add("--csv-prefix", metavar="PATH", help="also write Locust's CSV files as PATH_stats.csv...")
     add("--json-out", metavar="FILE", help="also write the JSON result to FILE")

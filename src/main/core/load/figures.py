@@ -36,6 +36,8 @@ ERROR_LENGTH = 200
 SLIVER = 0.05  # share of an interval too small to be a point of its own
 MAX_POINTS = 30  # the time series is cut into at most this many intervals (a readable chart)
 LAST_POINT = 2 * MAX_POINTS  # points kept while running; the report folds the tail
+LONGEST_SECONDS_LABEL = 999  # a chart's x labels in seconds up to three digits, then minutes
+MINUTE = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,8 +51,17 @@ class Sample:
 
 
 def interval_for(seconds: float) -> float:
-    """Whole seconds per point, so that a run of any length has at most ``MAX_POINTS``."""
-    return float(max(1, math.ceil(seconds / MAX_POINTS)))
+    """Whole seconds per point, so that a run of any length has at most ``MAX_POINTS``.
+
+    Once a point would start past ``LONGEST_SECONDS_LABEL`` the chart counts in minutes,
+    which it can only do when every point starts on a whole minute: a long run's
+    interval is rounded up to whole minutes (40,000 s: 23 min, not 1334 s, whose
+    five-digit labels ran together).
+    """
+    interval = max(1, math.ceil(seconds / MAX_POINTS))
+    if (math.ceil(seconds / interval) - 1) * interval > LONGEST_SECONDS_LABEL:
+        interval = MINUTE * math.ceil(interval / MINUTE)
+    return float(interval)
 
 
 def _bucket(ms: float) -> int:

@@ -99,13 +99,19 @@ class LoadSpec:
     def warmup(self) -> float:
         """Seconds whose requests are not judged: as given, else the ramp-up.
 
-        A ramp-up as long as the run would leave nothing to judge: then none (the
-        ramp-up note says the run never reached its users).
+        The ramp-up is rounded up to a whole second: Locust's users send their first
+        request (the session's ``initialize``) tens of ms after their nominal start,
+        so a 0.03 s ramp-up (3 users at 100/s) judged every one of them. Not rounded
+        when that would leave nothing to judge; a ramp-up as long as the run leaves no
+        warm-up at all (the ramp-up note says the run never reached its users).
         """
         if self.warmup_seconds is not None:
             return self.warmup_seconds
         ramp = self.users / self.spawn_rate
-        return ramp if ramp < self.duration_seconds else 0.0
+        if ramp >= self.duration_seconds:
+            return 0.0
+        rounded = float(math.ceil(ramp))
+        return rounded if rounded < self.duration_seconds else ramp
 
     def kinds(self) -> list[str]:
         """Every request kind the run can produce, in report order."""

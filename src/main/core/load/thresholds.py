@@ -21,6 +21,7 @@ from decimal import Decimal
 
 from main.core.errors import PipelineError
 from main.core.load.result import LoadResult
+from main.core.mcp.certificates import with_tls_hint
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,7 +193,7 @@ def target_failures(result: LoadResult) -> list[str]:
         return [f"target failing: no request finished in {number(result.duration_s)} s"]
     if total.failures == total.count:
         first = f" (e.g. {result.errors[0]})" if result.errors else ""
-        return [f"target failing: all {total.count} requests failed{first}"]
+        return [with_tls_hint(f"target failing: all {total.count} requests failed{first}")]
     failing: list[str] = []
     for kind, stats in result.requests.items():
         waiting = result.in_flight.get(kind, 0)

@@ -38,6 +38,7 @@ from main.core.load.spec import (
 )
 from main.core.load.tools import first_callable_tool
 from main.core.mcp.client import McpError, McpSession
+from main.core.mcp.tls import LazyTlsTransport
 from main.core.mcp.wire import EXCERPT_BYTES, REQUEST_CAP, Cut, Deadline, fetch
 from main.core.text import clip
 
@@ -67,6 +68,18 @@ class ToolError(Exception):
     """``tools/call`` answered a result flagged ``isError``."""
 
 
+def new_client(spec: LoadSpec) -> httpx.Client:
+    """The HTTP client of one simulated user.
+
+    Redirects are followed as by every MCP client and by the smoke test: FastMCP
+    answers ``/mcp`` with a 307 to ``/mcp/``, the SDK's mounts the same. The CA bundle
+    is loaded only for an ``https://`` target (:class:`LazyTlsTransport`): loading it
+    costs ~30 ms of CPU, and users start one after another in one gevent thread, so
+    with it every user sent its first request later than the ramp-up says.
+    """
+    return httpx.Client(base_url=spec.base_url, follow_redirects=True, transport=LazyTlsTransport())
+
+
 def describe(exc: BaseException) -> str:
     """One line for a failed request: the client's words, or the error type and message."""
     if isinstance(exc, McpError | StatusError | ToolError | Cut):
@@ -88,9 +101,7 @@ class McpUser(User):
         # The runner's stop ends the run on time; this only bounds each read, and is
         # generous so that a worker whose users started late never times out on its own.
         self.deadline = Deadline(spec.duration_seconds + REQUEST_CAP)
-        # Redirects are followed as by every MCP client and by the smoke test: FastMCP
-        # answers ``/mcp`` with a 307 to ``/mcp/``, the SDK's mounts the same.
-        self.client = httpx.Client(base_url=spec.base_url, follow_redirects=True)
+        self.client = new_client(spec)
         self.backoff = Backoff()
         self.session: McpSession | None = None
         self.tool = spec.tool

@@ -156,6 +156,7 @@ class Fetched:
     headers: httpx.Headers
     body: bytes
     text: str
+    complete: bool = True  # False: the body went on past the limit, and was cut there
 
 
 def fetch(  # noqa: PLR0913 - the request and both of its bounds
@@ -175,5 +176,10 @@ def fetch(  # noqa: PLR0913 - the request and both of its bounds
     """
     wait = deadline.request_timeout() if timeout is None else timeout
     with client.stream(method, url, timeout=wait) as response:
-        body = read_body(response, deadline, limit)
-        return Fetched(response.status_code, response.headers, body, text_of(body, response))
+        # One byte more than the limit tells a body of exactly ``limit`` from a longer one.
+        body = read_body(response, deadline, limit + 1)
+        complete = len(body) <= limit
+        body = body[:limit]
+        return Fetched(
+            response.status_code, response.headers, body, text_of(body, response), complete
+        )

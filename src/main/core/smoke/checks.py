@@ -19,7 +19,7 @@ import httpx
 from main.core.mcp.client import McpError, McpSession
 from main.core.mcp.tls import LazyTlsTransport
 from main.core.mcp.wire import CHECK_BODY_LIMIT, EXCERPT_BYTES, Cut, Deadline, Fetched, fetch
-from main.core.smoke.hints import with_health_hint, with_host_hint
+from main.core.smoke.hints import with_health_hint, with_host_hint, with_tls_hint
 from main.core.smoke.result import CheckResult, SmokeReport, excerpt, failed, passed, skipped
 from main.core.smoke.spec import HttpCheck, SmokeSpec, ToolCall
 
@@ -82,7 +82,7 @@ def wait_until_ready(
         if left <= 0:
             waited = deadline.elapsed()
             error = f"{url} was not ready within {limit:g} s: last attempt {last}"
-            return failed("ready", waited * 1000, error), None
+            return failed("ready", waited * 1000, with_tls_hint(error)), None
         time.sleep(min(delay, left))
         delay = min(delay * 2, POLL_CAP)
 
@@ -309,8 +309,14 @@ def _examine(check: HttpCheck, response: Fetched) -> str | None:
     if response.status != check.status:
         return f"expected HTTP {check.status}, got {response.status}"
     body = response.text
+    cut = "" if response.complete else f" in its first {CHECK_BODY_LIMIT // 1024} KiB"
     if check.contains is not None and check.contains not in body:
-        return f"body does not contain {check.contains!r}"
+        return f"body does not contain {check.contains!r}{cut}"
+    if check.json_path is not None and not response.complete:
+        return (
+            f"body is larger than {CHECK_BODY_LIMIT // 1024} KiB: read no further, "
+            "so not parsed as JSON"
+        )
     if check.json_path is not None:
         found, value, error = _json_field(body, check.json_path)
         if not found:

@@ -1,14 +1,16 @@
 """What to do about answers that mean a common misconfiguration, not a broken server.
 
-Two answers come up with nearly every new MCP server, and the bare status tells the
-reader nothing about the fix:
+Some answers come up with nearly every new MCP server or staging host, and the bare
+status tells the reader nothing about the fix:
 
 - ``404`` on the default health path while every MCP check passes: the server has no
   health endpoint (none of the official SDKs, FastMCP or server-everything has one);
   the check can be skipped, and MCP then tells readiness (initialize) and liveness (ping);
 - ``421``: the MCP Python SDK's DNS-rebinding guard refused the ``Host`` header (its
   "Invalid Host header"); inside Dagger the service is reached by its alias, so a
-  server that allows only ``localhost`` refuses every request there.
+  server that allows only ``localhost`` refuses every request there;
+- a certificate the checker cannot verify (self-signed, or signed by a private CA):
+  the bare OpenSSL line says what failed, not that trusting the CA is the fix.
 
 The hint goes into the failed check's error, so the verdict line says it. Standard
 library only.
@@ -16,7 +18,16 @@ library only.
 
 from dataclasses import replace
 
+from main.core.mcp.certificates import with_tls_hint
 from main.core.smoke.result import CheckResult
+
+__all__ = [
+    "HOST_GUARD",
+    "no_health_endpoint",
+    "with_health_hint",
+    "with_host_hint",
+    "with_tls_hint",
+]
 
 NOT_FOUND = 404
 HOST_REFUSED = 421

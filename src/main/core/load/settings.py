@@ -94,7 +94,7 @@ class LoadSettings(SettingsTable):
         le=MAX_DURATION,
         allow_inf_nan=False,
         description="Seconds from the start whose requests are reported but not judged; "
-        "unset: the ramp-up (users / spawn-rate).",
+        "unset: the ramp-up (users / spawn-rate), rounded up to whole seconds.",
     )
     abort_on_breach: bool = Field(
         default=False,

@@ -125,7 +125,8 @@ class ProbeFunctions(ServiceFunctions):
         ] = None,
         min_rps: Annotated[float | None, Doc("Lowest total requests per second")] = None,
         warmup: Annotated[
-            float | None, Doc("Seconds whose requests are reported, not judged (default: ramp-up, whole s)")
+            float | None,
+            Doc("Seconds whose requests are reported, not judged (default: ramp-up, whole s)"),
         ] = None,
         abort_on_breach: Annotated[
             bool | None, Doc("Stop the run once a limit is broken beyond recovery")

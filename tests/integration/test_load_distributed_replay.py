@@ -32,7 +32,8 @@ LOAD = {"users": 2, "spawn-rate": 10, "duration": 2}
 def config() -> PipelineConfig:
     text = (REPO_ROOT / SAMPLE_SUBPATH / "pyproject.toml").read_text(encoding="utf-8")
     table = load_service(text).config.model_dump(by_alias=True)
-    table |= {"load": LOAD, "smoke-mcp": False}  # health GETs only: the server speaks no MCP
+    # health GETs only: the server speaks no MCP
+    table |= {"load": LOAD, "smoke": {**table["smoke"], "mcp": False}}
     return validate_config(table)
 
 

@@ -127,3 +127,34 @@ def test_a_hostile_result_file_is_one_line_not_a_deploy_result(text: str | bytes
     assert message.startswith("not a deploy result: "), message
     assert "\n" not in message
     assert len(message) < 300, "a bounded line, whatever the file held"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"smoke": {"checks": [5]}},
+        {"smoke": {"checks": [{"name": "x" * 10_000, "outcome": "\nmaybe"}]}},
+        {"steps": [["connect", 1.0, True]]},
+        {"steps": 5},
+        {"notes": 7},
+        {"duration_seconds": "soon"},
+    ],
+    ids=[
+        "check-not-an-object",
+        "check-bad-outcome",
+        "step-not-an-object",
+        "steps-a-number",
+        "notes-a-number",
+        "duration-a-word",
+    ],
+)
+def test_a_result_with_wrong_shapes_is_one_line_not_a_deploy_result(
+    change: dict[str, object],
+) -> None:
+    text = json.dumps({**json.loads(result().to_json()), **change})
+    with pytest.raises(PipelineError) as caught:
+        DeployReport.from_json(text)
+    message = str(caught.value)
+    assert message.startswith("not a deploy result: "), message
+    assert "\n" not in message
+    assert len(message) < 300

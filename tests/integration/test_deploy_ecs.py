@@ -15,8 +15,8 @@ from collections.abc import Iterator
 import anyio
 import pytest
 
-from main.core.deploy.errors import DeployError
 from main.core.deploy.ecs.revisions import history_tags
+from main.core.deploy.errors import DeployError
 from main.core.deploy.history import Deployment
 from main.core.deploy.orchestrate import Release, deploy, roll_back
 from main.core.deploy.result import DeployReport

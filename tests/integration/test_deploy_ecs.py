@@ -15,6 +15,7 @@ from collections.abc import Iterator
 import anyio
 import pytest
 
+from main.core.deploy.ecs.revisions import history_tags
 from main.core.deploy.errors import DeployError
 from main.core.deploy.history import Deployment
 from main.core.deploy.orchestrate import Release, deploy, roll_back
@@ -83,6 +84,31 @@ async def test_upgrade_names_the_previous_image(staging: EcsStaging) -> None:
     assert result.outcome == "deployed", result.error
     assert result.previous == GOOD
     assert staging.serving() == BETTER
+
+
+async def test_a_deploy_reads_the_tags_of_the_newest_revisions_only(staging: EcsStaging) -> None:
+    # 30 revisions the pipeline tagged, the newest healthy: the deploy needs only that
+    # one to know where it would roll back to, not one ListTagsForResource per revision.
+    definition = staging.definition()["taskDefinition"]
+    request = {k: definition[k] for k in ("family", "networkMode", "cpu", "memory")}
+    for n in range(30):
+        image = BETTER if n % 2 else GOOD
+        staging.client().register_task_definition(
+            **request,
+            containerDefinitions=definition["containerDefinitions"],
+            tags=history_tags(
+                Deployment(at=f"2026-12-07T08:{n:02d}:00Z", image=image, tag="t", ref="",
+                           action="deploy", healthy=n != 28)
+            ),
+        )  # fmt: skip
+    before = staging.front.calls("ListTagsForResource")
+    result = await deployed(staging, GOOD)
+    assert result.outcome == "deployed", result.error
+    assert result.previous == BETTER, "the newest healthy revision's image"
+    assert staging.front.calls("ListTagsForResource") - before <= 2
+    entries = await history(staging)
+    assert len(entries) == 31, "the whole history still reads back for a rollback by hand"
+    assert (entries[-1].image, entries[-1].healthy) == (GOOD, True)
 
 
 async def test_a_broken_image_rolls_back_to_the_previous_healthy_revision(

@@ -90,6 +90,7 @@ def test_the_house_rules_catch_what_they_forbid(tmp_path: Path) -> None:
     bad.write_text(
         "name: bad\non: push\njobs:\n  build:\n    runs-on: ubuntu-24.04\n    steps:\n"
         "      - uses: actions/checkout@v4\n"
+        "      # - uses: aws-actions/configure-aws-credentials@v6 # a step to add: pinned too\n"
         "      - uses: dagger/dagger-for-github@27b130bf0f79a7f6fbbbe0fbca6760dc9bb40a77\n"
         "        with:\n          version: latest\n"
         "          call: deploy-staging --ref ${{ github.head_ref }}\n"
@@ -98,6 +99,7 @@ def test_the_house_rules_catch_what_they_forbid(tmp_path: Path) -> None:
     )
     found = "\n".join(problems(bad))
     assert "actions/checkout@v4" in found
+    assert "configure-aws-credentials@v6" in found
     assert "dagger-for-github@27b130bf0f79a7f6fbbbe0fbca6760dc9bb40a77" in found, "no comment"
     assert "no permissions of its own" in found
     assert "expansion inside call:" in found
@@ -531,3 +533,110 @@ def test_dependabot_keeps_every_lockfile_and_pinned_action_moving() -> None:
     assert updates["github-actions"]["directory"] == "/"
     # dagger-io comes from the engine (./sdk), at dagger.json's version, never the index
     assert {"dependency-name": "dagger-io"} in updates["uv"]["ignore"]
+
+
+# --- every target from the same two templates: the credential each needs, only when set ---
+
+KUBECONFIG = "STAGING_KUBECONFIG"
+AWS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+CREDENTIAL_FLAGS = {
+    KEY: "--ssh-key",
+    KUBECONFIG: "--kubeconfig",
+    "AWS_ACCESS_KEY_ID": "--aws-access-key-id",
+    "AWS_SECRET_ACCESS_KEY": "--aws-secret-access-key",
+    "AWS_SESSION_TOKEN": "--aws-session-token",
+}
+TARGET_JOBS = {"deploy-staging.yml": staging_job, "deploy-host.yml": host_job}
+CREDENTIAL_CASES = {
+    "none": {},
+    "compose-ssh": {KEY: FAKE_KEY},
+    "kubernetes": {KUBECONFIG: "apiVersion: v1\nkind: Config\n"},
+    "ecs-keys": {"AWS_ACCESS_KEY_ID": "AKIAEXAMPLE", "AWS_SECRET_ACCESS_KEY": "s3cr3t"},
+    "ecs-oidc": {
+        "AWS_ACCESS_KEY_ID": "ASIAEXAMPLE",
+        "AWS_SECRET_ACCESS_KEY": "s3cr3t",
+        "AWS_SESSION_TOKEN": "t0ken",
+    },
+    "empty-secrets": {KEY: "", KUBECONFIG: "", "AWS_ACCESS_KEY_ID": ""},
+    "half-a-key-pair": {"AWS_ACCESS_KEY_ID": "AKIAEXAMPLE"},
+}
+
+
+@pytest.mark.parametrize("name", sorted(TARGET_JOBS))
+@pytest.mark.parametrize("case", sorted(CREDENTIAL_CASES))
+def test_the_templates_pass_each_targets_credential_only_when_it_is_set(
+    name: str, case: str, tmp_path: Path
+) -> None:
+    # GitHub gives a missing secret as an empty variable and Dagger's env:// refuses an
+    # unset one: a flag goes to Dagger only for a variable that is set and not empty
+    # (half a key pair included: the module then names the missing half in one line).
+    secrets = CREDENTIAL_CASES[case]
+    env = {
+        "EVENT_NAME": "push",
+        "GITHUB_EVENT_PATH": "/event.json",
+        "GITHUB_ACTOR": "octocat",
+        "IMAGE": "",
+        "ROLLBACK": "false",
+        **secrets,
+    }
+    argv = call_argv(dagger_step(TARGET_JOBS[name]()), env, tmp_path)
+    function = "deploy-staging" if name == "deploy-staging.yml" else "deploy"
+    for variable, flag in CREDENTIAL_FLAGS.items():
+        expected = int(bool(secrets.get(variable)))
+        assert argv.count(flag) == expected, f"{flag} with {variable}={secrets.get(variable)!r}"
+        if expected:
+            at = argv.index(flag)
+            assert argv[at + 1] == f"env://{variable}", "named for Dagger, never expanded"
+            assert argv.index(function) < at, "an argument of the function, not of dagger"
+    values = [v for v in secrets.values() if v]
+    assert not any(v in arg for v in values for arg in argv), "a value is never an argument"
+
+
+@pytest.mark.parametrize("name", sorted(TARGET_JOBS))
+def test_the_kubeconfig_is_the_staging_environments_secret_in_the_dagger_step_only(
+    name: str,
+) -> None:
+    job = TARGET_JOBS[name]()
+    assert job["environment"]["name"] == "staging"
+    holders = [s for s in job["steps"] if KUBECONFIG in json.dumps(s)]
+    assert holders == [dagger_step(job)]
+    assert holders[0]["env"][KUBECONFIG] == "${{ secrets.STAGING_KUBECONFIG }}"
+    assert KUBECONFIG not in json.dumps(job.get("env", {}))
+
+
+def test_no_workflow_holds_aws_keys_or_a_kubeconfig_outside_that_step() -> None:
+    # The AWS keys are never stored secrets in the templates: the documented OIDC step
+    # writes short-lived ones into the job's env, which the Dagger step passes as env://.
+    for path in FILES:
+        workflow = load(path)
+        for variable in (KUBECONFIG, *AWS):
+            assert variable not in json.dumps(workflow.get("env", {})), path.name
+        for name, job in jobs(workflow).items():
+            for variable in AWS:
+                assert variable not in json.dumps(job.get("env", {})), f"{path.name} {name}"
+                for each in job["steps"]:
+                    assert variable not in json.dumps(each.get("env", {})), f"{path.name} {name}"
+            if KUBECONFIG in json.dumps(job):
+                assert (path.name, name) in {
+                    ("deploy-staging.yml", "deploy-staging"),
+                    ("deploy-host.yml", "deploy-host"),
+                }
+
+
+OIDC_ACTION = re.compile(
+    r"aws-actions/configure-aws-credentials@[0-9a-f]{40} # v\d+\.\d+\.\d+$", re.MULTILINE
+)
+
+
+@pytest.mark.parametrize("name", sorted(TARGET_JOBS))
+def test_the_ecs_oidc_route_is_documented_and_id_token_is_granted_only_by_the_user(
+    name: str,
+) -> None:
+    text = (TEMPLATES / name).read_text(encoding="utf-8")
+    assert OIDC_ACTION.search(text), "the OIDC step, pinned by commit with its version"
+    assert re.search(r"^#.*\bid-token: write\b", text, re.MULTILINE), "how to grant it"
+    for each in ("STAGING_SSH_KEY", KUBECONFIG, "AWS_ACCESS_KEY_ID"):
+        assert each in text, f"the comments say which target needs {each}"
+    workflow = load(TEMPLATES / name)
+    for job in jobs(workflow).values():
+        assert "id-token" not in job["permissions"], "only an ECS user who takes the OIDC route"

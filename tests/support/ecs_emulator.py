@@ -136,7 +136,14 @@ class EcsFront:
     images: dict[str, str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     http: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=30))  # pooled
+    log: Log = field(default_factory=Log)  # every request the front forwarded, in order
     _client: Any = None
+
+    def calls(self, action: str) -> int:
+        """How many ``action`` requests (e.g. ListTagsForResource) reached the front."""
+        with self.log.lock:
+            targets = [r.headers.get("x-amz-target") for r in self.log.requests]
+        return targets.count(TARGET + action)
 
     def image(self, task_definition: str) -> str:
         """The ``app`` container's image of a revision, asked of moto once."""
@@ -287,7 +294,7 @@ def ecs_front(moto: Moto, **options: Any) -> Iterator[tuple[str, EcsFront]]:  # 
     """The front on a free loopback port: (its URL, its state)."""
     front = EcsFront(moto, **options)
     try:
-        with serving(FrontHandler, log=Log(), front=front) as url:
+        with serving(FrontHandler, log=front.log, front=front) as url:
             yield url, front
     finally:
         front.http.close()

@@ -19,7 +19,10 @@ from tests.support.constants import REPO_ROOT
 WORKFLOW_DIRS = (REPO_ROOT / ".github" / "workflows", REPO_ROOT / ".github" / "workflow-templates")
 DAGGER_ACTION = "dagger/dagger-for-github"
 DAGGER_VERSION = "0.21.11"
-PINNED = re.compile(r"^\s*(?:-\s+)?uses:\s+(?P<action>[\w.-]+/[\w./-]+)@(?P<sha>\S+)(?P<rest>.*)$")
+# A `uses:` line in a comment (a step the user may add) is held to the same pinning.
+PINNED = re.compile(
+    r"^\s*(?:#\s*)?(?:-\s+)?uses:\s+(?P<action>[\w.-]+/[\w./-]+)@(?P<sha>\S+)(?P<rest>.*)$"
+)
 VERSION_COMMENT = re.compile(r"\s+#\s+v\d+\.\d+\.\d+\s*$")
 SHA = re.compile(r"[0-9a-f]{40}")
 

@@ -105,3 +105,56 @@ def test_the_json_reads_back_with_its_smoke_reports() -> None:
     broken = {**json.loads(back.to_json()), "smoke": ["not", "a", "report"]}
     with pytest.raises(PipelineError, match=r"^not a deploy result: a smoke report must be"):
         DeployReport.from_json(json.dumps(broken))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[" * 100_000 + "]" * 100_000,  # deeper than the parser's recursion limit
+        '{"a": 1' + "0" * 5000 + "}",  # more digits than int() converts
+        b'{"a":"\xff"}',  # not UTF-8
+        b"\xff\xfe{",
+        "[1, 2]",
+        '"outcome"',
+        "null",
+    ],
+    ids=["nested", "long-number", "not-utf8", "bom-garbage", "a-list", "a-string", "null"],
+)
+def test_a_hostile_result_file_is_one_line_not_a_deploy_result(text: str | bytes) -> None:
+    with pytest.raises(PipelineError) as caught:
+        DeployReport.from_json(text)
+    message = str(caught.value)
+    assert message.startswith("not a deploy result: "), message
+    assert "\n" not in message
+    assert len(message) < 300, "a bounded line, whatever the file held"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"smoke": {"checks": [5]}},
+        {"smoke": {"checks": [{"name": "x" * 10_000, "outcome": "\nmaybe"}]}},
+        {"steps": [["connect", 1.0, True]]},
+        {"steps": 5},
+        {"notes": 7},
+        {"duration_seconds": "soon"},
+    ],
+    ids=[
+        "check-not-an-object",
+        "check-bad-outcome",
+        "step-not-an-object",
+        "steps-a-number",
+        "notes-a-number",
+        "duration-a-word",
+    ],
+)
+def test_a_result_with_wrong_shapes_is_one_line_not_a_deploy_result(
+    change: dict[str, object],
+) -> None:
+    text = json.dumps({**json.loads(result().to_json()), **change})
+    with pytest.raises(PipelineError) as caught:
+        DeployReport.from_json(text)
+    message = str(caught.value)
+    assert message.startswith("not a deploy result: "), message
+    assert "\n" not in message
+    assert len(message) < 300

@@ -103,6 +103,29 @@ def test_a_kubernetes_target_is_built_from_the_settings_and_the_kubeconfig() -> 
     )
 
 
+@pytest.mark.parametrize(
+    ("namespace", "kubeconfig", "expected"),
+    [
+        (None, KUBECONFIG, "from-context"),
+        (None, KUBECONFIG.replace(", namespace: from-context", ""), "default"),
+        ("staging", KUBECONFIG, "staging"),
+    ],
+    ids=["the-contexts", "else-default", "the-setting-wins"],
+)
+def test_the_settings_namespace_defaults_to_the_contexts_as_the_cli_does(
+    namespace: str | None, kubeconfig: str, expected: str
+) -> None:
+    # One rule for the Dagger path and the command line: the setting, else the
+    # kubeconfig context's namespace, else "default".
+    table = {k: v for k, v in KUBE.model_dump().items() if k != "namespace"}
+    if namespace is not None:
+        table["namespace"] = namespace
+    settings = KubernetesDeploySettings.model_validate(table)
+    target = build_target(settings, Credentials(kubeconfig=kubeconfig % "203.0.113.7"))
+    assert isinstance(target, KubernetesTarget)
+    assert target.namespace == expected
+
+
 def test_without_the_kubeconfig_nothing_is_built() -> None:
     with pytest.raises(DeployError, match=r"needs --kubeconfig"):
         build_target(KUBE, Credentials(ssh_key="unused"))

@@ -134,8 +134,26 @@ async def test_a_warning_load_test_that_cannot_run_is_reported_never_fatal() -> 
     assert report.ok
 
 
-async def test_no_load_test_after_a_failed_warn_deploy() -> None:
+async def test_a_gating_load_test_that_cannot_run_rolls_back_and_says_so_in_its_row() -> None:
+    report = await run(FakeStages(load_error="the generator printed nothing"), load="fail")
+    assert report.deploy is not None
+    assert report.deploy.outcome == "rolled-back"
+    load = row(report, "load-test")
+    assert (load.status, load.blocking) == ("failed", True)
+    assert load.detail == "load test could not run: the generator printed nothing"
+
+
+@pytest.mark.parametrize("on_breach", ["warn", "fail"])
+async def test_no_load_test_after_a_failed_warn_deploy(on_breach: str) -> None:
+    # The live smoke test rolled the deploy back before any load test: the load test
+    # did not run, and its row says why, as the post-deploy tests' row does.
     stages = FakeStages(deploy_outcome="rolled-back")
-    report = await run(stages, load="warn")
-    assert "load-test" not in status(report)
+    report = await run(stages, load=on_breach)
     assert not any(call.startswith("load") for call in stages.calls)
+    load = row(report, "load-test")
+    assert (load.status, load.blocking) == ("skipped", False)
+    assert load.detail == "not run: the deploy did not pass"
+    names = [stage.name for stage in report.stages]
+    assert names.index("load-test") == names.index("deploy") + 1
+    assert report.sections == (), "no load-test section for a load test that never ran"
+    assert report.failed_stage == "deploy", "the deploy is what failed, not the load test"

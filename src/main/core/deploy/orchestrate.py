@@ -11,7 +11,7 @@ history, healthy or not, so the next person (or ``--rollback``) sees what happen
 import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import aclosing, asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -26,7 +26,7 @@ from main.core.deploy.history import (
 )
 from main.core.deploy.result import DeployReport, Outcome
 from main.core.deploy.stability import STABILITY_SECONDS, stays_up
-from main.core.deploy.target import DeployTarget
+from main.core.deploy.target import DeployTarget, ReadsNewestFirst
 from main.core.deploy.timeline import Timeline
 from main.core.errors import PipelineError
 from main.core.smoke.result import SmokeReport
@@ -299,9 +299,24 @@ async def deploy(
             revision = await target.upload()
             note.detail = revision
         release = replace(release, config=revision)
-        previous = current(await target.history())
+        previous = await last_healthy(target)
         result = await _Session(target, plan, timeline).run(release, previous, "deploy")
     return _finished(result, timeline, clock() - started)
+
+
+async def last_healthy(target: DeployTarget) -> Deployment | None:
+    """What should be running now (:func:`history.current`), read no further than needed.
+
+    A deploy needs only this entry, so a target that reads its history one entry per
+    request (:class:`ReadsNewestFirst`) stops at the first healthy one, newest first.
+    """
+    if not isinstance(target, ReadsNewestFirst):
+        return current(await target.history())
+    async with aclosing(target.newest_first()) as entries:
+        async for entry in entries:
+            if entry.healthy:
+                return entry
+    return None
 
 
 async def roll_back(

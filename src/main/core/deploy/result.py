@@ -13,6 +13,7 @@ from typing import Any, Literal, cast
 from main.core.errors import PipelineError
 from main.core.redact import scrub_values
 from main.core.smoke.result import SmokeReport
+from main.core.text import clip
 
 Outcome = Literal["deployed", "rolled-back", "failed"]
 
@@ -122,14 +123,26 @@ class DeployReport:
         return json.dumps(self.to_dict(), indent=2)
 
     @classmethod
-    def from_json(cls, text: str) -> "DeployReport":
+    def from_json(cls, text: str | bytes) -> "DeployReport":
         """Read back what :meth:`to_json` wrote (scrubbed, so no secret comes back).
+
+        A result file is data from wherever it was written: whatever it holds, a reader
+        gets one bounded line, never a traceback.
 
         Raises:
             PipelineError: when the text is not a deploy result.
         """
         try:
             data = json.loads(text)
+        except ValueError as exc:  # not JSON, not UTF-8, or a number of 4300+ digits
+            raise _not_a_result(str(exc)) from None
+        except RecursionError:  # json recurses once per level of nesting
+            why = "nested deeper than any deploy result"
+            raise _not_a_result(why) from None
+        if not isinstance(data, dict):
+            why = f"expected an object, got {type(data).__name__}"
+            raise _not_a_result(why)
+        try:
             return cls(
                 outcome=data["outcome"],
                 target=data["target"],
@@ -149,9 +162,14 @@ class DeployReport:
                 host_changed=bool(data.get("host_changed", True)),
                 running_unknown=bool(data.get("running_unknown", False)),
             )
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-            msg = f"not a deploy result: {exc}"
-            raise PipelineError(msg) from None
+        except (KeyError, TypeError, ValueError, AttributeError, PipelineError) as exc:
+            # AttributeError: an entry that should be an object is not (a check, a step).
+            raise _not_a_result(str(exc)) from None
+
+
+def _not_a_result(why: str) -> PipelineError:
+    """The one line for a file that is not a deploy result, ``why`` cut and scrubbed."""
+    return PipelineError(f"not a deploy result: {clip(why, 200)}")
 
 
 def _smoke(data: object) -> SmokeReport | None:

@@ -7,9 +7,10 @@ it: a Kubernetes target would keep its history in a ConfigMap, lock with a Lease
 roll out by patching a Deployment's image to the digest.
 """
 
+from collections.abc import AsyncGenerator
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from main.core.deploy.history import Deployment
 from main.core.deploy.timeline import Timeline
@@ -91,4 +92,18 @@ class DeployTarget(Protocol):
 
     async def logs(self) -> str:
         """The service's last log lines, for a failure report."""
+        ...
+
+
+@runtime_checkable
+class ReadsNewestFirst(Protocol):
+    """A target whose history costs one request per entry (ECS: each revision's tags).
+
+    Every deploy needs only the newest healthy entry: such a target also yields its
+    entries newest first, so that the reading stops there instead of paying for the
+    whole history (see ``orchestrate.last_healthy``).
+    """
+
+    def newest_first(self) -> AsyncGenerator[Deployment]:
+        """The deployments the target remembers, newest first, each read when reached."""
         ...

@@ -49,7 +49,10 @@ class KubernetesDeploySettings(_Common):
     """Staging is a Deployment: one of its containers gets each new image by digest."""
 
     target: Literal["kubernetes"] = Field(description="This table deploys to Kubernetes.")
-    namespace: str = Field(default="default", description="The Deployment's namespace.")
+    namespace: str = Field(
+        default="",
+        description="The Deployment's namespace (default: the kubeconfig context's, else default).",
+    )
     deployment: str = Field(description="The Deployment whose container is set.")
     container: str = Field(description="The container whose image each deploy sets.")
     context: str = Field(default="", description="kubeconfig context (default: current-context).")
@@ -57,6 +60,8 @@ class KubernetesDeploySettings(_Common):
     @field_validator("namespace", "deployment", "container")
     @classmethod
     def _names(cls, value: str, info: Any) -> str:  # noqa: ANN401 - pydantic's ValidationInfo
+        if info.field_name == "namespace" and not value:
+            return value  # the context's, resolved with the kubeconfig (targets.py)
         why = kube_problem(str(info.field_name), value)
         if why:
             raise ValueError(why)

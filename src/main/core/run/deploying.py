@@ -8,6 +8,7 @@ it is the deploy's own verification (a breach rolls the new image back); with
 ``"warn"`` it runs after a healthy deploy and only reports.
 """
 
+import contextlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -15,7 +16,7 @@ from main.core.errors import PipelineError
 from main.core.load.result import LoadResult
 from main.core.report.model import Report, StageResult, Stopwatch
 from main.core.run.names import DEPLOY, LOAD_TEST
-from main.core.run.post_deploy import PostDeployTests
+from main.core.run.post_deploy import NOT_DEPLOYED, PostDeployTests
 from main.core.run.sections import deploy_summary, first_line, load_section, load_stage, skipped
 from main.core.run.stages import Image, Reach, ScanHandle, Stages, Verify
 from main.core.run.target import Target
@@ -55,6 +56,7 @@ class LoadTests:
         """``gate``: on-breach = fail, so a breach is a failure of the new image."""
         self.stages, self.url, self.gate = stages, url, gate
         self.done: list[tuple[LoadResult, float]] = []
+        self.error = ""  # why the load test could not run, once it tried
 
     async def run(self) -> LoadResult:
         """One load test of the live URL; an error is one line (a breach is a result)."""
@@ -62,8 +64,8 @@ class LoadTests:
         try:
             loaded = await self.stages.load(self.url)
         except PipelineError as exc:
-            msg = f"load test could not run: {first_line(exc)}"
-            raise PipelineError(msg) from None
+            self.error = f"load test could not run: {first_line(exc)}"
+            raise PipelineError(self.error) from None
         self.done.append((loaded, clock.seconds()))
         return loaded
 
@@ -73,16 +75,23 @@ class LoadTests:
         return "" if loaded.passed else f"load test: {loaded.summary()}"
 
     async def report(self, run: "Run", *, deployed: bool) -> None:
-        """Record the stage: after a gated deploy, or now (warn only) after a healthy one."""
+        """Record the stage: after a gated deploy, or now (warn only) after a healthy one.
+
+        Every configured load test gets a row, as the post-deploy tests do: its result,
+        why it could not run, or (the live smoke test rolled the deploy back first, or
+        the deploy failed) that it never ran because the deploy did not pass.
+        """
         if not self.gate and deployed:
-            try:
+            with contextlib.suppress(PipelineError):  # on-breach = warn: reported below
                 await self.run()
-            except PipelineError as exc:  # on-breach = warn: reported, never fatal
-                run.record(StageResult(LOAD_TEST, "failed", 0.0, str(exc), blocking=False))
         if self.done:
             loaded, seconds = self.done[-1]
             run.record(load_stage(loaded, seconds, blocking=self.gate))
             run.update(sections=(*run.report.sections, load_section(loaded)))
+        elif self.error:
+            run.record(StageResult(LOAD_TEST, "failed", 0.0, self.error, blocking=self.gate))
+        else:
+            run.record(skipped(LOAD_TEST, NOT_DEPLOYED, blocking=False))
 
 
 def in_turn(checks: Sequence[Verify]) -> Verify:

@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from main.core.run.flow import Run
 
 OUTPUT_LIMIT = 4000
+# Why a live check after the deploy has no result: the deploy itself did not pass (its
+# live smoke test rolled it back, or it failed), so there was nothing to test.
+NOT_DEPLOYED = "not run: the deploy did not pass"
 
 
 class PostDeployTests:
@@ -64,9 +67,7 @@ class PostDeployTests:
         if not self.gate and deployed:
             await self.run()
         if self.done is None and not self.error:
-            run.record(
-                skipped(POST_DEPLOY_TEST, "not run: the deploy did not pass", blocking=False)
-            )
+            run.record(skipped(POST_DEPLOY_TEST, NOT_DEPLOYED, blocking=False))
             return
         run.record(self._stage())
         if self.done is not None and not self.done.ok:

@@ -11,8 +11,8 @@ whether it still runs (see :mod:`.liveness`).
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import AbstractAsyncContextManager, aclosing, asynccontextmanager
 from typing import Any
 
 from main.core.deploy.ecs.client import EcsApi
@@ -137,7 +137,24 @@ class EcsTarget:
         return ""
 
     async def history(self) -> list[Deployment]:
-        """The family's revisions the deploy tagged, oldest first (the newest ``KEEP``)."""
+        """The family's revisions the deploy tagged, oldest first (the newest ``KEEP``).
+
+        One ListTagsForResource per revision: a rollback by hand reads them all, a
+        deploy only up to the newest healthy one (:meth:`newest_first`).
+        """
+        entries = [entry async for entry in self.newest_first()]
+        return entries[::-1]
+
+    async def newest_first(self) -> AsyncGenerator[Deployment]:
+        """The tagged revisions among the newest ``KEEP``, newest first, read one by one."""
+        for arn in await self._revisions():
+            tags = await self.api.call(self.api.client.list_tags_for_resource, resourceArn=arn)
+            entry = entry_of(arn, tags.get("tags", []))
+            if entry is not None:
+                yield entry
+
+    async def _revisions(self) -> list[str]:
+        """The family's newest ``KEEP`` revisions, newest first (listing costs one page)."""
         arns: list[str] = []
         token = ""
         while True:
@@ -151,13 +168,7 @@ class EcsTarget:
             token = page.get("nextToken", "")
             if not token:
                 break
-        entries = []
-        for arn in sorted(arns, key=_revision)[-KEEP:]:  # an answer's order is not relied on
-            tags = await self.api.call(self.api.client.list_tags_for_resource, resourceArn=arn)
-            entry = entry_of(arn, tags.get("tags", []))
-            if entry is not None:
-                entries.append(entry)
-        return entries
+        return sorted(arns, key=_revision, reverse=True)[:KEEP]  # the answer's order unrelied
 
     async def record(self, entry: Deployment) -> None:
         """Tag the revision of this attempt with its outcome."""
@@ -238,7 +249,7 @@ class EcsTarget:
         """
         if self._found is not None:
             revision, image = self._found
-            if not any(entry.image == image for entry in await self.history()):
+            if not await self._deployed(image):
                 await self._restore(revision, image)
                 return image
         await self.api.call(
@@ -248,6 +259,14 @@ class EcsTarget:
             desiredCount=0,
         )
         return None
+
+    async def _deployed(self, image: str) -> bool:
+        """Whether the history has ``image``: read newest first, up to the first match."""
+        async with aclosing(self.newest_first()) as entries:
+            async for entry in entries:
+                if entry.image == image:
+                    return True
+        return False
 
     async def _restore(self, revision: str, image: str) -> None:
         """Point the service back at ``revision`` and wait for its steady state."""

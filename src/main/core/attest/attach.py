@@ -1,16 +1,17 @@
 """Attach an SBOM and a provenance to an image digest, signed, as OCI artifacts.
 
 Each becomes an in-toto statement about the digest (the provenance is one already; the
-SBOM is wrapped with predicate type ``https://cyclonedx.org/bom``, as ``cosign attest
---type cyclonedx`` does), signed into a DSSE envelope when a key is given, and pushed as
-an artifact whose ``subject`` is the image: ``artifactType`` is the envelope's media
-type and the ``in-toto.io/predicate-type`` annotation says which predicate is inside, so
-a verifier picks candidates from the referrers list without downloading them.
+SBOM is wrapped with predicate type ``https://cyclonedx.org/bom`` or
+``https://spdx.dev/Document``, as ``cosign attest --type cyclonedx|spdxjson`` does),
+signed into a DSSE envelope when a key is given, and pushed as an artifact whose
+``subject`` is the image: ``artifactType`` is the envelope's media type and the
+``in-toto.io/predicate-type`` annotation says which predicate is inside, so a verifier
+picks candidates from the referrers list without downloading them.
 
 Everything that can be refused is checked before the first write: the inputs (an SBOM
-that is no CycloneDX BOM, a provenance about another digest), the image's existence and
-the registry's referrers API (a garbled one). Only then are the artifacts pushed and
-listed.
+that is no CycloneDX or SPDX document, a provenance about another digest), the image's
+existence and the registry's referrers API (a garbled one). Only then are the artifacts
+pushed and listed.
 """
 
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from main.core.attest.statement import (
     CYCLONEDX,
     PAYLOAD_TYPE,
     SLSA_PROVENANCE,
+    SPDX,
     read_statement,
     source_of,
     statement,
@@ -34,7 +36,7 @@ from main.core.registry.referrers import Via, has_referrers_api, record_referrer
 DSSE_TYPE = "application/vnd.dsse.envelope.v1+json"
 IN_TOTO_TYPE = PAYLOAD_TYPE
 PREDICATE_TYPE = "in-toto.io/predicate-type"
-KINDS = {SLSA_PROVENANCE: "provenance", CYCLONEDX: "sbom"}
+KINDS = {SLSA_PROVENANCE: "provenance", CYCLONEDX: "sbom", SPDX: "sbom"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +67,7 @@ class Attachment:
     provenance: bytes
     sbom: bytes
     packages: int
+    sbom_type: str = CYCLONEDX
 
 
 def prepare(image: str, digest: str, *, provenance: bytes, sbom: bytes) -> Attachment:
@@ -80,9 +83,8 @@ def prepare(image: str, digest: str, *, provenance: bytes, sbom: bytes) -> Attac
         raise AttestationError(msg)
     source_of(stated)
     bom = read_sbom(sbom)
-    return Attachment(
-        image, digest, provenance, statement(image, digest, CYCLONEDX, bom.document), bom.packages
-    )
+    sbom_statement = statement(image, digest, bom.predicate_type, bom.document)
+    return Attachment(image, digest, provenance, sbom_statement, bom.packages, bom.predicate_type)
 
 
 def _artifact(payload: bytes, predicate_type: str, key: SigningKey | None) -> Artifact:
@@ -104,7 +106,7 @@ async def attach(
     via: Via = "referrers API" if api else "fallback tag"
     for predicate_type, payload in (
         (SLSA_PROVENANCE, attachment.provenance),
-        (CYCLONEDX, attachment.sbom),
+        (attachment.sbom_type, attachment.sbom),
     ):
         entry = await push_artifact(
             registry, repo, subject, _artifact(payload, predicate_type, key)

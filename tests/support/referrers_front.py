@@ -9,7 +9,9 @@ manifest or else its config's media type, and the manifest's annotations) and
 answered with the ``OCI-Subject`` header, as the spec asks. The answer is an image
 index, ``Content-Type: application/vnd.oci.image.index.v1+json``; ``?artifactType=``
 filters and says so in ``OCI-Filters-Applied``. Modes make it hostile: ``garbage``
-answers the endpoint with a non-index body, ``missing`` with 404 like 2.8 does.
+answers the endpoint with a non-index body, ``missing`` with 404 like 2.8 does,
+``error`` with 500, ``html`` with a login page, ``huge`` with a valid index padded
+past ``HUGE`` bytes, and ``endless`` announces a body of 16 GiB and sends a little.
 """
 
 import hashlib
@@ -28,6 +30,7 @@ from tests.support.http_servers import Log, Recorded, RecordingHandler, serving
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 _REFERRERS = re.compile(r"^/v2/(?P<name>.+)/referrers/(?P<digest>sha256:[0-9a-f]{64})$")
 _MANIFEST_PUT = re.compile(r"^/v2/(?P<name>.+)/manifests/(?P<reference>[^/]+)$")
+HUGE = 64 * 1024 * 1024  # past any referrers page a client should hold in memory
 _HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "content-length", "host"}
 
 
@@ -36,7 +39,7 @@ class ReferrersState:
     """The real registry behind, what the front has indexed, and how it misbehaves."""
 
     upstream: str
-    mode: Literal["api", "garbage", "missing"] = "api"
+    mode: Literal["api", "garbage", "missing", "error", "html", "huge", "endless"] = "api"
     index: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -87,6 +90,16 @@ class ReferrersFront(RecordingHandler):
             return 404, {"Content-Type": "text/plain"}, b"404 page not found\n"
         if self.state.mode == "garbage":
             return 200, {"Content-Type": OCI_INDEX}, b"<html>we are migrating</html>"
+        if self.state.mode == "error":
+            return 500, {"Content-Type": "text/plain"}, b"internal error\n"
+        if self.state.mode == "html":
+            return 200, {"Content-Type": "text/html"}, b"<!doctype html><title>Sign in</title>"
+        if self.state.mode == "huge":
+            padded = b" " * HUGE + json.dumps({"schemaVersion": 2, "manifests": []}).encode()
+            return 200, {"Content-Type": OCI_INDEX}, padded
+        if self.state.mode == "endless":
+            headers = {"Content-Type": OCI_INDEX, "Content-Length": str(16 * 1024**3)}
+            return 200, headers, b'{"manifests": [' + b" " * 65536
         with self.state.lock:
             entries = list(self.state.index.get((name, digest), []))
         headers = {"Content-Type": OCI_INDEX}

@@ -86,20 +86,9 @@ class ReferrersFront(RecordingHandler):
     def _referrers(
         self, name: str, digest: str, request: Recorded
     ) -> tuple[int, dict[str, str], bytes]:
-        if self.state.mode == "missing":
-            return 404, {"Content-Type": "text/plain"}, b"404 page not found\n"
-        if self.state.mode == "garbage":
-            return 200, {"Content-Type": OCI_INDEX}, b"<html>we are migrating</html>"
-        if self.state.mode == "error":
-            return 500, {"Content-Type": "text/plain"}, b"internal error\n"
-        if self.state.mode == "html":
-            return 200, {"Content-Type": "text/html"}, b"<!doctype html><title>Sign in</title>"
-        if self.state.mode == "huge":
-            padded = b" " * HUGE + json.dumps({"schemaVersion": 2, "manifests": []}).encode()
-            return 200, {"Content-Type": OCI_INDEX}, padded
-        if self.state.mode == "endless":
-            headers = {"Content-Type": OCI_INDEX, "Content-Length": str(16 * 1024**3)}
-            return 200, headers, b'{"manifests": [' + b" " * 65536
+        hostile = _hostile(self.state.mode)
+        if hostile is not None:
+            return hostile
         with self.state.lock:
             entries = list(self.state.index.get((name, digest), []))
         headers = {"Content-Type": OCI_INDEX}
@@ -123,6 +112,27 @@ class ReferrersFront(RecordingHandler):
         if request.method == "HEAD":
             kept["Content-Length"] = reply.headers.get("content-length", "0")
         return reply.status_code, kept, reply.content
+
+
+_HOSTILE: dict[str, tuple[int, dict[str, str], bytes]] = {
+    "missing": (404, {"Content-Type": "text/plain"}, b"404 page not found\n"),
+    "garbage": (200, {"Content-Type": OCI_INDEX}, b"<html>we are migrating</html>"),
+    "error": (500, {"Content-Type": "text/plain"}, b"internal error\n"),
+    "html": (200, {"Content-Type": "text/html"}, b"<!doctype html><title>Sign in</title>"),
+    "endless": (
+        200,
+        {"Content-Type": OCI_INDEX, "Content-Length": str(16 * 1024**3)},
+        b'{"manifests": [' + b" " * 65536,
+    ),
+}
+
+
+def _hostile(mode: str) -> tuple[int, dict[str, str], bytes] | None:
+    """What a misbehaving registry answers the referrers endpoint with, by mode."""
+    if mode == "huge":  # made when asked: 64 MiB
+        padded = b" " * HUGE + json.dumps({"schemaVersion": 2, "manifests": []}).encode()
+        return 200, {"Content-Type": OCI_INDEX}, padded
+    return _HOSTILE.get(mode)
 
 
 @contextmanager

@@ -15,6 +15,7 @@ pushed and listed.
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from main.core.attest.dsse import SigningKey, sign
@@ -26,14 +27,17 @@ from main.core.attest.statement import (
     SLSA_PROVENANCE,
     SPDX,
     read_statement,
+    run_time,
     source_of,
     statement,
 )
 from main.core.registry.artifacts import Artifact, describe, push_artifact
 from main.core.registry.client import Registry
 from main.core.registry.referrers import Via, has_referrers_api, record_referrer
+from main.core.revision import rfc3339
 
 DSSE_TYPE = "application/vnd.dsse.envelope.v1+json"
+CREATED = "org.opencontainers.image.created"
 IN_TOTO_TYPE = PAYLOAD_TYPE
 PREDICATE_TYPE = "in-toto.io/predicate-type"
 KINDS = {SLSA_PROVENANCE: "provenance", CYCLONEDX: "sbom", SPDX: "sbom"}
@@ -68,10 +72,23 @@ class Attachment:
     sbom: bytes
     packages: int
     sbom_type: str = CYCLONEDX
+    created: str = ""
 
 
-def prepare(image: str, digest: str, *, provenance: bytes, sbom: bytes) -> Attachment:
-    """Check the inputs and build the SBOM's statement; nothing is written yet."""
+def prepare(
+    image: str,
+    digest: str,
+    *,
+    provenance: bytes,
+    sbom: bytes,
+    now: datetime | None = None,
+) -> Attachment:
+    """Check the inputs and build the SBOM's statement; nothing is written yet.
+
+    The artifacts' ``org.opencontainers.image.created`` (which ``oras attach`` writes
+    and ``oras discover`` shows) is when the provenance says the run finished (or
+    started), so a re-run attaches the same bytes; else ``now``, else none.
+    """
     checked_digest(digest, "the image digest")
     stated = read_statement(provenance)
     if stated.predicate_type != SLSA_PROVENANCE:
@@ -84,12 +101,17 @@ def prepare(image: str, digest: str, *, provenance: bytes, sbom: bytes) -> Attac
     source_of(stated)
     bom = read_sbom(sbom)
     sbom_statement = statement(image, digest, bom.predicate_type, bom.document)
-    return Attachment(image, digest, provenance, sbom_statement, bom.packages, bom.predicate_type)
+    created = run_time(stated) or (rfc3339(now) if now else "")
+    return Attachment(
+        image, digest, provenance, sbom_statement, bom.packages, bom.predicate_type, created
+    )
 
 
-def _artifact(payload: bytes, predicate_type: str, key: SigningKey | None) -> Artifact:
+def _artifact(
+    payload: bytes, predicate_type: str, key: SigningKey | None, created: str
+) -> Artifact:
     kind = KINDS[predicate_type]
-    annotations = {PREDICATE_TYPE: predicate_type}
+    annotations = {PREDICATE_TYPE: predicate_type} | ({CREATED: created} if created else {})
     if key is None:
         return Artifact(IN_TOTO_TYPE, IN_TOTO_TYPE, payload, f"{kind}.intoto.json", annotations)
     envelope = sign(payload, PAYLOAD_TYPE, key).to_json()
@@ -109,7 +131,7 @@ async def attach(
         (attachment.sbom_type, attachment.sbom),
     ):
         entry = await push_artifact(
-            registry, repo, subject, _artifact(payload, predicate_type, key)
+            registry, repo, subject, _artifact(payload, predicate_type, key, attachment.created)
         )
         via = await record_referrer(registry, repo, attachment.digest, entry, api=api)
         written.append(

@@ -21,6 +21,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -214,6 +215,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 digest,
                 provenance=_read("--provenance", args.provenance),
                 sbom=_read("--sbom", args.sbom),
+                now=datetime.now(UTC),
             )
             return asyncio.run(_attach(args.registry, repo, attachment, key_pem))
         bad = [c for c in args.commit if not COMMIT.fullmatch(c)]

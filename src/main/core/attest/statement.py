@@ -249,3 +249,20 @@ def _repository_of(uri: object) -> str:
 
 def _object(value: object) -> Mapping[str, Any]:
     return value if isinstance(value, dict) else {}
+
+
+def run_time(provenance_statement: Statement) -> str:
+    """When the run ended (``finishedOn``, else ``startedOn``), as RFC 3339 UTC; else empty."""
+    details = _object(provenance_statement.predicate.get("runDetails"))
+    metadata = _object(details.get("metadata"))
+    for key in ("finishedOn", "startedOn"):
+        value = metadata.get(key)
+        if not isinstance(value, str):
+            continue
+        try:
+            when = datetime.fromisoformat(value)
+        except ValueError:
+            continue
+        if when.tzinfo is not None:
+            return rfc3339(when)
+    return ""

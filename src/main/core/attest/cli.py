@@ -1,10 +1,13 @@
 """Attestations outside Dagger: ``python -m main.core.attest attach|verify``.
 
 ``attach --registry URL --image REPO@sha256:... --sbom FILE --provenance FILE [--key FILE]``
-signs the SBOM (Trivy's CycloneDX JSON) and the provenance (an in-toto SLSA v1
-statement about that digest) with the PKCS#8 PEM key, when given, and attaches both to
-the digest. ``verify --registry URL --image REPO@sha256:... [--key PUBFILE]
-[--source-repo URL] [--commit SHA ...]`` finds and checks them.
+signs the SBOM (CycloneDX JSON as Trivy or syft write it, or SPDX JSON) and the
+provenance (an in-toto SLSA v1 statement about that digest) with the PKCS#8 PEM key,
+when given, and attaches both to the digest. The registry is an address as people type
+it: ``localhost:5000`` (plain HTTP on a loopback host, HTTPS elsewhere) or
+``http(s)://HOST:PORT``, a trailing slash or not. ``verify --registry URL --image
+REPO@sha256:... [--key PUBFILE] [--source-repo URL] [--commit SHA ...]`` finds and
+checks them.
 
 Registry credentials come from the environment, never from arguments (which land in
 process lists and shell history): ``REGISTRY_USERNAME`` and ``REGISTRY_PASSWORD`` (a
@@ -61,7 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
             help="registry address: HOST:PORT (plain HTTP on localhost) or http(s)://HOST:PORT",
         )
         command.add_argument("--image", required=True, help="REPO@sha256:... on that registry")
-    attach_cmd.add_argument("--sbom", required=True, type=Path, help="CycloneDX JSON (Trivy)")
+    attach_cmd.add_argument(
+        "--sbom", required=True, type=Path, help="CycloneDX JSON (Trivy, syft) or SPDX JSON"
+    )
     attach_cmd.add_argument(
         "--provenance", required=True, type=Path, help="in-toto SLSA v1 statement (JSON)"
     )

@@ -171,3 +171,28 @@ def test_an_image_on_another_registry_than_the_one_given_is_bad_usage() -> None:
     assert "ghcr.io" in line
     assert "--registry" in line
     assert out["error"]
+
+
+@pytest.mark.parametrize(
+    ("option", "content"),
+    [("--sbom", b"not json"), ("--sbom", b'{"spdxVersion": 2}'), ("--provenance", b"[]")],
+)
+def test_an_input_that_is_not_what_it_claims_names_its_option_and_file(
+    tmp_path: Path, option: str, content: bytes
+) -> None:
+    digest = "sha256:" + "a" * 64
+    files = {
+        "--sbom": write(tmp_path, "sbom.json", json.dumps(SPDX).encode()),
+        "--provenance": write(tmp_path, "prov.json", github_provenance("x/y", digest)),
+    }
+    files[option] = write(tmp_path, "bad.json", content)
+    code, _, line = run(
+        "attach",
+        "--registry",
+        "127.0.0.1:9",
+        "--image",
+        f"acme/svc@{digest}",
+        *[part for pair in files.items() for part in pair],
+    )
+    assert code == 2
+    assert f"{option} {tmp_path / 'bad.json'}: " in line

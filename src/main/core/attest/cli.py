@@ -240,4 +240,10 @@ def _option_named(exc: PipelineError, args: argparse.Namespace) -> str:
         return text
     if "signing key" in text or "verification key" in text:
         return f"--key {args.key}: {text}"
+    if args.command == "attach" and text.startswith(("the SBOM", "the CycloneDX", "the SPDX")):
+        return f"--sbom {args.sbom}: {text}"
+    if args.command == "attach" and text.startswith(
+        ("the provenance", "the statement", "the payload")
+    ):
+        return f"--provenance {args.provenance}: {text}"
     return text

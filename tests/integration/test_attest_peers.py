@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from in_toto.models.metadata import Envelope as InTotoEnvelope
 from in_toto.models.metadata import Metadata
 from oras.provider import Registry as OrasClient
@@ -23,7 +24,8 @@ from securesystemslib.exceptions import VerificationError
 from securesystemslib.signer import SSlibKey  # type: ignore[attr-defined]  # re-exported, not in __all__
 
 from main.core.attest.attach import attach, prepare
-from main.core.attest.dsse import load_private_key, load_public_key
+from main.core.attest.dsse import load_private_key, load_public_key, sign
+from main.core.attest.statement import PAYLOAD_TYPE
 from main.core.registry.client import Registry
 from main.core.registry.referrers import fallback_tag
 from tests.support.attestations import pushed_image
@@ -202,3 +204,13 @@ def test_the_fallback_tags_artifacts_carry_what_oras_attach_writes(
         _looks_like_what_oras_attach_writes(
             client.get_manifest(f"{host}/{repo}@{entry['digest']}"), digest
         )
+
+
+@pytest.mark.parametrize("curve", [ec.SECP256R1, ec.SECP384R1], ids=["p256", "p384"])
+def test_securesystemslib_verifies_what_a_p256_or_p384_key_signed(
+    curve: type[ec.EllipticCurve],
+) -> None:
+    pair = ecdsa_pair(f"peers-{curve.name}", curve)
+    signed = sign(b'{"_type": "x"}', PAYLOAD_TYPE, load_private_key(pair.private)).to_json()
+    key = _sslib_key(pair.public)
+    assert set(Envelope.from_dict(json.loads(signed)).verify([key], 1)) == {key.keyid}

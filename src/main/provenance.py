@@ -3,7 +3,8 @@
 ``[tool.pipeline.attest] verify-on-deploy`` (or ``--verify-key``) makes ``deploy`` check
 the digest's signed provenance before anything on the staging host changes; the
 decisions and the lines live in ``main.core.attest.on_deploy``. This file only reads
-the key (the ``--verify-key`` file, or the repository's ``verify-key`` file), resolves
+the key (the ``--verify-key`` file, or the repository's ``verify-key`` file, which
+``registry promote`` reads too), resolves
 a tag to the digest once, and opens the registry. The verified digest is what the
 deploy then runs, so a tag moved after the check cannot slip another image in.
 
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     from main import deploy as deploying
     from main import registry as registry_family
     from main.core import labels
-    from main.core.attest import on_deploy, release
+    from main.core.attest import gate, on_deploy, release
     from main.core.config import PipelineConfig
     from main.core.deploy import result as deploy_results
     from main.deploy import DeployResult, RegistryAccess
@@ -36,6 +37,7 @@ else:
     deploying = lazy_import("main.deploy")
     registry_family = lazy_import("main.registry")
     labels = lazy_import("main.core.labels")
+    gate = lazy_import("main.core.attest.gate")
     on_deploy = lazy_import("main.core.attest.on_deploy")
     release = lazy_import("main.core.attest.release")
     deploy_results = lazy_import("main.core.deploy.result")
@@ -66,10 +68,25 @@ async def public_key(
     if given is not None:
         return (await given.contents()).encode()
     path = on_deploy.key_path(config.attest, key_given=False, skip=skip)
+    return await _key_file(tree, path, on_deploy.missing_key_file(path))
+
+
+async def promote_key(
+    tree: dagger.Directory, given: dagger.File | None, setting: str, *, skip: bool
+) -> bytes | None:
+    """Promote's public key: ``--verify-key``, else the repository's ``verify-key`` file."""
+    if given is not None:
+        return (await given.contents()).encode()
+    path = gate.key_file(setting, key_given=False, skip=skip)
+    return await _key_file(tree, path, gate.missing_key_file(path))
+
+
+async def _key_file(tree: dagger.Directory, path: str, missing: str) -> bytes | None:
+    """The committed key file ``path`` (``None`` for no path); ``missing`` when absent."""
     if not path:
         return None
     if not await tree.exists(path, expected_type=dagger.ExistsType.REGULAR_TYPE):
-        raise PipelineError(on_deploy.missing_key_file(path))
+        raise PipelineError(missing)
     return (await tree.file(path).contents()).encode()
 
 

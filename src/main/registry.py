@@ -105,6 +105,10 @@ class Registry:
         dagger.Directory | None,
         Doc("The repository with its .git folder: the release branch's history"),
     ] = field(default=None)
+    verify_key_file: Annotated[
+        str,
+        Doc("The public key file in the service repository promote verifies with (verify-key)"),
+    ] = field(default="")
 
     @classmethod
     def of(
@@ -139,6 +143,7 @@ class Registry:
             tag_aliases=settings.tag_aliases,
             release_branch=settings.branches.production,
             source=source,
+            verify_key_file=settings.attest.verify_key,
         )
 
     def _connected(
@@ -164,7 +169,8 @@ class Registry:
             dagger.File | None,
             Doc(
                 "Public key (SubjectPublicKeyInfo PEM) whose private half signs the pipeline's "
-                "attestations (--signing-key): the digest's provenance must be signed by it"
+                "attestations (--signing-key): the digest's provenance must be signed by it "
+                "(default: verify-key in [tool.pipeline.attest])"
             ),
         ] = None,
         release_commits: Annotated[
@@ -184,7 +190,8 @@ class Registry:
         With tag-aliases = true a final release also moves major.minor and major (1.4.2
         moves 1.4 and 1), as the ci run's own production tags do.
 
-        The digest's provenance is checked first: attached, signed by --verify-key, built
+        The digest's provenance is checked first: attached, signed by --verify-key (or the
+        repository's verify-key file, the key deploy checks with), built
         from this service's source repository, from a commit on the production branch
         ([tool.pipeline.branches] production, asked of the source's .git history; or one
         of --release-commits); a failed check is one line naming it. Production allows no fixable
@@ -198,12 +205,14 @@ class Registry:
         with user_errors():
             async with self._connected() as (client, image, _):
                 digest = await client.digest(image.repository, tag)
-                key = None if verify_key is None else await verify_key.contents()
+                key = await provenance.promote_key(
+                    self.tree, verify_key, self.verify_key_file, skip=skip_verify
+                )
                 history = None
                 if not (release_commits or skip_verify):
                     history = await provenance.git_history(self.source)
                 gate = attest_gate.Gate(
-                    public_key=None if key is None else key.encode(),
+                    public_key=key,
                     source_repository=self.source_repository,
                     commits=frozenset(release_commits or ()),
                     skip=skip_verify,

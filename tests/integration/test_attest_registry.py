@@ -14,6 +14,7 @@ from main.core.attest.dsse import load_private_key, load_public_key, sign
 from main.core.attest.statement import PAYLOAD_TYPE, SLSA_PROVENANCE
 from main.core.attest.verify import MAX_CANDIDATES, Policy, verify
 from main.core.errors import PipelineError
+from main.core.http import RetryPolicy
 from main.core.registry.artifacts import Artifact, describe, push_artifact
 from main.core.registry.client import Registry
 from main.core.registry.manifests import OCI_INDEX, Manifest
@@ -322,4 +323,75 @@ async def test_our_attestation_is_found_among_1000_other_entries(registry: str) 
         verdict = await verify(client, repo, pushed.digest, policy())
         listed = (await find_referrers(client, repo, pushed.digest)).entries
     assert len(listed) == MAX_ENTRIES
+    assert verdict.verified, verdict.error
+
+
+@pytest.mark.parametrize(
+    ("mode", "words"),
+    [
+        ("error", "answered 500"),
+        ("html", "not an OCI image index"),
+        ("huge", "more than"),
+        ("endless", "more than"),
+    ],
+)
+async def test_a_referrers_api_answering_500_html_or_a_huge_body_is_one_line_and_bounded(
+    front: str, front_state: ReferrersState, mode: str, words: str
+) -> None:
+    repo = new_repo("attest")
+    async with Registry(front, policy=RetryPolicy(retries=1, backoff=0.01)) as client:
+        pushed = await pushed_image(client, repo)
+        front_state.mode = mode  # type: ignore[assignment]
+        verdict = await verify(client, repo, pushed.digest, policy())
+        attachment = prepare(
+            f"{client.host}/{repo}", pushed.digest, provenance=pushed.provenance, sbom=pushed.sbom
+        )
+        with pytest.raises(PipelineError, match=words) as caught:
+            await attach(client, repo, attachment, load_private_key(KEY.private))
+        tags = await client.tags(repo)
+    assert tags == ["v1"]  # nothing written: no fallback tag, no artifact listed
+    assert not verdict.verified
+    assert _one_line(verdict.error).startswith("referrers: ")
+    assert words in verdict.error
+    _one_line(str(caught.value))
+
+
+async def test_an_unknown_payload_type_is_one_line(registry: str) -> None:
+    repo = new_repo("attest")
+    async with Registry(registry) as client:
+        pushed = await pushed_image(client, repo)
+        signed = sign(pushed.provenance, "text/plain", load_private_key(KEY.private)).to_json()
+        await _push_provenance_artifact(client, repo, pushed.digest, signed)
+        verdict = await verify(client, repo, pushed.digest, policy(require_sbom=False))
+    assert "signature: the envelope carries 'text/plain'" in _one_line(verdict.error)
+
+
+async def test_an_envelope_without_signatures_is_one_line(registry: str) -> None:
+    repo = new_repo("attest")
+    async with Registry(registry) as client:
+        pushed = await pushed_image(client, repo)
+        envelope = json.loads(
+            sign(pushed.provenance, PAYLOAD_TYPE, load_private_key(KEY.private)).to_json()
+        )
+        envelope["signatures"] = []
+        await _push_provenance_artifact(client, repo, pushed.digest, json.dumps(envelope).encode())
+        verdict = await verify(client, repo, pushed.digest, policy(require_sbom=False))
+    assert "signature: the envelope carries no signature" in _one_line(verdict.error)
+
+
+async def test_a_statement_about_several_digests_verifies_for_the_one_that_matches(
+    registry: str,
+) -> None:
+    repo = new_repo("attest")
+    async with Registry(registry) as client:
+        pushed = await pushed_image(client, repo)
+        statement = json.loads(pushed.provenance)
+        statement["subject"].insert(0, {"name": "other", "digest": {"sha256": "cd" * 32}})
+        statement["subject"][1]["digest"]["sha512"] = "ef" * 64
+        several = json.dumps(statement).encode()
+        attachment = prepare(
+            f"{client.host}/{repo}", pushed.digest, provenance=several, sbom=pushed.sbom
+        )
+        await attach(client, repo, attachment, load_private_key(KEY.private))
+        verdict = await verify(client, repo, pushed.digest, policy())
     assert verdict.verified, verdict.error

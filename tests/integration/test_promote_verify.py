@@ -45,6 +45,7 @@ async def staged_and_attested(client: Registry, repo: str, key: bytes) -> Deploy
 
 
 def public_key_file(tmp_path: Path, pem: bytes) -> dagger.File:
+    tmp_path.mkdir(exist_ok=True)
     (tmp_path / "signing.pub").write_bytes(pem)
     return dag.host().directory(str(tmp_path)).file("signing.pub")
 
@@ -106,3 +107,77 @@ async def test_skip_verify_is_explicit_and_said_in_the_output(registry: str) -> 
         after = await snapshot(direct, repo)
     assert after["latest"] == staged.digest
     assert SKIPPED in summary.splitlines()
+
+
+def family_with_key_setting(
+    registry: str, repo: str, tmp_path: Path, pem: bytes | None
+) -> RegistryFamily:
+    """A family whose service sets ``[tool.pipeline.attest] verify-key`` (the file: ``pem``)."""
+    (tmp_path / "keys").mkdir(exist_ok=True)
+    if pem is not None:
+        (tmp_path / "keys" / "signing.pub").write_bytes(pem)
+    settings = PipelineConfig.model_validate(
+        {"image": f"ghcr.io/{repo}", "attest": {"verify-key": "keys/signing.pub"}}
+    )
+    tree = dag.host().directory(str(tmp_path))
+    return RegistryFamily.of(settings, token=None, api=registry, tree=tree)
+
+
+async def test_without_verify_key_the_repositorys_verify_key_setting_is_the_key(
+    registry: str, tmp_path: Path
+) -> None:
+    repo = new_repo("verify-setting")
+    async with Registry(registry) as direct:
+        staged = await staged_and_attested(direct, repo, KEY.private)
+        summary = await family_with_key_setting(registry, repo, tmp_path, KEY.public).promote(
+            release_commits=[COMMIT], skip_scan=True
+        )
+        after = await snapshot(direct, repo)
+    assert after["latest"] == staged.digest
+    assert "provenance verified (signed, via the fallback tag)" in summary
+
+
+async def test_the_setting_s_key_refuses_what_another_key_signed(
+    registry: str, tmp_path: Path
+) -> None:
+    repo = new_repo("verify-setting-bad")
+    async with Registry(registry) as direct:
+        await staged_and_attested(direct, repo, OTHER.private)
+        before = await snapshot(direct, repo)
+        with pytest.raises(FunctionError, match=r"^promote refused: .*signature: ") as caught:
+            await family_with_key_setting(registry, repo, tmp_path, KEY.public).promote(
+                release_commits=[COMMIT], skip_scan=True
+            )
+        assert await snapshot(direct, repo) == before
+    assert "\n" not in str(caught.value)
+
+
+async def test_verify_key_given_wins_over_the_setting(registry: str, tmp_path: Path) -> None:
+    repo = new_repo("verify-setting-given")
+    async with Registry(registry) as direct:
+        staged = await staged_and_attested(direct, repo, KEY.private)
+        given = public_key_file(tmp_path / "given", KEY.public)
+        summary = await family_with_key_setting(registry, repo, tmp_path, OTHER.public).promote(
+            verify_key=given, release_commits=[COMMIT], skip_scan=True
+        )
+        after = await snapshot(direct, repo)
+    assert after["latest"] == staged.digest
+    assert "provenance verified" in summary
+
+
+async def test_a_verify_key_setting_naming_no_file_is_one_line(
+    registry: str, tmp_path: Path
+) -> None:
+    repo = new_repo("verify-setting-missing")
+    async with Registry(registry) as direct:
+        await staged_and_attested(direct, repo, KEY.private)
+        before = await snapshot(direct, repo)
+        with pytest.raises(FunctionError) as caught:
+            await family_with_key_setting(registry, repo, tmp_path, None).promote(
+                release_commits=[COMMIT], skip_scan=True
+            )
+        assert await snapshot(direct, repo) == before
+    message = str(caught.value)
+    assert message.startswith("promote refused: the public key keys/signing.pub")
+    assert "verify-key in [tool.pipeline.attest]" in message
+    assert "\n" not in message

@@ -9,7 +9,9 @@ manifest or else its config's media type, and the manifest's annotations) and
 answered with the ``OCI-Subject`` header, as the spec asks. The answer is an image
 index, ``Content-Type: application/vnd.oci.image.index.v1+json``; ``?artifactType=``
 filters and says so in ``OCI-Filters-Applied``. Modes make it hostile: ``garbage``
-answers the endpoint with a non-index body, ``missing`` with 404 like 2.8 does.
+answers the endpoint with a non-index body, ``missing`` with 404 like 2.8 does,
+``error`` with 500, ``html`` with a login page, ``huge`` with a valid index padded
+past ``HUGE`` bytes, and ``endless`` announces a body of 16 GiB and sends a little.
 """
 
 import hashlib
@@ -28,6 +30,7 @@ from tests.support.http_servers import Log, Recorded, RecordingHandler, serving
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 _REFERRERS = re.compile(r"^/v2/(?P<name>.+)/referrers/(?P<digest>sha256:[0-9a-f]{64})$")
 _MANIFEST_PUT = re.compile(r"^/v2/(?P<name>.+)/manifests/(?P<reference>[^/]+)$")
+HUGE = 64 * 1024 * 1024  # past any referrers page a client should hold in memory
 _HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "content-length", "host"}
 
 
@@ -36,7 +39,7 @@ class ReferrersState:
     """The real registry behind, what the front has indexed, and how it misbehaves."""
 
     upstream: str
-    mode: Literal["api", "garbage", "missing"] = "api"
+    mode: Literal["api", "garbage", "missing", "error", "html", "huge", "endless"] = "api"
     index: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -83,10 +86,9 @@ class ReferrersFront(RecordingHandler):
     def _referrers(
         self, name: str, digest: str, request: Recorded
     ) -> tuple[int, dict[str, str], bytes]:
-        if self.state.mode == "missing":
-            return 404, {"Content-Type": "text/plain"}, b"404 page not found\n"
-        if self.state.mode == "garbage":
-            return 200, {"Content-Type": OCI_INDEX}, b"<html>we are migrating</html>"
+        hostile = _hostile(self.state.mode)
+        if hostile is not None:
+            return hostile
         with self.state.lock:
             entries = list(self.state.index.get((name, digest), []))
         headers = {"Content-Type": OCI_INDEX}
@@ -110,6 +112,27 @@ class ReferrersFront(RecordingHandler):
         if request.method == "HEAD":
             kept["Content-Length"] = reply.headers.get("content-length", "0")
         return reply.status_code, kept, reply.content
+
+
+_HOSTILE: dict[str, tuple[int, dict[str, str], bytes]] = {
+    "missing": (404, {"Content-Type": "text/plain"}, b"404 page not found\n"),
+    "garbage": (200, {"Content-Type": OCI_INDEX}, b"<html>we are migrating</html>"),
+    "error": (500, {"Content-Type": "text/plain"}, b"internal error\n"),
+    "html": (200, {"Content-Type": "text/html"}, b"<!doctype html><title>Sign in</title>"),
+    "endless": (
+        200,
+        {"Content-Type": OCI_INDEX, "Content-Length": str(16 * 1024**3)},
+        b'{"manifests": [' + b" " * 65536,
+    ),
+}
+
+
+def _hostile(mode: str) -> tuple[int, dict[str, str], bytes] | None:
+    """What a misbehaving registry answers the referrers endpoint with, by mode."""
+    if mode == "huge":  # made when asked: 64 MiB
+        padded = b" " * HUGE + json.dumps({"schemaVersion": 2, "manifests": []}).encode()
+        return 200, {"Content-Type": OCI_INDEX}, padded
+    return _HOSTILE.get(mode)
 
 
 @contextmanager

@@ -49,16 +49,19 @@ async def send_with_retries(
     client: httpx.AsyncClient,
     request: httpx.Request,
     policy: RetryPolicy,
+    *,
+    stream: bool = False,
 ) -> tuple[httpx.Response, int]:
     """Send ``request``; repeat on 429, 5xx or a transport error, within ``policy``.
 
     Returns the last response and how many attempts were made. Raises the last
-    ``httpx.TransportError`` when even the final attempt could not connect.
+    ``httpx.TransportError`` when even the final attempt could not connect. With
+    ``stream`` the body is left unread for the caller (who closes the response).
     """
     attempt = 0
     while True:
         try:
-            response = await client.send(request)
+            response = await client.send(request, stream=stream)
         except httpx.TransportError:
             if attempt >= policy.retries:
                 raise
@@ -66,6 +69,7 @@ async def send_with_retries(
         else:
             if response.status_code not in RETRIED or attempt >= policy.retries:
                 return response, attempt + 1
+            await response.aclose()
             await anyio.sleep(policy.delay(attempt, response.headers.get("Retry-After")))
         attempt += 1
 

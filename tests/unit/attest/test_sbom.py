@@ -43,8 +43,9 @@ def test_an_sbom_with_no_components_has_no_packages() -> None:
     ("data", "words"),
     [
         (b"\xff\xfe", "not JSON"),
-        (b"[1, 2]", "not a CycloneDX"),
-        (json.dumps({"spdxVersion": "SPDX-2.3"}).encode(), "not a CycloneDX"),
+        (b"[1, 2]", "no CycloneDX"),
+        (json.dumps({"spdxVersion": "SPDX-2.3"}).encode(), "SPDXRef-DOCUMENT"),
+        (json.dumps({"bomFormat": "SPDX"}).encode(), "no CycloneDX or SPDX"),
         (json.dumps({"bomFormat": "CycloneDX"}).encode(), "specVersion"),
         (
             json.dumps({"bomFormat": "CycloneDX", "specVersion": "1.6", "components": {}}).encode(),

@@ -118,11 +118,11 @@ async def test_a_refused_attach_fails_the_run_with_one_line() -> None:
     assert report.attestation is None
 
 
-async def test_an_sbom_that_is_no_cyclonedx_fails_before_anything_is_attached() -> None:
-    stages = FakeStages(sbom_bytes=b'{"spdxVersion": "SPDX-2.3"}')
+async def test_an_sbom_that_is_no_sbom_fails_before_anything_is_attached() -> None:
+    stages = FakeStages(sbom_bytes=b'{"bomFormat": "SPDX"}')
     report = await staging(stages)
     assert row(report, "attest").status == "failed"
-    assert "not a CycloneDX" in row(report, "attest").detail
+    assert "no CycloneDX or SPDX" in row(report, "attest").detail
     assert stages.attachments == []
 
 

@@ -1,10 +1,13 @@
 """Attestations outside Dagger: ``python -m main.core.attest attach|verify``.
 
 ``attach --registry URL --image REPO@sha256:... --sbom FILE --provenance FILE [--key FILE]``
-signs the SBOM (Trivy's CycloneDX JSON) and the provenance (an in-toto SLSA v1
-statement about that digest) with the PKCS#8 PEM key, when given, and attaches both to
-the digest. ``verify --registry URL --image REPO@sha256:... [--key PUBFILE]
-[--source-repo URL] [--commit SHA ...]`` finds and checks them.
+signs the SBOM (CycloneDX JSON as Trivy or syft write it, or SPDX JSON) and the
+provenance (an in-toto SLSA v1 statement about that digest) with the PKCS#8 PEM key,
+when given, and attaches both to the digest. The registry is an address as people type
+it: ``localhost:5000`` (plain HTTP on a loopback host, HTTPS elsewhere) or
+``http(s)://HOST:PORT``, a trailing slash or not. ``verify --registry URL --image
+REPO@sha256:... [--key PUBFILE] [--source-repo URL] [--commit SHA ...]`` finds and
+checks them.
 
 Registry credentials come from the environment, never from arguments (which land in
 process lists and shell history): ``REGISTRY_USERNAME`` and ``REGISTRY_PASSWORD`` (a
@@ -21,6 +24,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -30,6 +34,7 @@ from main.core.attest.dsse import load_private_key, load_public_key
 from main.core.attest.errors import COMMIT, DIGEST
 from main.core.attest.verify import Policy, verify
 from main.core.errors import PipelineError
+from main.core.image import split_host
 from main.core.quiet import silence_library_warnings
 from main.core.registry.client import Registry
 
@@ -53,9 +58,15 @@ def build_parser() -> argparse.ArgumentParser:
     attach_cmd = commands.add_parser("attach", help="sign and attach an SBOM and a provenance")
     verify_cmd = commands.add_parser("verify", help="find and check the attestations")
     for command in (attach_cmd, verify_cmd):
-        command.add_argument("--registry", required=True, help="registry URL, http(s)://HOST")
+        command.add_argument(
+            "--registry",
+            required=True,
+            help="registry address: HOST:PORT (plain HTTP on localhost) or http(s)://HOST:PORT",
+        )
         command.add_argument("--image", required=True, help="REPO@sha256:... on that registry")
-    attach_cmd.add_argument("--sbom", required=True, type=Path, help="CycloneDX JSON (Trivy)")
+    attach_cmd.add_argument(
+        "--sbom", required=True, type=Path, help="CycloneDX JSON (Trivy, syft) or SPDX JSON"
+    )
     attach_cmd.add_argument(
         "--provenance", required=True, type=Path, help="in-toto SLSA v1 statement (JSON)"
     )
@@ -88,14 +99,57 @@ def _read(option: str, path: Path) -> bytes:
     return data
 
 
+def registry_url(registry: str) -> str:
+    """The registry's API root from what a user types: ``localhost:5000/`` is ``http://localhost:5000``.
+
+    Without a scheme a loopback host speaks plain HTTP (as Docker and ORAS treat it) and
+    any other host HTTPS. A path, or a scheme other than HTTP(S), is one line.
+    """
+    text = registry.strip().rstrip("/")
+    scheme, has_scheme, rest = text.partition("://")
+    if not has_scheme:
+        scheme, rest = ("http" if _loopback(text) else "https"), text
+    if scheme not in ("http", "https") or not rest or "/" in rest or rest.endswith(":"):
+        msg = (
+            f"--registry {registry!r} is not a registry address: give HOST:PORT or "
+            "http(s)://HOST:PORT, e.g. localhost:5000"
+        )
+        raise PipelineError(msg)
+    return f"{scheme}://{rest}"
+
+
+def _split_port(host: str) -> tuple[str, str]:
+    """``("127.0.0.1", "5000")`` from ``127.0.0.1:5000``; ``[::1]:5000`` keeps its brackets."""
+    name, colon, port = host.rpartition(":")
+    if not colon or name.endswith(":") or (name.startswith("[") and not name.endswith("]")):
+        return host, ""
+    return name, port
+
+
+def _loopback(host: str) -> bool:
+    name = _split_port(host)[0]
+    return name in ("localhost", "[::1]") or name.startswith("127.")
+
+
+def _same_host(a: str, b: str) -> bool:
+    """``localhost:5000`` and ``127.0.0.1:5000`` are one registry; otherwise names must match."""
+    return a == b or (_loopback(a) and _loopback(b) and _split_port(a)[1] == _split_port(b)[1])
+
+
 def _target(parser: argparse.ArgumentParser, registry: str, image: str) -> tuple[str, str]:
-    if not registry.startswith(("http://", "https://")):
-        parser.error(f"--registry {registry!r} must start with http:// or https://")
     repo, at, digest = image.partition("@")
     if not at or not repo or not DIGEST.fullmatch(digest):
         parser.error(f"--image {image!r} must be REPO@sha256:<64 hex digits>, a digest not a tag")
-    host = registry.split("://", 1)[1].rstrip("/")
-    return repo.removeprefix(f"{host}/"), digest
+    host = registry.split("://", 1)[1]
+    named = split_host(repo)
+    if named is not None:
+        if not _same_host(named[0].lower(), host.lower()):
+            parser.error(
+                f"--image {image[:120]!r} is on {named[0]}, not on --registry {host}: "
+                "give the repository without a host, or that registry's address"
+            )
+        repo = named[1]
+    return repo, digest
 
 
 def _registry(url: str) -> Registry:
@@ -151,6 +205,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     silence_library_warnings()
     parser = build_parser()
     args = parser.parse_args(argv)
+    try:
+        args.registry = registry_url(args.registry)
+    except PipelineError as exc:
+        parser.error(str(exc))
     repo, digest = _target(parser, args.registry, args.image)
     try:
         if args.command == "attach":
@@ -162,6 +220,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 digest,
                 provenance=_read("--provenance", args.provenance),
                 sbom=_read("--sbom", args.sbom),
+                now=datetime.now(UTC),
             )
             return asyncio.run(_attach(args.registry, repo, attachment, key_pem))
         bad = [c for c in args.commit if not COMMIT.fullmatch(c)]
@@ -181,4 +240,10 @@ def _option_named(exc: PipelineError, args: argparse.Namespace) -> str:
         return text
     if "signing key" in text or "verification key" in text:
         return f"--key {args.key}: {text}"
+    if args.command == "attach" and text.startswith(("the SBOM", "the CycloneDX", "the SPDX")):
+        return f"--sbom {args.sbom}: {text}"
+    if args.command == "attach" and text.startswith(
+        ("the provenance", "the statement", "the payload")
+    ):
+        return f"--provenance {args.provenance}: {text}"
     return text

@@ -33,6 +33,8 @@ _HASHES: dict[str, type[hashes.HashAlgorithm]] = {
     "secp521r1": hashes.SHA512,
 }
 _CURVES = "ECDSA P-256, P-384 or P-521"
+# cosign 2+ and cosign 1 PEM labels of its encrypted private key.
+_COSIGN_LABELS = (b"BEGIN ENCRYPTED SIGSTORE PRIVATE KEY", b"BEGIN ENCRYPTED COSIGN PRIVATE KEY")
 
 
 def pae(payload_type: str, payload: bytes) -> bytes:
@@ -93,7 +95,19 @@ class VerifyingKey:
 
 
 def load_private_key(pem: bytes) -> SigningKey:
-    """A PKCS#8 PEM ECDSA private key, unencrypted; anything else is one clear line."""
+    """A PKCS#8 PEM ECDSA private key, unencrypted; anything else is one clear line.
+
+    cosign's own key file (``cosign generate-key-pair``) is always encrypted, in a
+    format of its own (scrypt and NaCl secretbox): it is named and refused, with the
+    way to a key both can use.
+    """
+    if any(label in pem for label in _COSIGN_LABELS):
+        msg = (
+            "the signing key is cosign's encrypted key file, which this does not decrypt: "
+            "give an unencrypted PKCS#8 PEM key (openssl genpkey -algorithm EC -pkeyopt "
+            "ec_paramgen_curve:P-256), which `cosign import-key-pair --key` also takes"
+        )
+        raise AttestationError(msg)
     try:
         key = serialization.load_pem_private_key(pem, password=None)
     except TypeError:

@@ -22,7 +22,7 @@ PROMOTE = "promote"
 DEPLOY = "deploy"
 SKIPPED = "provenance not verified on request (--skip-verify)"
 REFUSED = "promote refused: "
-KEY_HINT = "(--verify-key ./signing.pub)"
+KEY_HINT = "(--verify-key ./signing.pub, or verify-key in [tool.pipeline.attest])"
 NO_VERIFY_KEY = (
     f"{REFUSED}no --verify-key given: pass the public key whose private half signs the "
     f"pipeline's attestations {KEY_HINT}, or --skip-verify"
@@ -36,6 +36,23 @@ NO_SOURCE = (
 def refused(action: str) -> str:
     """The start of every refusal line of ``action``: ``deploy refused: ``."""
     return f"{action} refused: "
+
+
+def key_file(setting: str, *, key_given: bool, skip: bool) -> str:
+    """The repository file ``registry promote`` reads as the public key; empty for none.
+
+    ``[tool.pipeline.attest] verify-key`` names it, so promote and deploy check against
+    the same committed key; ``--verify-key`` wins, and ``--skip-verify`` reads nothing.
+    """
+    return "" if key_given or skip else setting
+
+
+def missing_key_file(path: str, action: str = PROMOTE) -> str:
+    """The one line for a ``verify-key`` file that the service repository does not hold."""
+    return (
+        f"{refused(action)}the public key {path} (verify-key in [tool.pipeline.attest]) is not "
+        "in the service repository: commit it, or pass --verify-key"
+    )
 
 
 @dataclass(frozen=True, slots=True)

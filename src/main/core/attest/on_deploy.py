@@ -9,13 +9,14 @@ the same checks as ``registry promote``, refused in one line starting ``deploy r
 before anything on the target changes.
 """
 
-from main.core.attest.gate import DEPLOY, SKIPPED, Gate, refused, verify_before
+from main.core.attest import gate
+from main.core.attest.gate import DEPLOY, SKIPPED, Gate, verify_before
 from main.core.attest.settings import AttestSettings
 from main.core.registry.client import Registry
 
 __all__ = ["SKIPPED", "deploy_gate", "key_path", "missing_key_file", "verify_before_deploy"]
 
-DEPLOY_KEY_HINT = "(--verify-key ./signing.pub, or verify-key in [tool.pipeline.attest])"
+DEPLOY_KEY_HINT = gate.KEY_HINT
 
 
 def key_path(settings: AttestSettings, *, key_given: bool, skip: bool) -> str:
@@ -27,10 +28,7 @@ def key_path(settings: AttestSettings, *, key_given: bool, skip: bool) -> str:
 
 def missing_key_file(path: str) -> str:
     """The one line for a ``verify-key`` file that the service repository does not hold."""
-    return (
-        f"{refused(DEPLOY)}the public key {path} (verify-key in [tool.pipeline.attest]) is not "
-        "in the service repository: commit it, or pass --verify-key"
-    )
+    return gate.missing_key_file(path, DEPLOY)
 
 
 def deploy_gate(

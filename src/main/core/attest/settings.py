@@ -4,7 +4,8 @@
 provenance is missing, unsigned by the key, about another digest or from another
 repository, before anything on the staging host changes. The public key is given
 as ``--verify-key`` or, since a public key is no secret, as a file committed to the
-service repository (``verify-key = "keys/signing.pub"``). Validated with the rest of
+service repository (``verify-key = "keys/signing.pub"``), which ``registry promote``
+reads too, so both check against the same key. Validated with the rest of
 ``[tool.pipeline]``, so a typo is one line naming ``[tool.pipeline.attest].KEY``.
 """
 
@@ -16,7 +17,7 @@ from main.core.table import SettingsTable
 
 ATTEST = (
     "[tool.pipeline.attest]: whether deploy and deploy-staging verify the digest's signed "
-    "provenance first, and the public key they verify it with."
+    "provenance first, and the public key they and registry promote verify it with."
 )
 
 
@@ -31,7 +32,7 @@ class AttestSettings(SettingsTable):
     verify_key: str = Field(
         default="",
         description="Path in the service repository of the public key (PEM) that verifies "
-        "the provenance; --verify-key overrides it.",
+        "the provenance on deploy and on registry promote; --verify-key overrides it.",
     )
 
     @field_validator("verify_key")

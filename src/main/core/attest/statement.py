@@ -24,9 +24,11 @@ from main.core.revision import rfc3339
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 SLSA_PROVENANCE = "https://slsa.dev/provenance/v1"
 CYCLONEDX = "https://cyclonedx.org/bom"
+SPDX = "https://spdx.dev/Document"
 PAYLOAD_TYPE = "application/vnd.in-toto+json"
 BUILD_TYPE_FRAGMENT = "#containerfile-build-v1"
 MAX_STATEMENT_BYTES = 64 * 1024 * 1024
+MAX_DEPENDENCIES = 1000  # resolved dependencies looked through for the git source
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,23 +192,77 @@ def _subject_digests(subject: object) -> frozenset[str]:
 
 
 def source_of(provenance_statement: Statement) -> SourceFacts:
-    """The source repository, commit and builder an SLSA v1 provenance names."""
+    """The source repository, commit and builder an SLSA v1 provenance names.
+
+    The commit is the first resolved dependency with a ``gitCommit`` digest (ours is
+    the first entry; other builders list base images too). The repository is where the
+    builder says it built from: ours in ``externalParameters.source``, GitHub's
+    workflow build type in ``externalParameters.workflow``, and otherwise the git
+    dependency's own URI (``git+https://github.com/org/svc@refs/heads/main``).
+    """
     predicate = provenance_statement.predicate
     definition = _object(predicate.get("buildDefinition"))
-    source = _object(_object(definition.get("externalParameters")).get("source"))
+    parameters = _object(definition.get("externalParameters"))
     dependencies = definition.get("resolvedDependencies")
-    first = dependencies[0] if isinstance(dependencies, list) and dependencies else {}
-    commit = _object(_object(first).get("digest")).get("gitCommit")
+    git = next(
+        (
+            _object(d)
+            for d in (dependencies[:MAX_DEPENDENCIES] if isinstance(dependencies, list) else [])
+            if isinstance(_object(_object(d).get("digest")).get("gitCommit"), str)
+        ),
+        {},
+    )
+    commit = _object(git.get("digest")).get("gitCommit")
     builder = _object(_object(predicate.get("runDetails")).get("builder")).get("id")
-    repository = source.get("repository")
+    repository = next(
+        (
+            value
+            for value in (
+                _object(parameters.get("source")).get("repository"),
+                _object(parameters.get("workflow")).get("repository"),
+                _repository_of(git.get("uri")),
+            )
+            if isinstance(value, str) and value
+        ),
+        "",
+    )
     if not isinstance(commit, str) or not COMMIT.fullmatch(commit):
-        msg = "the provenance names no source commit (resolvedDependencies[0].digest.gitCommit)"
+        msg = "the provenance names no source commit (a resolvedDependencies digest.gitCommit)"
         raise AttestationError(msg)
-    if not isinstance(repository, str) or not repository:
+    if not repository:
         msg = "the provenance names no source repository (externalParameters.source)"
         raise AttestationError(msg)
     return SourceFacts(repository, commit, builder if isinstance(builder, str) else "")
 
 
+def _repository_of(uri: object) -> str:
+    """``git+https://host/org/svc@refs/heads/main`` is ``https://host/org/svc``."""
+    if not isinstance(uri, str) or not uri.startswith("git+"):
+        return ""
+    address = uri.removeprefix("git+").split("#", 1)[0]
+    scheme, _, rest = address.partition("://")
+    authority, slash, path = rest.partition("/")
+    if not (authority and slash):
+        return ""
+    return f"{scheme}://{authority}/{path.split('@', 1)[0]}"
+
+
 def _object(value: object) -> Mapping[str, Any]:
     return value if isinstance(value, dict) else {}
+
+
+def run_time(provenance_statement: Statement) -> str:
+    """When the run ended (``finishedOn``, else ``startedOn``), as RFC 3339 UTC; else empty."""
+    details = _object(provenance_statement.predicate.get("runDetails"))
+    metadata = _object(details.get("metadata"))
+    for key in ("finishedOn", "startedOn"):
+        value = metadata.get(key)
+        if not isinstance(value, str):
+            continue
+        try:
+            when = datetime.fromisoformat(value)
+        except ValueError:
+            continue
+        if when.tzinfo is not None:
+            return rfc3339(when)
+    return ""

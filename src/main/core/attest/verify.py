@@ -21,9 +21,8 @@ from main.core.attest.attach import DSSE_TYPE, IN_TOTO_TYPE, PREDICATE_TYPE
 from main.core.attest.dsse import VerifyingKey, read_envelope
 from main.core.attest.dsse import verify as verify_envelope
 from main.core.attest.errors import AttestationError
-from main.core.attest.sbom import read_sbom
+from main.core.attest.sbom import SBOM_TYPES, read_sbom
 from main.core.attest.statement import (
-    CYCLONEDX,
     PAYLOAD_TYPE,
     SLSA_PROVENANCE,
     Statement,
@@ -123,13 +122,16 @@ class Verdict:
         }
 
 
-def candidates(entries: Iterable[Descriptor], predicate_type: str) -> list[Descriptor]:
-    """Entries that announce ``predicate_type``, newest (last listed) first, bounded."""
+def candidates(
+    entries: Iterable[Descriptor], predicate_types: str | Iterable[str]
+) -> list[Descriptor]:
+    """Entries that announce (one of) ``predicate_types``, newest (last listed) first, bounded."""
     kinds = (DSSE_TYPE, IN_TOTO_TYPE)
+    wanted = {predicate_types} if isinstance(predicate_types, str) else set(predicate_types)
     matching = [
         e
         for e in entries
-        if e.artifact_type in kinds and e.annotations.get(PREDICATE_TYPE) == predicate_type
+        if e.artifact_type in kinds and e.annotations.get(PREDICATE_TYPE) in wanted
     ]
     return list(reversed(matching))[:MAX_CANDIDATES]
 
@@ -144,8 +146,8 @@ async def verify(registry: Registry, repo: str, digest: str, policy: Policy) -> 
     via = referrers.via
     errors: list[str] = []
     found: dict[str, Found | None] = {}
-    for kind, predicate_type in (("provenance", SLSA_PROVENANCE), ("sbom", CYCLONEDX)):
-        listed = candidates(referrers.entries, predicate_type)
+    for kind, predicate_types in (("provenance", (SLSA_PROVENANCE,)), ("sbom", SBOM_TYPES)):
+        listed = candidates(referrers.entries, predicate_types)
         result, error = await _first_valid(
             registry, repo, digest, listed=listed, policy=policy, kind=kind
         )
@@ -198,12 +200,16 @@ async def _check(  # noqa: PLR0913 - what a check needs
         named = ", ".join(sorted(statement.digests))[:200]
         detail = f"the statement is about {named}, not {digest}"
         raise CheckError(SUBJECT_DIGEST, detail)
-    expected = SLSA_PROVENANCE if kind == "provenance" else CYCLONEDX
+    expected = entry.annotations.get(PREDICATE_TYPE, "")
     if statement.predicate_type != expected:
         got = statement.predicate_type[:80]
         detail = f"{got!r} where {expected} was announced"
         raise CheckError(PREDICATE, detail)
-    facts = _provenance_facts(statement, policy) if kind == "provenance" else _sbom_facts(statement)
+    facts = (
+        _provenance_facts(statement, policy)
+        if kind == "provenance"
+        else _sbom_facts(statement, expected)
+    )
     return Found(entry.digest, signed, facts)
 
 
@@ -243,9 +249,12 @@ def _provenance_facts(statement: Statement, policy: Policy) -> dict[str, Any]:
     return {"repository": source.repository, "commit": source.commit, "builder": source.builder}
 
 
-def _sbom_facts(statement: Statement) -> dict[str, Any]:
+def _sbom_facts(statement: Statement, predicate_type: str) -> dict[str, Any]:
     try:
         bom = read_sbom(canonical(statement.predicate))
     except PipelineError as exc:
         raise CheckError(SBOM, str(exc)) from None
+    if bom.predicate_type != predicate_type:
+        detail = f"a {bom.format} document under the predicate type {predicate_type}"
+        raise CheckError(SBOM, detail)
     return {"format": f"{bom.format} {bom.spec_version}", "packages": bom.packages}

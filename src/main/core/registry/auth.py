@@ -12,7 +12,7 @@ kept per scope, so a re-tag pays the handshake once for pull and once for push.
 import base64
 import json
 import re
-from collections.abc import Generator
+from collections.abc import AsyncGenerator, Generator
 from dataclasses import dataclass, field
 
 import httpx
@@ -119,6 +119,25 @@ class RegistryAuth(httpx.Auth):
         if response.status_code != httpx.codes.UNAUTHORIZED or not self._at_home(response.url):
             return None
         return parse_challenge(response.headers.get("WWW-Authenticate", ""))
+
+    async def async_auth_flow(
+        self, request: httpx.Request
+    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        """:meth:`auth_flow`, reading a body only where the flow reads it (a 401, a token).
+
+        The final answer stays unread for a caller that streams it, so a bounded read
+        (``Registry.referrers_page``) never holds more than its bound of a hostile body.
+        """
+        flow = self.auth_flow(request)
+        sent = next(flow)
+        while True:
+            response = yield sent
+            if response.status_code == httpx.codes.UNAUTHORIZED or sent is not request:
+                await response.aread()
+            try:
+                sent = flow.send(response)
+            except StopIteration:
+                break
 
     def _token_request(self, challenge: Challenge) -> httpx.Request:
         realm = _realm(challenge)

@@ -42,6 +42,7 @@ from main.core.text import clip
 
 TAG_PAGE = 1000
 DETAIL_LIMIT = 300  # characters of a registry's own error message shown
+MAX_REFERRERS_PAGE = 16 * 1024 * 1024  # 1,000 descriptors are ~0.5 MB
 MAX_TAG_PAGES = 1000  # a million tags: past that a registry is looping, not paging
 CONCURRENT_READS = 8
 T = TypeVar("T")
@@ -248,7 +249,8 @@ class Registry:
         """One page of the referrers API (OCI distribution 1.1) for ``repo@digest``.
 
         The page (an image index, unparsed) and the next page's URL; ``None`` where the
-        registry has no referrers API and answers 404, as distribution 2.8 does.
+        registry has no referrers API and answers 404, as distribution 2.8 does. A page
+        past ``MAX_REFERRERS_PAGE`` bytes is refused before it is held in memory.
         """
         response = await self._send(
             "GET",
@@ -256,6 +258,7 @@ class Registry:
             what=f"the referrers of {_what(repo, digest)}",
             ok=(200, 404),
             headers={"Accept": OCI_INDEX},
+            max_bytes=MAX_REFERRERS_PAGE,
         )
         if response.status_code == httpx.codes.NOT_FOUND:
             return None
@@ -355,12 +358,20 @@ class Registry:
         ok: Iterable[int] = (200,),
         headers: dict[str, str] | None = None,
         content: bytes | None = None,
+        max_bytes: int | None = None,
     ) -> httpx.Response:
-        """One request with bounded retries; any other failure becomes a clear error."""
+        """One request with bounded retries; any other failure becomes a clear error.
+
+        With ``max_bytes`` the body is read only up to that size (else one line).
+        """
         try:
             async with self._session() as client:
                 request = client.build_request(method, url, headers=headers, content=content)
-                response, attempts = await send_with_retries(client, request, self._policy)
+                response, attempts = await send_with_retries(
+                    client, request, self._policy, stream=max_bytes is not None
+                )
+                if max_bytes is not None:
+                    response = await _bounded(response, max_bytes, f"{self.host} answered {what}")
         except httpx.TransportError as exc:
             msg = f"cannot reach {self.host} for {what}: {exc}; check the registry address"
             raise RegistryError(msg) from None
@@ -426,6 +437,29 @@ async def _gather(keys: Iterable[str], read: Callable[[str], Awaitable[T]]) -> d
         msg = f"{first}{more}"
         raise RegistryError(msg, status)
     return found
+
+
+async def _bounded(response: httpx.Response, max_bytes: int, what: str) -> httpx.Response:
+    """``response`` read in full when at most ``max_bytes`` long; closed either way."""
+    too_big = f"{what} with more than {max_bytes} bytes, more than any such answer holds"
+    try:
+        if int(response.headers.get("Content-Length") or 0) > max_bytes:
+            raise RegistryError(too_big)
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > max_bytes:
+                raise RegistryError(too_big)
+            chunks.append(chunk)
+    finally:
+        await response.aclose()
+    return httpx.Response(
+        response.status_code,
+        headers=response.headers,
+        content=b"".join(chunks),
+        request=response.request,
+    )
 
 
 def _tag_names(response: httpx.Response, host: str, what: str) -> list[str]:

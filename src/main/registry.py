@@ -16,7 +16,7 @@ import dagger
 from dagger import Doc, dag, field, object_type
 
 from main import provenance, scan
-from main._sdk import uncached_function, user_errors
+from main._sdk import uncached_function
 from main.core.errors import PipelineError
 from main.core.lazy import lazy_import
 
@@ -202,41 +202,40 @@ class Registry:
         The version and commit come from the image's OCI labels, or from the timestamped
         staging tag's name. Nothing is written unless every check passes.
         """
-        with user_errors():
-            async with self._connected() as (client, image, _):
-                digest = await client.digest(image.repository, tag)
-                key = await provenance.promote_key(
-                    self.tree, verify_key, self.verify_key_file, skip=skip_verify
-                )
-                history = None
-                if not (release_commits or skip_verify):
-                    history = await provenance.git_history(self.source)
-                gate = attest_gate.Gate(
-                    public_key=key,
-                    source_repository=self.source_repository,
-                    commits=frozenset(release_commits or ()),
-                    skip=skip_verify,
-                    release_branch=self.release_branch,
-                    release=None
-                    if history is None
-                    else provenance.on_branch(history, self.release_branch),
-                )
-                verified = await attest_gate.verify_before_promote(
-                    client, image.repository, digest, gate
-                )
-                if skip_scan:
-                    scanned = "production scan skipped on request (--skip-scan)"
-                else:
-                    scanned = await self._production_scan(image, digest)
-                promotion = await oci.promote(
-                    client,
-                    image.repository,
-                    tag,
-                    force=force,
-                    expect_digest=digest,
-                    aliases=self.tag_aliases,
-                )
-                return f"{promotion.summary()}\n{verified}\n{scanned}"
+        async with self._connected() as (client, image, _):
+            digest = await client.digest(image.repository, tag)
+            key = await provenance.promote_key(
+                self.tree, verify_key, self.verify_key_file, skip=skip_verify
+            )
+            history = None
+            if not (release_commits or skip_verify):
+                history = await provenance.git_history(self.source)
+            gate = attest_gate.Gate(
+                public_key=key,
+                source_repository=self.source_repository,
+                commits=frozenset(release_commits or ()),
+                skip=skip_verify,
+                release_branch=self.release_branch,
+                release=None
+                if history is None
+                else provenance.on_branch(history, self.release_branch),
+            )
+            verified = await attest_gate.verify_before_promote(
+                client, image.repository, digest, gate
+            )
+            if skip_scan:
+                scanned = "production scan skipped on request (--skip-scan)"
+            else:
+                scanned = await self._production_scan(image, digest)
+            promotion = await oci.promote(
+                client,
+                image.repository,
+                tag,
+                force=force,
+                expect_digest=digest,
+                aliases=self.tag_aliases,
+            )
+            return f"{promotion.summary()}\n{verified}\n{scanned}"
 
     async def _production_scan(self, image: "images.ImageRef", digest: str) -> str:
         """Scan ``image@digest`` in block mode; raise with the verdict when it blocks."""
@@ -276,9 +275,8 @@ class Registry:
         "Previous" is by the timestamps in the staging tags: the newest one older than
         the deployment staging-latest points to now, holding a different image.
         """
-        with user_errors():
-            async with self._connected() as (client, image, _):
-                return (await oci.rollback(client, image.repository, to or None)).summary()
+        async with self._connected() as (client, image, _):
+            return (await oci.rollback(client, image.repository, to or None)).summary()
 
     @uncached_function
     async def prune(
@@ -299,12 +297,11 @@ class Registry:
         On ghcr.io deletion goes through GitHub's package API (child manifests of an
         index included); elsewhere through the OCI API.
         """
-        with user_errors():
-            return await self._prune(
-                keep=self.staging_keep if keep is None else keep,
-                age=self.staging_keep_newer_than if keep_newer_than is None else keep_newer_than,
-                dry_run=dry_run,
-            )
+        return await self._prune(
+            keep=self.staging_keep if keep is None else keep,
+            age=self.staging_keep_newer_than if keep_newer_than is None else keep_newer_than,
+            dry_run=dry_run,
+        )
 
     async def _prune(self, *, keep: int, age: str, dry_run: bool) -> str:
         newer_than = oci.parse_age(age) if age else None

@@ -8,29 +8,13 @@ tests/plan/test_attest_plan.py and the script against git here in
 tests/integration/test_release_branch.py.
 """
 
-import subprocess
 from pathlib import Path
 
 from main.core.attest.release import ancestry_argv, read_ancestry
 from main.provenance import TRUST_ANY_OWNER
 from main.source import GIT_IMAGE
 from tests.support.engine import DaggerCall
-
-ENV = {
-    "GIT_AUTHOR_NAME": "t",
-    "GIT_AUTHOR_EMAIL": "t@example.invalid",
-    "GIT_COMMITTER_NAME": "t",
-    "GIT_COMMITTER_EMAIL": "t@example.invalid",
-    "GIT_CONFIG_GLOBAL": "/dev/null",
-    "PATH": "/usr/bin:/bin",
-}
-
-
-def git(repo: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", "-C", str(repo), *args], capture_output=True, text=True, env=ENV, check=True
-    )
-    return done.stdout.strip()
+from tests.support.git_repo import git
 
 
 def ask(dagger: DaggerCall, git_dir: Path, commit: str) -> str:

@@ -8,7 +8,6 @@ and naming the failed check.
 
 import pytest
 
-from main.core.attest.attach import attach, prepare
 from main.core.attest.dsse import load_private_key, sign
 from main.core.attest.gate import SKIPPED
 from main.core.attest.on_deploy import deploy_gate, key_path, verify_before_deploy
@@ -18,6 +17,7 @@ from main.core.errors import PipelineError
 from main.core.registry.client import Registry
 from tests.integration.test_attest_registry import _push_provenance_artifact
 from tests.support.attestations import SOURCE, pushed_image
+from tests.support.attestations import attested as attested_image
 from tests.support.signing_keys import ecdsa_pair
 from tests.support.staging import new_repo
 
@@ -30,12 +30,7 @@ ON = AttestSettings(verify_on_deploy=True)
 async def attested(client: Registry, *, key: bytes | None = KEY.private) -> tuple[str, str]:
     """A pushed image with its provenance and SBOM attached (signed by ``key``)."""
     repo = new_repo("deploy-gate")
-    pushed = await pushed_image(client, repo)
-    if key is not None:
-        image = f"{client.host}/{repo}"
-        attachment = prepare(image, pushed.digest, provenance=pushed.provenance, sbom=pushed.sbom)
-        await attach(client, repo, attachment, load_private_key(key))
-    return repo, pushed.digest
+    return repo, await attested_image(client, repo, key)
 
 
 def gate(**changes: object) -> object:

@@ -7,13 +7,12 @@ line naming the failed check, and the registry's tags are exactly what they were
 
 import pytest
 
-from main.core.attest.attach import attach, prepare
-from main.core.attest.dsse import load_private_key
 from main.core.attest.gate import NO_SOURCE, NO_VERIFY_KEY, SKIPPED, Gate, verify_before_promote
 from main.core.attest.release import NO_SOURCE_HISTORY
 from main.core.errors import PipelineError
 from main.core.registry.client import Registry
-from tests.support.attestations import COMMIT, SOURCE, pushed_image
+from tests.support.attestations import COMMIT, SOURCE
+from tests.support.attestations import attested as attested_image
 from tests.support.signing_keys import ecdsa_pair
 from tests.support.staging import new_repo
 
@@ -25,12 +24,7 @@ OTHER = ecdsa_pair("not-the-release-signer")
 async def attested(client: Registry, *, key: bytes | None = KEY.private) -> tuple[str, str]:
     """A pushed image with its provenance and SBOM attached (signed by ``key``)."""
     repo = new_repo("gate")
-    pushed = await pushed_image(client, repo)
-    if key is not None:
-        image = f"{client.host}/{repo}"
-        attachment = prepare(image, pushed.digest, provenance=pushed.provenance, sbom=pushed.sbom)
-        await attach(client, repo, attachment, load_private_key(key))
-    return repo, pushed.digest
+    return repo, await attested_image(client, repo, key)
 
 
 def gate(**changes: object) -> Gate:

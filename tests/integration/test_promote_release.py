@@ -8,7 +8,6 @@ the plan is checked to be the pinned git image with the `.git` folder mounted.
 """
 
 import asyncio
-import os
 import subprocess
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from main.core.registry.client import Registry
 from main.pipeline import Pipeline
 from main.source import GIT_IMAGE
 from tests.support.attestations import cyclonedx, provenance_for
+from tests.support.git_repo import GIT_ENV, git
 from tests.support.images import snapshot
 from tests.support.lazy import calls
 from tests.support.offline import _resolve
@@ -32,15 +32,6 @@ from tests.support.staging import deploy, new_repo
 
 pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("offline_engine")]
 KEY = ecdsa_pair("release-branch-signer")
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "t",
-    "GIT_AUTHOR_EMAIL": "t@example.invalid",
-    "GIT_COMMITTER_NAME": "t",
-    "GIT_COMMITTER_EMAIL": "t@example.invalid",
-    "GIT_CONFIG_GLOBAL": "/dev/null",
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-}
 
 
 @pytest.fixture
@@ -73,13 +64,6 @@ def run_git_plans(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
 
     monkeypatch.setattr(dagger.Container, "stdout", stdout)
     return ran
-
-
-def git(repo: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", "-C", str(repo), *args], capture_output=True, text=True, env=GIT_ENV, check=True
-    )
-    return done.stdout.strip()
 
 
 def service(folder: Path, repo: str, *, history: bool = True) -> tuple[Path, dict[str, str]]:

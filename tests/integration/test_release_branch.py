@@ -12,23 +12,7 @@ import pytest
 
 from main.core.attest.errors import AttestationError
 from main.core.attest.release import ancestry_argv, read_ancestry
-
-ENV = {
-    "GIT_AUTHOR_NAME": "t",
-    "GIT_AUTHOR_EMAIL": "t@example.invalid",
-    "GIT_COMMITTER_NAME": "t",
-    "GIT_COMMITTER_EMAIL": "t@example.invalid",
-    "GIT_CONFIG_GLOBAL": "/dev/null",
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "PATH": "/usr/bin:/bin",
-}
-
-
-def git(repo: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", "-C", str(repo), *args], capture_output=True, text=True, env=ENV, check=True
-    )
-    return done.stdout.strip()
+from tests.support.git_repo import GIT_ENV, git
 
 
 def commit(repo: Path, name: str) -> str:
@@ -55,7 +39,7 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]
 def ask(repo: Path, sha: str, branch: str = "main") -> str:
     argv = ancestry_argv(sha, branch)
     out = subprocess.run(
-        argv, cwd=repo, capture_output=True, text=True, env=ENV, check=True, timeout=30
+        argv, cwd=repo, capture_output=True, text=True, env=GIT_ENV, check=True, timeout=30
     )
     return read_ancestry(out.stdout, sha, branch)
 
@@ -90,7 +74,9 @@ def test_a_ci_clone_answers_through_its_remote_tracking_ref(
     root, shas = repo
     clone = tmp_path / "ci"
     subprocess.run(
-        ["git", "clone", "-q", "-b", "feature", f"file://{root}", str(clone)], env=ENV, check=True
+        ["git", "clone", "-q", "-b", "feature", f"file://{root}", str(clone)],
+        env=GIT_ENV,
+        check=True,
     )
     assert git(clone, "branch", "--list", "main") == ""  # only origin/main, as CI has it
     assert ask(clone, shas["b"]) == ""
@@ -103,7 +89,9 @@ def test_a_shallow_clone_cannot_say_and_says_what_to_pass(
     root, shas = repo
     clone = tmp_path / "shallow"
     subprocess.run(
-        ["git", "clone", "-q", "--depth", "1", f"file://{root}", str(clone)], env=ENV, check=True
+        ["git", "clone", "-q", "--depth", "1", f"file://{root}", str(clone)],
+        env=GIT_ENV,
+        check=True,
     )
     why = ask(clone, shas["a"])
     assert why.startswith("the source's git history is shallow")

@@ -4,6 +4,8 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from main.core.attest.attach import attach, prepare
+from main.core.attest.dsse import load_private_key
 from main.core.attest.statement import Build, Builder, provenance
 from main.core.registry.client import Registry
 from tests.support.images import layer, push_image
@@ -66,3 +68,16 @@ async def pushed_image(registry: Registry, repo: str, *, seed: str = "") -> Push
     manifest = await push_image(registry, repo, "v1", layers=[layer(256, f"{repo}{seed}")])
     image = f"{registry.host}/{repo}"
     return Pushed(repo, manifest.digest, provenance_for(image, manifest.digest), cyclonedx())
+
+
+async def attested(registry: Registry, repo: str, key: bytes | None) -> str:
+    """The digest of an image pushed to ``repo`` with its provenance and SBOM attached.
+
+    Signed by ``key`` (a PKCS#8 PEM); None attaches nothing.
+    """
+    pushed = await pushed_image(registry, repo)
+    if key is not None:
+        image = f"{registry.host}/{repo}"
+        attachment = prepare(image, pushed.digest, provenance=pushed.provenance, sbom=pushed.sbom)
+        await attach(registry, repo, attachment, load_private_key(key))
+    return pushed.digest

@@ -12,10 +12,13 @@ import base64
 import hashlib
 import json
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import jwt
+import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -112,6 +115,20 @@ def forged_bundle(payload: bytes, *, identity: str = WORKFLOW, issuer: str = ISS
         },
     }
     return json.dumps(document).encode()
+
+
+def offline_production_verifier(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> Callable[[], object]:
+    """Sigstore's production verifier on the trust root sigstore ships: no network.
+
+    sigstore caches its trust root under the user's data folder: ``folder`` instead.
+    """
+    monkeypatch.setenv("XDG_DATA_HOME", str(folder / "data"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(folder / "cache"))
+    from sigstore.verify import Verifier  # noqa: PLC0415 - loaded where it is used
+
+    return lambda: Verifier.production(offline=True)
 
 
 def id_token(*, audience: str = "sigstore", expires_in: int = 300) -> str:

@@ -25,19 +25,21 @@ from main.core.attest.keyless import (
     open_bundle,
     sign_keyless,
 )
-from tests.support.sigstore_bundles import WORKFLOW, forged_bundle, id_token, statement
+from tests.support.sigstore_bundles import (
+    WORKFLOW,
+    forged_bundle,
+    id_token,
+    offline_production_verifier,
+    statement,
+)
 
 DIGEST = "sha256:" + "a" * 64
 
 
 @pytest.fixture
 def offline_verifier(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[], object]:
-    """Sigstore's production verifier on its shipped trust root, caching under tmp_path."""
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    from sigstore.verify import Verifier  # noqa: PLC0415 - as the code under test does
-
-    return lambda: Verifier.production(offline=True)
+    """Sigstore's production verifier on the trust root sigstore ships, cached in tmp_path."""
+    return offline_production_verifier(tmp_path, monkeypatch)
 
 
 def test_loading_the_module_and_the_keyless_code_leaves_sigstore_unloaded() -> None:

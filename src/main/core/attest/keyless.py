@@ -21,7 +21,7 @@ use it only: ``import main`` must stay cheap, and the keyed path never loads it.
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from main.core.attest.errors import AttestationError
 from main.core.registry.artifacts import Artifact
@@ -180,6 +180,33 @@ def open_bundle(content: bytes, signer: KeylessIdentity | None) -> bytes:
     except SigstoreError as exc:
         raise _line(SIGNATURE, f"Sigstore verification failed: {_first(exc)}") from None
     return _statement_of(payload_type, payload)
+
+
+class _Policy(Protocol):
+    """What ``keyless_payload`` reads of ``verify.Policy``: whether a key, which identity."""
+
+    @property
+    def key(self) -> object | None: ...
+    @property
+    def keyless(self) -> "KeylessIdentity | None": ...
+
+
+def keyless_payload(content: bytes, artifact_type: str, policy: _Policy) -> tuple[bytes, bool]:
+    """The statement of a candidate under a keyless policy, or of a bundle, and if verified.
+
+    A keyless policy takes Sigstore bundles only (an envelope signed with a key, or none,
+    proves nothing about a workflow); a key takes no bundle.
+
+    Raises:
+        AttestationError: ``signature: ...`` for the wrong kind, or what ``open_bundle`` says.
+    """
+    if artifact_type != BUNDLE_TYPE:
+        detail = "the attestation is no Sigstore bundle (signed with a key, or not at all)"
+        raise _line(SIGNATURE, detail)
+    if policy.key is not None:
+        detail = "the attestation is signed keyless (a Sigstore bundle), not by the given key"
+        raise _line(SIGNATURE, detail)
+    return open_bundle(content, policy.keyless), policy.keyless is not None
 
 
 def _policy(signer: KeylessIdentity) -> "Identity":

@@ -21,6 +21,7 @@ from main.core.attest.attach import DSSE_TYPE, IN_TOTO_TYPE, PREDICATE_TYPE
 from main.core.attest.dsse import VerifyingKey, read_envelope
 from main.core.attest.dsse import verify as verify_envelope
 from main.core.attest.errors import AttestationError
+from main.core.attest.keyless import BUNDLE_TYPE, KeylessIdentity, keyless_payload
 from main.core.attest.sbom import read_sbom
 from main.core.attest.statement import (
     CYCLONEDX,
@@ -68,6 +69,7 @@ class Policy:
     repository: str = ""
     commits: frozenset[str] = field(default_factory=frozenset)
     require_sbom: bool = True
+    keyless: KeylessIdentity | None = None  # signed through Sigstore by this identity
 
 
 class CheckError(AttestationError):
@@ -125,7 +127,7 @@ class Verdict:
 
 def candidates(entries: Iterable[Descriptor], predicate_type: str) -> list[Descriptor]:
     """Entries that announce ``predicate_type``, newest (last listed) first, bounded."""
-    kinds = (DSSE_TYPE, IN_TOTO_TYPE)
+    kinds = (DSSE_TYPE, IN_TOTO_TYPE, BUNDLE_TYPE)
     matching = [
         e
         for e in entries
@@ -140,7 +142,8 @@ async def verify(registry: Registry, repo: str, digest: str, policy: Policy) -> 
         referrers = await find_referrers(registry, repo, digest)
     except PipelineError as exc:
         return Verdict(digest, "", None, None, error=f"referrers: {exc}")
-    notes = () if policy.key else ("signature not checked: no public key given",)
+    signer = policy.key or policy.keyless
+    notes = () if signer else ("signature not checked: no public key given",)
     via = referrers.via
     errors: list[str] = []
     found: dict[str, Found | None] = {}
@@ -189,7 +192,10 @@ async def _check(  # noqa: PLR0913 - what a check needs
     if stored.subject != digest:
         detail = f"the artifact refers to {stored.subject}, not {digest}"
         raise CheckError(SUBJECT, detail)
-    payload, signed = _payload(stored.content, entry.artifact_type, policy.key)
+    if entry.artifact_type == BUNDLE_TYPE or policy.keyless is not None:
+        payload, signed = keyless_payload(stored.content, entry.artifact_type, policy)
+    else:
+        payload, signed = _payload(stored.content, entry.artifact_type, policy.key)
     try:
         statement = read_statement(payload)
     except PipelineError as exc:

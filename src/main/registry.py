@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Self
 import dagger
 from dagger import Doc, dag, field, object_type
 
-from main import provenance, scan
+from main import keyless, provenance, scan
 from main._sdk import uncached_function, user_errors
 from main.core.errors import PipelineError
 from main.core.lazy import lazy_import
@@ -178,13 +178,16 @@ class Registry:
             bool,
             Doc("Promote without checking the provenance (never the default; said in the output)"),
         ] = False,
+        certificate_identity: keyless.CertificateIdentityArg = "",
+        certificate_oidc_issuer: keyless.CertificateIssuerArg = keyless.GITHUB_ISSUER,
     ) -> str:
         """Give a staging image the production tags of its version: latest, version, sha.
 
         With tag-aliases = true a final release also moves major.minor and major (1.4.2
         moves 1.4 and 1), as the ci run's own production tags do.
 
-        The digest's provenance is checked first: attached, signed by --verify-key, built
+        The digest's provenance is checked first: attached, signed by --verify-key (or
+        keyless, through Sigstore, by --certificate-identity), built
         from this service's source repository, from a commit on the production branch
         ([tool.pipeline.branches] production, asked of the source's .git history; or one
         of --release-commits); a failed check is one line naming it. Production allows no fixable
@@ -211,6 +214,10 @@ class Registry:
                     release=None
                     if history is None
                     else provenance.on_branch(history, self.release_branch),
+                    keyless=keyless.certificate_identity(
+                        certificate_identity, certificate_oidc_issuer
+                    ),
+                    key_hint=keyless.KEY_HINT,
                 )
                 verified = await attest_gate.verify_before_promote(
                     client, image.repository, digest, gate

@@ -90,3 +90,30 @@ def _token_of(body: bytes) -> str:
         msg = f'{_FAILED}the answer holds no token (no "value" string)'
         raise AttestationError(msg)
     return value.strip()
+
+
+KEY_AND_KEYLESS = (
+    "--keyless and --signing-key both given: sign with the key or keyless through "
+    "Sigstore, pass one"
+)
+OIDC_WITHOUT_KEYLESS = "--oidc-request-url and --oidc-request-token are for --keyless: add it"
+
+
+def check_keyless(
+    *, keyless: bool, signing_key: bool, request_url: bool, request_token: bool
+) -> bool:
+    """Whether the run signs keyless; a contradictory or incomplete choice is one line.
+
+    Raises:
+        AttestationError: --keyless with --signing-key, without the OIDC request secrets
+            (say to grant ``id-token: write``), or those secrets without --keyless.
+    """
+    if not keyless:
+        if request_url or request_token:
+            raise AttestationError(OIDC_WITHOUT_KEYLESS)
+        return False
+    if signing_key:
+        raise AttestationError(KEY_AND_KEYLESS)
+    if not (request_url and request_token):
+        raise AttestationError(NO_OIDC)
+    return True

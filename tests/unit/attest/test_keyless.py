@@ -76,6 +76,27 @@ def test_a_bad_token_is_refused_before_anything_leaves() -> None:
         sign_keyless([statement(DIGEST)], id_token(expires_in=-120))
 
 
+def test_sigstore_unreachable_is_one_line_that_never_echoes_the_token(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Sigstore cannot be reached from here; its client failing with an answer that
+    # echoes the token stands in for a Fulcio that refuses it.
+    from sigstore.models import ClientTrustConfig  # noqa: PLC0415 - as the code under test
+
+    token = id_token()
+
+    def unreachable(*_args: object, **_kwargs: object) -> object:
+        msg = f"Fulcio said no to {token}\nand more"
+        raise ConnectionError(msg)
+
+    monkeypatch.setattr(ClientTrustConfig, "production", unreachable)
+    with pytest.raises(AttestationError, match="keyless signing through Sigstore failed") as caught:
+        sign_keyless([statement(DIGEST)], token)
+    line = str(caught.value)
+    assert token[:40] not in line  # not even the start of it: lines are cut at 240 characters
+    assert line.endswith("Fulcio said no to ***")
+
+
 def test_a_good_token_names_the_job() -> None:
     assert identity_token(id_token()).identity == "repo:acme/svc:ref:refs/heads/develop"
 
@@ -128,12 +149,36 @@ def test_a_forged_bundle_with_the_right_identity_fails_sigstore_verification(
 
 @pytest.mark.parametrize(
     "content",
-    [b"not json", b"{}", b'{"mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json"}'],
+    [
+        b"not json",
+        b"{}",
+        b"[]",
+        b"null",
+        b"\xff\xfe",
+        b"[" * 100_000,
+        b'{"mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json"}',
+        (
+            b'{"mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json", '
+            b'"verificationMaterial": {"certificate": {"rawBytes": "AAAA"}, '
+            b'"tlogEntries": []}, "dsseEnvelope": {}}'
+        ),
+    ],
 )
 def test_what_is_no_bundle_is_one_line(content: bytes) -> None:
     with pytest.raises(AttestationError, match=r"^bundle: ") as caught:
         open_bundle(content, None)
     assert "\n" not in str(caught.value)
+
+
+def test_a_bundle_of_a_plain_signature_is_no_attestation() -> None:
+    document = json.loads(forged_bundle(statement(DIGEST)))
+    del document["dsseEnvelope"]
+    document["messageSignature"] = {
+        "messageDigest": {"algorithm": "SHA2_256", "digest": "AAAA"},
+        "signature": "AAAA",
+    }
+    with pytest.raises(AttestationError, match=r"^bundle: the bundle holds no DSSE envelope"):
+        open_bundle(json.dumps(document).encode(), None)
 
 
 def test_a_bundle_over_something_else_than_a_statement_is_refused() -> None:

@@ -90,7 +90,9 @@ def sign_keyless(statements: Sequence[bytes], id_token: str) -> Signed:
                 for payload, statement in zip(statements, parsed, strict=True)
             }
     except Exception as exc:  # noqa: BLE001 - requests, TUF and sigstore errors alike
-        msg = f"keyless signing through Sigstore failed: {_first(exc)}"
+        # An echoed token never shows, not even cut: replaced before the line is cut.
+        why = _first_text(str(exc).replace(id_token.strip(), "***")) or type(exc).__name__
+        msg = f"keyless signing through Sigstore failed: {why}"
         raise AttestationError(msg) from None
     return Signed(bundles, token.identity)
 

@@ -147,6 +147,16 @@ def test_a_forged_bundle_with_the_right_identity_fails_sigstore_verification(
         open_bundle(bundle, signer)
 
 
+def test_a_trust_root_that_cannot_load_is_said_as_such() -> None:
+    def unreachable() -> object:
+        msg = "Failed to refresh TUF metadata"
+        raise OSError(msg)
+
+    signer = KeylessIdentity(WORKFLOW, verifier=unreachable)  # type: ignore[arg-type]
+    with pytest.raises(AttestationError, match=r"^signature: Sigstore's trust root could not"):
+        open_bundle(forged_bundle(statement(DIGEST)), signer)
+
+
 @pytest.mark.parametrize(
     "content",
     [

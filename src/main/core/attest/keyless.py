@@ -178,7 +178,12 @@ def open_bundle(content: bytes, signer: KeylessIdentity | None) -> bytes:
         raise _line(IDENTITY, f"signed by another identity: {_first(exc)}") from None
     make = signer.verifier or production_verifier
     try:
-        payload_type, payload = make().verify_dsse(bundle, policy)
+        verifier = make()
+    except Exception as exc:  # noqa: BLE001 - TUF, network and sigstore errors alike
+        detail = f"Sigstore's trust root could not be loaded (TUF): {_first(exc)}"
+        raise _line(SIGNATURE, detail) from None
+    try:
+        payload_type, payload = verifier.verify_dsse(bundle, policy)
     except SigstoreError as exc:
         raise _line(SIGNATURE, f"Sigstore verification failed: {_first(exc)}") from None
     return _statement_of(payload_type, payload)

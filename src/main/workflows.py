@@ -93,6 +93,7 @@ class Delivery:
             deploy_missing=missing,
             code_scanning=self.code_scanning is not None,
             can_sign=self.signing_key is not None or self.keyless is not None,
+            keyless=self.keyless is not None,
         )
 
 

@@ -45,7 +45,10 @@ def test_promote_takes_a_certificate_identity_and_githubs_issuer_by_default() ->
 
 def test_keyless_signing_lets_the_run_sign() -> None:
     signing = keyless.KeylessSigning(dag.set_secret("u", "x"), dag.set_secret("t", "y"))
-    assert workflows.Delivery(keyless=signing).reach.can_sign
+    reach = workflows.Delivery(keyless=signing).reach
+    assert (reach.can_sign, reach.keyless) == (True, True)
+    keyed = workflows.Delivery(signing_key=dag.set_secret("k", "pem")).reach
+    assert (keyed.can_sign, keyed.keyless) == (True, False)
     assert not workflows.Delivery().reach.can_sign
 
 

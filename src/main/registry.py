@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Self
 import dagger
 from dagger import Doc, dag, field, object_type
 
-from main import provenance, scan
+from main import keyless, provenance, scan
 from main._sdk import uncached_function
 from main.core.errors import PipelineError
 from main.core.lazy import lazy_import
@@ -184,6 +184,8 @@ class Registry:
             bool,
             Doc("Promote without checking the provenance (never the default; said in the output)"),
         ] = False,
+        certificate_identity: keyless.CertificateIdentityArg = "",
+        certificate_oidc_issuer: keyless.CertificateIssuerArg = keyless.GITHUB_ISSUER,
     ) -> str:
         """Give a staging image the production tags of its version: latest, version, sha.
 
@@ -191,7 +193,8 @@ class Registry:
         moves 1.4 and 1), as the ci run's own production tags do.
 
         The digest's provenance is checked first: attached, signed by --verify-key (or the
-        repository's verify-key file, the key deploy checks with), built
+        repository's verify-key file, the key deploy checks with; or keyless, through
+        Sigstore, by --certificate-identity), built
         from this service's source repository, from a commit on the production branch
         ([tool.pipeline.branches] production, asked of the source's .git history; or one
         of --release-commits); a failed check is one line naming it. Production allows no fixable
@@ -204,9 +207,9 @@ class Registry:
         """
         async with self._connected() as (client, image, _):
             digest = await client.digest(image.repository, tag)
-            key = await provenance.promote_key(
-                self.tree, verify_key, self.verify_key_file, skip=skip_verify
-            )
+            # A keyless check reads no repository key: the identity is the signer.
+            setting = "" if certificate_identity else self.verify_key_file
+            key = await provenance.promote_key(self.tree, verify_key, setting, skip=skip_verify)
             history = None
             if not (release_commits or skip_verify):
                 history = await provenance.git_history(self.source)
@@ -219,6 +222,8 @@ class Registry:
                 release=None
                 if history is None
                 else provenance.on_branch(history, self.release_branch),
+                keyless=keyless.certificate_identity(certificate_identity, certificate_oidc_issuer),
+                key_hint=keyless.KEY_HINT,
             )
             verified = await attest_gate.verify_before_promote(
                 client, image.repository, digest, gate

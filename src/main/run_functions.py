@@ -19,6 +19,7 @@ from main.core.errors import PipelineError
 from main.core.lazy import lazy_import
 from main.dependencies import SecretsArg
 from main.deploy import AwsKeyIdArg, AwsSecretKeyArg, AwsSecrets, AwsTokenArg, KubeconfigArg
+from main.keyless import KeylessArg, OidcRequestTokenArg, OidcRequestUrlArg, keyless_signing
 from main.report import RunReport
 from main.service_functions import ServiceFunctions
 from main.triggers import TriggerDecision
@@ -196,6 +197,9 @@ class RunFunctions(ServiceFunctions):
             Doc("Who started the run ($GITHUB_ACTOR); default: the --event's sender"),
         ] = "",
         signing_key: SigningKeyArg = None,
+        keyless: KeylessArg = False,
+        oidc_request_url: OidcRequestUrlArg = None,
+        oidc_request_token: OidcRequestTokenArg = None,
         secrets: SecretsArg = None,
         verify_key: VerifyKeyArg = None,
         skip_verify: SkipVerifyArg = False,
@@ -219,6 +223,10 @@ class RunFunctions(ServiceFunctions):
         the smoke test, its helper services and the post-deploy tests.
         """
         scanning = code_scanning(code_scanning_token, github_repository, github_ref)
+        signing = keyless_signing(
+            keyless=keyless, signing_key=signing_key,
+            request_url=oidc_request_url, request_token=oidc_request_token,
+        )  # fmt: skip
         started = publish_rules.now()  # names the deployment in its staging tag
         ref = ref or (await self.service()).config.branches.staging
         trigger = ""
@@ -237,7 +245,7 @@ class RunFunctions(ServiceFunctions):
                 token=registry_token, username=registry_username, webhook=notify_webhook,
                 local_registry=local_registry, notify_kind=notify_kind, run_url=run_url,
                 ssh_key=ssh_key, code_scanning=scanning, signing_key=signing_key,
-                secrets=secrets,
+                keyless=signing, secrets=secrets,
                 verify_key=verify_key, skip_verify=skip_verify,
                 kubeconfig=kubeconfig,
                 aws=AwsSecrets(
@@ -295,6 +303,9 @@ class RunFunctions(ServiceFunctions):
         github_ref: ScanningRefArg = "",
         actor: ActorArg = "",
         signing_key: SigningKeyArg = None,
+        keyless: KeylessArg = False,
+        oidc_request_url: OidcRequestUrlArg = None,
+        oidc_request_token: OidcRequestTokenArg = None,
     ) -> RunReport:
         """The code-quality workflow: validate, build, scan (blocking); release/** publishes.
 
@@ -305,12 +316,16 @@ class RunFunctions(ServiceFunctions):
         """
         started = publish_rules.now()  # the provenance's start of the run
         scanning = code_scanning(code_scanning_token, github_repository, github_ref)
+        signing = keyless_signing(
+            keyless=keyless, signing_key=signing_key,
+            request_url=oidc_request_url, request_token=oidc_request_token,
+        )  # fmt: skip
         target, delivery = await self._prepare(
             ref,
             workflows.Delivery(
                 token=registry_token, username=registry_username, webhook=notify_webhook,
                 local_registry=local_registry, notify_kind=notify_kind, run_url=run_url,
-                code_scanning=scanning, signing_key=signing_key,
+                code_scanning=scanning, signing_key=signing_key, keyless=signing,
             ),
         )  # fmt: skip
         reproduce = run_flow.reproduction(

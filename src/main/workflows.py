@@ -11,18 +11,20 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import dagger
 from dagger import dag
 
 from main import deploy as deploying
+from main import keyless as keyless_signing
 from main import load as loading
 from main import provenance, smoke
 from main._sdk import FunctionError
 from main.build import build_service
 from main.core.attest.attach import Attached, Attachment, attach
 from main.core.attest.builder import this_module
-from main.core.attest.dsse import load_private_key
+from main.core.attest.dsse import SigningKey, load_private_key
 from main.core.attest.statement import Builder
 from main.core.config import PipelineConfig
 from main.core.errors import PipelineError
@@ -44,6 +46,9 @@ from main.report import notify
 from main.scan import Scan, read_ignore_file, run_scan, sbom_file
 from main.source import read_revision
 from main.validate import run_checks
+
+if TYPE_CHECKING:
+    from main.core.attest.keyless import Signed
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,7 @@ class Delivery:
     code_scanning: CodeScanning | None = None
     ssh_key: dagger.Secret | None = None
     signing_key: dagger.Secret | None = None
+    keyless: keyless_signing.KeylessSigning | None = None  # --keyless: Sigstore, the job's token
     secrets: dagger.Secret | None = None  # a dotenv of the secret variables the settings name
     verify_key: dagger.File | None = None  # the public key deploy's provenance check uses
     skip_verify: bool = False  # deploy without the check verify-on-deploy asks for
@@ -86,7 +92,8 @@ class Delivery:
             can_deploy=not missing,
             deploy_missing=missing,
             code_scanning=self.code_scanning is not None,
-            can_sign=self.signing_key is not None,
+            can_sign=self.signing_key is not None or self.keyless is not None,
+            keyless=self.keyless is not None,
         )
 
 
@@ -232,10 +239,16 @@ class DaggerStages:
         key and the registry token are read from their secrets only here.
         """
         delivery = self.delivery
-        if delivery.signing_key is None:
+        key: Signed | SigningKey
+        if delivery.keyless is not None:
+            statements = [attachment.provenance, attachment.sbom]
+            with stage_errors():
+                key = await keyless_signing.sign(delivery.keyless, statements)
+        elif delivery.signing_key is None:
             msg = "no --signing-key given"
             raise StageError(msg)
-        key = load_private_key((await delivery.signing_key.plaintext()).encode())
+        else:
+            key = load_private_key((await delivery.signing_key.plaintext()).encode())
         base_url = self.repository.base_url
         if delivery.local_registry is not None:
             base_url = await delivery.local_registry.endpoint(scheme="http")

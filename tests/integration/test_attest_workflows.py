@@ -76,7 +76,10 @@ def test_promote_verifies_with_the_committed_public_key_and_rollback_does_not(
     dagger = dagger_step(promote_job())
     # What GitHub makes of the env expressions for this dispatch:
     verify = dagger["env"]["VERIFY_KEY"]
-    assert verify == "${{ inputs.action == 'promote' && 'keys/signing.pub' || '' }}"
+    assert verify == (
+        "${{ inputs.action == 'promote' && !vars.ATTEST_KEYLESS_IDENTITY "
+        "&& 'keys/signing.pub' || '' }}"
+    )
     env = {
         "ACTION": action,
         "TAG": tag,

@@ -15,9 +15,10 @@ from dagger import dag
 from main._sdk import FunctionError
 from main.core.attest.attach import attach, prepare
 from main.core.attest.dsse import load_private_key
-from main.core.attest.gate import NO_VERIFY_KEY, SKIPPED
+from main.core.attest.gate import KEY_HINT, NO_VERIFY_KEY, SKIPPED
 from main.core.config import PipelineConfig
 from main.core.registry.client import Registry
+from main.keyless import KEY_HINT as KEY_OR_IDENTITY
 from main.registry import Registry as RegistryFamily
 from tests.support.attestations import COMMIT, cyclonedx, provenance_for
 from tests.support.images import snapshot
@@ -96,7 +97,9 @@ async def test_no_key_promotes_nothing_and_says_what_to_pass(registry: str) -> N
         with pytest.raises(FunctionError) as caught:
             await family(registry, repo).promote(skip_scan=True)
         assert await snapshot(direct, repo) == before
-    assert str(caught.value) == NO_VERIFY_KEY
+    # promote names both ways to verify: a key, or keyless with --certificate-identity.
+    assert str(caught.value) == NO_VERIFY_KEY.replace(KEY_HINT, KEY_OR_IDENTITY)
+    assert "--certificate-identity" in str(caught.value)
 
 
 async def test_skip_verify_is_explicit_and_said_in_the_output(registry: str) -> None:

@@ -51,6 +51,7 @@ def test_the_expected_workflows_exist() -> None:
         ".github/workflows/ci.yml",
         ".github/workflows/drift.yml",
         ".github/workflows/kind.yml",
+        ".github/workflows/keyless.yml",
         ".github/workflows/release.yml",
         ".github/workflow-templates/ci.yml",
         ".github/workflow-templates/deploy-staging.yml",

@@ -9,6 +9,7 @@ CHECK, UP, PLAIN = "check", "up", ""
 DELIVERY = ["registry_token", "registry_username", "local_registry"]
 NOTIFY = ["notify_webhook", "notify_kind", "run_url", "fail"]
 SCANNING = ["code_scanning_token", "github_repository", "github_ref"]
+KEYLESS = ["keyless", "oidc_request_url", "oidc_request_token"]  # Sigstore with the job's token
 # The Kubernetes and ECS targets' credentials, beside the Compose target's ssh_key.
 TARGET_SECRETS = ["kubeconfig", "aws_access_key_id", "aws_secret_access_key", "aws_session_token"]
 
@@ -85,6 +86,7 @@ FUNCTIONS: list[tuple[str, str, list[str], str | None, str]] = [
             *SCANNING,
             "actor",
             "signing_key",
+            *KEYLESS,
             "secrets",
             "verify_key",
             "skip_verify",
@@ -95,7 +97,7 @@ FUNCTIONS: list[tuple[str, str, list[str], str | None, str]] = [
     (
         "Pipeline",
         "ci",
-        ["ref", *DELIVERY, *NOTIFY, *SCANNING, "actor", "signing_key"],
+        ["ref", *DELIVERY, *NOTIFY, *SCANNING, "actor", "signing_key", *KEYLESS],
         NEVER,
         PLAIN,
     ),
@@ -103,7 +105,16 @@ FUNCTIONS: list[tuple[str, str, list[str], str | None, str]] = [
     (
         "Registry",
         "promote",
-        ["tag", "force", "skip_scan", "verify_key", "release_commits", "skip_verify"],
+        [
+            "tag",
+            "force",
+            "skip_scan",
+            "verify_key",
+            "release_commits",
+            "skip_verify",
+            "certificate_identity",
+            "certificate_oidc_issuer",
+        ],
         NEVER,
         PLAIN,
     ),

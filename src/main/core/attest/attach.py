@@ -20,6 +20,7 @@ from typing import Any
 
 from main.core.attest.dsse import SigningKey, sign
 from main.core.attest.errors import AttestationError, checked_digest
+from main.core.attest.keyless import Signed
 from main.core.attest.sbom import read_sbom
 from main.core.attest.statement import (
     CYCLONEDX,
@@ -108,10 +109,12 @@ def prepare(
 
 
 def _artifact(
-    payload: bytes, predicate_type: str, key: SigningKey | None, created: str
+    payload: bytes, predicate_type: str, key: SigningKey | Signed | None, created: str
 ) -> Artifact:
     kind = KINDS[predicate_type]
     annotations = {PREDICATE_TYPE: predicate_type} | ({CREATED: created} if created else {})
+    if isinstance(key, Signed):  # keyless: the Sigstore bundle made before the attach
+        return key.artifact(payload, kind, annotations)
     if key is None:
         return Artifact(IN_TOTO_TYPE, IN_TOTO_TYPE, payload, f"{kind}.intoto.json", annotations)
     envelope = sign(payload, PAYLOAD_TYPE, key).to_json()
@@ -119,7 +122,7 @@ def _artifact(
 
 
 async def attach(
-    registry: Registry, repo: str, attachment: Attachment, key: SigningKey | None
+    registry: Registry, repo: str, attachment: Attachment, key: SigningKey | Signed | None
 ) -> tuple[Via, list[Attached]]:
     """Push the provenance and the SBOM as artifacts of ``repo@digest`` and list them."""
     subject = describe(await registry.manifest(repo, attachment.digest))

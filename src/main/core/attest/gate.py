@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from main.core.attest.dsse import load_public_key
+from main.core.attest.keyless import KeylessIdentity
 from main.core.attest.release import NO_SOURCE_HISTORY
 from main.core.attest.verify import Policy, verify
 from main.core.errors import PipelineError
@@ -30,6 +31,11 @@ NO_VERIFY_KEY = (
 NO_SOURCE = (
     f"{REFUSED}no source repository to check the provenance against: set source-url "
     "in [tool.pipeline] (a ghcr.io image names its GitHub repository by itself)"
+)
+
+BOTH_SIGNERS = (
+    "--verify-key and --certificate-identity both given: the attestations are signed "
+    "with a key or keyless, pass the one that signed them"
 )
 
 
@@ -73,6 +79,7 @@ class Gate:
     key_hint: str = KEY_HINT
     release_branch: str = ""
     release: Callable[[str], Awaitable[str]] | None = None
+    keyless: KeylessIdentity | None = None  # --certificate-identity: Sigstore, not a key
 
 
 def _line(gate: Gate, promote_line: str) -> str:
@@ -87,10 +94,16 @@ def policy_of(gate: Gate) -> Policy:
     Raises:
         PipelineError: no key, no source repository, or a key that is no public key.
     """
-    if gate.public_key is None:
+    if gate.public_key is not None and gate.keyless is not None:
+        msg = f"{refused(gate.action)}{BOTH_SIGNERS}"
+        raise PipelineError(msg)
+    if gate.public_key is None and gate.keyless is None:
         raise PipelineError(_line(gate, NO_VERIFY_KEY))
     if not gate.source_repository:
         raise PipelineError(_line(gate, NO_SOURCE))
+    if gate.keyless is not None:
+        return Policy(keyless=gate.keyless, repository=gate.source_repository, commits=gate.commits)
+    assert gate.public_key is not None  # noqa: S101 - said above; for the type checker
     try:
         key = load_public_key(gate.public_key)
     except PipelineError as exc:

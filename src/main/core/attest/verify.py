@@ -21,6 +21,7 @@ from main.core.attest.attach import DSSE_TYPE, IN_TOTO_TYPE, PREDICATE_TYPE
 from main.core.attest.dsse import VerifyingKey, read_envelope
 from main.core.attest.dsse import verify as verify_envelope
 from main.core.attest.errors import AttestationError
+from main.core.attest.keyless import BUNDLE_TYPE, KeylessIdentity, keyless_payload
 from main.core.attest.sbom import SBOM_TYPES, read_sbom
 from main.core.attest.statement import (
     PAYLOAD_TYPE,
@@ -67,6 +68,7 @@ class Policy:
     repository: str = ""
     commits: frozenset[str] = field(default_factory=frozenset)
     require_sbom: bool = True
+    keyless: KeylessIdentity | None = None  # signed through Sigstore by this identity
 
 
 class CheckError(AttestationError):
@@ -126,7 +128,7 @@ def candidates(
     entries: Iterable[Descriptor], predicate_types: str | Iterable[str]
 ) -> list[Descriptor]:
     """Entries that announce (one of) ``predicate_types``, newest (last listed) first, bounded."""
-    kinds = (DSSE_TYPE, IN_TOTO_TYPE)
+    kinds = (DSSE_TYPE, IN_TOTO_TYPE, BUNDLE_TYPE)
     wanted = {predicate_types} if isinstance(predicate_types, str) else set(predicate_types)
     matching = [
         e
@@ -142,7 +144,8 @@ async def verify(registry: Registry, repo: str, digest: str, policy: Policy) -> 
         referrers = await find_referrers(registry, repo, digest)
     except PipelineError as exc:
         return Verdict(digest, "", None, None, error=f"referrers: {exc}")
-    notes = () if policy.key else ("signature not checked: no public key given",)
+    signer = policy.key or policy.keyless
+    notes = () if signer else ("signature not checked: no public key given",)
     via = referrers.via
     errors: list[str] = []
     found: dict[str, Found | None] = {}
@@ -191,7 +194,10 @@ async def _check(  # noqa: PLR0913 - what a check needs
     if stored.subject != digest:
         detail = f"the artifact refers to {stored.subject}, not {digest}"
         raise CheckError(SUBJECT, detail)
-    payload, signed = _payload(stored.content, entry.artifact_type, policy.key)
+    if entry.artifact_type == BUNDLE_TYPE or policy.keyless is not None:
+        payload, signed = keyless_payload(stored.content, entry.artifact_type, policy)
+    else:
+        payload, signed = _payload(stored.content, entry.artifact_type, policy.key)
     try:
         statement = read_statement(payload)
     except PipelineError as exc:

@@ -117,6 +117,8 @@ async def attest_stage(  # noqa: PLR0913 - the run, its stages, and what it push
         return
     summary = attestation_summary(target, via, list(written), attachment.packages, builder.id)
     signed = "signed" if summary.signed else "unsigned"
+    if summary.signed and reach.keyless:
+        signed = "signed keyless (Sigstore)"
     detail = f"SBOM ({attachment.packages} package(s)) and provenance, {signed}, via the {via}"
     run.record(clock.stage(ATTEST, "passed", detail))
     run.update(attestation=summary)

@@ -60,6 +60,7 @@ class Reach:
     deploy_missing: str = ""  # when it was not: the line naming the argument to pass
     code_scanning: bool = False  # the scan goes to GitHub code scanning too
     can_sign: bool = False  # a signing key: pushed digests get a signed SBOM and provenance
+    keyless: bool = False  # signed through Sigstore with the CI job's identity, not a key
 
 
 class Stages(Protocol[Image, ScanHandle]):

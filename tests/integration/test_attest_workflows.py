@@ -101,3 +101,22 @@ def test_promote_checks_out_the_history_it_asks_about_the_release_branch() -> No
     ]
     assert checkout["with"]["fetch-depth"] == 0
     assert checkout["with"]["persist-credentials"] is False
+
+
+@pytest.mark.parametrize(("path", "job"), SIGNING, ids=["ci", "deploy-staging"])
+@pytest.mark.parametrize("keyless", ["", "true"], ids=["variable-unset", "variable-true"])
+def test_a_pushing_template_signs_keyless_only_when_the_variable_says_so(
+    path: Path, job: str, keyless: str, tmp_path: Path
+) -> None:
+    dagger = dagger_step(jobs(load(path))[job])
+    assert "vars.ATTEST_KEYLESS" in dagger["env"]["ATTEST_KEYLESS"]
+    argv = call_argv(dagger, {**ENV, "ATTEST_KEYLESS": keyless}, tmp_path)
+    assert argv.count("--keyless") == int(bool(keyless))
+    if keyless:
+        for flag, variable in (
+            ("--oidc-request-url", "ACTIONS_ID_TOKEN_REQUEST_URL"),
+            ("--oidc-request-token", "ACTIONS_ID_TOKEN_REQUEST_TOKEN"),
+        ):
+            assert argv[argv.index(flag) + 1] == f"env://{variable}"  # a secret, never a value
+    text = path.read_text(encoding="utf-8")
+    assert "# id-token: write" in text, "the OIDC permission is the user's choice, shown commented"

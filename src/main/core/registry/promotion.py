@@ -13,6 +13,7 @@ from http import HTTPStatus
 from main.core.errors import PipelineError
 from main.core.labels import REVISION as REVISION_LABEL
 from main.core.labels import VERSION as VERSION_LABEL
+from main.core.precedence import Held, held_back
 from main.core.registry.client import Registry, RegistryError
 from main.core.registry.manifests import Manifest
 from main.core.registry.retention import rollback_target, staging_history
@@ -51,6 +52,7 @@ class Promotion:
     version: str
     version_from: str
     moves: list[TagMove] = field(default_factory=list)
+    held: list[Held] = field(default_factory=list)
 
     def summary(self) -> str:
         """A readable account for the terminal and the job summary."""
@@ -58,6 +60,7 @@ class Promotion:
             f"promoted {self.repository}:{self.source_tag} ({self.digest}) to production",
             f"version {self.version} (from {self.version_from}); re-tagged, no layer moved",
             *(move.describe() for move in self.moves),
+            *(f"  {held.describe()}" for held in self.held),
         ]
         return "\n".join(lines)
 
@@ -133,8 +136,10 @@ async def promote(  # noqa: PLR0913 - the options of a promotion, keyword-only
     Production tags are ``latest``, the version and the commit (``production_tags``;
     a pre-release gets no ``latest``). With ``aliases`` (the ``tag-aliases`` setting) a
     final release also moves ``major.minor`` and ``major``. ``latest`` and the aliases
-    always move; a version or commit tag already on a different image is refused unless
-    ``force``, since that would silently replace a release. With
+    never move backwards: each moves only when no newer release it covers is among the
+    repository's tags (``core.precedence``; the summary names each one held). A version
+    or commit tag already on a different image is refused unless ``force``, since that
+    would silently replace a release. With
     ``expect_digest`` the tag must still name that image (the one a caller scanned).
 
     Raises:
@@ -168,7 +173,9 @@ async def _promote(  # noqa: PLR0913 - promote's options, passed through
     version, sha, version_from = await _version_and_sha(
         registry, repo, source_tag, manifest.digest, tags
     )
-    targets = production_tags(version, sha, aliases=aliases)
+    held = held_back(version, tags, aliases=aliases)
+    stays = {h.tag for h in held}
+    targets = [t for t in production_tags(version, sha, aliases=aliases) if t not in stays]
     moving = {PRODUCTION_LATEST, *(release_aliases(version) if aliases else ())}
     before = await registry.digests(repo, [t for t in targets if t in tags])
     clashes = [
@@ -197,7 +204,7 @@ async def _promote(  # noqa: PLR0913 - promote's options, passed through
         undone = await _undo(registry, repo, moves, previous, exc)
         msg = f"{undone}; {await read_back(registry, repo, targets)}"
         raise PipelineError(msg) from None
-    return Promotion(repo, source_tag, manifest.digest, version, version_from, moves)
+    return Promotion(repo, source_tag, manifest.digest, version, version_from, moves, held)
 
 
 async def _undo(

@@ -32,6 +32,7 @@ from main.core.image import ImageRef, parse_image
 from main.core.load.result import LoadResult
 from main.core.publish import Published, registry_username
 from main.core.registry.client import Registry
+from main.core.registry.promotion import tags_or_none
 from main.core.report.model import Report, ScanMode, StageResult
 from main.core.revision import NO_HISTORY
 from main.core.run import Deployed, Reach, Scanned, StageError, Target, Verify
@@ -249,6 +250,19 @@ class DaggerStages:
             raise StageError(msg)
         else:
             key = load_private_key((await delivery.signing_key.plaintext()).encode())
+        with stage_errors():
+            async with await self._registry() as client:
+                return await attach(client, self.repository.repository, attachment, key)
+
+    async def repository_tags(self) -> Sequence[str]:
+        """The repository's tags over the OCI API, from this process (none for a new one)."""
+        with stage_errors():
+            async with await self._registry() as client:
+                return await tags_or_none(client, self.repository.repository)
+
+    async def _registry(self) -> Registry:
+        """A client for where the run pushes; the token is read from its secret only here."""
+        delivery = self.delivery
         base_url = self.repository.base_url
         if delivery.local_registry is not None:
             base_url = await delivery.local_registry.endpoint(scheme="http")
@@ -256,9 +270,7 @@ class DaggerStages:
         username = None
         if token is not None:
             username = registry_username(delivery.username, self.repository.host)
-        with stage_errors():
-            async with Registry(base_url, username, token) as client:
-                return await attach(client, self.repository.repository, attachment, key)
+        return Registry(base_url, username, token)
 
     async def provenance(self, image: str) -> str:
         """The provenance check before the deploy (``main.provenance``), when asked for."""

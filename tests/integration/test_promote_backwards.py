@@ -2,9 +2,11 @@
 
 import pytest
 
+from main.core.errors import PipelineError
 from main.core.registry.client import Registry
-from main.core.registry.promotion import promote
+from main.core.registry.promotion import promote, tags_or_none
 from tests.support.images import snapshot
+from tests.support.processes import free_port
 from tests.support.staging import deploy, new_repo
 
 pytestmark = pytest.mark.anyio
@@ -46,3 +48,15 @@ async def test_without_aliases_latest_still_stays_and_a_re_promotion_moves(regis
     assert [m.tag for m in again.moves][-1] == "latest"
     assert after["latest"] == newer.digest
     assert "stays" not in again.summary()
+
+
+async def test_ci_reads_the_tags_of_a_repository_or_none_for_a_new_one(registry: str) -> None:
+    repo = new_repo("ci-tags")
+    async with Registry(registry) as client:
+        assert await tags_or_none(client, repo) == []
+        staged = await deploy(client, repo, day=0, version="1.0.0")
+        assert sorted(await tags_or_none(client, repo)) == sorted([staged.tag, "staging-latest"])
+    # Nothing listens there: a failure that is not "no such repository" is raised.
+    async with Registry(f"http://127.0.0.1:{free_port()}") as broken:
+        with pytest.raises(PipelineError):
+            await tags_or_none(broken, repo)

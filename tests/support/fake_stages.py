@@ -52,6 +52,8 @@ class FakeStages:
     smoke_error: str = ""
     push_errors: dict[str, str] = field(default_factory=dict)  # tag -> why it is refused
     pushed: list[list[str]] = field(default_factory=list)
+    in_registry: list[str] = field(default_factory=list)  # already in the registry
+    in_registry_error: str = ""
     upload_error: str = ""
     deploy_outcome: Outcome = "deployed"
     deploy_error: str = ""
@@ -151,6 +153,13 @@ class FakeStages:
                 raise StageError(self.push_errors[tag])
         self.pushed.append(list(tags))
         return [Published("ghcr.io/example/sample-service", tag, DIGEST) for tag in tags]
+
+    async def repository_tags(self) -> Sequence[str]:
+        """``in_registry``, or ``in_registry_error``."""
+        self.calls.append("repository tags")
+        if self.in_registry_error:
+            raise StageError(self.in_registry_error)
+        return self.in_registry
 
     async def provenance(self, image: str) -> str:
         """``provenance_line``, or the refusal ``provenance_error``."""

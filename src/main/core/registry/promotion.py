@@ -88,6 +88,20 @@ class Rollback:
         )
 
 
+async def tags_or_none(registry: Registry, repo: str) -> list[str]:
+    """Every tag of ``repo``; none for a repository not pushed to yet (its first release).
+
+    What ``ci`` reads, once, to know which releases are already there before it moves
+    ``latest``. Any other failure is raised: moving ``latest`` blind could move it back.
+    """
+    try:
+        return await registry.tags(repo)
+    except RegistryError as exc:
+        if exc.status == HTTPStatus.NOT_FOUND:
+            return []
+        raise
+
+
 async def _existing_tags(registry: Registry, repo: str, wanted: str) -> list[str]:
     tags = await registry.tags(repo)
     if wanted not in tags:

@@ -5,13 +5,17 @@ blocking stage passed, the smoke tests included: an image that failed them gets 
 tag at all, so the registry's staging history holds only deployments that passed and
 a rollback can never choose a broken one (the image stays reproducible with
 ``dagger call serve --ref SHA``). Production pushes ``latest``, the version and the
-sha at once, only for ``release/**`` and a clean run.
+sha at once, only for ``release/**`` and a clean run; ``latest`` (and an alias) only when
+no newer release is already in the repository (``core.precedence``), so a hotfix of an
+older line never takes ``latest`` back.
 """
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from main.core.errors import PipelineError
+from main.core.precedence import Held, held_back
 from main.core.publish import Published
 from main.core.report.model import NO_CREDENTIALS, Publication, StageResult, Stopwatch
 from main.core.run.names import PUBLISH, SMOKE_TEST
@@ -27,6 +31,7 @@ if TYPE_CHECKING:
 
 SMOKE_HOLD = "smoke tests failed: no staging tag names this image, staging-latest stays"
 NOT_TIMESTAMPED = "the timestamped tag was not pushed"
+UNORDERED = "could not read the repository's tags to order versions, nothing pushed"
 
 
 def hold_back(run: "Run", target: Target, tags: Sequence[str], why: str, *stages: str) -> None:
@@ -117,14 +122,42 @@ async def publish_production(  # noqa: PLR0913 - the run, its stages, and what t
     reach: Reach,
     tags: Sequence[str],
 ) -> None:
-    """Push latest, version and sha at once, only for release/** and a clean run."""
+    """Push latest, version and sha at once, only for release/** and a clean run.
+
+    The repository's tags are read once first: ``latest`` and the aliases a newer
+    release already holds are left where they are, and the report says so, one line
+    each. Without that list nothing is pushed (the stage fails): moving ``latest``
+    blind could move it backwards.
+    """
     why = production_hold(run, image, target, reach)
     if why or image is None:
         hold_back(run, target, tags, why, PUBLISH)
         return
-    stage, pushed = await push_stage(stages, PUBLISH, image, tags)
-    run.record(stage)
+    clock = Stopwatch()
+    try:
+        existing = await stages.repository_tags()
+    except PipelineError as exc:
+        run.record(clock.stage(PUBLISH, "failed", f"{UNORDERED}: {first_line(exc)}"))
+        wanted = tuple(f"{target.repository}:{tag}" for tag in tags)
+        run.update(publication=Publication(not_pushed=wanted, reason=UNORDERED))
+        return
+    config = target.service.config
+    held = held_back(target.service.version, existing, aliases=config.tag_aliases)
+    stays = {h.tag for h in held}
+    stage, pushed = await push_stage(stages, PUBLISH, image, [t for t in tags if t not in stays])
+    run.record(_saying(stage, held))
     run.update(
-        publication=Publication(pushed=references(pushed)),
+        publication=Publication(
+            pushed=references(pushed),
+            not_pushed=tuple(f"{target.repository}:{h.tag}" for h in held),
+            reason="; ".join(h.describe() for h in held),
+        ),
         digest=pushed[0].digest if pushed else "",
     )
+
+
+def _saying(stage: StageResult, held: Sequence[Held]) -> StageResult:
+    """The publish row with each held tag's line after the tags it pushed."""
+    if not held:
+        return stage
+    return replace(stage, detail="; ".join([stage.detail, *(h.describe() for h in held)]))

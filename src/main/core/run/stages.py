@@ -90,6 +90,10 @@ class Stages(Protocol[Image, ScanHandle]):
         """Push ``image`` under every tag at once."""
         ...
 
+    async def repository_tags(self) -> Sequence[str]:
+        """Every tag already in the image's repository (none for a new repository)."""
+        ...
+
     async def sbom(self, image: Image) -> bytes:
         """The image's SBOM as CycloneDX JSON, as the pinned Trivy writes it."""
         ...

@@ -190,7 +190,9 @@ class Registry:
         """Give a staging image the production tags of its version: latest, version, sha.
 
         With tag-aliases = true a final release also moves major.minor and major (1.4.2
-        moves 1.4 and 1), as the ci run's own production tags do.
+        moves 1.4 and 1), as the ci run's own production tags do. None moves backwards:
+        latest, 1 and 1.3 move only to the highest release they cover (a hotfix 1.3.6
+        after 1.4.2 moves 1.3 alone; the output names each tag left where it was).
 
         The digest's provenance is checked first: attached, signed by --verify-key (or the
         repository's verify-key file, the key deploy checks with; or keyless, through

@@ -1,10 +1,16 @@
 """promote on a real registry: a hotfix of an older line never moves latest (or major) back."""
 
-import pytest
+from dataclasses import replace
 
+import pytest
+from dagger import dag
+
+from main import workflows
 from main.core.errors import PipelineError
+from main.core.image import parse_image
 from main.core.registry.client import Registry
 from main.core.registry.promotion import promote, tags_or_none
+from tests.support.fake_stages import target
 from tests.support.images import snapshot
 from tests.support.processes import free_port
 from tests.support.staging import deploy, new_repo
@@ -60,3 +66,15 @@ async def test_ci_reads_the_tags_of_a_repository_or_none_for_a_new_one(registry:
     async with Registry(f"http://127.0.0.1:{free_port()}") as broken:
         with pytest.raises(PipelineError):
             await tags_or_none(broken, repo)
+
+
+async def test_the_ci_adapter_reads_the_tags_ci_orders_by(registry: str) -> None:
+    repo = new_repo("ci-adapter-tags")
+    release = target("refs/heads/release/1.0")
+    aimed = replace(release, repository=parse_image(f"ghcr.io/{repo}", registry))
+    stages = workflows.DaggerStages(aimed, dag.directory(), workflows.Delivery())
+    assert await stages.repository_tags() == []  # a first release: nothing to order by
+    async with Registry(registry) as client:
+        staged = await deploy(client, repo, day=0, version="1.4.2")
+        await promote(client, repo)
+    assert set(await stages.repository_tags()) >= {"1.4.2", "latest", staged.tag}

@@ -1,8 +1,11 @@
 """The rule that keeps production's moving tags from going backwards (core.precedence)."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from main.core.precedence import Held, held_back, release_key
+from main.core.tags import release_aliases
 
 OLD = ["latest", "1.3.5", "1.3", "1.4.2", "1.4", "1", "staging-latest"]
 
@@ -102,3 +105,33 @@ def test_release_key_orders_like_pep_440() -> None:
     assert release_key("1.0") == release_key("1.0.0") == release_key("1")
     # Numbers beyond any int() limit still order (PEP 440 sets no bound).
     assert release_key("9" * 5000) > release_key("1" + "0" * 4999)
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 3), st.integers(0, 3), st.integers(0, 3)),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_in_any_promotion_order_each_moving_tag_ends_on_the_highest_it_covers(
+    order: list[tuple[int, int, int]],
+) -> None:
+    """Promote versions in any order, as promote does: the moving tags never go back."""
+    registry: dict[str, str] = {}  # tag -> the version whose image it names
+    for major, minor, patch in order:
+        version = f"{major}.{minor}.{patch}"
+        stays = {h.tag for h in held_back(version, registry, aliases=True)}
+        for tag in ["latest", version, *release_aliases(version)]:
+            if tag not in stays:
+                registry[tag] = version
+    versions = {f"{a}.{b}.{c}" for a, b, c in order}
+
+    def highest(covered: set[str]) -> str:
+        return max(covered, key=release_key)
+
+    assert registry["latest"] == highest(versions)
+    for version in versions:
+        for alias in release_aliases(version):
+            covered = {v for v in versions if alias in release_aliases(v)}
+            assert registry[alias] == highest(covered), alias

@@ -80,10 +80,13 @@ def held_back(version: str, existing: Iterable[str], *, aliases: bool) -> list[H
     if not is_release(version):
         return []
     mine = release_key(version)
-    releases = [tag for tag in existing if released(tag)]
+    # Each release with the aliases it falls under, worked out once for the whole list.
+    releases = {
+        tag: {PRODUCTION_LATEST, *release_aliases(tag)} for tag in existing if released(tag)
+    }
     held: list[Held] = []
     for tag in [PRODUCTION_LATEST, *(release_aliases(version) if aliases else ())]:
-        covered = [r for r in releases if tag == PRODUCTION_LATEST or tag in release_aliases(r)]
+        covered = [r for r, covers in releases.items() if tag in covers]
         highest = max(covered, key=release_key, default=None)
         if highest is not None and release_key(highest) > mine:
             held.append(Held(tag, highest, version))

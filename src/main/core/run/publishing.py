@@ -125,9 +125,10 @@ async def publish_production(  # noqa: PLR0913 - the run, its stages, and what t
     """Push latest, version and sha at once, only for release/** and a clean run.
 
     The repository's tags are read once first: ``latest`` and the aliases a newer
-    release already holds are left where they are, and the report says so, one line
-    each. Without that list nothing is pushed (the stage fails): moving ``latest``
-    blind could move it backwards.
+    release already holds are left where they are, and the publish row and the
+    publication's reason name each (``latest stays on 1.4.2: 1.3.6 is older``). Without
+    that list nothing is pushed (the stage fails): moving ``latest`` blind could move
+    it backwards.
     """
     why = production_hold(run, image, target, reach)
     if why or image is None:

@@ -7,8 +7,11 @@ as one that renders, or is refused the same way.
 """
 
 import json
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from main.core.errors import PipelineError
 from main.core.smoke.markdown import render_markdown
@@ -142,3 +145,56 @@ def test_odd_values_read_back_as_a_report_that_renders(text: str) -> None:
     assert report.summary()
     assert render_markdown(report)
     assert SmokeReport.from_json(report.to_json()) == report
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-(10**6), 10**6) | st.floats() | st.text(max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+def places(document: object, at: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every place in a JSON document, the document itself first."""
+    found = [at]
+    if isinstance(document, dict):
+        for key, value in document.items():
+            found += places(value, (*at, key))
+    elif isinstance(document, list):
+        for index, value in enumerate(document):
+            found += places(value, (*at, index))
+    return found
+
+
+def replaced(document: object, at: tuple[Any, ...], value: object) -> object:
+    if not at:
+        return value
+    copy = json.loads(json.dumps(document))
+    inner: Any = copy
+    for step in at[:-1]:
+        inner = inner[step]
+    inner[at[-1]] = value
+    return copy
+
+
+GOOD = json.loads(REPORT.to_json())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(places(GOOD)), JSON_VALUES)
+def test_any_value_anywhere_is_one_line_or_a_report_that_renders(
+    at: tuple[Any, ...], value: object
+) -> None:
+    text = json.dumps(replaced(GOOD, at, value))
+    try:
+        read = SmokeReport.from_json(text)
+    except PipelineError as exc:
+        refusal = str(exc)
+    else:
+        assert render_markdown(read)
+        assert read.summary()
+        return
+    assert "\n" not in refusal
+    assert len(refusal) <= len("not a smoke report: ") + 200

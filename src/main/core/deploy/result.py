@@ -8,9 +8,9 @@ prints and what the pipeline's report keeps.
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Literal, cast
+from typing import Any, Literal, cast, get_args
 
-from main.core.readback import json_object, reading
+from main.core.readback import json_kind, json_object, reading
 from main.core.redact import scrub_values
 from main.core.smoke.result import SmokeReport
 
@@ -35,6 +35,19 @@ class Step:
             "ok": self.ok,
             "detail": self.detail,
         }
+
+    @classmethod
+    def from_dict(cls, data: object) -> "Step":
+        """One step from its JSON form; a wrong shape raises for the reader's one line."""
+        if not isinstance(data, dict):
+            msg = f"a step must be an object, got {json_kind(data)}"
+            raise TypeError(msg)
+        return cls(
+            name=str(data["name"]),
+            seconds=float(data["seconds"]),
+            ok=bool(data["ok"]),
+            detail=str(data.get("detail", "")),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +147,9 @@ class DeployReport:
         """
         data = json_object(text, WHAT)
         with reading(WHAT):
+            if data["outcome"] not in get_args(Outcome):
+                msg = f"unknown outcome {data['outcome']!r}"
+                raise ValueError(msg)
             return cls(
                 outcome=data["outcome"],
                 target=data["target"],
@@ -143,7 +159,7 @@ class DeployReport:
                 previous=data.get("previous"),
                 running=data.get("running"),
                 error=data.get("error", ""),
-                steps=tuple(Step(**step) for step in data.get("steps", ())),
+                steps=tuple(Step.from_dict(step) for step in data.get("steps", ())),
                 smoke=_smoke(data.get("smoke")),
                 rollback_smoke=_smoke(data.get("rollback_smoke")),
                 logs=data.get("logs", ""),

@@ -138,6 +138,8 @@ def test_a_hostile_result_file_is_one_line_not_a_deploy_result(text: str | bytes
         {"steps": 5},
         {"notes": 7},
         {"duration_seconds": "soon"},
+        {"steps": [{"name": "up", "seconds": None, "ok": True}]},
+        {"outcome": "maybe"},
     ],
     ids=[
         "check-not-an-object",
@@ -146,6 +148,8 @@ def test_a_hostile_result_file_is_one_line_not_a_deploy_result(text: str | bytes
         "steps-a-number",
         "notes-a-number",
         "duration-a-word",
+        "step-seconds-null",
+        "outcome-unknown",
     ],
 )
 def test_a_result_with_wrong_shapes_is_one_line_not_a_deploy_result(

@@ -217,6 +217,19 @@ def test_a_kind_of_an_extra_path_takes_a_limit_too() -> None:
         ([URL, "--p95-ms=mcp.initialize=1", "--p95-ms=mcp.initialize=2"], "given twice for mcp"),
         ([URL, "--warmup=nan"], "--warmup must be 0 or more seconds"),
         ([URL, "--warmup=5", "--duration=5"], "--warmup (5 s) must be shorter than --duration"),
+        # the numbers as given: rounded to one decimal, 1.00001 and 1 read "(1 s) ... (1 s)"
+        (
+            [URL, "--warmup=1.00001", "--duration=1"],
+            "--warmup (1.00001 s) must be shorter than --duration (1 s)",
+        ),
+        (
+            [URL, "--warmup=1.04", "--duration=1.01"],
+            "--warmup (1.04 s) must be shorter than --duration (1.01 s)",
+        ),
+        (
+            [URL, "--warmup=1e-7", "--duration=1e-8"],
+            "--warmup (0.0000001 s) must be shorter than --duration (0.00000001 s)",
+        ),
         ([URL, "--p95-ms=GET /nope=5"], "unknown request kind 'GET /nope'"),
         (["ftp://app:8000"], "URL must be absolute http:// or https://"),
         ([URL, "--health-path=health"], "--health-path must start with '/'"),
@@ -260,6 +273,9 @@ def test_the_default_warm_up_covers_the_users_opening_their_sessions() -> None:
     # rounded up only while something is left to judge: else the ramp-up itself
     _, spec, _ = parse([URL, "--users=3", "--spawn-rate=100", "--duration=1"])
     assert spec.warmup == 0.03
+    # a warm-up just under the run is allowed, kept as given
+    _, spec, _ = parse([URL, "--warmup=0.99999", "--duration=1"])
+    assert spec.warmup == 0.99999
 
 
 @given(

@@ -97,3 +97,11 @@ def test_a_ramp_up_longer_than_the_run_is_said_with_the_users_that_ran() -> None
     assert (
         LoadSpec(url="http://t", users=5, spawn_rate=5, duration_seconds=2).ramp_up_note() is None
     )
+
+
+def test_a_ramp_up_just_longer_than_the_run_does_not_read_as_equal() -> None:
+    # 1002 users at 100 per second take 10.02 s: rounded to one decimal, "10 s is longer
+    # than the 10 s run" would contradict itself.
+    note = LoadSpec(url="http://t", users=1002, spawn_rate=100, duration_seconds=10).ramp_up_note()
+    assert note is not None
+    assert "100 per second: 10.02 s) is longer than the 10 s run" in note

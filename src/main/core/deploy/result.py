@@ -8,14 +8,14 @@ prints and what the pipeline's report keeps.
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Literal, cast
+from typing import Any, Literal, cast, get_args
 
-from main.core.errors import PipelineError
+from main.core.readback import json_kind, json_object, reading
 from main.core.redact import scrub_values
 from main.core.smoke.result import SmokeReport
-from main.core.text import clip
 
 Outcome = Literal["deployed", "rolled-back", "failed"]
+WHAT = "deploy result"  # what a text that cannot be read back is not
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +35,19 @@ class Step:
             "ok": self.ok,
             "detail": self.detail,
         }
+
+    @classmethod
+    def from_dict(cls, data: object) -> "Step":
+        """One step from its JSON form; a wrong shape raises for the reader's one line."""
+        if not isinstance(data, dict):
+            msg = f"a step must be an object, got {json_kind(data)}"
+            raise TypeError(msg)
+        return cls(
+            name=str(data["name"]),
+            seconds=float(data["seconds"]),
+            ok=bool(data["ok"]),
+            detail=str(data.get("detail", "")),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,17 +145,11 @@ class DeployReport:
         Raises:
             PipelineError: when the text is not a deploy result.
         """
-        try:
-            data = json.loads(text)
-        except ValueError as exc:  # not JSON, not UTF-8, or a number of 4300+ digits
-            raise _not_a_result(str(exc)) from None
-        except RecursionError:  # json recurses once per level of nesting
-            why = "nested deeper than any deploy result"
-            raise _not_a_result(why) from None
-        if not isinstance(data, dict):
-            why = f"expected an object, got {type(data).__name__}"
-            raise _not_a_result(why)
-        try:
+        data = json_object(text, WHAT)
+        with reading(WHAT):
+            if data["outcome"] not in get_args(Outcome):
+                msg = f"unknown outcome {data['outcome']!r}"
+                raise ValueError(msg)
             return cls(
                 outcome=data["outcome"],
                 target=data["target"],
@@ -152,7 +159,7 @@ class DeployReport:
                 previous=data.get("previous"),
                 running=data.get("running"),
                 error=data.get("error", ""),
-                steps=tuple(Step(**step) for step in data.get("steps", ())),
+                steps=tuple(Step.from_dict(step) for step in data.get("steps", ())),
                 smoke=_smoke(data.get("smoke")),
                 rollback_smoke=_smoke(data.get("rollback_smoke")),
                 logs=data.get("logs", ""),
@@ -162,14 +169,6 @@ class DeployReport:
                 host_changed=bool(data.get("host_changed", True)),
                 running_unknown=bool(data.get("running_unknown", False)),
             )
-        except (KeyError, TypeError, ValueError, AttributeError, PipelineError) as exc:
-            # AttributeError: an entry that should be an object is not (a check, a step).
-            raise _not_a_result(str(exc)) from None
-
-
-def _not_a_result(why: str) -> PipelineError:
-    """The one line for a file that is not a deploy result, ``why`` cut and scrubbed."""
-    return PipelineError(f"not a deploy result: {clip(why, 200)}")
 
 
 def _smoke(data: object) -> SmokeReport | None:

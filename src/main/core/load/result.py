@@ -31,7 +31,6 @@ from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from main.core.errors import PipelineError
 from main.core.load.figures import (
     ERROR_LENGTH,
     MAX_POINTS,
@@ -41,6 +40,7 @@ from main.core.load.figures import (
     Sample,
     interval_for,
 )
+from main.core.readback import json_kind, json_object, reading, strings
 from main.core.redact import scrub
 from main.core.text import clip
 
@@ -49,6 +49,7 @@ __all__ = ["MAX_POINTS", "KindStats", "LoadResult", "Sample", "interval_for", "s
 MAX_ERRORS = 5  # distinct error lines kept as samples
 STAT_KEYS = ("count", "failures", "rps", "p50_ms", "p95_ms", "p99_ms", "max_ms")
 JUDGED = "judged"  # beside STAT_KEYS in each kind of "requests": how many were judged
+WHAT = "load-test result"  # what a text that cannot be read back is not
 
 
 def percentile(ordered: list[float], p: float) -> float:
@@ -116,17 +117,21 @@ class KindStats:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "KindStats":
-        """Read the JSON form back."""
-        try:
+    def from_dict(cls, data: object) -> "KindStats":
+        """Read the JSON form back.
+
+        Raises:
+            PipelineError: ``not a load-test result: ...`` when it is not a kind's figures.
+        """
+        with reading(WHAT):
+            if not isinstance(data, Mapping):
+                msg = f"a request kind's figures must be an object, got {json_kind(data)}"
+                raise TypeError(msg)
             return cls(
                 count=int(data["count"]),
                 failures=int(data["failures"]),
                 **{key: float(data[key]) for key in STAT_KEYS[2:]},
             )
-        except (KeyError, TypeError, ValueError) as exc:
-            msg = f"a request kind in the load report lacks {exc}: {data!r}"
-            raise PipelineError(msg) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,46 +254,64 @@ class LoadResult:
         return json.dumps(self.to_dict(), indent=2)
 
     @classmethod
-    def from_json(cls, text: str) -> "LoadResult":
-        """Read a report printed by the load generator; one clear line if it is not one."""
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError:
-            data = None
-        if not isinstance(data, dict) or not isinstance(data.get("requests"), dict):
-            shown = clip(text, 200) or "nothing"
-            msg = f"the load generator printed no JSON report, it printed: {shown}"
-            raise PipelineError(msg)
-        points = tuple(
-            TimePoint(
-                start_s=float(p["start_s"]),
-                rps=float(p["rps"]),
-                p95_ms=float(p["p95_ms"]),
-                failures=int(p["failures"]),
-            )
-            for p in data.get("timeline", [])
-        )
+    def from_json(cls, text: str | bytes) -> "LoadResult":
+        """Read a report printed by the load generator, or kept in a file.
+
+        Whatever the text holds (a crash message, bytes that are not UTF-8, JSON of the
+        wrong shape), a reader gets one bounded line, never a traceback.
+
+        Raises:
+            PipelineError: ``not a load-test result: ...`` when the text is not one.
+        """
+        data = json_object(text, WHAT)
+        with reading(WHAT):
+            return cls._from_dict(data)
+
+    @classmethod
+    def _from_dict(cls, data: Mapping[str, Any]) -> "LoadResult":
+        requests = data["requests"]
+        if not isinstance(requests, Mapping):
+            msg = f"requests must be an object of figures per kind, got {json_kind(requests)}"
+            raise TypeError(msg)
+        timeline = data.get("timeline", [])
+        if not isinstance(timeline, list):
+            msg = f"timeline must be a list, got {json_kind(timeline)}"
+            raise TypeError(msg)
+        interrupted, aborted = data.get("interrupted"), data.get("aborted")
         return cls(
             target=str(data.get("target", "")),
             users=int(data.get("users", 0)),
             duration_s=float(data.get("duration_s", 0.0)),
-            requests={k: KindStats.from_dict(v) for k, v in data["requests"].items()},
+            requests={str(k): KindStats.from_dict(v) for k, v in requests.items()},
             total=KindStats.from_dict(data.get("total", _empty_total())),
             interval_s=float(data.get("interval_s", 1.0)),
-            timeline=points,
-            errors=tuple(str(line) for line in data.get("errors", [])),
-            notes=tuple(str(line) for line in data.get("notes", [])),
+            timeline=tuple(_point(point) for point in timeline),
+            errors=strings(data.get("errors", []), "errors"),
+            notes=strings(data.get("notes", []), "notes"),
             workers=int(data.get("workers", 0)),
-            breaches=tuple(str(line) for line in data.get("breaches", [])),
+            breaches=strings(data.get("breaches", []), "breaches"),
             judged=bool(data.get("passed")) or bool(data.get("breaches")),
             in_flight=_waiting(data.get("in_flight", {})),
             after_stop=_waiting(data.get("after_stop", {})),
-            interrupted=None if data.get("interrupted") is None else str(data["interrupted"]),
+            interrupted=None if interrupted is None else str(interrupted),
             warmup_s=float(data.get("warmup_s", 0.0)),
             judged_requests=_kinds(data.get("judged_requests")),
             judged_total_stats=_stats(data.get("judged_total")),
-            aborted=None if data.get("aborted") is None else str(data["aborted"]),
+            aborted=None if aborted is None else str(aborted),
         )
+
+
+def _point(data: object) -> TimePoint:
+    """One interval of the time series from its JSON form."""
+    if not isinstance(data, Mapping):
+        msg = f"a point of the timeline must be an object, got {json_kind(data)}"
+        raise TypeError(msg)
+    return TimePoint(
+        start_s=float(data["start_s"]),
+        rps=float(data["rps"]),
+        p95_ms=float(data["p95_ms"]),
+        failures=int(data["failures"]),
+    )
 
 
 def _kinds(data: object) -> dict[str, KindStats] | None:

@@ -12,6 +12,7 @@ generator's container).
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from main.core.errors import PipelineError
@@ -90,8 +91,8 @@ class LoadSpec:
             raise PipelineError(msg)
         if warmup >= self.duration_seconds:
             msg = (
-                f"--warmup ({_seconds(warmup)} s) must be shorter than --duration "
-                f"({_seconds(self.duration_seconds)} s): nothing would be judged"
+                f"--warmup ({_given(warmup)} s) must be shorter than --duration "
+                f"({_given(self.duration_seconds)} s): nothing would be judged"
             )
             raise PipelineError(msg)
 
@@ -162,7 +163,8 @@ class LoadSpec:
         ran = min(self.users, math.floor(self.duration_seconds * self.spawn_rate) + 1)
         return (
             f"the ramp-up ({self.users} users at {self.spawn_rate:g} per second: "
-            f"{_seconds(ramp)} s) is longer than the {_seconds(self.duration_seconds)} s run: "
+            f"{_above(ramp, self.duration_seconds)} s) is longer than the "
+            f"{_given(self.duration_seconds)} s run: "
             f"about {ran} of the {self.users} users ran"
         )
 
@@ -171,9 +173,25 @@ class LoadSpec:
         return HEALTH if path == self.health_path else path_kind(path)
 
 
-def _seconds(value: float) -> str:
-    """Seconds with one decimal at most, never an exponent."""
-    return f"{round(value, 1):.1f}".removesuffix(".0")
+def _given(value: float) -> str:
+    """A number as the user gave it: every digit ``repr`` keeps, never an exponent.
+
+    Rounding would make two different numbers read alike: ``--warmup 0.99999 --duration
+    1`` must not read "(1 s) must be shorter than (1 s)".
+    """
+    return format(Decimal(repr(float(value))), "f").removesuffix(".0")
+
+
+def _above(value: float, limit: float) -> str:
+    """``value``, computed and above ``limit``, in the fewest decimals that read above it.
+
+    One decimal at least: 16.7, not 16.666666666666668; 10.02, not 10.
+    """
+    for digits in range(1, 16):
+        shown = round(value, digits)
+        if shown > limit or shown == value:
+            return _given(shown)
+    return _given(value)
 
 
 def check_workers(option: str, workers: int, *, least: int = 0) -> None:

@@ -5,6 +5,11 @@ index listing every manifest whose ``subject`` is that digest. Registries withou
 (distribution 2.8, the one Debian ships) answer 404; for them the spec's fallback is a
 tag named after the digest, ``sha256-<hex>``, holding such an index that clients keep up
 to date themselves. Both read the same here, so a verifier never cares which it got.
+Only that 404 means "no API". A 5xx is an outage, retried like every registry call
+(``core/http.RetryPolicy``: four repeats after 0.5, 1, 2 and 4 s) and then one line,
+never the fallback: read in an outage, the tag (usually absent where the API exists)
+would report an attested image as unattested; written, it would add a tag the registry
+does not need. Nothing is pushed before that answer (``has_referrers_api``).
 
 Writing the fallback is read-modify-write: the index as the registry has it, plus the
 new entry, every other entry kept byte for byte as it was (other tools' attestations

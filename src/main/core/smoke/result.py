@@ -10,11 +10,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, cast
 
-from main.core.errors import PipelineError
+from main.core.readback import json_kind, json_object, reading, strings
 from main.core.redact import scrub, scrub_values
 from main.core.text import clip
 
 Outcome = Literal["passed", "failed", "skipped"]
+WHAT = "smoke report"  # what a text that cannot be read back is not
 EXCERPT_LIMIT = 500
 SUMMARY_LIMIT = 1000  # a verdict line: room for an error and its hint, not for a body
 
@@ -63,20 +64,29 @@ class CheckResult:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "CheckResult":
-        """Read one check back from its JSON form."""
+    def from_dict(cls, data: object) -> "CheckResult":
+        """Read one check back from its JSON form.
+
+        Raises:
+            TypeError, ValueError, KeyError: when it is not a check (the report's reader
+                turns them into one line).
+        """
+        if not isinstance(data, Mapping):
+            msg = f"a check must be an object, got {json_kind(data)}"
+            raise TypeError(msg)
         outcome = data.get("outcome")
         if outcome not in {"passed", "failed", "skipped"}:
-            msg = f"a check in the smoke report has no valid outcome: {data!r}"
-            raise PipelineError(msg)
+            msg = f"a check has no valid outcome (passed, failed or skipped): {outcome!r}"
+            raise ValueError(msg)
+        status, error, body = (data.get(key) for key in ("http_status", "error", "body_excerpt"))
         return cls(
             name=str(data["name"]),
             outcome=outcome,
             latency_ms=float(data.get("latency_ms", 0.0)),
             detail=str(data.get("detail", "")),
-            error=data.get("error"),
-            http_status=data.get("http_status"),
-            body_excerpt=data.get("body_excerpt"),
+            error=None if error is None else str(error),
+            http_status=None if status is None else int(status),
+            body_excerpt=None if body is None else str(body),
         )
 
 
@@ -189,41 +199,46 @@ class SmokeReport:
         return json.dumps(self.to_dict(), indent=2)
 
     @classmethod
-    def from_json(cls, text: str) -> "SmokeReport":
-        """Read a report printed by the command line.
+    def from_json(cls, text: str | bytes) -> "SmokeReport":
+        """Read a report printed by the command line, or kept in a file.
+
+        Whatever the text holds (a crash message, bytes that are not UTF-8, JSON of the
+        wrong shape), a reader gets one bounded line, never a traceback.
 
         Raises:
-            PipelineError: when the text is not a smoke report (say, a crash message).
+            PipelineError: ``not a smoke report: ...`` when the text is not one.
         """
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError:
-            msg = f"the smoke checker printed no JSON report: {excerpt(text.strip(), 300)!r}"
-            raise PipelineError(msg) from None
-        if not isinstance(data, dict) or not isinstance(data.get("checks"), list):
-            msg = f"the smoke checker's output is not a report: {excerpt(text.strip(), 300)!r}"
-            raise PipelineError(msg)
-        return cls.from_dict(data)
+        return cls.from_dict(json_object(text, WHAT))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "SmokeReport":
         """A report from its JSON form already parsed (e.g. inside a deploy result).
 
         Raises:
-            PipelineError: when it has no list of checks.
+            PipelineError: ``not a smoke report: ...`` when it is not one.
         """
-        if not isinstance(data.get("checks"), list):
-            msg = "not a smoke report: it has no list of checks"
-            raise PipelineError(msg)
-        startup = data.get("startup_seconds")
+        with reading(WHAT):
+            return cls._from_dict(data)
+
+    @classmethod
+    def _from_dict(cls, data: Mapping[str, Any]) -> "SmokeReport":
+        checks = data["checks"]
+        if not isinstance(checks, list):
+            msg = f"checks must be a list, got {json_kind(checks)}"
+            raise TypeError(msg)
+        server = data.get("server") or {}
+        if not isinstance(server, Mapping):
+            msg = f"server must be an object, got {json_kind(server)}"
+            raise TypeError(msg)
+        startup, timeout = data.get("startup_seconds"), data.get("timeout_seconds")
         return cls(
             target=str(data.get("target", "")),
-            checks=tuple(CheckResult.from_dict(check) for check in data["checks"]),
+            checks=tuple(CheckResult.from_dict(check) for check in checks),
             startup_seconds=None if startup is None else float(startup),
             duration_seconds=float(data.get("duration_seconds", 0.0)),
-            timeout_seconds=data.get("timeout_seconds"),
-            server={str(k): str(v) for k, v in dict(data.get("server") or {}).items()},
-            tools=tuple(str(name) for name in data.get("tools") or ()),
+            timeout_seconds=None if timeout is None else float(timeout),
+            server={str(k): str(v) for k, v in server.items()},
+            tools=strings(data.get("tools") or [], "tools"),
             logs=str(data.get("logs", "")),
             health=str(data.get("health", "")),
         )

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from main.core.errors import PipelineError
 from main.core.load.markdown import render_markdown
 from main.core.load.result import LoadResult, Sample, summarize
+from tests.support.json_places import JSON_VALUES, places, replaced
 
 START = 1_000_000.0
 RESULT = summarize(
@@ -138,38 +139,6 @@ def test_odd_values_read_back_as_a_result_that_renders(text: str) -> None:
     result = LoadResult.from_json(text)
     assert result.summary()
     assert render_markdown(result)
-
-
-JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers(-(10**6), 10**6) | st.floats() | st.text(max_size=5),
-    lambda inner: (
-        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3)
-    ),
-    max_leaves=8,
-)
-
-
-def places(document: object, at: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """Every place in a JSON document, the document itself first."""
-    found = [at]
-    if isinstance(document, dict):
-        for key, value in document.items():
-            found += places(value, (*at, key))
-    elif isinstance(document, list):
-        for index, value in enumerate(document):
-            found += places(value, (*at, index))
-    return found
-
-
-def replaced(document: object, at: tuple[Any, ...], value: object) -> object:
-    if not at:
-        return value
-    copy = json.loads(json.dumps(document))
-    inner: Any = copy
-    for step in at[:-1]:
-        inner = inner[step]
-    inner[at[-1]] = value
-    return copy
 
 
 GOOD = json.loads(RESULT.to_json())

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from main.core.errors import PipelineError
 from main.core.smoke.markdown import render_markdown
 from main.core.smoke.result import SmokeReport, failed, passed
+from tests.support.json_places import JSON_VALUES, places, replaced
 
 REPORT = SmokeReport(
     target="http://app:8000",
@@ -145,38 +146,6 @@ def test_odd_values_read_back_as_a_report_that_renders(text: str) -> None:
     assert report.summary()
     assert render_markdown(report)
     assert SmokeReport.from_json(report.to_json()) == report
-
-
-JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers(-(10**6), 10**6) | st.floats() | st.text(max_size=5),
-    lambda inner: (
-        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3)
-    ),
-    max_leaves=8,
-)
-
-
-def places(document: object, at: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """Every place in a JSON document, the document itself first."""
-    found = [at]
-    if isinstance(document, dict):
-        for key, value in document.items():
-            found += places(value, (*at, key))
-    elif isinstance(document, list):
-        for index, value in enumerate(document):
-            found += places(value, (*at, index))
-    return found
-
-
-def replaced(document: object, at: tuple[Any, ...], value: object) -> object:
-    if not at:
-        return value
-    copy = json.loads(json.dumps(document))
-    inner: Any = copy
-    for step in at[:-1]:
-        inner = inner[step]
-    inner[at[-1]] = value
-    return copy
 
 
 GOOD = json.loads(REPORT.to_json())

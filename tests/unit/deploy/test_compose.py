@@ -7,7 +7,13 @@ from pathlib import Path
 import pytest
 
 from main.core.deploy import compose
-from main.core.deploy.compose import ComposeProject, parse_state, remote_path, stop_seconds
+from main.core.deploy.compose import (
+    ComposeProject,
+    kept_file,
+    parse_state,
+    remote_path,
+    stop_seconds,
+)
 
 IMAGE = "ghcr.io/o/app@sha256:" + "a" * 64
 
@@ -205,3 +211,26 @@ def test_a_short_history_write_is_not_put_in_place(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("budget", "stop"), [(300, 10), (30, 10), (6, 2), (2, 1), (0, 1), (-5, 1)])
 def test_the_stop_timeout_stays_below_the_budget(budget: float, stop: int) -> None:
     assert stop_seconds(budget) == stop
+
+
+def test_an_upload_of_a_kept_revision_still_reads_the_whole_file_it_is_sent(
+    tmp_path: Path,
+) -> None:
+    # The file travels on stdin. A line that ends without reading it (the revision is
+    # already kept: two deploys of one Compose file) closes the channel while the client
+    # still writes, and SSH reports "Channel not open for sending" as a lost host.
+    text = "services:\n  app:\n    image: x\n" + "#" * 300_000 + "\n"
+    (tmp_path / kept_file("rev")).write_text(text)
+    (tmp_path / "compose.yml").write_text(text)
+    project = ComposeProject(str(tmp_path), "mcp", "app")
+    command = project.upload_command("v2", "rev", len(text.encode()))
+    shell = subprocess.Popen(["sh", "-c", command], stdin=subprocess.PIPE)
+    assert shell.stdin is not None
+    try:
+        shell.stdin.write(text.encode())  # more than a pipe holds: blocks unless it is read
+        shell.stdin.close()
+    except BrokenPipeError:
+        pytest.fail("the upload line ended without reading the Compose file it was sent")
+    finally:
+        shell.wait(timeout=30)
+    assert shell.returncode == 0

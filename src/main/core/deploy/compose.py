@@ -146,7 +146,13 @@ class ComposeProject:
         )
         # A kept revision was checked when it was first uploaded (its name covers the
         # file and the service): it only needs to be put back in place, if it is not.
-        again = f"{{ cmp -s {shlex.quote(kept)} {COMPOSE_FILE} || {_copied(kept, COMPOSE_FILE)}; }}"
+        # The file sent on stdin is still read to its end: a line that exits without
+        # reading it closes the channel while the client writes (SSH: "Channel not open
+        # for sending"), which read as a lost host when two deploys sent one file.
+        again = (
+            f"cat >/dev/null && "
+            f"{{ cmp -s {shlex.quote(kept)} {COMPOSE_FILE} || {_copied(kept, COMPOSE_FILE)}; }}"
+        )
         return f"{self.enter()} && if [ -f {shlex.quote(kept)} ]; then {again}; else {check}; fi"
 
     def pin_command(self, files: dict[str, str], restore: str = "") -> str:

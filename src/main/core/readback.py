@@ -101,6 +101,26 @@ def strings(value: object, name: str) -> tuple[str, ...]:
     return tuple(str(line) for line in value)
 
 
+def string_of(value: object, name: str) -> str:
+    """A JSON string field (a number is shown as one).
+
+    Raises:
+        TypeError: when ``value`` is a list, an object, a boolean or null: such a field
+            would read as something else (a list's repr as a URL, null as "None").
+    """
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    msg = f"{name} must be a string, got {json_kind(value)}"
+    raise TypeError(msg)
+
+
+def optional_string_of(value: object, name: str) -> str | None:
+    """:func:`string_of`, or None for a field that may be null."""
+    return None if value is None else string_of(value, name)
+
+
 def _not_json(text: str | bytes, exc: json.JSONDecodeError) -> str:
     shown = text[:_QUOTED]
     if isinstance(shown, bytes):

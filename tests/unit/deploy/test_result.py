@@ -140,6 +140,11 @@ def test_a_hostile_result_file_is_one_line_not_a_deploy_result(text: str | bytes
         {"duration_seconds": "soon"},
         {"steps": [{"name": "up", "seconds": None, "ok": True}]},
         {"outcome": "maybe"},
+        {"notes": "a string reads as its characters"},
+        {"target": ["a", "list"]},
+        {"url": {"an": "object"}},
+        {"image": None},
+        {"previous": ["sha256:x"]},
     ],
     ids=[
         "check-not-an-object",
@@ -150,6 +155,11 @@ def test_a_hostile_result_file_is_one_line_not_a_deploy_result(text: str | bytes
         "duration-a-word",
         "step-seconds-null",
         "outcome-unknown",
+        "notes-a-string",
+        "target-a-list",
+        "url-an-object",
+        "image-null",
+        "previous-a-list",
     ],
 )
 def test_a_result_with_wrong_shapes_is_one_line_not_a_deploy_result(

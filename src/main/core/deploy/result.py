@@ -10,7 +10,14 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast, get_args
 
-from main.core.readback import json_kind, json_object, reading
+from main.core.readback import (
+    json_kind,
+    json_object,
+    optional_string_of,
+    reading,
+    string_of,
+    strings,
+)
 from main.core.redact import scrub_values
 from main.core.smoke.result import SmokeReport
 
@@ -152,20 +159,20 @@ class DeployReport:
                 raise ValueError(msg)
             return cls(
                 outcome=data["outcome"],
-                target=data["target"],
-                url=data["url"],
-                image=data["image"],
-                tag=data.get("tag", ""),
-                previous=data.get("previous"),
-                running=data.get("running"),
-                error=data.get("error", ""),
+                target=string_of(data["target"], "target"),
+                url=string_of(data["url"], "url"),
+                image=string_of(data["image"], "image"),
+                tag=string_of(data.get("tag", ""), "tag"),
+                previous=optional_string_of(data.get("previous"), "previous"),
+                running=optional_string_of(data.get("running"), "running"),
+                error=string_of(data.get("error", ""), "error"),
                 steps=tuple(Step.from_dict(step) for step in data.get("steps", ())),
                 smoke=_smoke(data.get("smoke")),
                 rollback_smoke=_smoke(data.get("rollback_smoke")),
-                logs=data.get("logs", ""),
+                logs=string_of(data.get("logs", ""), "logs"),
                 rollback=bool(data.get("rollback", False)),
                 duration_seconds=float(data.get("duration_seconds", 0.0)),
-                notes=tuple(data.get("notes", ())),
+                notes=strings(data.get("notes", []), "notes"),
                 host_changed=bool(data.get("host_changed", True)),
                 running_unknown=bool(data.get("running_unknown", False)),
             )

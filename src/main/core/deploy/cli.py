@@ -8,8 +8,6 @@ result on stdout and one summary line on stderr. Exit status: 0 deployed and hea
 
 import argparse
 import asyncio
-import getpass
-import socket
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -20,7 +18,7 @@ from main.core.deploy.cli_targets import (
     EXIT_FAILED,
     SeamParser,
     add_smoke_and_bounds,
-    check_bounds,
+    release_and_plan,
     run,
 )
 from main.core.deploy.compose import name_problem
@@ -30,8 +28,6 @@ from main.core.deploy.ssh import known_hosts_text
 from main.core.deploy.targets import compose_target
 from main.core.errors import PipelineError
 from main.core.quiet import silence_library_warnings
-from main.core.smoke.checks import run_smoke
-from main.core.smoke.spec import SmokeSpec
 
 MAX_PORT = 65535
 
@@ -100,8 +96,7 @@ def _read(option: str, path: Path) -> str:
 
 
 def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
-    """Bounds and names, checked before anything connects (bad usage: exit 2)."""
-    check_bounds(parser, args)
+    """The port and the names, checked before anything connects (bad usage: exit 2)."""
     if not 0 < args.port <= MAX_PORT:
         parser.error(f"--port must be between 1 and {MAX_PORT}")
     # The settings' own name rules: the project becomes a directory on the host and a
@@ -119,20 +114,12 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
 def _parse(argv: Sequence[str] | None) -> tuple[ComposeOverSsh, Plan, Release | None, str]:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.rollback == bool(args.image):
-        parser.error("give exactly one of --image REPOSITORY@sha256:... or --rollback")
+    # One of --image or --rollback, the bounds and the live smoke test, as every seam reads them.
+    release, plan = release_and_plan(parser, args)
     if args.to and not args.rollback:
         parser.error("--to DIGEST|TAG goes with --rollback (to deploy an image, use --image)")
     _check(parser, args)
     try:
-        spec = SmokeSpec(
-            url=args.url,
-            health_path=args.health_path or None,
-            mcp_path=None if args.no_mcp else args.mcp_path,
-            timeout=args.ready_timeout + 30.0,
-            ready_timeout=args.ready_timeout,
-        )
-        release = None if args.rollback else Release(args.image, args.tag, args.ref)
         target = compose_target(
             host=args.host,
             user=args.user,
@@ -151,14 +138,6 @@ def _parse(argv: Sequence[str] | None) -> tuple[ComposeOverSsh, Plan, Release | 
             f"--known-hosts {args.known_hosts} pins no host key: add the line "
             "`ssh-keyscan -p PORT HOST` prints, checked on a network you trust"
         )
-    plan = Plan(
-        url=args.url,
-        smoke=lambda: asyncio.to_thread(run_smoke, spec),
-        by=f"{getpass.getuser()}@{socket.gethostname()}",
-        timeout=args.timeout,
-        lock_timeout=args.lock_timeout,
-        stability=args.stability_window,
-    )
     return target, plan, release, args.to
 
 

@@ -12,12 +12,11 @@ from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from main.core.deploy.cli_targets import (
-    TARGETS,
-    SeamParser,
     add_release_and_smoke,
     check_names,
     finish,
     release_and_plan,
+    target_parser,
 )
 from main.core.deploy.ecs.names import name_problem
 from main.core.deploy.ecs.target import EcsTarget
@@ -27,11 +26,7 @@ from main.core.deploy.targets import ecs_target
 
 def build_parser() -> argparse.ArgumentParser:
     """Where the service is, then what every target shares."""
-    parser = SeamParser(
-        prog="python -m main.core.deploy --target ecs",
-        description=__doc__.split("\n\n")[1] if __doc__ else None,
-    )
-    parser.add_argument("--target", choices=TARGETS, required=True, help="where staging runs")
+    parser = target_parser("ecs", __doc__)
     where = parser.add_argument_group("the service")
     where.add_argument("--region", required=True, help="AWS region, e.g. eu-west-1")
     where.add_argument("--cluster", required=True, help="ECS cluster name")

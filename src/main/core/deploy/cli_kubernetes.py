@@ -11,12 +11,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from main.core.deploy.cli_targets import (
-    TARGETS,
-    SeamParser,
     add_release_and_smoke,
     check_names,
     finish,
     release_and_plan,
+    target_parser,
 )
 from main.core.deploy.errors import DeployError
 from main.core.deploy.kubernetes.names import name_problem
@@ -27,11 +26,7 @@ from main.core.deploy.targets import kubernetes_target
 
 def build_parser() -> argparse.ArgumentParser:
     """Where the Deployment is, then what every target shares."""
-    parser = SeamParser(
-        prog="python -m main.core.deploy --target kubernetes",
-        description=__doc__.split("\n\n")[1] if __doc__ else None,
-    )
-    parser.add_argument("--target", choices=TARGETS, required=True, help="where staging runs")
+    parser = target_parser("kubernetes", __doc__)
     where = parser.add_argument_group("the Deployment")
     where.add_argument(
         "--kubeconfig", required=True, type=Path, help="kubeconfig file (as kubectl reads it)"

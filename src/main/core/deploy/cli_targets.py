@@ -43,6 +43,19 @@ class SeamParser(ValueKeepingParser):
         self.exit(EXIT_BAD_USAGE, f"{self.prog}: error: {message} (see --help)\n")
 
 
+def target_parser(target: str, doc: str | None) -> SeamParser:
+    """The parser of ``python -m main.core.deploy --target TARGET``, its --target required.
+
+    The description is the seam module's docstring's second paragraph.
+    """
+    parser = SeamParser(
+        prog=f"python -m main.core.deploy --target {target}",
+        description=doc.split("\n\n")[1] if doc else None,
+    )
+    parser.add_argument("--target", choices=TARGETS, required=True, help="where staging runs")
+    return parser
+
+
 def add_release_and_smoke(parser: argparse.ArgumentParser) -> None:
     """--image/--rollback, history names, the live smoke test and the bounds."""
     release = parser.add_argument_group("the release")
